@@ -1,0 +1,263 @@
+//! The keypoint block: the one fixed-layout byte string on the wire.
+//!
+//! Layout (all multi-byte integers little-endian):
+//!
+//! | offset | size | field                                                        |
+//! |--------|------|--------------------------------------------------------------|
+//! | 0      | 1    | model: `1` = BlazePose-33, `2` = COCO-17                     |
+//! | 1      | 1    | flags: bit 0 = depth present; all other bits must be zero    |
+//! | 2      | n×s  | `n` landmarks in the model's order, each `s` bytes (below)   |
+//!
+//! Each landmark: `x: u16`, `y: u16`, `visibility: u8`, then `z: i8` only when the depth flag is
+//! set (`s` = 5 without depth, 6 with). `x` and `y` map linearly from normalized image coordinates
+//! in [-0.25, 1.25] onto 0..=65535 (`q = round((c + 0.25) / 1.5 * 65535)`), so landmarks a little
+//! off-screen keep their position; values beyond the range are clamped to it. Visibility maps
+//! [0, 1] onto 0..=255. Depth maps [-1, 1] (in units of image width, negative towards the camera,
+//! as BlazePose reports it) onto -127..=127.
+//!
+//! Sizes: BlazePose-33 is 167 bytes, 200 with depth; COCO-17 is 87 bytes, 104 with depth.
+
+use serde::{Deserialize, Serialize};
+
+/// Lowest normalized coordinate that the block can carry.
+pub const COORD_MIN: f32 = -0.25;
+/// Highest normalized coordinate that the block can carry.
+pub const COORD_MAX: f32 = 1.25;
+const HEADER_LEN: usize = 2;
+const FLAG_DEPTH: u8 = 0b0000_0001;
+
+/// The pose model whose landmark layout a block carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PoseModel {
+    /// MediaPipe BlazePose: 33 landmarks, `0` nose … `32` right foot index.
+    BlazePose33,
+    /// COCO keypoints (MoveNet, PoseNet): 17 keypoints, `0` nose … `16` right ankle.
+    Coco17,
+}
+
+impl PoseModel {
+    /// Number of landmarks in this model's layout.
+    pub const fn landmark_count(self) -> usize {
+        match self {
+            PoseModel::BlazePose33 => 33,
+            PoseModel::Coco17 => 17,
+        }
+    }
+
+    /// The model byte at offset 0 of a block.
+    pub const fn code(self) -> u8 {
+        match self {
+            PoseModel::BlazePose33 => 1,
+            PoseModel::Coco17 => 2,
+        }
+    }
+
+    /// The model for a block's first byte, if it names one.
+    pub const fn from_code(code: u8) -> Option<PoseModel> {
+        match code {
+            1 => Some(PoseModel::BlazePose33),
+            2 => Some(PoseModel::Coco17),
+            _ => None,
+        }
+    }
+
+    /// Exact size in bytes of a block of this model.
+    pub const fn block_len(self, depth: bool) -> usize {
+        HEADER_LEN + self.landmark_count() * if depth { 6 } else { 5 }
+    }
+}
+
+/// One landmark in normalized image coordinates, as a pose model reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Landmark {
+    /// Horizontal position, 0 = left edge, 1 = right edge of the image.
+    pub x: f32,
+    /// Vertical position, 0 = top edge, 1 = bottom edge of the image.
+    pub y: f32,
+    /// Depth in units of image width, negative towards the camera; `None` when not measured.
+    pub z: Option<f32>,
+    /// The model's confidence that the landmark is visible, 0 to 1.
+    pub visibility: f32,
+}
+
+/// Why bytes or landmarks do not make a valid keypoint block.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PoseError {
+    /// The first byte names no known model.
+    #[error("unknown pose model {0}")]
+    UnknownModel(u8),
+    /// Reserved flag bits are set.
+    #[error("reserved pose flags set: {0:#04x}")]
+    ReservedFlags(u8),
+    /// The block's length does not match its model and flags.
+    #[error("pose block is {actual} bytes, expected {expected} for its model")]
+    WrongLength {
+        /// The length the model and flags call for.
+        expected: usize,
+        /// The length received.
+        actual: usize,
+    },
+    /// The number of landmarks given does not match the model.
+    #[error("{actual} landmarks given, the model has {expected}")]
+    WrongLandmarkCount {
+        /// The model's landmark count.
+        expected: usize,
+        /// The count given.
+        actual: usize,
+    },
+    /// A coordinate, depth or visibility is NaN or infinite.
+    #[error("landmark {0} has a non-finite value")]
+    NonFinite(usize),
+}
+
+/// A validated, quantized skeleton: see the module docs for the exact layout.
+///
+/// Blocks built with [`PoseBlock::from_landmarks`] or [`PoseBlock::from_bytes`] are always
+/// valid. The wire decoder checks every received block the same way.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PoseBlock(#[serde(with = "serde_bytes")] Vec<u8>);
+
+impl PoseBlock {
+    /// Quantizes landmarks into a block. Depth is kept only if every landmark has one.
+    pub fn from_landmarks(model: PoseModel, landmarks: &[Landmark]) -> Result<Self, PoseError> {
+        let expected = model.landmark_count();
+        if landmarks.len() != expected {
+            return Err(PoseError::WrongLandmarkCount { expected, actual: landmarks.len() });
+        }
+        let depth = landmarks.iter().all(|l| l.z.is_some());
+        let mut bytes = Vec::with_capacity(model.block_len(depth));
+        bytes.push(model.code());
+        bytes.push(if depth { FLAG_DEPTH } else { 0 });
+        for (i, l) in landmarks.iter().enumerate() {
+            let finite = l.x.is_finite()
+                && l.y.is_finite()
+                && l.visibility.is_finite()
+                && l.z.is_none_or(f32::is_finite);
+            if !finite {
+                return Err(PoseError::NonFinite(i));
+            }
+            bytes.extend_from_slice(&quantize_coord(l.x).to_le_bytes());
+            bytes.extend_from_slice(&quantize_coord(l.y).to_le_bytes());
+            bytes.push((l.visibility.clamp(0.0, 1.0) * 255.0).round() as u8);
+            if depth {
+                let z = l.z.unwrap_or_default().clamp(-1.0, 1.0);
+                bytes.push(((z * 127.0).round() as i8).to_le_bytes()[0]);
+            }
+        }
+        Ok(PoseBlock(bytes))
+    }
+
+    /// Checks raw bytes against the layout and wraps them.
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<Self, PoseError> {
+        let block = PoseBlock(bytes);
+        block.check()?;
+        Ok(block)
+    }
+
+    /// Checks this block against the layout. The decoder calls it on every received block.
+    pub fn check(&self) -> Result<(), PoseError> {
+        let (&model, &flags) = match (self.0.first(), self.0.get(1)) {
+            (Some(m), Some(f)) => (m, f),
+            _ => return Err(PoseError::WrongLength { expected: HEADER_LEN, actual: self.0.len() }),
+        };
+        let model = PoseModel::from_code(model).ok_or(PoseError::UnknownModel(model))?;
+        if flags & !FLAG_DEPTH != 0 {
+            return Err(PoseError::ReservedFlags(flags));
+        }
+        let expected = model.block_len(flags & FLAG_DEPTH != 0);
+        if self.0.len() != expected {
+            return Err(PoseError::WrongLength { expected, actual: self.0.len() });
+        }
+        Ok(())
+    }
+
+    /// The model this block's landmarks follow.
+    pub fn model(&self) -> Option<PoseModel> {
+        self.0.first().copied().and_then(PoseModel::from_code)
+    }
+
+    /// Whether the block carries depth.
+    pub fn has_depth(&self) -> bool {
+        self.0.get(1).is_some_and(|f| f & FLAG_DEPTH != 0)
+    }
+
+    /// The raw bytes, exactly as they travel.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// Dequantized landmarks; empty if the block is malformed (which [`Self::check`] reports).
+    pub fn landmarks(&self) -> Vec<Landmark> {
+        if self.check().is_err() {
+            return Vec::new();
+        }
+        let depth = self.has_depth();
+        let stride = if depth { 6 } else { 5 };
+        self.0[HEADER_LEN..]
+            .chunks_exact(stride)
+            .map(|c| Landmark {
+                x: dequantize_coord(u16::from_le_bytes([c[0], c[1]])),
+                y: dequantize_coord(u16::from_le_bytes([c[2], c[3]])),
+                visibility: f32::from(c[4]) / 255.0,
+                z: depth.then(|| f32::from(i8::from_le_bytes([c[5]])) / 127.0),
+            })
+            .collect()
+    }
+}
+
+fn quantize_coord(c: f32) -> u16 {
+    let unit = (c.clamp(COORD_MIN, COORD_MAX) - COORD_MIN) / (COORD_MAX - COORD_MIN);
+    (unit * f32::from(u16::MAX)).round() as u16
+}
+
+fn dequantize_coord(q: u16) -> f32 {
+    COORD_MIN + f32::from(q) / f32::from(u16::MAX) * (COORD_MAX - COORD_MIN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_match_the_documented_layout() {
+        assert_eq!(PoseModel::BlazePose33.block_len(false), 167);
+        assert_eq!(PoseModel::BlazePose33.block_len(true), 200);
+        assert_eq!(PoseModel::Coco17.block_len(false), 87);
+        assert_eq!(PoseModel::Coco17.block_len(true), 104);
+    }
+
+    #[test]
+    fn round_trip_keeps_landmarks_within_a_thousandth() {
+        let lms: Vec<Landmark> = (0..17)
+            .map(|i| Landmark {
+                x: -0.2 + i as f32 * 0.08,
+                y: 1.2 - i as f32 * 0.07,
+                z: Some(-0.5 + i as f32 * 0.05),
+                visibility: i as f32 / 16.0,
+            })
+            .collect();
+        let block = PoseBlock::from_landmarks(PoseModel::Coco17, &lms).expect("valid landmarks");
+        assert_eq!(block.as_bytes().len(), 104);
+        for (a, b) in lms.iter().zip(block.landmarks()) {
+            assert!((a.x - b.x).abs() < 0.001 && (a.y - b.y).abs() < 0.001, "{a:?} vs {b:?}");
+            assert!((a.visibility - b.visibility).abs() < 0.003);
+            assert!((a.z.expect("depth") - b.z.expect("depth")).abs() < 0.005);
+        }
+    }
+
+    #[test]
+    fn malformed_blocks_are_typed_errors() {
+        let check = |bytes: Vec<u8>| PoseBlock::from_bytes(bytes).unwrap_err();
+        assert_eq!(check(vec![]), PoseError::WrongLength { expected: 2, actual: 0 });
+        assert_eq!(check(vec![9, 0]), PoseError::UnknownModel(9));
+        assert_eq!(check(vec![1, 2]), PoseError::ReservedFlags(2));
+        assert_eq!(check(vec![1, 0, 0]), PoseError::WrongLength { expected: 167, actual: 3 });
+        let nan = vec![Landmark { x: f32::NAN, ..Landmark::default() }; 17];
+        assert_eq!(
+            PoseBlock::from_landmarks(PoseModel::Coco17, &nan).unwrap_err(),
+            PoseError::NonFinite(0)
+        );
+    }
+}

@@ -1,5 +1,132 @@
-//! The `breakroom` server binary.
+//! The `breakroom` command: `serve` runs the server, `token` mints access tokens.
 
-fn main() {
-    println!("breakroom {}", env!("CARGO_PKG_VERSION"));
+use std::path::PathBuf;
+
+use anyhow::Context;
+use breakroom::auth::{TokenKeys, TokenRole, TokenSpec};
+use breakroom::config::{Config, Settings};
+use breakroom::server::Server;
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "breakroom", version, about = "Live-session server for active breaks")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server. Settings come from flags, then BREAKROOM_* variables, then the TOML
+    /// file given with --config, then defaults.
+    Serve {
+        /// TOML file with settings (keys as the flags, with underscores)
+        #[arg(long, env = "BREAKROOM_CONFIG")]
+        config: Option<PathBuf>,
+        /// Development mode: generates an API key if none is set, and gives guest tokens at
+        /// POST /v1/dev/token to clients on loopback. Never use it in production.
+        #[arg(long, env = "BREAKROOM_DEV")]
+        dev: bool,
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Mint an access token (HS256 JWT) with BREAKROOM_API_KEY and BREAKROOM_API_SECRET.
+    Token {
+        /// User id (the token's subject)
+        #[arg(long)]
+        user: String,
+        /// Display name
+        #[arg(long)]
+        name: String,
+        /// Role
+        #[arg(long, value_enum, default_value = "participant")]
+        role: TokenRole,
+        /// Room code the token is for (any room when absent)
+        #[arg(long)]
+        room: Option<String>,
+        /// Lifetime in seconds
+        #[arg(long, default_value_t = 3600)]
+        ttl: u64,
+        /// API key
+        #[arg(long, env = "BREAKROOM_API_KEY")]
+        api_key: String,
+        /// API secret
+        #[arg(long, env = "BREAKROOM_API_SECRET", hide_env_values = true)]
+        api_secret: String,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve { config, dev, settings } => {
+            let file = match config {
+                Some(path) => Settings::from_file(&path)?,
+                None => Settings::default(),
+            };
+            let config = Config::resolve(settings.or(file), dev)?;
+            init_logs(config.json_logs);
+            let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
+            runtime.block_on(serve(config))
+        }
+        Command::Token { user, name, role, room, ttl, api_key, api_secret } => {
+            let keys = TokenKeys::new(&api_key, &api_secret);
+            let spec = TokenSpec { user, name, email: None, room, role, grants: None };
+            println!("{}", keys.mint(spec, std::time::Duration::from_secs(ttl))?);
+            Ok(())
+        }
+    }
+}
+
+fn init_logs(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("BREAKROOM_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let dev = config.dev.then(|| (config.api_key.clone(), config.api_secret.clone()));
+    let server = Server::start(config).await?;
+    if let Some((key, secret)) = dev {
+        let addr = server.addr();
+        eprintln!(
+            "\n  ************************************************************\n  \
+             *  DEVELOPMENT MODE — not for production                   *\n  \
+             ************************************************************\n  \
+             API key:    {key}\n  API secret: {secret}\n  \
+             Guest tokens (loopback only):\n    \
+             curl -s -X POST http://{addr}/v1/dev/token -H 'content-type: application/json' \
+             -d '{{\"name\":\"Ada\",\"role\":\"facilitator\"}}'\n"
+        );
+    }
+    println!("breakroom listening on http://{}", server.addr());
+    wait_for_signal().await;
+    server.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
 }

@@ -27,9 +27,12 @@ pub struct Sample {
 impl Sample {
     /// Server clock minus client clock, in microseconds.
     pub fn offset(&self) -> i64 {
-        let a = self.t1 as i128 - self.t0 as i128;
-        let b = self.t2 as i128 - self.t3 as i128;
-        ((a + b) / 2) as i64
+        let a = i128::from(self.t1) - i128::from(self.t0);
+        let b = i128::from(self.t2) - i128::from(self.t3);
+        // Saturates (rather than wraps) for clocks more than 2^63 µs apart, which only a broken
+        // or hostile peer can produce.
+        let offset = (a + b) / 2;
+        i64::try_from(offset).unwrap_or(if offset < 0 { i64::MIN } else { i64::MAX })
     }
 
     /// Network round trip, excluding the server's processing time (never negative).
@@ -71,7 +74,7 @@ impl ClockSync {
 
     /// The client time at which a server time (e.g. a cue's `at`) occurs.
     pub fn to_client(&self, server: Micros) -> Micros {
-        server.saturating_add_signed(-self.offset())
+        server.saturating_add_signed(self.offset().saturating_neg())
     }
 }
 
@@ -90,5 +93,18 @@ mod tests {
         assert_eq!(sync.offset(), 1_000_000);
         assert_eq!(sync.to_client(2_000_000), 1_000_000);
         assert_eq!(sync.to_server(5), 1_000_005);
+    }
+
+    #[test]
+    fn absurd_samples_saturate_instead_of_panicking() {
+        let mut sync = ClockSync::default();
+        sync.add(Sample { t0: 0, t1: 1 << 63, t2: 1 << 63, t3: 0 });
+        assert_eq!(sync.offset(), i64::MAX);
+        assert_eq!(sync.to_client(5), 0);
+        let mut sync = ClockSync::default();
+        sync.add(Sample { t0: u64::MAX, t1: 0, t2: 0, t3: u64::MAX });
+        assert_eq!(sync.offset(), i64::MIN);
+        assert_eq!(sync.to_client(5), 5 + i64::MAX.unsigned_abs());
+        assert_eq!(sync.to_server(5), 0);
     }
 }

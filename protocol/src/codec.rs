@@ -12,7 +12,9 @@ use crate::{ClientMsg, ServerMsg, validate};
 pub const MAX_CLIENT_MSG_BYTES: usize = 4096;
 /// Largest server → client message, in bytes (a snapshot of a full room fits easily).
 pub const MAX_SERVER_MSG_BYTES: usize = 256 * 1024;
-/// Deepest nesting of maps and arrays a message may have. The deepest valid one has 5.
+/// Deepest nesting of maps and arrays a message may have, counting the message's own map as 1.
+/// The deepest valid message of this version has 6 (`summary` → `summary` → `participants` →
+/// participant → `flags` → flag); the rest is headroom for fields added later.
 pub const MAX_DEPTH: usize = 8;
 
 /// The `type` tags of client messages this version knows.
@@ -68,8 +70,12 @@ fn decode<T: DeserializeOwned>(bytes: &[u8], max: usize, known: &[&str]) -> Resu
     if bytes.len() > max {
         return Err(DecodeError::TooLarge { size: bytes.len(), max });
     }
-    let mut de = rmp_serde::Deserializer::new(Cursor::new(bytes));
-    de.set_max_depth(MAX_DEPTH);
+    // A message is a map. serde would also take an array (tag first, then fields in order),
+    // which no other implementation of the protocol would read.
+    if !matches!(bytes.first(), Some(0x80..=0x8f | 0xde | 0xdf)) {
+        return Err(DecodeError::Malformed("a message must be a MessagePack map".to_owned()));
+    }
+    let mut de = deserializer(bytes);
     let msg = match T::deserialize(&mut de) {
         Ok(msg) => msg,
         Err(err) => return Err(classify(bytes, known, err)),
@@ -86,15 +92,26 @@ fn classify(bytes: &[u8], known: &[&str], err: rmp_serde::decode::Error) -> Deco
     #[derive(Deserialize)]
     struct Tag {
         #[serde(rename = "type")]
-        ty: Option<String>,
+        ty: Option<TagValue>,
     }
-    let mut de = rmp_serde::Deserializer::new(Cursor::new(bytes));
-    de.set_max_depth(MAX_DEPTH);
-    match Tag::deserialize(&mut de) {
-        Ok(Tag { ty: None }) => DecodeError::MissingType,
-        Ok(Tag { ty: Some(ty) }) if !known.contains(&ty.as_str()) => {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum TagValue {
+        Str(String),
+        Other(serde::de::IgnoredAny),
+    }
+    match Tag::deserialize(&mut deserializer(bytes)) {
+        Ok(Tag { ty: None | Some(TagValue::Other(_)) }) => DecodeError::MissingType,
+        Ok(Tag { ty: Some(TagValue::Str(ty)) }) if !known.contains(&ty.as_str()) => {
             DecodeError::UnknownType(ty.chars().take(32).collect())
         }
         _ => DecodeError::Malformed(err.to_string()),
     }
+}
+
+fn deserializer(bytes: &[u8]) -> rmp_serde::Deserializer<rmp_serde::decode::ReadReader<Cursor<&[u8]>>> {
+    let mut de = rmp_serde::Deserializer::new(Cursor::new(bytes));
+    // rmp-serde fails when its budget reaches zero, so a budget of n admits n - 1 levels.
+    de.set_max_depth(MAX_DEPTH + 1);
+    de
 }

@@ -1,0 +1,272 @@
+//! What the application hears: typed events, and how server messages become them.
+
+use breakroom_protocol::{
+    Cue, ErrorCode, Limits, Micros, Participant, ParticipantId, PeerPose, PhaseState,
+    PresenceChange, Program, Reaction, ScoreFlag, Scoreboard, ServerMsg, SessionSummary,
+};
+
+/// The whole state of a room, as sent on join and on resume.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    /// Room code.
+    pub room: String,
+    /// Session id (for `GET /v1/sessions/{id}`).
+    pub session: String,
+    /// This client's participant id in the room.
+    pub you: ParticipantId,
+    /// Whether the room refuses new joins.
+    pub locked: bool,
+    /// The program.
+    pub program: Program,
+    /// Where the session stands.
+    pub phase: PhaseState,
+    /// The cues still to come.
+    pub timeline: Vec<Cue>,
+    /// Everyone in the room.
+    pub participants: Vec<Participant>,
+    /// The scoreboard.
+    pub scoreboard: Scoreboard,
+    /// Flagged reports so far (facilitators only).
+    pub flags: Vec<ScoreFlag>,
+}
+
+/// Something that happened on the connection or in the room.
+///
+/// Every event is delivered, in order, except [`Event::Poses`]: pose frames are latest-wins,
+/// so an application that reads slowly sees only the newest frame, never a backlog.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Event {
+    /// The room's whole state: after every successful join (including the one
+    /// [`crate::Client::join`] returns), after a resume and after a rejoin.
+    Snapshot(Box<Snapshot>),
+    /// A synchronized cue; act on it at [`crate::Client::local_instant`] of `cue.at`.
+    Cue(Cue),
+    /// The latest skeletons the room relays (latest-wins).
+    Poses {
+        /// Server time of the room's tick.
+        t: Micros,
+        /// One skeleton per visible participant.
+        poses: Vec<PeerPose>,
+    },
+    /// The scoreboard changed.
+    Scoreboard(Scoreboard),
+    /// A member joined, left, dropped, came back or changed role.
+    Presence {
+        /// What happened.
+        change: PresenceChange,
+        /// The member as it is now.
+        participant: Participant,
+    },
+    /// The session's phase changed; `timeline` replaces every cue held so far.
+    Phase {
+        /// Where the session stands now.
+        phase: PhaseState,
+        /// The cues still to come.
+        timeline: Vec<Cue>,
+    },
+    /// A score report was flagged (facilitators only).
+    Flag(ScoreFlag),
+    /// A member reacted.
+    Reaction {
+        /// Who.
+        p: ParticipantId,
+        /// What.
+        reaction: Reaction,
+    },
+    /// The session is over: its summary.
+    Summary(SessionSummary),
+    /// The server refused a message that no call is waiting on (a score, a control, a
+    /// reaction, a leave, a pose), or a rejoin after a refused resume failed.
+    Error {
+        /// Machine-readable code.
+        code: ErrorCode,
+        /// The server's explanation.
+        message: String,
+        /// The `seq` of the refused message (as the sending call returned it), if it had one.
+        seq: Option<u32>,
+    },
+    /// The connection dropped abnormally; reconnection attempt `attempt` (from 1) is starting.
+    Reconnecting {
+        /// Which attempt, counting from 1.
+        attempt: u32,
+    },
+    /// The connection is back and the room place was resumed (a [`Event::Snapshot`] follows).
+    /// Also sent after a reconnection when the client was not in a room.
+    Resumed,
+    /// The connection is back but the resume was refused (the grace period had passed), so the
+    /// client joined the room again by its code, possibly as a new participant id (a
+    /// [`Event::Snapshot`] follows).
+    Rejoined,
+    /// The connection is closed for good; no event follows.
+    Closed {
+        /// The WebSocket close code (see [`breakroom_protocol::close`]); 1006 when the
+        /// connection dropped without one and was not re-established.
+        code: u16,
+        /// The reason sent with it, or why the client gave up.
+        reason: String,
+    },
+}
+
+/// A decoded server message, sorted by who handles it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Incoming {
+    /// `welcome` outside the handshake: unexpected, ignored.
+    Welcome,
+    /// A `snapshot`: answers a join or a resume.
+    Snapshot(Box<Snapshot>),
+    /// A `pong` for the clock.
+    Pong { t0: Micros, t1: Micros, t2: Micros },
+    /// An `error`, maybe answering a pending request.
+    Error { code: ErrorCode, message: String, seq: Option<u32> },
+    /// A `poses` frame, for the latest-wins slot.
+    Poses { t: Micros, poses: Vec<PeerPose> },
+    /// Everything else goes to the application as is.
+    Event(Event),
+}
+
+/// The fields of a `welcome`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Welcome {
+    pub(crate) conn: u64,
+    pub(crate) resume: String,
+    pub(crate) server_time: Micros,
+    pub(crate) limits: Limits,
+}
+
+/// Sorts a server message.
+pub(crate) fn incoming(msg: ServerMsg) -> Incoming {
+    match msg {
+        ServerMsg::Welcome { .. } => Incoming::Welcome,
+        ServerMsg::Snapshot {
+            room,
+            session,
+            you,
+            locked,
+            program,
+            phase,
+            timeline,
+            participants,
+            scoreboard,
+            flags,
+        } => Incoming::Snapshot(Box::new(Snapshot {
+            room,
+            session,
+            you,
+            locked,
+            program,
+            phase,
+            timeline,
+            participants,
+            scoreboard,
+            flags,
+        })),
+        ServerMsg::Pong { t0, t1, t2 } => Incoming::Pong { t0, t1, t2 },
+        ServerMsg::Error { code, message, seq } => Incoming::Error { code, message, seq },
+        ServerMsg::Poses { t, poses } => Incoming::Poses { t, poses },
+        ServerMsg::Presence { change, participant } => {
+            Incoming::Event(Event::Presence { change, participant })
+        }
+        ServerMsg::Cue { cue } => Incoming::Event(Event::Cue(cue)),
+        ServerMsg::Scoreboard { scoreboard } => Incoming::Event(Event::Scoreboard(scoreboard)),
+        ServerMsg::Phase { phase, timeline } => Incoming::Event(Event::Phase { phase, timeline }),
+        ServerMsg::Flag { flag } => Incoming::Event(Event::Flag(flag)),
+        ServerMsg::Reaction { p, reaction } => Incoming::Event(Event::Reaction { p, reaction }),
+        ServerMsg::Summary { summary } => Incoming::Event(Event::Summary(summary)),
+    }
+}
+
+/// The fields of a `welcome`, if `msg` is one.
+pub(crate) fn welcome(msg: ServerMsg) -> Result<Welcome, ServerMsg> {
+    match msg {
+        ServerMsg::Welcome { conn, resume, server_time, limits } => {
+            Ok(Welcome { conn, resume, server_time, limits })
+        }
+        other => Err(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use breakroom_protocol::{CueKind, Phase, decode_server, encode_server};
+
+    use super::*;
+
+    fn phase(phase: Phase) -> PhaseState {
+        PhaseState { phase, step: Some(0), since: 10, until: Some(20), paused: false }
+    }
+
+    /// Every server message, through the real codec, sorts into the expected bucket.
+    #[test]
+    fn server_messages_sort_into_events() {
+        let cue = Cue { id: 1, kind: CueKind::Go, at: 5, step: 0, exercise: Some("squats".into()), n: None };
+        let check = |msg: ServerMsg, expected: Incoming| {
+            let decoded = decode_server(&encode_server(&msg)).expect("valid message");
+            assert_eq!(incoming(decoded), expected, "{}", msg.kind());
+        };
+        check(ServerMsg::Cue { cue: cue.clone() }, Incoming::Event(Event::Cue(cue.clone())));
+        check(
+            ServerMsg::Phase { phase: phase(Phase::Exercise), timeline: vec![cue.clone()] },
+            Incoming::Event(Event::Phase { phase: phase(Phase::Exercise), timeline: vec![cue] }),
+        );
+        check(ServerMsg::Pong { t0: 1, t1: 2, t2: 3 }, Incoming::Pong { t0: 1, t1: 2, t2: 3 });
+        check(
+            ServerMsg::Error { code: ErrorCode::RoomFull, message: "full".into(), seq: Some(4) },
+            Incoming::Error { code: ErrorCode::RoomFull, message: "full".into(), seq: Some(4) },
+        );
+        check(
+            ServerMsg::Scoreboard { scoreboard: Scoreboard::default() },
+            Incoming::Event(Event::Scoreboard(Scoreboard::default())),
+        );
+        check(
+            ServerMsg::Reaction { p: ParticipantId(3), reaction: Reaction::Clap },
+            Incoming::Event(Event::Reaction { p: ParticipantId(3), reaction: Reaction::Clap }),
+        );
+        check(ServerMsg::Poses { t: 9, poses: vec![] }, Incoming::Poses { t: 9, poses: vec![] });
+
+        let snapshot = Snapshot {
+            room: "ABCD-EFGH".into(),
+            session: "s1".into(),
+            you: ParticipantId(2),
+            locked: false,
+            program: Program {
+                name: "Quick".into(),
+                steps: vec![breakroom_protocol::Step {
+                    exercise: "squats".into(),
+                    duration_ms: 20_000,
+                    rest_ms: 5_000,
+                    bpm: None,
+                }],
+            },
+            phase: phase(Phase::Lobby),
+            timeline: vec![],
+            participants: vec![],
+            scoreboard: Scoreboard::default(),
+            flags: vec![],
+        };
+        let s = snapshot.clone();
+        check(
+            ServerMsg::Snapshot {
+                room: s.room,
+                session: s.session,
+                you: s.you,
+                locked: s.locked,
+                program: s.program,
+                phase: s.phase,
+                timeline: s.timeline,
+                participants: s.participants,
+                scoreboard: s.scoreboard,
+                flags: s.flags,
+            },
+            Incoming::Snapshot(Box::new(snapshot)),
+        );
+    }
+
+    #[test]
+    fn welcome_is_told_apart() {
+        let limits = Limits { max_message_bytes: 4096, pose_hz: 15, score_hz: 4, control_hz: 5 };
+        let msg = ServerMsg::Welcome { conn: 7, resume: "r".into(), server_time: 42, limits: limits.clone() };
+        assert_eq!(welcome(msg), Ok(Welcome { conn: 7, resume: "r".into(), server_time: 42, limits }));
+        assert!(welcome(ServerMsg::Pong { t0: 1, t1: 2, t2: 3 }).is_err());
+    }
+}

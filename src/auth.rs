@@ -1,0 +1,230 @@
+//! Access tokens: short-lived HS256 JWTs signed with an API key's secret.
+//!
+//! In the manner of LiveKit's access tokens: the issuer is the API key, the subject a user id,
+//! and the claims name the room (or any room), the role and the grants. Tokens never appear in
+//! logs.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+/// Role a token allows its holder to ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenRole {
+    /// May host and control sessions, and create rooms.
+    Facilitator,
+    /// May take part.
+    Participant,
+    /// May watch (a shared screen).
+    Viewer,
+}
+
+/// What a token's holder may publish or do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grants {
+    /// Send pose frames.
+    pub pose: bool,
+    /// Send score reports.
+    pub score: bool,
+    /// Use facilitator controls and create rooms.
+    pub control: bool,
+}
+
+impl Grants {
+    /// The usual grants of a role.
+    pub fn for_role(role: TokenRole) -> Grants {
+        match role {
+            TokenRole::Facilitator => Grants { pose: true, score: true, control: true },
+            TokenRole::Participant => Grants { pose: true, score: true, control: false },
+            TokenRole::Viewer => Grants { pose: false, score: false, control: false },
+        }
+    }
+}
+
+/// The claims of an access token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    /// Issuer: the API key.
+    pub iss: String,
+    /// Subject: the user id.
+    pub sub: String,
+    /// Display name shown to others in a room.
+    pub name: String,
+    /// Email, if the identity provider gave one (kept, never shown to others, never logged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// The room code this token is for; absent means any room.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<String>,
+    /// The highest role the holder may take.
+    pub role: TokenRole,
+    /// What the holder may do.
+    pub grants: Grants,
+    /// Issued at, seconds since the Unix epoch.
+    pub iat: u64,
+    /// Expiry, seconds since the Unix epoch.
+    pub exp: u64,
+}
+
+/// Why a token was refused. Deliberately vague towards clients.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    /// Expired.
+    #[error("token expired")]
+    Expired,
+    /// Bad signature, issuer, shape or claims.
+    #[error("token invalid")]
+    Invalid,
+}
+
+/// Signs and checks tokens with one API key.
+#[derive(Clone)]
+pub struct TokenKeys {
+    key: String,
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
+
+impl std::fmt::Debug for TokenKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenKeys").field("key", &self.key).finish_non_exhaustive()
+    }
+}
+
+impl TokenKeys {
+    /// Keys for an API key and its secret.
+    pub fn new(key: &str, secret: &str) -> TokenKeys {
+        TokenKeys {
+            key: key.to_owned(),
+            encoding: EncodingKey::from_secret(secret.as_bytes()),
+            decoding: DecodingKey::from_secret(secret.as_bytes()),
+        }
+    }
+
+    /// Mints a token for `user`, valid for `ttl`.
+    pub fn mint(&self, spec: TokenSpec, ttl: Duration) -> anyhow::Result<String> {
+        let now = unix_seconds();
+        let claims = Claims {
+            iss: self.key.clone(),
+            sub: spec.user,
+            name: spec.name,
+            email: spec.email,
+            room: spec.room,
+            role: spec.role,
+            grants: spec.grants.unwrap_or_else(|| Grants::for_role(spec.role)),
+            iat: now,
+            exp: now + ttl.as_secs(),
+        };
+        Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
+    }
+
+    /// Checks a token's signature, issuer and expiry, and returns its claims.
+    pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[&self.key]);
+        validation.set_required_spec_claims(&["exp", "iss", "sub"]);
+        validation.leeway = 5;
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).map_err(
+            |e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
+                _ => TokenError::Invalid,
+            },
+        )?;
+        let claims = data.claims;
+        let name_ok = !claims.name.is_empty()
+            && claims.name.chars().count() <= breakroom_protocol::validate::MAX_NAME
+            && !claims.name.chars().any(char::is_control);
+        if !name_ok || claims.sub.is_empty() || claims.sub.len() > 128 {
+            return Err(TokenError::Invalid);
+        }
+        Ok(claims)
+    }
+}
+
+/// What to put in a new token.
+#[derive(Debug, Clone)]
+pub struct TokenSpec {
+    /// User id.
+    pub user: String,
+    /// Display name.
+    pub name: String,
+    /// Email, if known.
+    pub email: Option<String>,
+    /// Room code, or any room.
+    pub room: Option<String>,
+    /// Role.
+    pub role: TokenRole,
+    /// Grants; the role's usual ones when `None`.
+    pub grants: Option<Grants>,
+}
+
+/// Seconds since the Unix epoch.
+pub fn unix_seconds() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// A random URL-safe string of `bytes` random bytes.
+pub fn random_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::fill(&mut buf[..]);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
+}
+
+/// A fresh development API key and secret.
+pub fn generate_dev_key() -> (String, String) {
+    (format!("dev-{}", random_token(6)), random_token(32))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> TokenSpec {
+        TokenSpec {
+            user: "u1".into(),
+            name: "Ada".into(),
+            email: None,
+            room: None,
+            role: TokenRole::Participant,
+            grants: None,
+        }
+    }
+
+    #[test]
+    fn minted_tokens_verify_and_forged_ones_do_not() {
+        let keys = TokenKeys::new("key", &"s".repeat(32));
+        let token = keys.mint(spec(), Duration::from_secs(60)).expect("mint");
+        let claims = keys.verify(&token).expect("valid");
+        assert_eq!((claims.sub.as_str(), claims.grants.control), ("u1", false));
+
+        let other = TokenKeys::new("key", &"t".repeat(32));
+        assert!(matches!(other.verify(&token), Err(TokenError::Invalid)));
+        let wrong_issuer = TokenKeys::new("other", &"s".repeat(32));
+        assert!(matches!(wrong_issuer.verify(&token), Err(TokenError::Invalid)));
+        assert!(matches!(keys.verify("garbage"), Err(TokenError::Invalid)));
+    }
+
+    #[test]
+    fn expired_tokens_are_refused() {
+        let keys = TokenKeys::new("key", &"s".repeat(32));
+        let mut claims = Claims {
+            iss: "key".into(),
+            sub: "u".into(),
+            name: "A".into(),
+            email: None,
+            room: None,
+            role: TokenRole::Viewer,
+            grants: Grants::for_role(TokenRole::Viewer),
+            iat: 0,
+            exp: unix_seconds() - 60,
+        };
+        let token = jsonwebtoken::encode(&Header::default(), &claims, &keys.encoding).expect("enc");
+        assert!(matches!(keys.verify(&token), Err(TokenError::Expired)));
+        claims.exp = unix_seconds() + 60;
+        let token = jsonwebtoken::encode(&Header::default(), &claims, &keys.encoding).expect("enc");
+        assert!(keys.verify(&token).is_ok());
+    }
+}

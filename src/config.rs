@@ -1,0 +1,217 @@
+//! Settings: defaults, overridden by an optional TOML file, by `BREAKROOM_*` variables and flags.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use serde::Deserialize;
+
+/// Every setting, each optional so that sources can be layered. The same struct is the
+/// command-line flags (with their `BREAKROOM_*` variables) and the TOML file's keys.
+#[derive(Debug, Clone, Default, clap::Args, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "snake_case")]
+pub struct Settings {
+    /// Address to listen on [default: 127.0.0.1:7878]
+    #[arg(long, env = "BREAKROOM_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Folder of the embedded SQLite store [default: ./breakroom-data]
+    #[arg(long, env = "BREAKROOM_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL; overrides --data-dir [default: sqlite://<data-dir>/breakroom.db]
+    #[arg(long, env = "BREAKROOM_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Base URL for join links [default: http://<listen>]
+    #[arg(long, env = "BREAKROOM_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// API key that signs access tokens (the JWT issuer)
+    #[arg(long, env = "BREAKROOM_API_KEY")]
+    pub api_key: Option<String>,
+    /// Secret of the API key (HS256); at least 32 bytes
+    #[arg(long, env = "BREAKROOM_API_SECRET", hide_env_values = true)]
+    pub api_secret: Option<String>,
+    /// Browser origins allowed to open WebSockets, comma-separated; same-origin is always allowed
+    #[arg(long, env = "BREAKROOM_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Option<Vec<String>>,
+    /// Most open connections in total [default: 10000]
+    #[arg(long, env = "BREAKROOM_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+    /// Most open connections per user [default: 4]
+    #[arg(long, env = "BREAKROOM_MAX_CONNECTIONS_PER_USER")]
+    pub max_connections_per_user: Option<usize>,
+    /// Most pose frames per second per connection [default: 30]
+    #[arg(long, env = "BREAKROOM_POSE_HZ")]
+    pub pose_hz: Option<u16>,
+    /// Most score reports per second per connection [default: 5]
+    #[arg(long, env = "BREAKROOM_SCORE_HZ")]
+    pub score_hz: Option<u16>,
+    /// Most control, join, leave and reaction messages per second per connection [default: 5]
+    #[arg(long, env = "BREAKROOM_CONTROL_HZ")]
+    pub control_hz: Option<u16>,
+    /// Messages queued for a connection before it is closed as too slow [default: 256]
+    #[arg(long, env = "BREAKROOM_OUTBOX_MESSAGES")]
+    pub outbox_messages: Option<usize>,
+    /// Milliseconds a new socket has to send a valid hello [default: 5000]
+    #[arg(long, env = "BREAKROOM_HELLO_TIMEOUT_MS")]
+    pub hello_timeout_ms: Option<u64>,
+    /// Cue lead time in milliseconds [default: 300]
+    #[arg(long, env = "BREAKROOM_CUE_LEAD_MS")]
+    pub cue_lead_ms: Option<u64>,
+    /// Skeleton relay rate of every room, in Hz [default: 15]
+    #[arg(long, env = "BREAKROOM_TICK_HZ")]
+    pub tick_hz: Option<u32>,
+    /// Seconds a dropped participant keeps their place [default: 60]
+    #[arg(long, env = "BREAKROOM_GRACE_S")]
+    pub grace_s: Option<u64>,
+    /// Seconds an empty room lives on [default: 300]
+    #[arg(long, env = "BREAKROOM_IDLE_CLOSE_S")]
+    pub idle_close_s: Option<u64>,
+    /// Lifetime of dev tokens and of `breakroom token` tokens, in seconds [default: 3600]
+    #[arg(long, env = "BREAKROOM_TOKEN_TTL_S")]
+    pub token_ttl_s: Option<u64>,
+    /// Seconds graceful shutdown may take [default: 10]
+    #[arg(long, env = "BREAKROOM_SHUTDOWN_TIMEOUT_S")]
+    pub shutdown_timeout_s: Option<u64>,
+    /// Log format: `text` or `json` [default: text]
+    #[arg(long, env = "BREAKROOM_LOG_FORMAT")]
+    pub log_format: Option<String>,
+}
+
+impl Settings {
+    /// Reads a TOML file of settings.
+    pub fn from_file(path: &Path) -> anyhow::Result<Settings> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading config file {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("parsing config file {}", path.display()))
+    }
+
+    /// Fills every unset field of `self` from `lower`.
+    pub fn or(self, lower: Settings) -> Settings {
+        macro_rules! pick {
+            ($($f:ident),*) => { Settings { $($f: self.$f.or(lower.$f)),* } };
+        }
+        pick!(
+            listen,
+            data_dir,
+            database_url,
+            public_url,
+            api_key,
+            api_secret,
+            allowed_origins,
+            max_connections,
+            max_connections_per_user,
+            pose_hz,
+            score_hz,
+            control_hz,
+            outbox_messages,
+            hello_timeout_ms,
+            cue_lead_ms,
+            tick_hz,
+            grace_s,
+            idle_close_s,
+            token_ttl_s,
+            shutdown_timeout_s,
+            log_format
+        )
+    }
+}
+
+/// The resolved configuration of a running server.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// SQLite or other database URL.
+    pub database_url: String,
+    /// Base URL for join links; `None` means derive from the bound address.
+    pub public_url: Option<String>,
+    /// API key (JWT issuer) and secret.
+    pub api_key: String,
+    /// Secret of the API key.
+    pub api_secret: String,
+    /// Extra allowed browser origins (`*` allows any).
+    pub allowed_origins: Vec<String>,
+    /// Whether development mode is on (guest tokens on loopback).
+    pub dev: bool,
+    /// Connection caps.
+    pub max_connections: usize,
+    /// Connection cap per user.
+    pub max_connections_per_user: usize,
+    /// Rate limits per connection.
+    pub pose_hz: u16,
+    /// Score reports per second.
+    pub score_hz: u16,
+    /// Control-like messages per second.
+    pub control_hz: u16,
+    /// Outbox bound per connection, in messages.
+    pub outbox_messages: usize,
+    /// Time to send hello.
+    pub hello_timeout: Duration,
+    /// Cue lead time.
+    pub cue_lead: Duration,
+    /// Relay tick rate.
+    pub tick_hz: u32,
+    /// Reconnect grace.
+    pub grace: Duration,
+    /// Empty-room lifetime.
+    pub idle_close: Duration,
+    /// Token lifetime for minted tokens.
+    pub token_ttl: Duration,
+    /// Bound on graceful shutdown.
+    pub shutdown_timeout: Duration,
+    /// JSON logs instead of text.
+    pub json_logs: bool,
+}
+
+impl Config {
+    /// Resolves settings into a configuration. In dev mode a missing key is generated.
+    pub fn resolve(s: Settings, dev: bool) -> anyhow::Result<Config> {
+        let data_dir = s.data_dir.unwrap_or_else(|| PathBuf::from("./breakroom-data"));
+        let database_url = match s.database_url {
+            Some(url) => url,
+            None => {
+                std::fs::create_dir_all(&data_dir)
+                    .with_context(|| format!("creating data dir {}", data_dir.display()))?;
+                format!("sqlite://{}/breakroom.db?mode=rwc", data_dir.display())
+            }
+        };
+        let (api_key, api_secret) = match (s.api_key, s.api_secret) {
+            (Some(k), Some(s)) => (k, s),
+            (None, None) if dev => crate::auth::generate_dev_key(),
+            _ => anyhow::bail!(
+                "set BREAKROOM_API_KEY and BREAKROOM_API_SECRET (or pass --dev to generate a \
+                 development key)"
+            ),
+        };
+        if api_secret.len() < 32 {
+            anyhow::bail!("the API secret must be at least 32 bytes long");
+        }
+        let log_format = s.log_format.unwrap_or_else(|| "text".into());
+        if log_format != "text" && log_format != "json" {
+            anyhow::bail!("log format must be `text` or `json`, not `{log_format}`");
+        }
+        Ok(Config {
+            listen: s.listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 7878))),
+            database_url,
+            public_url: s.public_url,
+            api_key,
+            api_secret,
+            allowed_origins: s.allowed_origins.unwrap_or_default(),
+            dev,
+            max_connections: s.max_connections.unwrap_or(10_000),
+            max_connections_per_user: s.max_connections_per_user.unwrap_or(4),
+            pose_hz: s.pose_hz.unwrap_or(30),
+            score_hz: s.score_hz.unwrap_or(5),
+            control_hz: s.control_hz.unwrap_or(5),
+            outbox_messages: s.outbox_messages.unwrap_or(256).max(8),
+            hello_timeout: Duration::from_millis(s.hello_timeout_ms.unwrap_or(5000)),
+            cue_lead: Duration::from_millis(s.cue_lead_ms.unwrap_or(300)),
+            tick_hz: s.tick_hz.unwrap_or(15).clamp(1, 60),
+            grace: Duration::from_secs(s.grace_s.unwrap_or(60)),
+            idle_close: Duration::from_secs(s.idle_close_s.unwrap_or(300)),
+            token_ttl: Duration::from_secs(s.token_ttl_s.unwrap_or(3600)),
+            shutdown_timeout: Duration::from_secs(s.shutdown_timeout_s.unwrap_or(10)),
+            json_logs: log_format == "json",
+        })
+    }
+}

@@ -1,0 +1,29 @@
+//! The breakroom server: live group break rooms over WebSocket.
+//!
+//! - [`server::Server`] binds, serves and shuts down gracefully.
+//! - [`hub::Hub`] is the shared state: the registry of live rooms (a concurrent map), resume
+//!   tokens, connection caps, the store and metrics.
+//! - [`room_actor`] runs one tokio task per room around the sans-IO `breakroom-rooms` engine.
+//! - [`ws`] and [`session`] are the WebSocket endpoint and a connection's protocol state;
+//!   [`outbox::Outbox`] is the transport-neutral handle through which rooms reach members.
+//! - [`http`] is the REST surface (`/v1/...`, RFC 9457 problems), health and metrics.
+//! - [`store`] persists session summaries and users (SQLite by default).
+//!
+//! Invariants: this crate is the only place where tokio meets room logic; it never encodes a
+//! message except through `breakroom-protocol`; no lock is held across an await; logs carry
+//! connection ids and room codes, never tokens, emails, names or payloads.
+
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod http;
+pub mod hub;
+pub mod metrics;
+pub mod outbox;
+pub mod problem;
+pub mod ratelimit;
+pub mod room_actor;
+pub mod server;
+pub mod session;
+pub mod store;
+pub mod ws;

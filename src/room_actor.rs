@@ -1,0 +1,257 @@
+//! One tokio task per live room: it owns the room engine, feeds it inputs with the current
+//! time, sleeps until the engine's next wake-up or the next input, and delivers the engine's
+//! outputs to members through their outboxes. Each broadcast is encoded once.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use breakroom_protocol::{
+    ControlAction, EndReason, Micros, ParticipantId, PoseBlock, Reaction, ServerMsg, close,
+    encode_server,
+};
+use breakroom_rooms::{JoinRequest, MemberId, Output, Room, RoomError, RoomInfo};
+use bytes::Bytes;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::hub::Hub;
+use crate::outbox::{Item, Outbox, Pushed};
+use crate::store::Saved;
+
+/// An input for a room actor.
+#[derive(Debug)]
+pub enum RoomCmd {
+    /// Join with a new member.
+    Join {
+        /// The member.
+        member: MemberId,
+        /// Its outbox.
+        outbox: Arc<Outbox>,
+        /// Who and how.
+        req: JoinRequest,
+        /// The answer.
+        reply: oneshot::Sender<Result<ParticipantId, RoomError>>,
+    },
+    /// Take back a dropped participant's place.
+    Resume {
+        /// The new member.
+        member: MemberId,
+        /// Its outbox.
+        outbox: Arc<Outbox>,
+        /// The place.
+        participant: ParticipantId,
+        /// The answer.
+        reply: oneshot::Sender<Result<(), RoomError>>,
+    },
+    /// Leave for good.
+    Leave(MemberId),
+    /// The connection dropped.
+    Disconnect(MemberId),
+    /// A skeleton.
+    Pose(MemberId, Micros, PoseBlock),
+    /// A score report.
+    Score {
+        /// Who.
+        member: MemberId,
+        /// The client's seq.
+        seq: u32,
+        /// Exercise id.
+        exercise: String,
+        /// Cumulative reps.
+        reps: u32,
+        /// Cumulative active ms.
+        active_ms: u32,
+    },
+    /// A facilitator control.
+    Control {
+        /// Who.
+        member: MemberId,
+        /// The client's seq.
+        seq: u32,
+        /// What.
+        action: ControlAction,
+        /// On whom.
+        target: Option<ParticipantId>,
+    },
+    /// A reaction.
+    Reaction {
+        /// Who.
+        member: MemberId,
+        /// The client's seq.
+        seq: u32,
+        /// Which.
+        reaction: Reaction,
+    },
+    /// Public state, for REST.
+    Info(oneshot::Sender<RoomInfo>),
+}
+
+/// Runs a room until it closes or the server shuts down.
+pub async fn run(hub: Arc<Hub>, code: String, mut room: Room, mut rx: mpsc::Receiver<RoomCmd>) {
+    let mut members: HashMap<MemberId, Arc<Outbox>> = HashMap::new();
+    tracing::info!(room = %code, "room opened");
+    let mut going_away = false;
+    loop {
+        let wake = room.poll_timeout().map(|t| hub.clock.instant(t));
+        tokio::select! {
+            cmd = rx.recv() => match cmd {
+                Some(cmd) => handle(&hub, &mut room, &mut members, cmd),
+                None => {
+                    room.end(hub.clock.now(), EndReason::Shutdown);
+                    going_away = true;
+                }
+            },
+            () = sleep_until(wake) => room.handle_timeout(hub.clock.now()),
+            () = hub.shutdown.cancelled(), if !going_away => {
+                room.end(hub.clock.now(), EndReason::Shutdown);
+                going_away = true;
+            }
+        }
+        deliver(&hub, &mut room, &mut members).await;
+        if room.is_closed() {
+            break;
+        }
+    }
+    let (code_close, reason) = if going_away {
+        (close::GOING_AWAY, "server shutting down")
+    } else {
+        (close::ROOM_CLOSED, "room closed")
+    };
+    for outbox in members.values() {
+        outbox.close(code_close, reason);
+    }
+    hub.rooms.remove(&code);
+    hub.resumes.retain(|_, e| e.place.as_ref().is_none_or(|(c, _)| *c != code));
+    hub.metrics.rooms.dec();
+    tracing::info!(room = %code, "room closed");
+}
+
+async fn sleep_until(wake: Option<tokio::time::Instant>) {
+    match wake {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn handle(hub: &Hub, room: &mut Room, members: &mut HashMap<MemberId, Arc<Outbox>>, cmd: RoomCmd) {
+    let now = hub.clock.now();
+    let answer = |members: &HashMap<MemberId, Arc<Outbox>>, m: MemberId, seq, r| {
+        if let (Err(err), Some(outbox)) = (r, members.get(&m)) {
+            send_error(outbox, &err, Some(seq));
+        }
+    };
+    match cmd {
+        RoomCmd::Join { member, outbox, req, reply } => {
+            members.insert(member, outbox);
+            let result = room.handle_join(now, member, req);
+            if result.is_err() {
+                members.remove(&member);
+            }
+            let _ = reply.send(result);
+        }
+        RoomCmd::Resume { member, outbox, participant, reply } => {
+            members.insert(member, outbox);
+            let result = room.handle_resume(now, member, participant);
+            if result.is_err() {
+                members.remove(&member);
+            }
+            let _ = reply.send(result);
+        }
+        RoomCmd::Leave(member) => {
+            room.handle_leave(now, member);
+            members.remove(&member);
+        }
+        RoomCmd::Disconnect(member) => {
+            room.handle_disconnect(now, member);
+            members.remove(&member);
+        }
+        RoomCmd::Pose(member, t, kp) => {
+            // Errors on poses are rare (a viewer sending) and answered by the connection's rate
+            // limiter; the engine's refusal is enough here.
+            let _ = room.handle_pose(now, member, t, kp);
+        }
+        RoomCmd::Score { member, seq, exercise, reps, active_ms } => {
+            let r = room.handle_score(now, member, &exercise, reps, active_ms);
+            answer(members, member, seq, r);
+        }
+        RoomCmd::Control { member, seq, action, target } => {
+            let r = room.handle_control(now, member, action, target);
+            answer(members, member, seq, r);
+        }
+        RoomCmd::Reaction { member, seq, reaction } => {
+            let r = room.handle_reaction(now, member, reaction);
+            answer(members, member, seq, r);
+        }
+        RoomCmd::Info(reply) => {
+            let _ = reply.send(room.info());
+        }
+    }
+}
+
+/// Sends a refusal to one member.
+pub fn send_error(outbox: &Outbox, err: &RoomError, seq: Option<u32>) {
+    let msg = ServerMsg::Error { code: err.code(), message: err.to_string(), seq };
+    outbox.push(Item::Msg { bytes: Bytes::from(encode_server(&msg)), cue_at: None });
+}
+
+async fn deliver(hub: &Hub, room: &mut Room, members: &mut HashMap<MemberId, Arc<Outbox>>) {
+    while let Some(output) = room.poll_output() {
+        match output {
+            Output::Send { to, msg } => {
+                let bytes = Bytes::from(encode_server(&msg));
+                let kind = msg.kind();
+                let cue_at = match &msg {
+                    ServerMsg::Cue { cue } => Some(cue.at),
+                    _ => None,
+                };
+                let mut sent = 0u64;
+                for m in &to {
+                    let Some(outbox) = members.get(m) else { continue };
+                    sent += 1;
+                    if let ServerMsg::Poses { .. } = msg {
+                        if outbox.push_pose(bytes.clone()) {
+                            hub.metrics.stale_frames_dropped.inc();
+                        }
+                    } else if outbox.push(Item::Msg { bytes: bytes.clone(), cue_at })
+                        == Pushed::Overflow
+                    {
+                        hub.metrics.slow_consumers_closed.inc();
+                        tracing::info!(member = m.0, "closing slow consumer");
+                    }
+                }
+                hub.metrics
+                    .messages_out
+                    .get_or_create(&crate::metrics::Kind { kind })
+                    .inc_by(sent);
+            }
+            Output::Close { member, code, reason } => {
+                if let Some(outbox) = members.remove(&member) {
+                    outbox.close(code, reason);
+                }
+            }
+            Output::Summary(summary) => persist(hub, &summary).await,
+        }
+    }
+}
+
+/// Persists a summary, retrying: saving is idempotent on the session id.
+async fn persist(hub: &Hub, summary: &breakroom_protocol::SessionSummary) {
+    let mut delay = Duration::from_millis(50);
+    for attempt in 1..=5 {
+        match hub.store.save_summary(summary).await {
+            Ok(saved) => {
+                if saved == Saved::Inserted {
+                    hub.metrics.summaries_saved.inc();
+                }
+                tracing::info!(session = %summary.session, ?saved, "session summary persisted");
+                return;
+            }
+            Err(err) => {
+                tracing::warn!(session = %summary.session, attempt, %err, "saving summary failed");
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+            }
+        }
+    }
+    tracing::error!(session = %summary.session, "session summary could not be persisted");
+}

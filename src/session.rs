@@ -1,0 +1,352 @@
+//! One connection's protocol state: hello, join, resume, and dispatch of every client message
+//! to its room, under per-kind rate limits.
+
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+use breakroom_protocol::{
+    ClientMsg, ErrorCode, Micros, ParticipantId, RequestedRole, ServerMsg, Sharing, close,
+    encode_server,
+};
+use breakroom_rooms::{JoinRequest, MemberId};
+use bytes::Bytes;
+use tokio::sync::oneshot;
+use tokio::time::Instant;
+
+use crate::auth::{Claims, TokenError, TokenRole};
+use crate::hub::{Hub, ResumeEntry, RoomHandle, normalize_code};
+use crate::outbox::{Item, Outbox};
+use crate::ratelimit::Bucket;
+use crate::room_actor::RoomCmd;
+use crate::store::User;
+
+/// The room a connection has joined.
+#[derive(Debug)]
+struct Joined {
+    code: String,
+    handle: RoomHandle,
+}
+
+/// Rate limits of one connection.
+#[derive(Debug)]
+struct Limiters {
+    pose: Bucket,
+    score: Bucket,
+    control: Bucket,
+    ping: Bucket,
+    /// Violations allowed before the connection is closed.
+    abuse: Bucket,
+    last_told: Option<Instant>,
+}
+
+/// A connection's state.
+#[derive(Debug)]
+pub struct Session {
+    hub: Arc<Hub>,
+    id: u64,
+    outbox: Arc<Outbox>,
+    claims: Option<Claims>,
+    resume_token: Option<String>,
+    joined: Option<Joined>,
+    limits: Limiters,
+    strikes: Bucket,
+}
+
+impl Session {
+    /// A new connection's state.
+    pub fn new(hub: Arc<Hub>, id: u64, outbox: Arc<Outbox>) -> Session {
+        let now = Instant::now();
+        let c = &hub.config;
+        let limits = Limiters {
+            pose: Bucket::new(f64::from(c.pose_hz), f64::from(c.pose_hz) / 2.0 + 2.0, now),
+            score: Bucket::new(f64::from(c.score_hz), f64::from(c.score_hz) + 2.0, now),
+            control: Bucket::new(f64::from(c.control_hz), f64::from(c.control_hz) + 5.0, now),
+            ping: Bucket::new(5.0, 10.0, now),
+            abuse: Bucket::new(2.0, 100.0, now),
+            last_told: None,
+        };
+        Session {
+            hub,
+            id,
+            outbox,
+            claims: None,
+            resume_token: None,
+            joined: None,
+            limits,
+            strikes: Bucket::new(1.0, 20.0, now),
+        }
+    }
+
+    /// Whether a valid hello was received.
+    pub fn said_hello(&self) -> bool {
+        self.claims.is_some()
+    }
+
+    /// Whether the connection is in a room.
+    pub fn in_room(&self) -> bool {
+        self.joined.is_some()
+    }
+
+    fn member(&self) -> MemberId {
+        MemberId(self.id)
+    }
+
+    /// Counts a malformed message; true when there were too many.
+    pub fn strike(&mut self) -> bool {
+        !self.strikes.take(Instant::now())
+    }
+
+    /// Sends an error message to this connection.
+    pub fn error(&self, code: ErrorCode, message: &str, seq: Option<u32>) {
+        self.send(&ServerMsg::Error { code, message: message.to_owned(), seq });
+    }
+
+    fn send(&self, msg: &ServerMsg) {
+        self.outbox.push(Item::Msg { bytes: Bytes::from(encode_server(msg)), cue_at: None });
+    }
+
+    /// Handles one decoded message. `Break` ends the connection (the outbox is closing).
+    pub async fn handle(&mut self, msg: ClientMsg, received: Micros) -> ControlFlow<()> {
+        let seq = msg.seq();
+        let now = Instant::now();
+        let allowed = match &msg {
+            ClientMsg::Hello { .. } => true,
+            ClientMsg::Pose { .. } => self.limits.pose.take(now),
+            ClientMsg::Score { .. } => self.limits.score.take(now),
+            ClientMsg::Ping { .. } => self.limits.ping.take(now),
+            ClientMsg::Join { .. }
+            | ClientMsg::Leave { .. }
+            | ClientMsg::Control { .. }
+            | ClientMsg::Reaction { .. } => self.limits.control.take(now),
+        };
+        if !allowed {
+            return self.over_limit(msg.kind(), seq, now);
+        }
+        match msg {
+            ClientMsg::Hello { seq, token, resume, .. } => self.hello(seq, &token, resume).await,
+            ClientMsg::Join { seq, room, role, sharing } => {
+                self.join(seq, &room, role, sharing).await;
+                ControlFlow::Continue(())
+            }
+            ClientMsg::Leave { seq } => {
+                match self.joined.take() {
+                    Some(j) => {
+                        let _ = j.handle.tx.send(RoomCmd::Leave(self.member())).await;
+                        if let Some(t) = &self.resume_token {
+                            if let Some(mut e) = self.hub.resumes.get_mut(t) {
+                                e.place = None;
+                            }
+                        }
+                    }
+                    None => self.error(ErrorCode::NotInRoom, "not in a room", Some(seq)),
+                }
+                ControlFlow::Continue(())
+            }
+            ClientMsg::Ping { t0 } => {
+                self.outbox.push(Item::Pong { t0, t1: received });
+                ControlFlow::Continue(())
+            }
+            other => {
+                let Some(joined) = &self.joined else {
+                    self.error(ErrorCode::NotInRoom, "join a room first", seq);
+                    return ControlFlow::Continue(());
+                };
+                let member = self.member();
+                let cmd = match other {
+                    ClientMsg::Pose { t, kp } => RoomCmd::Pose(member, t, kp),
+                    ClientMsg::Score { seq, exercise, reps, active_ms } => {
+                        RoomCmd::Score { member, seq, exercise, reps, active_ms }
+                    }
+                    ClientMsg::Control { seq, action, target } => {
+                        RoomCmd::Control { member, seq, action, target }
+                    }
+                    ClientMsg::Reaction { seq, reaction } => {
+                        RoomCmd::Reaction { member, seq, reaction }
+                    }
+                    ClientMsg::Hello { .. }
+                    | ClientMsg::Join { .. }
+                    | ClientMsg::Leave { .. }
+                    | ClientMsg::Ping { .. } => return ControlFlow::Continue(()),
+                };
+                if joined.handle.tx.send(cmd).await.is_err() {
+                    self.joined = None;
+                    self.error(ErrorCode::NotFound, "the room has closed", seq);
+                }
+                ControlFlow::Continue(())
+            }
+        }
+    }
+
+    fn over_limit(&mut self, kind: &str, seq: Option<u32>, now: Instant) -> ControlFlow<()> {
+        if !self.limits.abuse.take(now) {
+            self.outbox.close(close::POLICY, "rate limit exceeded persistently");
+            return ControlFlow::Break(());
+        }
+        let quiet = self.limits.last_told.is_some_and(|t| now.duration_since(t).as_secs() < 1);
+        if !quiet {
+            self.limits.last_told = Some(now);
+            self.error(ErrorCode::RateLimited, &format!("too many `{kind}` messages"), seq);
+        }
+        ControlFlow::Continue(())
+    }
+
+    async fn hello(&mut self, seq: u32, token: &str, resume: Option<String>) -> ControlFlow<()> {
+        if self.claims.is_some() {
+            self.error(ErrorCode::InvalidState, "hello was already received", Some(seq));
+            return ControlFlow::Continue(());
+        }
+        let claims = match self.hub.keys.verify(token) {
+            Ok(c) => c,
+            Err(err) => {
+                let msg = match err {
+                    TokenError::Expired => "token expired",
+                    TokenError::Invalid => "token invalid",
+                };
+                self.error(ErrorCode::Unauthorized, msg, Some(seq));
+                self.outbox.close(close::POLICY, msg);
+                return ControlFlow::Break(());
+            }
+        };
+        {
+            let mut count = self.hub.user_connections.entry(claims.sub.clone()).or_insert(0);
+            if *count >= self.hub.config.max_connections_per_user {
+                drop(count);
+                let msg = "too many connections for this user";
+                self.error(ErrorCode::Forbidden, msg, Some(seq));
+                self.outbox.close(close::POLICY, msg);
+                return ControlFlow::Break(());
+            }
+            *count += 1;
+        }
+        let user = User { id: claims.sub.clone(), name: claims.name.clone(), email: claims.email.clone() };
+        if let Err(err) = self.hub.store.upsert_user(&user).await {
+            tracing::warn!(conn = self.id, %err, "could not store user");
+        }
+        let resume_token = crate::auth::random_token(24);
+        self.hub
+            .resumes
+            .insert(resume_token.clone(), ResumeEntry { user: claims.sub.clone(), place: None });
+        self.resume_token = Some(resume_token.clone());
+        self.claims = Some(claims);
+        self.send(&ServerMsg::Welcome {
+            conn: self.id,
+            resume: resume_token,
+            server_time: self.hub.clock.now(),
+            limits: crate::ws::limits(&self.hub),
+        });
+        if let Some(old) = resume {
+            if let Err(why) = self.resume(&old).await {
+                self.error(ErrorCode::InvalidState, &format!("resume failed: {why}"), Some(seq));
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    async fn resume(&mut self, old: &str) -> Result<(), String> {
+        let user = self.claims.as_ref().map(|c| c.sub.clone()).unwrap_or_default();
+        let place = match self.hub.resumes.get(old) {
+            Some(e) if e.user == user => e.place.clone(),
+            _ => None,
+        };
+        let Some((code, participant)) = place else {
+            return Err("unknown or expired resume token".into());
+        };
+        let Some(handle) = self.hub.room(&code) else {
+            return Err("the room has closed".into());
+        };
+        let (reply, answer) = oneshot::channel();
+        let cmd = RoomCmd::Resume {
+            member: self.member(),
+            outbox: self.outbox.clone(),
+            participant,
+            reply,
+        };
+        if handle.tx.send(cmd).await.is_err() {
+            return Err("the room has closed".into());
+        }
+        match answer.await {
+            Ok(Ok(())) => {
+                self.hub.resumes.remove(old);
+                self.set_place(&code, participant);
+                self.joined = Some(Joined { code, handle });
+                Ok(())
+            }
+            Ok(Err(err)) => Err(err.to_string()),
+            Err(_) => Err("the room has closed".into()),
+        }
+    }
+
+    fn set_place(&self, code: &str, participant: ParticipantId) {
+        if let Some(t) = &self.resume_token {
+            if let Some(mut e) = self.hub.resumes.get_mut(t) {
+                e.place = Some((code.to_owned(), participant));
+            }
+        }
+    }
+
+    async fn join(&mut self, seq: u32, room: &str, role: RequestedRole, sharing: Sharing) {
+        if self.joined.is_some() {
+            self.error(ErrorCode::AlreadyJoined, "already in a room", Some(seq));
+            return;
+        }
+        let Some(claims) = self.claims.clone() else { return };
+        let code = normalize_code(room);
+        if claims.room.as_deref().is_some_and(|r| normalize_code(r) != code) {
+            self.error(ErrorCode::Forbidden, "the token is for another room", Some(seq));
+            return;
+        }
+        let role_ok = match claims.role {
+            TokenRole::Facilitator => true,
+            TokenRole::Participant => role != RequestedRole::Facilitator,
+            TokenRole::Viewer => role == RequestedRole::Viewer,
+        };
+        if !role_ok {
+            self.error(ErrorCode::Forbidden, "the token does not allow this role", Some(seq));
+            return;
+        }
+        let Some(handle) = self.hub.room(&code) else {
+            self.error(ErrorCode::NotFound, "no live room with that code", Some(seq));
+            return;
+        };
+        let req = JoinRequest {
+            user: claims.sub.clone(),
+            name: claims.name.clone(),
+            role,
+            sharing,
+            team: None,
+            may_control: claims.grants.control,
+            may_publish_pose: claims.grants.pose,
+            may_publish_score: claims.grants.score,
+        };
+        let (reply, answer) = oneshot::channel();
+        let cmd = RoomCmd::Join { member: self.member(), outbox: self.outbox.clone(), req, reply };
+        if handle.tx.send(cmd).await.is_err() {
+            self.error(ErrorCode::NotFound, "no live room with that code", Some(seq));
+            return;
+        }
+        match answer.await {
+            Ok(Ok(participant)) => {
+                self.set_place(&code, participant);
+                self.joined = Some(Joined { code, handle });
+            }
+            Ok(Err(err)) => self.error(err.code(), &err.to_string(), Some(seq)),
+            Err(_) => self.error(ErrorCode::NotFound, "the room has closed", Some(seq)),
+        }
+    }
+
+    /// Tells the room the connection is gone and releases the user's connection slot.
+    pub async fn finish(&mut self) {
+        if let Some(j) = self.joined.take() {
+            tracing::debug!(conn = self.id, room = %j.code, "connection dropped from room");
+            let _ = j.handle.tx.send(RoomCmd::Disconnect(self.member())).await;
+        } else if let Some(t) = &self.resume_token {
+            self.hub.resumes.remove(t);
+        }
+        if let Some(claims) = &self.claims {
+            if let Some(mut n) = self.hub.user_connections.get_mut(&claims.sub) {
+                *n = n.saturating_sub(1);
+            }
+            self.hub.user_connections.remove_if(&claims.sub, |_, n| *n == 0);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! Persistence behind a small trait, so that another backend (PostgreSQL) can be added without
+//! touching the rooms. Only numbers are stored: session summaries and users' names and emails.
+
+mod sqlite;
+
+use async_trait::async_trait;
+use breakroom_protocol::{Micros, SessionSummary};
+use serde::Serialize;
+
+pub use sqlite::SqliteStore;
+
+/// A user as stored: an id, a display name and an email only if one was given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// User id (the token's subject).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Email, if the identity provider gave one.
+    pub email: Option<String>,
+}
+
+/// One line of a room's session list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SessionListing {
+    /// Session id.
+    pub session: String,
+    /// Program name.
+    pub program: String,
+    /// Start, server µs.
+    pub started_at: Micros,
+    /// End, server µs.
+    pub ended_at: Micros,
+    /// How many took part.
+    pub participants: u32,
+}
+
+/// What saving a summary did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Saved {
+    /// Written now.
+    Inserted,
+    /// Already there (a retry): nothing written.
+    AlreadyPresent,
+}
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+#[error("storage: {0}")]
+pub struct StoreError(#[from] pub sqlx::Error);
+
+/// The storage operations breakroom needs.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Saves a session summary exactly once: idempotent on the session id, safe to retry.
+    async fn save_summary(&self, summary: &SessionSummary) -> Result<Saved, StoreError>;
+    /// A session's summary.
+    async fn summary(&self, session: &str) -> Result<Option<SessionSummary>, StoreError>;
+    /// The sessions held in a room, oldest first.
+    async fn sessions_of_room(&self, room: &str) -> Result<Vec<SessionListing>, StoreError>;
+    /// Creates or updates a user.
+    async fn upsert_user(&self, user: &User) -> Result<(), StoreError>;
+    /// Whether the store answers (for `/readyz`).
+    async fn ping(&self) -> Result<(), StoreError>;
+}

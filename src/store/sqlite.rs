@@ -1,0 +1,241 @@
+//! The embedded default store: SQLite through sqlx, migrations compiled in.
+
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use breakroom_protocol::{
+    EndReason, ExerciseResult, FlagReason, ParticipantId, ParticipantSummary, ScoreFlag,
+    SessionSummary,
+};
+use sqlx::Row;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+
+use super::{Saved, SessionListing, Store, StoreError, User};
+
+/// SQLite store.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `url` and runs the embedded migrations.
+    pub async fn open(url: &str) -> anyhow::Result<SqliteStore> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        sqlx::migrate!("src/store/migrations").run(&pool).await?;
+        Ok(SqliteStore { pool })
+    }
+
+    /// Closes the pool, flushing everything.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn enum_text<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+fn enum_parse<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, StoreError> {
+    serde_json::from_value(serde_json::Value::String(s.to_owned()))
+        .map_err(|e| StoreError(sqlx::Error::Decode(Box::new(e))))
+}
+
+fn micros(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn save_summary(&self, s: &SessionSummary) -> Result<Saved, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO sessions (id, room_code, program, started_at, ended_at, end_reason)
+             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&s.session)
+        .bind(&s.room)
+        .bind(&s.program)
+        .bind(s.started_at as i64)
+        .bind(s.ended_at as i64)
+        .bind(enum_text(&s.end))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            tx.rollback().await?;
+            return Ok(Saved::AlreadyPresent);
+        }
+        for p in &s.participants {
+            sqlx::query(
+                "INSERT INTO session_participants (session_id, participant, user_id, name, team)
+                 VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(&s.session)
+            .bind(i64::from(p.p.0))
+            .bind(&p.user)
+            .bind(&p.name)
+            .bind(&p.team)
+            .execute(&mut *tx)
+            .await?;
+            for (i, r) in p.results.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO results
+                     (session_id, participant, position, exercise, reps, points, active_ms)
+                     VALUES (?, ?, ?, ?, ?, ?, ?)",
+                )
+                .bind(&s.session)
+                .bind(i64::from(p.p.0))
+                .bind(i as i64)
+                .bind(&r.exercise)
+                .bind(i64::from(r.reps))
+                .bind(i64::from(r.points))
+                .bind(i64::from(r.active_ms))
+                .execute(&mut *tx)
+                .await?;
+            }
+            for (i, f) in p.flags.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO flags
+                     (session_id, participant, position, exercise, reason, claimed, accepted, at)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                )
+                .bind(&s.session)
+                .bind(i64::from(p.p.0))
+                .bind(i as i64)
+                .bind(&f.exercise)
+                .bind(enum_text(&f.reason))
+                .bind(i64::from(f.claimed))
+                .bind(i64::from(f.accepted))
+                .bind(f.at as i64)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(Saved::Inserted)
+    }
+
+    async fn summary(&self, session: &str) -> Result<Option<SessionSummary>, StoreError> {
+        let Some(row) = sqlx::query(
+            "SELECT room_code, program, started_at, ended_at, end_reason FROM sessions WHERE id = ?",
+        )
+        .bind(session)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let mut participants = Vec::new();
+        let rows = sqlx::query(
+            "SELECT participant, user_id, name, team FROM session_participants
+             WHERE session_id = ? ORDER BY participant",
+        )
+        .bind(session)
+        .fetch_all(&self.pool)
+        .await?;
+        for r in rows {
+            let p: i64 = r.get(0);
+            let results = sqlx::query(
+                "SELECT exercise, reps, points, active_ms FROM results
+                 WHERE session_id = ? AND participant = ? ORDER BY position",
+            )
+            .bind(session)
+            .bind(p)
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(|r| ExerciseResult {
+                exercise: r.get(0),
+                reps: r.get::<i64, _>(1) as u32,
+                points: r.get::<i64, _>(2) as u32,
+                active_ms: r.get::<i64, _>(3) as u32,
+            })
+            .collect();
+            let mut flags = Vec::new();
+            let flag_rows = sqlx::query(
+                "SELECT exercise, reason, claimed, accepted, at FROM flags
+                 WHERE session_id = ? AND participant = ? ORDER BY position",
+            )
+            .bind(session)
+            .bind(p)
+            .fetch_all(&self.pool)
+            .await?;
+            for f in flag_rows {
+                flags.push(ScoreFlag {
+                    p: ParticipantId(p as u32),
+                    exercise: f.get(0),
+                    reason: enum_parse::<FlagReason>(f.get::<&str, _>(1))?,
+                    claimed: f.get::<i64, _>(2) as u32,
+                    accepted: f.get::<i64, _>(3) as u32,
+                    at: micros(f.get(4)),
+                });
+            }
+            participants.push(ParticipantSummary {
+                p: ParticipantId(p as u32),
+                user: r.get(1),
+                name: r.get(2),
+                team: r.get(3),
+                results,
+                flags,
+            });
+        }
+        Ok(Some(SessionSummary {
+            session: session.to_owned(),
+            room: row.get(0),
+            program: row.get(1),
+            started_at: micros(row.get(2)),
+            ended_at: micros(row.get(3)),
+            end: enum_parse::<EndReason>(row.get::<&str, _>(4))?,
+            participants,
+        }))
+    }
+
+    async fn sessions_of_room(&self, room: &str) -> Result<Vec<SessionListing>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT s.id, s.program, s.started_at, s.ended_at,
+                    (SELECT COUNT(*) FROM session_participants p WHERE p.session_id = s.id)
+             FROM sessions s WHERE s.room_code = ? ORDER BY s.started_at",
+        )
+        .bind(room)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| SessionListing {
+                session: r.get(0),
+                program: r.get(1),
+                started_at: micros(r.get(2)),
+                ended_at: micros(r.get(3)),
+                participants: r.get::<i64, _>(4) as u32,
+            })
+            .collect())
+    }
+
+    async fn upsert_user(&self, user: &User) -> Result<(), StoreError> {
+        let now = crate::auth::unix_seconds() as i64;
+        sqlx::query(
+            "INSERT INTO users (id, display_name, email, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name,
+                 email = COALESCE(excluded.email, users.email), updated_at = excluded.updated_at",
+        )
+        .bind(&user.id)
+        .bind(&user.name)
+        .bind(&user.email)
+        .bind(now)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,195 @@
+//! Shared helpers for the server's integration tests: a real server on 127.0.0.1:0 with a real
+//! SQLite file, tokens, and a raw WebSocket client.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use breakroom::auth::{Grants, TokenRole, TokenSpec};
+use breakroom::config::Config;
+pub use breakroom::config::Settings;
+use breakroom::server::Server;
+use breakroom_protocol::{ClientMsg, Program, ServerMsg, Step, decode_server, encode_client};
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// A server under test with its temporary data folder.
+pub struct TestServer {
+    pub server: Server,
+    pub dir: tempfile::TempDir,
+}
+
+pub const SECRET: &str = "test-secret-test-secret-test-secret!";
+
+pub fn settings(dir: &std::path::Path) -> Settings {
+    Settings {
+        listen: Some("127.0.0.1:0".parse().unwrap()),
+        data_dir: Some(dir.to_path_buf()),
+        api_key: Some("test-key".into()),
+        api_secret: Some(SECRET.into()),
+        ..Settings::default()
+    }
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        Self::start_with(|s| s).await
+    }
+
+    pub async fn start_with(f: impl FnOnce(Settings) -> Settings) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::resolve(f(settings(dir.path())), false).unwrap();
+        let server = Server::start(config).await.unwrap();
+        TestServer { server, dir }
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/v1/ws", self.server.addr())
+    }
+
+    pub fn http_url(&self, path: &str) -> String {
+        format!("http://{}{}", self.server.addr(), path)
+    }
+
+    pub fn token(&self, user: &str, role: TokenRole) -> String {
+        self.token_with(user, role, None)
+    }
+
+    pub fn token_with(&self, user: &str, role: TokenRole, grants: Option<Grants>) -> String {
+        let spec = TokenSpec {
+            user: user.into(),
+            name: format!("Name of {user}"),
+            email: None,
+            room: None,
+            role,
+            grants,
+        };
+        self.server.hub().keys.mint(spec, Duration::from_secs(600)).unwrap()
+    }
+
+    /// Creates a room over REST and returns (code, session).
+    pub async fn create_room(&self, program: Program) -> (String, String) {
+        let token = self.token("creator", TokenRole::Facilitator);
+        let resp = reqwest::Client::new()
+            .post(self.http_url("/v1/rooms"))
+            .bearer_auth(token)
+            .json(&serde_json::json!({ "program": program }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201);
+        let body: serde_json::Value = resp.json().await.unwrap();
+        (body["code"].as_str().unwrap().into(), body["session"].as_str().unwrap().into())
+    }
+}
+
+pub fn program(steps: &[(&str, u32, u32)]) -> Program {
+    Program {
+        name: "Test program".into(),
+        steps: steps
+            .iter()
+            .map(|&(exercise, duration_ms, rest_ms)| Step {
+                exercise: exercise.into(),
+                duration_ms,
+                rest_ms,
+                bpm: None,
+            })
+            .collect(),
+    }
+}
+
+pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A raw WebSocket client speaking breakroom.v1.
+pub struct Raw {
+    pub ws: Ws,
+    seq: u32,
+}
+
+pub async fn raw_connect(url: &str) -> Raw {
+    let mut req = url.into_client_request().unwrap();
+    req.headers_mut().insert("Sec-WebSocket-Protocol", "breakroom.v1".parse().unwrap());
+    let (ws, resp) = tokio_tungstenite::connect_async(req).await.unwrap();
+    assert_eq!(resp.headers()["sec-websocket-protocol"], "breakroom.v1");
+    Raw { ws, seq: 0 }
+}
+
+/// What a raw client observed next.
+#[derive(Debug)]
+pub enum Seen {
+    Msg(ServerMsg),
+    Closed(Option<(u16, String)>),
+}
+
+impl Raw {
+    pub fn next_seq(&mut self) -> u32 {
+        self.seq += 1;
+        self.seq
+    }
+
+    pub async fn send(&mut self, msg: &ClientMsg) {
+        self.ws.send(Message::Binary(encode_client(msg).into())).await.unwrap();
+    }
+
+    pub async fn send_bytes(&mut self, bytes: Vec<u8>) {
+        self.ws.send(Message::Binary(bytes.into())).await.unwrap();
+    }
+
+    pub async fn hello(&mut self, token: &str) -> ServerMsg {
+        let seq = self.next_seq();
+        self.send(&ClientMsg::Hello {
+            seq,
+            sdk: "raw-test".into(),
+            sdk_version: "0".into(),
+            token: token.into(),
+            resume: None,
+        })
+        .await;
+        match self.next().await {
+            Seen::Msg(m @ ServerMsg::Welcome { .. }) => m,
+            other => panic!("expected welcome, got {other:?}"),
+        }
+    }
+
+    /// The next message or close, within 10 s.
+    pub async fn next(&mut self) -> Seen {
+        loop {
+            let frame = tokio::time::timeout(Duration::from_secs(10), self.ws.next())
+                .await
+                .expect("nothing from the server within 10 s");
+            match frame {
+                None | Some(Err(_)) => return Seen::Closed(None),
+                Some(Ok(Message::Binary(b))) => return Seen::Msg(decode_server(&b).unwrap()),
+                Some(Ok(Message::Close(f))) => {
+                    return Seen::Closed(f.map(|CloseFrame { code, reason }| {
+                        (u16::from(code), reason.to_string())
+                    }));
+                }
+                Some(Ok(_)) => continue,
+            }
+        }
+    }
+
+    /// Skips messages until one matches.
+    pub async fn until(&mut self, mut f: impl FnMut(&ServerMsg) -> bool) -> ServerMsg {
+        loop {
+            match self.next().await {
+                Seen::Msg(m) if f(&m) => return m,
+                Seen::Msg(_) => continue,
+                Seen::Closed(c) => panic!("closed while waiting: {c:?}"),
+            }
+        }
+    }
+
+    /// Skips messages until the connection closes; returns the close code and reason.
+    pub async fn closed(&mut self) -> Option<(u16, String)> {
+        loop {
+            if let Seen::Closed(c) = self.next().await {
+                return c;
+            }
+        }
+    }
+}

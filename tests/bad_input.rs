@@ -1,6 +1,6 @@
 //! Bad input over real sockets: each gets its clear error or close code, and the room carries
 //! on for everyone else.
-#![allow(clippy::unwrap_used)]
+#![allow(missing_docs, clippy::unwrap_used)]
 
 mod common;
 
@@ -35,9 +35,10 @@ async fn still_served(c: &mut Raw) {
     c.until(|m| matches!(m, ServerMsg::Pong { t0: 42, .. })).await;
 }
 
-fn expect_error(seen: Seen, code: ErrorCode) -> (String, Option<u32>) {
-    match seen {
-        Seen::Msg(ServerMsg::Error { code: got, message, seq }) if got == code => (message, seq),
+/// Skips other messages (presence, scoreboards) until an error arrives, and checks its code.
+async fn expect_error(c: &mut Raw, code: ErrorCode) -> (String, Option<u32>) {
+    match c.until(|m| matches!(m, ServerMsg::Error { .. })).await {
+        ServerMsg::Error { code: got, message, seq } if got == code => (message, seq),
         other => panic!("expected error {code:?}, got {other:?}"),
     }
 }
@@ -50,12 +51,12 @@ async fn garbage_and_unknown_messages_get_errors_and_the_connection_lives_on() {
     let mut c = bystander(&srv, &code, "bad").await;
 
     c.send_bytes(vec![0xc1, 0xff, 0x00, 0x13]).await;
-    let (msg, _) = expect_error(c.next().await, ErrorCode::BadMessage);
+    let (msg, _) = expect_error(&mut c, ErrorCode::BadMessage).await;
     assert!(msg.contains("malformed"), "{msg}");
 
     let unknown = rmp_serde::to_vec_named(&serde_json::json!({"type": "teleport", "seq": 1})).unwrap();
     c.send_bytes(unknown).await;
-    expect_error(c.next().await, ErrorCode::Unsupported);
+    expect_error(&mut c, ErrorCode::Unsupported).await;
 
     // A keypoint block of the wrong size.
     #[derive(serde::Serialize)]
@@ -68,7 +69,7 @@ async fn garbage_and_unknown_messages_get_errors_and_the_connection_lives_on() {
     }
     let bad = BadPose { ty: "pose", t: 1, kp: vec![1, 0, 1, 2, 3] };
     c.send_bytes(rmp_serde::to_vec_named(&bad).unwrap()).await;
-    let (msg, _) = expect_error(c.next().await, ErrorCode::BadMessage);
+    let (msg, _) = expect_error(&mut c, ErrorCode::BadMessage).await;
     assert!(msg.contains("keypoint block"), "{msg}");
 
     still_served(&mut c).await;
@@ -123,7 +124,7 @@ async fn no_hello_in_time_closes_with_1008() {
     // Anything but hello first is refused the same way.
     let mut c = raw_connect(&srv.ws_url()).await;
     c.send(&ClientMsg::Ping { t0: 1 }).await;
-    expect_error(c.next().await, ErrorCode::Unauthorized);
+    expect_error(&mut c, ErrorCode::Unauthorized).await;
     assert_eq!(c.closed().await.unwrap().0, close::POLICY);
 }
 
@@ -156,7 +157,7 @@ async fn expired_and_forged_tokens_are_refused() {
             resume: None,
         })
         .await;
-        let (msg, seq) = expect_error(c.next().await, ErrorCode::Unauthorized);
+        let (msg, seq) = expect_error(&mut c, ErrorCode::Unauthorized).await;
         assert_eq!((msg.as_str(), seq), (why, Some(7)));
         assert_eq!(c.closed().await.unwrap(), (close::POLICY, why.to_owned()));
     }
@@ -179,7 +180,7 @@ async fn a_participant_cannot_control_and_scores_cannot_decrease() {
     let mut p = bystander(&srv, &code, "p").await;
 
     p.send(&ClientMsg::Control { seq: 5, action: ControlAction::Start, target: None }).await;
-    let (_, seq) = expect_error(p.next().await, ErrorCode::Forbidden);
+    let (_, seq) = expect_error(&mut p, ErrorCode::Forbidden).await;
     assert_eq!(seq, Some(5));
     let url = srv.http_url(&format!("/v1/rooms/{code}"));
     let info: serde_json::Value = reqwest::get(&url).await.unwrap().json().await.unwrap();

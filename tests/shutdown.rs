@@ -1,5 +1,5 @@
 //! SIGTERM during a live session: the summary is persisted and clients are closed with 1001.
-#![allow(clippy::unwrap_used)]
+#![allow(missing_docs, clippy::unwrap_used)]
 
 mod common;
 

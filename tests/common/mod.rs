@@ -1,6 +1,6 @@
 //! Shared helpers for the server's integration tests: a real server on 127.0.0.1:0 with a real
 //! SQLite file, tokens, and a raw WebSocket client.
-#![allow(dead_code, clippy::unwrap_used)]
+#![allow(dead_code, unreachable_pub, missing_docs, clippy::unwrap_used)]
 
 use std::time::Duration;
 

@@ -86,9 +86,19 @@ mod tests {
     fn best_round_trip_wins() {
         let mut sync = ClockSync::default();
         // Server is 1_000_000 µs ahead. A slow, asymmetric exchange misleads...
-        sync.add(Sample { t0: 0, t1: 1_090_000, t2: 1_090_000, t3: 100_000 });
+        sync.add(Sample {
+            t0: 0,
+            t1: 1_090_000,
+            t2: 1_090_000,
+            t3: 100_000,
+        });
         // ...a fast one does not.
-        sync.add(Sample { t0: 200_000, t1: 1_201_000, t2: 1_201_500, t3: 202_500 });
+        sync.add(Sample {
+            t0: 200_000,
+            t1: 1_201_000,
+            t2: 1_201_500,
+            t3: 202_500,
+        });
         assert_eq!(sync.best().map(|s| s.round_trip()), Some(2_000));
         assert_eq!(sync.offset(), 1_000_000);
         assert_eq!(sync.to_client(2_000_000), 1_000_000);
@@ -98,11 +108,21 @@ mod tests {
     #[test]
     fn absurd_samples_saturate_instead_of_panicking() {
         let mut sync = ClockSync::default();
-        sync.add(Sample { t0: 0, t1: 1 << 63, t2: 1 << 63, t3: 0 });
+        sync.add(Sample {
+            t0: 0,
+            t1: 1 << 63,
+            t2: 1 << 63,
+            t3: 0,
+        });
         assert_eq!(sync.offset(), i64::MAX);
         assert_eq!(sync.to_client(5), 0);
         let mut sync = ClockSync::default();
-        sync.add(Sample { t0: u64::MAX, t1: 0, t2: 0, t3: u64::MAX });
+        sync.add(Sample {
+            t0: u64::MAX,
+            t1: 0,
+            t2: 0,
+            t3: u64::MAX,
+        });
         assert_eq!(sync.offset(), i64::MIN);
         assert_eq!(sync.to_client(5), 5 + i64::MAX.unsigned_abs());
         assert_eq!(sync.to_server(5), 0);

@@ -18,8 +18,9 @@ pub const MAX_SERVER_MSG_BYTES: usize = 256 * 1024;
 pub const MAX_DEPTH: usize = 8;
 
 /// The `type` tags of client messages this version knows.
-pub const CLIENT_TYPES: &[&str] =
-    &["hello", "join", "leave", "pose", "score", "ping", "control", "reaction"];
+pub const CLIENT_TYPES: &[&str] = &[
+    "hello", "join", "leave", "pose", "score", "ping", "control", "reaction",
+];
 /// The `type` tags of server messages this version knows.
 pub const SERVER_TYPES: &[&str] = &[
     "welcome",
@@ -68,12 +69,17 @@ fn encode<T: Serialize>(msg: &T) -> Vec<u8> {
 
 fn decode<T: DeserializeOwned>(bytes: &[u8], max: usize, known: &[&str]) -> Result<T, DecodeError> {
     if bytes.len() > max {
-        return Err(DecodeError::TooLarge { size: bytes.len(), max });
+        return Err(DecodeError::TooLarge {
+            size: bytes.len(),
+            max,
+        });
     }
     // A message is a map. serde would also take an array (tag first, then fields in order),
     // which no other implementation of the protocol would read.
     if !matches!(bytes.first(), Some(0x80..=0x8f | 0xde | 0xdf)) {
-        return Err(DecodeError::Malformed("a message must be a MessagePack map".to_owned()));
+        return Err(DecodeError::Malformed(
+            "a message must be a MessagePack map".to_owned(),
+        ));
     }
     let mut de = deserializer(bytes);
     let msg = match T::deserialize(&mut de) {
@@ -101,15 +107,21 @@ fn classify(bytes: &[u8], known: &[&str], err: rmp_serde::decode::Error) -> Deco
         Other(serde::de::IgnoredAny),
     }
     match Tag::deserialize(&mut deserializer(bytes)) {
-        Ok(Tag { ty: None | Some(TagValue::Other(_)) }) => DecodeError::MissingType,
-        Ok(Tag { ty: Some(TagValue::Str(ty)) }) if !known.contains(&ty.as_str()) => {
+        Ok(Tag {
+            ty: None | Some(TagValue::Other(_)),
+        }) => DecodeError::MissingType,
+        Ok(Tag {
+            ty: Some(TagValue::Str(ty)),
+        }) if !known.contains(&ty.as_str()) => {
             DecodeError::UnknownType(ty.chars().take(32).collect())
         }
         _ => DecodeError::Malformed(err.to_string()),
     }
 }
 
-fn deserializer(bytes: &[u8]) -> rmp_serde::Deserializer<rmp_serde::decode::ReadReader<Cursor<&[u8]>>> {
+fn deserializer(
+    bytes: &[u8],
+) -> rmp_serde::Deserializer<rmp_serde::decode::ReadReader<Cursor<&[u8]>>> {
     let mut de = rmp_serde::Deserializer::new(Cursor::new(bytes));
     // rmp-serde fails when its budget reaches zero, so a budget of n admits n - 1 levels.
     de.set_max_depth(MAX_DEPTH + 1);

@@ -10,8 +10,19 @@
 //!   landmarks. No field anywhere can carry an image, audio or an arbitrary blob.
 //! - [`clock::ClockSync`]: how a client maps a cue's server time onto its own clock.
 //!
-//! Invariant: this is the only crate that knows the wire format. `PROTOCOL.md` beside this
-//! crate is the contract, and `vectors/` holds its golden bytes.
+//! Invariant: this is the only crate that knows the wire format.
+//!
+//! # Contract and tests
+//!
+//! - `PROTOCOL.md` beside this crate is the contract: enough to write a client in another
+//!   language without reading this code.
+//! - `vectors/{client,server}/*.json` are its golden bytes, one file per message kind and edge
+//!   case, in a language-neutral format (described in `PROTOCOL.md`). `tests/vectors.rs`
+//!   checks both directions; `BREAKROOM_REGEN_VECTORS=1 cargo test -p breakroom-protocol --test
+//!   vectors` rewrites them (and the examples in `PROTOCOL.md`) from `tests/support/`.
+//! - `tests/roundtrip.rs` (proptest) and `fuzz/` (cargo-fuzz): valid messages round-trip, and
+//!   no input makes a decoder panic. `tests/recordings.rs` runs real pose-model output through
+//!   the keypoint block.
 
 mod client;
 pub mod clock;

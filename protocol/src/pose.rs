@@ -124,7 +124,10 @@ impl PoseBlock {
     pub fn from_landmarks(model: PoseModel, landmarks: &[Landmark]) -> Result<Self, PoseError> {
         let expected = model.landmark_count();
         if landmarks.len() != expected {
-            return Err(PoseError::WrongLandmarkCount { expected, actual: landmarks.len() });
+            return Err(PoseError::WrongLandmarkCount {
+                expected,
+                actual: landmarks.len(),
+            });
         }
         let depth = landmarks.iter().all(|l| l.z.is_some());
         let mut bytes = Vec::with_capacity(model.block_len(depth));
@@ -160,7 +163,12 @@ impl PoseBlock {
     pub fn check(&self) -> Result<(), PoseError> {
         let (&model, &flags) = match (self.0.first(), self.0.get(1)) {
             (Some(m), Some(f)) => (m, f),
-            _ => return Err(PoseError::WrongLength { expected: HEADER_LEN, actual: self.0.len() }),
+            _ => {
+                return Err(PoseError::WrongLength {
+                    expected: HEADER_LEN,
+                    actual: self.0.len(),
+                });
+            }
         };
         let model = PoseModel::from_code(model).ok_or(PoseError::UnknownModel(model))?;
         if flags & !FLAG_DEPTH != 0 {
@@ -168,7 +176,10 @@ impl PoseBlock {
         }
         let expected = model.block_len(flags & FLAG_DEPTH != 0);
         if self.0.len() != expected {
-            return Err(PoseError::WrongLength { expected, actual: self.0.len() });
+            return Err(PoseError::WrongLength {
+                expected,
+                actual: self.0.len(),
+            });
         }
         Ok(())
     }
@@ -241,7 +252,10 @@ mod tests {
         let block = PoseBlock::from_landmarks(PoseModel::Coco17, &lms).expect("valid landmarks");
         assert_eq!(block.as_bytes().len(), 104);
         for (a, b) in lms.iter().zip(block.landmarks()) {
-            assert!((a.x - b.x).abs() < 0.001 && (a.y - b.y).abs() < 0.001, "{a:?} vs {b:?}");
+            assert!(
+                (a.x - b.x).abs() < 0.001 && (a.y - b.y).abs() < 0.001,
+                "{a:?} vs {b:?}"
+            );
             assert!((a.visibility - b.visibility).abs() < 0.003);
             assert!((a.z.expect("depth") - b.z.expect("depth")).abs() < 0.005);
         }
@@ -249,14 +263,32 @@ mod tests {
 
     #[test]
     fn malformed_blocks_are_typed_errors() {
-        let check = |bytes: Vec<u8>| PoseBlock::from_bytes(bytes).unwrap_err();
-        assert_eq!(check(vec![]), PoseError::WrongLength { expected: 2, actual: 0 });
+        let check = |bytes: Vec<u8>| PoseBlock::from_bytes(bytes).expect_err("malformed");
+        assert_eq!(
+            check(vec![]),
+            PoseError::WrongLength {
+                expected: 2,
+                actual: 0
+            }
+        );
         assert_eq!(check(vec![9, 0]), PoseError::UnknownModel(9));
         assert_eq!(check(vec![1, 2]), PoseError::ReservedFlags(2));
-        assert_eq!(check(vec![1, 0, 0]), PoseError::WrongLength { expected: 167, actual: 3 });
-        let nan = vec![Landmark { x: f32::NAN, ..Landmark::default() }; 17];
         assert_eq!(
-            PoseBlock::from_landmarks(PoseModel::Coco17, &nan).unwrap_err(),
+            check(vec![1, 0, 0]),
+            PoseError::WrongLength {
+                expected: 167,
+                actual: 3
+            }
+        );
+        let nan = vec![
+            Landmark {
+                x: f32::NAN,
+                ..Landmark::default()
+            };
+            17
+        ];
+        assert_eq!(
+            PoseBlock::from_landmarks(PoseModel::Coco17, &nan).expect_err("NaN"),
             PoseError::NonFinite(0)
         );
     }

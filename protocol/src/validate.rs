@@ -70,7 +70,10 @@ pub fn exercise_id(field: &'static str, s: &str) -> Result {
     if s.is_empty() || s.len() > MAX_EXERCISE_ID {
         return Err(invalid(field, "has a bad length"));
     }
-    if !s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+    if !s
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
         return Err(invalid(field, "must be lowercase letters, digits and _"));
     }
     Ok(())
@@ -86,7 +89,13 @@ fn at_most<T>(field: &'static str, items: &[T], max: usize) -> Result {
 /// Checks a decoded client message.
 pub fn client(msg: &ClientMsg) -> Result {
     match msg {
-        ClientMsg::Hello { sdk, sdk_version, token: tok, resume, .. } => {
+        ClientMsg::Hello {
+            sdk,
+            sdk_version,
+            token: tok,
+            resume,
+            ..
+        } => {
             text("sdk", sdk, MAX_SDK_NAME)?;
             text("sdk_version", sdk_version, MAX_SDK_VERSION)?;
             token("token", tok, MAX_TOKEN)?;
@@ -96,7 +105,12 @@ pub fn client(msg: &ClientMsg) -> Result {
         }
         ClientMsg::Join { room, .. } => text("room", room, MAX_ROOM_CODE)?,
         ClientMsg::Pose { kp, .. } => kp.check()?,
-        ClientMsg::Score { exercise, reps, active_ms, .. } => {
+        ClientMsg::Score {
+            exercise,
+            reps,
+            active_ms,
+            ..
+        } => {
             exercise_id("exercise", exercise)?;
             if *reps > MAX_REPS {
                 return Err(invalid("reps", "is above 100000"));
@@ -130,7 +144,9 @@ fn program(p: &Program) -> Result {
         return Err(invalid("program.steps", "is empty"));
     }
     at_most("program.steps", &p.steps, MAX_STEPS)?;
-    p.steps.iter().try_for_each(|s| exercise_id("exercise", &s.exercise))
+    p.steps
+        .iter()
+        .try_for_each(|s| exercise_id("exercise", &s.exercise))
 }
 
 fn cues(cues: &[Cue]) -> Result {
@@ -146,7 +162,9 @@ fn cues(cues: &[Cue]) -> Result {
 fn scoreboard(s: &Scoreboard) -> Result {
     at_most("ranking", &s.ranking, MAX_LISTED)?;
     at_most("teams", &s.teams, MAX_LISTED)?;
-    s.teams.iter().try_for_each(|t| text("team", &t.team, MAX_TEAM))
+    s.teams
+        .iter()
+        .try_for_each(|t| text("team", &t.team, MAX_TEAM))
 }
 
 fn flag(f: &ScoreFlag) -> Result {

@@ -40,19 +40,36 @@ fn plain_hello() -> ClientMsg {
 }
 
 fn join(room: &str, role: RequestedRole, sharing: Sharing) -> ClientMsg {
-    ClientMsg::Join { seq: 2, room: room.to_owned(), role, sharing }
+    ClientMsg::Join {
+        seq: 2,
+        room: room.to_owned(),
+        role,
+        sharing,
+    }
 }
 
 fn pose(kp: PoseBlock) -> ClientMsg {
-    ClientMsg::Pose { t: T + 1_234_567, kp }
+    ClientMsg::Pose {
+        t: T + 1_234_567,
+        kp,
+    }
 }
 
 fn score(exercise: &str, reps: u32, active_ms: u32) -> ClientMsg {
-    ClientMsg::Score { seq: 5, exercise: exercise.to_owned(), reps, active_ms }
+    ClientMsg::Score {
+        seq: 5,
+        exercise: exercise.to_owned(),
+        reps,
+        active_ms,
+    }
 }
 
 fn control(action: ControlAction, target: Option<u32>) -> ClientMsg {
-    ClientMsg::Control { seq: 7, action, target: target.map(ParticipantId) }
+    ClientMsg::Control {
+        seq: 7,
+        action,
+        target: target.map(ParticipantId),
+    }
 }
 
 /// The `hello` fields as hand-made map entries, for variations the types cannot express.
@@ -87,7 +104,11 @@ fn join_with(role: V) -> Vec<u8> {
 }
 
 fn pose_with(kp: Vec<u8>) -> Vec<u8> {
-    mp::encode(&map(vec![("type", s("pose")), ("t", V::U(T)), ("kp", V::Bin(kp))]))
+    mp::encode(&map(vec![
+        ("type", s("pose")),
+        ("t", V::U(T)),
+        ("kp", V::Bin(kp)),
+    ]))
 }
 
 /// A `hello` padded with an unknown field to exactly `size` bytes.
@@ -102,7 +123,11 @@ fn canonical() -> Vec<Vector> {
     use ControlAction::*;
     use RequestedRole::*;
     vec![
-        valid_client("hello", "The first message on a connection, without a resume token.", plain_hello()),
+        valid_client(
+            "hello",
+            "The first message on a connection, without a resume token.",
+            plain_hello(),
+        ),
         valid_client(
             "hello_resume",
             "hello taking back a dropped place: `resume` is the token from an earlier welcome.",
@@ -112,23 +137,91 @@ fn canonical() -> Vec<Vector> {
             "hello_at_bounds",
             "Every hello string at its upper bound: sdk 64 characters (here 2 UTF-8 bytes each), \
              sdk_version 32 characters, token 3072 bytes, resume 128 bytes.",
-            hello(&"ü".repeat(64), &"9".repeat(32), &"t".repeat(3072), Some(&"r".repeat(128))),
+            hello(
+                &"ü".repeat(64),
+                &"9".repeat(32),
+                &"t".repeat(3072),
+                Some(&"r".repeat(128)),
+            ),
         ),
-        valid_client("join", "Join as a participant, skeleton shared with the room.", join("KIT-4827", Participant, Sharing::Room)),
-        valid_client("join_facilitator", "Join as facilitator, skeleton shared with facilitators only.", join("kit 4827", Facilitator, Sharing::Facilitators)),
-        valid_client("join_viewer", "Join as a shared screen, skeleton shared with nobody.", join("KIT-4827", Viewer, Sharing::Nobody)),
-        valid_client("leave", "Leave the room for good.", ClientMsg::Leave { seq: 9 }),
-        valid_client("pose_blazepose33", "A BlazePose-33 pose without depth: 167-byte block, 194-byte frame.", pose(blazepose(false))),
-        valid_client("pose_blazepose33_depth", "A BlazePose-33 pose with depth: 200-byte block, 227-byte frame.", pose(blazepose(true))),
-        valid_client("pose_coco17", "A COCO-17 pose without depth: 87-byte block.", pose(coco(false))),
-        valid_client("pose_coco17_depth", "A COCO-17 pose with depth: 104-byte block.", pose(coco(true))),
-        valid_client("score", "Cumulative counters for one exercise.", score("squat", 12, 8_500)),
-        valid_client("score_at_bounds", "Counters at their bounds: 100000 reps, 24 h active.", score("wall_sit_2", 100_000, 86_400_000)),
-        valid_client("ping", "Clock-sync request; t0 is on the client's own clock.", ClientMsg::Ping { t0: 987_654_321 }),
-        valid_client("control_start", "A control without target.", control(Start, None)),
-        valid_client("control_kick", "kick needs a target.", control(Kick, Some(3))),
-        valid_client("control_make_cohost", "make_cohost needs a target.", control(MakeCohost, Some(4))),
-        valid_client("reaction", "A reaction from the fixed set.", ClientMsg::Reaction { seq: 8, reaction: Reaction::ThumbsUp }),
+        valid_client(
+            "join",
+            "Join as a participant, skeleton shared with the room.",
+            join("KIT-4827", Participant, Sharing::Room),
+        ),
+        valid_client(
+            "join_facilitator",
+            "Join as facilitator, skeleton shared with facilitators only.",
+            join("kit 4827", Facilitator, Sharing::Facilitators),
+        ),
+        valid_client(
+            "join_viewer",
+            "Join as a shared screen, skeleton shared with nobody.",
+            join("KIT-4827", Viewer, Sharing::Nobody),
+        ),
+        valid_client(
+            "leave",
+            "Leave the room for good.",
+            ClientMsg::Leave { seq: 9 },
+        ),
+        valid_client(
+            "pose_blazepose33",
+            "A BlazePose-33 pose without depth: 167-byte block, 194-byte frame.",
+            pose(blazepose(false)),
+        ),
+        valid_client(
+            "pose_blazepose33_depth",
+            "A BlazePose-33 pose with depth: 200-byte block, 227-byte frame.",
+            pose(blazepose(true)),
+        ),
+        valid_client(
+            "pose_coco17",
+            "A COCO-17 pose without depth: 87-byte block.",
+            pose(coco(false)),
+        ),
+        valid_client(
+            "pose_coco17_depth",
+            "A COCO-17 pose with depth: 104-byte block.",
+            pose(coco(true)),
+        ),
+        valid_client(
+            "score",
+            "Cumulative counters for one exercise.",
+            score("squat", 12, 8_500),
+        ),
+        valid_client(
+            "score_at_bounds",
+            "Counters at their bounds: 100000 reps, 24 h active.",
+            score("wall_sit_2", 100_000, 86_400_000),
+        ),
+        valid_client(
+            "ping",
+            "Clock-sync request; t0 is on the client's own clock.",
+            ClientMsg::Ping { t0: 987_654_321 },
+        ),
+        valid_client(
+            "control_start",
+            "A control without target.",
+            control(Start, None),
+        ),
+        valid_client(
+            "control_kick",
+            "kick needs a target.",
+            control(Kick, Some(3)),
+        ),
+        valid_client(
+            "control_make_cohost",
+            "make_cohost needs a target.",
+            control(MakeCohost, Some(4)),
+        ),
+        valid_client(
+            "reaction",
+            "A reaction from the fixed set.",
+            ClientMsg::Reaction {
+                seq: 8,
+                reaction: Reaction::ThumbsUp,
+            },
+        ),
     ]
 }
 
@@ -140,7 +233,10 @@ fn lenient() -> Vec<Vector> {
             "Forward compatibility: unknown fields, of any type, are ignored.",
             hello_with(vec![
                 ("locale", s("de-CH")),
-                ("caps", map(vec![("haptics", V::Bool(true)), ("ratio", V::F(0.5))])),
+                (
+                    "caps",
+                    map(vec![("haptics", V::Bool(true)), ("ratio", V::F(0.5))]),
+                ),
                 ("extra", V::Nil),
             ]),
             plain_hello(),
@@ -200,56 +296,304 @@ fn refused() -> Vec<Vector> {
         kp[1] = flags;
         pose_with(kp)
     };
-    let ping_twice =
-        mp::encode(&map(vec![("type", s("ping")), ("t0", V::U(1)), ("t0", V::U(2))]));
+    let ping_twice = mp::encode(&map(vec![
+        ("type", s("ping")),
+        ("t0", V::U(1)),
+        ("t0", V::U(2)),
+    ]));
     let sdk = |sdk: &str| hello(sdk, "0.1.0", TOKEN, None);
     let token = |token: &str| hello("breakroom-client-ts", "0.1.0", token, None);
     let resume = |resume: &str| hello("breakroom-client-ts", "0.1.0", TOKEN, Some(resume));
     use RequestedRole::Participant;
     vec![
-        bad("oversize", "4097 bytes: one more than the client limit.", hello_of_size(MAX_CLIENT_MSG_BYTES + 1), error("too_large")),
-        bad("empty_frame", "An empty binary frame.", vec![], error("malformed")),
-        bad("not_msgpack", "0xc1 is never used in MessagePack.", vec![0xc1], error("malformed")),
-        bad("truncated", "A ping cut short by one byte.", ping[..ping.len() - 1].to_vec(), error("malformed")),
-        bad("top_level_array", "A message must be a map, not an array (even [type, fields...]).", mp::encode(&V::Arr(vec![s("ping"), V::U(5)])), error("malformed")),
-        bad("missing_type", "A map without `type`.", mp::encode(&map(vec![("seq", V::U(1))])), error("missing_type")),
-        bad("type_not_string", "`type` must be a string.", mp::encode(&map(vec![("type", V::U(7)), ("t0", V::U(1))])), error("missing_type")),
-        bad("unknown_type", "A type this version does not know: receivers skip it (the server answers `unsupported`).", mp::encode(&map(vec![("type", s("dance")), ("seq", V::U(3))])), unknown_type("dance")),
-        bad("server_type", "A server message type is unknown in the client direction.", mp::encode(&map(vec![("type", s("welcome")), ("conn", V::U(1))])), unknown_type("welcome")),
-        bad("trailing_bytes", "A ping followed by one more byte (nil): one value per frame.", [ping.clone(), vec![0xc0]].concat(), error("trailing_bytes")),
-        bad("nesting_too_deep", "9 levels of nesting (the map, then 8 arrays in an unknown field).", hello_with(vec![("ext", mp::nested_arrays(MAX_DEPTH))]), error("malformed")),
-        bad("float_for_integer", "A float where an integer is expected.", ping_with(V::F(1.5)), error("malformed")),
-        bad("integral_float_for_integer", "Even an integral float (5.0) is refused: integers must be MessagePack integers.", ping_with(V::F(5.0)), error("malformed")),
-        bad("negative_integer", "A negative number for an unsigned field.", ping_with(V::I(-1)), error("malformed")),
-        bad("integer_overflow", "seq is a u32: 2^32 does not fit.", mp::encode(&map(vec![("type", s("leave")), ("seq", V::U(1 << 32))])), error("malformed")),
-        bad("missing_field", "join without `sharing`.", mp::encode(&map(vec![("type", s("join")), ("seq", V::U(2)), ("room", s("KIT-4827")), ("role", s("participant"))])), error("malformed")),
-        bad("nil_for_required_field", "nil is no value for a required field.", join_with(V::Nil), error("malformed")),
-        bad("unknown_enum_value", "A role this version does not know.", join_with(s("admin")), error("malformed")),
-        bad("control_unknown_action", "An action this version does not know.", mp::encode(&map(vec![("type", s("control")), ("seq", V::U(7)), ("action", s("explode"))])), error("malformed")),
-        bad("wrong_field_type", "sdk must be a string.", mp::encode(&map(vec![("type", s("hello")), ("seq", V::U(1)), ("sdk", V::U(5)), ("sdk_version", s("0.1.0")), ("token", s(TOKEN))])), error("malformed")),
-        bad("bad_utf8", "Strings must be UTF-8.", mp::encode(&map(vec![("type", s("hello")), ("seq", V::U(1)), ("sdk", V::RawStr(vec![0x62, 0xff, 0xfe])), ("sdk_version", s("0.1.0")), ("token", s(TOKEN))])), error("malformed")),
-        bad("duplicate_field", "A field given twice.", ping_twice, error("malformed")),
-        bad("pose_kp_wrong_type", "kp must be a byte string (bin).", mp::encode(&map(vec![("type", s("pose")), ("t", V::U(T)), ("kp", V::U(1))])), error("malformed")),
-        bad("pose_bad_model", "Model byte 3 names no model.", with_header(3, 0), pose_error("unknown_model")),
-        bad("pose_reserved_flags", "Flag bit 1 is reserved and must be zero.", with_header(1, 0b10), pose_error("reserved_flags")),
-        bad("pose_wrong_size", "A BlazePose-33 block one byte short (166, not 167).", pose_with(block[..166].to_vec()), pose_error("wrong_length")),
-        bad("pose_depth_flag_mismatch", "The depth flag set on a 167-byte block (with depth it is 200).", with_header(1, 1), pose_error("wrong_length")),
-        bad("pose_empty_block", "An empty keypoint block.", pose_with(vec![]), pose_error("wrong_length")),
-        bad_msg("hello_empty_sdk", "Strings are 1 character or more.", sdk(""), invalid_field("sdk")),
-        bad_msg("hello_sdk_too_long", "sdk is at most 64 characters; this has 65.", sdk(&"a".repeat(65)), invalid_field("sdk")),
-        bad_msg("hello_sdk_control_char", "Human-readable strings carry no control characters.", sdk("breakroom\n"), invalid_field("sdk")),
-        bad_msg("hello_version_too_long", "sdk_version is at most 32 characters; this has 33.", hello("breakroom-client-ts", &"1".repeat(33), TOKEN, None), invalid_field("sdk_version")),
-        bad_msg("hello_token_too_long", "token is at most 3072 bytes; this has 3073.", token(&"t".repeat(3073)), invalid_field("token")),
-        bad_msg("hello_token_not_printable", "token is printable ASCII: no spaces.", token("abc def"), invalid_field("token")),
-        bad_msg("hello_resume_too_long", "resume is at most 128 bytes; this has 129.", resume(&"r".repeat(129)), invalid_field("resume")),
-        bad_msg("hello_resume_empty", "resume, when present, is not empty.", resume(""), invalid_field("resume")),
-        bad_msg("join_room_too_long", "room is at most 32 characters; this has 33.", join(&"K".repeat(33), Participant, Sharing::Room), invalid_field("room")),
-        bad_msg("join_room_empty", "room is not empty.", join("", Participant, Sharing::Room), invalid_field("room")),
-        bad_msg("score_reps_above_bound", "reps is at most 100000.", score("squat", 100_001, 0), invalid_field("reps")),
-        bad_msg("score_active_ms_above_bound", "active_ms is at most 86400000 (24 h).", score("squat", 0, 86_400_001), invalid_field("active_ms")),
-        bad_msg("score_exercise_uppercase", "Exercise ids are lowercase letters, digits and _.", score("Squat", 1, 0), invalid_field("exercise")),
-        bad_msg("score_exercise_too_long", "Exercise ids are at most 32 bytes; this has 33.", score(&"s".repeat(33), 1, 0), invalid_field("exercise")),
-        bad_msg("control_kick_without_target", "kick needs a target.", control(ControlAction::Kick, None), invalid_field("target")),
-        bad_msg("control_make_cohost_without_target", "make_cohost needs a target.", control(ControlAction::MakeCohost, None), invalid_field("target")),
+        bad(
+            "oversize",
+            "4097 bytes: one more than the client limit.",
+            hello_of_size(MAX_CLIENT_MSG_BYTES + 1),
+            error("too_large"),
+        ),
+        bad(
+            "empty_frame",
+            "An empty binary frame.",
+            vec![],
+            error("malformed"),
+        ),
+        bad(
+            "not_msgpack",
+            "0xc1 is never used in MessagePack.",
+            vec![0xc1],
+            error("malformed"),
+        ),
+        bad(
+            "truncated",
+            "A ping cut short by one byte.",
+            ping[..ping.len() - 1].to_vec(),
+            error("malformed"),
+        ),
+        bad(
+            "top_level_array",
+            "A message must be a map, not an array (even [type, fields...]).",
+            mp::encode(&V::Arr(vec![s("ping"), V::U(5)])),
+            error("malformed"),
+        ),
+        bad(
+            "missing_type",
+            "A map without `type`.",
+            mp::encode(&map(vec![("seq", V::U(1))])),
+            error("missing_type"),
+        ),
+        bad(
+            "type_not_string",
+            "`type` must be a string.",
+            mp::encode(&map(vec![("type", V::U(7)), ("t0", V::U(1))])),
+            error("missing_type"),
+        ),
+        bad(
+            "unknown_type",
+            "A type this version does not know: receivers skip it (the server answers `unsupported`).",
+            mp::encode(&map(vec![("type", s("dance")), ("seq", V::U(3))])),
+            unknown_type("dance"),
+        ),
+        bad(
+            "server_type",
+            "A server message type is unknown in the client direction.",
+            mp::encode(&map(vec![("type", s("welcome")), ("conn", V::U(1))])),
+            unknown_type("welcome"),
+        ),
+        bad(
+            "trailing_bytes",
+            "A ping followed by one more byte (nil): one value per frame.",
+            [ping.clone(), vec![0xc0]].concat(),
+            error("trailing_bytes"),
+        ),
+        bad(
+            "nesting_too_deep",
+            "9 levels of nesting (the map, then 8 arrays in an unknown field).",
+            hello_with(vec![("ext", mp::nested_arrays(MAX_DEPTH))]),
+            error("malformed"),
+        ),
+        bad(
+            "float_for_integer",
+            "A float where an integer is expected.",
+            ping_with(V::F(1.5)),
+            error("malformed"),
+        ),
+        bad(
+            "integral_float_for_integer",
+            "Even an integral float (5.0) is refused: integers must be MessagePack integers.",
+            ping_with(V::F(5.0)),
+            error("malformed"),
+        ),
+        bad(
+            "negative_integer",
+            "A negative number for an unsigned field.",
+            ping_with(V::I(-1)),
+            error("malformed"),
+        ),
+        bad(
+            "integer_overflow",
+            "seq is a u32: 2^32 does not fit.",
+            mp::encode(&map(vec![("type", s("leave")), ("seq", V::U(1 << 32))])),
+            error("malformed"),
+        ),
+        bad(
+            "missing_field",
+            "join without `sharing`.",
+            mp::encode(&map(vec![
+                ("type", s("join")),
+                ("seq", V::U(2)),
+                ("room", s("KIT-4827")),
+                ("role", s("participant")),
+            ])),
+            error("malformed"),
+        ),
+        bad(
+            "nil_for_required_field",
+            "nil is no value for a required field.",
+            join_with(V::Nil),
+            error("malformed"),
+        ),
+        bad(
+            "unknown_enum_value",
+            "A role this version does not know.",
+            join_with(s("admin")),
+            error("malformed"),
+        ),
+        bad(
+            "control_unknown_action",
+            "An action this version does not know.",
+            mp::encode(&map(vec![
+                ("type", s("control")),
+                ("seq", V::U(7)),
+                ("action", s("explode")),
+            ])),
+            error("malformed"),
+        ),
+        bad(
+            "wrong_field_type",
+            "sdk must be a string.",
+            mp::encode(&map(vec![
+                ("type", s("hello")),
+                ("seq", V::U(1)),
+                ("sdk", V::U(5)),
+                ("sdk_version", s("0.1.0")),
+                ("token", s(TOKEN)),
+            ])),
+            error("malformed"),
+        ),
+        bad(
+            "bad_utf8",
+            "Strings must be UTF-8.",
+            mp::encode(&map(vec![
+                ("type", s("hello")),
+                ("seq", V::U(1)),
+                ("sdk", V::RawStr(vec![0x62, 0xff, 0xfe])),
+                ("sdk_version", s("0.1.0")),
+                ("token", s(TOKEN)),
+            ])),
+            error("malformed"),
+        ),
+        bad(
+            "duplicate_field",
+            "A field given twice.",
+            ping_twice,
+            error("malformed"),
+        ),
+        bad(
+            "pose_kp_wrong_type",
+            "kp must be a byte string (bin).",
+            mp::encode(&map(vec![
+                ("type", s("pose")),
+                ("t", V::U(T)),
+                ("kp", V::U(1)),
+            ])),
+            error("malformed"),
+        ),
+        bad(
+            "pose_bad_model",
+            "Model byte 3 names no model.",
+            with_header(3, 0),
+            pose_error("unknown_model"),
+        ),
+        bad(
+            "pose_reserved_flags",
+            "Flag bit 1 is reserved and must be zero.",
+            with_header(1, 0b10),
+            pose_error("reserved_flags"),
+        ),
+        bad(
+            "pose_wrong_size",
+            "A BlazePose-33 block one byte short (166, not 167).",
+            pose_with(block[..166].to_vec()),
+            pose_error("wrong_length"),
+        ),
+        bad(
+            "pose_depth_flag_mismatch",
+            "The depth flag set on a 167-byte block (with depth it is 200).",
+            with_header(1, 1),
+            pose_error("wrong_length"),
+        ),
+        bad(
+            "pose_empty_block",
+            "An empty keypoint block.",
+            pose_with(vec![]),
+            pose_error("wrong_length"),
+        ),
+        bad_msg(
+            "hello_empty_sdk",
+            "Strings are 1 character or more.",
+            sdk(""),
+            invalid_field("sdk"),
+        ),
+        bad_msg(
+            "hello_sdk_too_long",
+            "sdk is at most 64 characters; this has 65.",
+            sdk(&"a".repeat(65)),
+            invalid_field("sdk"),
+        ),
+        bad_msg(
+            "hello_sdk_control_char",
+            "Human-readable strings carry no control characters.",
+            sdk("breakroom\n"),
+            invalid_field("sdk"),
+        ),
+        bad_msg(
+            "hello_version_too_long",
+            "sdk_version is at most 32 characters; this has 33.",
+            hello("breakroom-client-ts", &"1".repeat(33), TOKEN, None),
+            invalid_field("sdk_version"),
+        ),
+        bad_msg(
+            "hello_token_too_long",
+            "token is at most 3072 bytes; this has 3073.",
+            token(&"t".repeat(3073)),
+            invalid_field("token"),
+        ),
+        bad_msg(
+            "hello_token_not_printable",
+            "token is printable ASCII: no spaces.",
+            token("abc def"),
+            invalid_field("token"),
+        ),
+        bad_msg(
+            "hello_resume_too_long",
+            "resume is at most 128 bytes; this has 129.",
+            resume(&"r".repeat(129)),
+            invalid_field("resume"),
+        ),
+        bad_msg(
+            "hello_resume_empty",
+            "resume, when present, is not empty.",
+            resume(""),
+            invalid_field("resume"),
+        ),
+        bad_msg(
+            "join_room_too_long",
+            "room is at most 32 characters; this has 33.",
+            join(&"K".repeat(33), Participant, Sharing::Room),
+            invalid_field("room"),
+        ),
+        bad_msg(
+            "join_room_empty",
+            "room is not empty.",
+            join("", Participant, Sharing::Room),
+            invalid_field("room"),
+        ),
+        bad_msg(
+            "score_reps_above_bound",
+            "reps is at most 100000.",
+            score("squat", 100_001, 0),
+            invalid_field("reps"),
+        ),
+        bad_msg(
+            "score_active_ms_above_bound",
+            "active_ms is at most 86400000 (24 h).",
+            score("squat", 0, 86_400_001),
+            invalid_field("active_ms"),
+        ),
+        bad_msg(
+            "score_exercise_uppercase",
+            "Exercise ids are lowercase letters, digits and _.",
+            score("Squat", 1, 0),
+            invalid_field("exercise"),
+        ),
+        bad_msg(
+            "score_exercise_too_long",
+            "Exercise ids are at most 32 bytes; this has 33.",
+            score(&"s".repeat(33), 1, 0),
+            invalid_field("exercise"),
+        ),
+        bad_msg(
+            "control_kick_without_target",
+            "kick needs a target.",
+            control(ControlAction::Kick, None),
+            invalid_field("target"),
+        ),
+        bad_msg(
+            "control_make_cohost_without_target",
+            "make_cohost needs a target.",
+            control(ControlAction::MakeCohost, None),
+            invalid_field("target"),
+        ),
     ]
 }

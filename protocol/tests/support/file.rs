@@ -22,13 +22,23 @@ pub(crate) struct Vector {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Expect {
     /// Decodes to `message`; `message` encodes to `canonical_hex`, or to `hex` when absent.
-    Valid { message: Value, canonical_hex: Option<String>, keypoints: Vec<Value> },
+    Valid {
+        message: Value,
+        canonical_hex: Option<String>,
+        keypoints: Vec<Value>,
+    },
     /// Decoding fails with `error` (and `field` or `detail` when given).
-    Invalid { error: String, field: Option<String>, detail: Option<String> },
+    Invalid {
+        error: String,
+        field: Option<String>,
+        detail: Option<String>,
+    },
 }
 
 pub(crate) fn dir(direction: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("vectors").join(direction)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("vectors")
+        .join(direction)
 }
 
 impl Vector {
@@ -45,7 +55,11 @@ impl Vector {
             ("hex", self.hex.clone().into()),
         ];
         match &self.expect {
-            Expect::Valid { message, canonical_hex, keypoints } => {
+            Expect::Valid {
+                message,
+                canonical_hex,
+                keypoints,
+            } => {
                 if let Some(c) = canonical_hex {
                     fields.push(("canonical_hex", c.clone().into()));
                 }
@@ -54,7 +68,11 @@ impl Vector {
                     fields.push(("keypoints", Value::Array(keypoints.clone())));
                 }
             }
-            Expect::Invalid { error, field, detail } => {
+            Expect::Invalid {
+                error,
+                field,
+                detail,
+            } => {
                 fields.push(("error", error.clone().into()));
                 if let Some(f) = field {
                     fields.push(("field", f.clone().into()));
@@ -93,9 +111,11 @@ impl Vector {
                     .cloned()
                     .unwrap_or_default(),
             },
-            (None, Some(error)) => {
-                Expect::Invalid { error, field: string("field"), detail: string("detail") }
-            }
+            (None, Some(error)) => Expect::Invalid {
+                error,
+                field: string("field"),
+                detail: string("detail"),
+            },
             _ => return Err("needs exactly one of `message` and `error`".to_owned()),
         };
         Ok(Vector {

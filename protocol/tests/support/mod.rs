@@ -7,7 +7,7 @@
 mod client_vectors;
 pub(crate) mod file;
 pub(crate) mod json;
-mod mp;
+pub(crate) mod mp;
 mod samples;
 mod server_vectors;
 
@@ -26,25 +26,53 @@ pub(crate) fn catalogue() -> Vec<Vector> {
 /// A message in its canonical encoding.
 fn valid_client(name: &str, description: &str, msg: ClientMsg) -> Vector {
     let message = json::from_client(&msg);
-    valid("client", name, description, encode_client(&msg), None, message)
+    valid(
+        "client",
+        name,
+        description,
+        encode_client(&msg),
+        None,
+        message,
+    )
 }
 
 /// A message in its canonical encoding.
 fn valid_server(name: &str, description: &str, msg: ServerMsg) -> Vector {
     let message = json::from_server(&msg);
-    valid("server", name, description, encode_server(&msg), None, message)
+    valid(
+        "server",
+        name,
+        description,
+        encode_server(&msg),
+        None,
+        message,
+    )
 }
 
 /// Non-canonical bytes that decode to `msg` (which encodes canonically to other bytes).
 fn lenient_client(name: &str, description: &str, bytes: Vec<u8>, msg: ClientMsg) -> Vector {
     let message = json::from_client(&msg);
-    valid("client", name, description, bytes, Some(encode_client(&msg)), message)
+    valid(
+        "client",
+        name,
+        description,
+        bytes,
+        Some(encode_client(&msg)),
+        message,
+    )
 }
 
 /// Non-canonical bytes that decode to `msg` (which encodes canonically to other bytes).
 fn lenient_server(name: &str, description: &str, bytes: Vec<u8>, msg: ServerMsg) -> Vector {
     let message = json::from_server(&msg);
-    valid("server", name, description, bytes, Some(encode_server(&msg)), message)
+    valid(
+        "server",
+        name,
+        description,
+        bytes,
+        Some(encode_server(&msg)),
+        message,
+    )
 }
 
 fn valid(
@@ -76,19 +104,35 @@ struct Refusal {
 }
 
 fn error(kind: &'static str) -> Refusal {
-    Refusal { error: kind, field: None, detail: None }
+    Refusal {
+        error: kind,
+        field: None,
+        detail: None,
+    }
 }
 
 fn invalid_field(field: &'static str) -> Refusal {
-    Refusal { error: "invalid", field: Some(field), detail: None }
+    Refusal {
+        error: "invalid",
+        field: Some(field),
+        detail: None,
+    }
 }
 
 fn pose_error(detail: &'static str) -> Refusal {
-    Refusal { error: "pose", field: None, detail: Some(detail) }
+    Refusal {
+        error: "pose",
+        field: None,
+        detail: Some(detail),
+    }
 }
 
 fn unknown_type(ty: &'static str) -> Refusal {
-    Refusal { error: "unknown_type", field: None, detail: Some(ty) }
+    Refusal {
+        error: "unknown_type",
+        field: None,
+        detail: Some(ty),
+    }
 }
 
 fn invalid(
@@ -149,7 +193,11 @@ fn collect_kp(v: &Value, path: String, found: &mut Vec<(String, String)>) {
     match v {
         Value::Object(map) => {
             for (key, value) in map {
-                let sub = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+                let sub = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
                 match (key.as_str(), value.as_str()) {
                     ("kp", Some(hex)) => found.push((sub, hex.to_owned())),
                     _ => collect_kp(value, sub, found),

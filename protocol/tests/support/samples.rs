@@ -4,6 +4,8 @@
 use breakroom_protocol::{Landmark, PoseBlock, PoseModel};
 
 /// `pose_squats.full.json` frame 0: BlazePose-33 `[x / 720, y / 1280, z / 720]`.
+// Measured coordinates; one of them happens to be close to π/4.
+#[allow(clippy::approx_constant)]
 const BLAZEPOSE_FRAME: [[f32; 3]; 33] = [
     [0.5001, 0.1860, -0.2117],
     [0.5034, 0.1764, -0.1677],
@@ -71,7 +73,12 @@ pub(crate) fn blazepose(depth: bool) -> PoseBlock {
     let landmarks: Vec<Landmark> = BLAZEPOSE_FRAME
         .iter()
         .enumerate()
-        .map(|(i, &[x, y, z])| Landmark { x, y, z: depth.then_some(z), visibility: visibility(i) })
+        .map(|(i, &[x, y, z])| Landmark {
+            x,
+            y,
+            z: depth.then_some(z),
+            visibility: visibility(i),
+        })
         .collect();
     PoseBlock::from_landmarks(PoseModel::BlazePose33, &landmarks).expect("33 finite landmarks")
 }

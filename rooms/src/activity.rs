@@ -1,0 +1,132 @@
+//! What members send while taking part: skeletons, score reports and reactions.
+//!
+//! Viewers send nothing: each of these from a viewer is refused as forbidden.
+
+use breakroom_protocol::{Micros, PoseBlock, Reaction, Role, ServerMsg};
+
+use crate::MemberId;
+use crate::error::RoomError;
+use crate::members::Place;
+use crate::room::Room;
+use crate::scores::Report;
+
+impl Room {
+    /// The sender's place, if it may send at all.
+    fn sender(&self, member: MemberId) -> Result<&Place, RoomError> {
+        if self.is_closed() {
+            return Err(RoomError::Closed);
+        }
+        let place = self.roster.of_member(member).ok_or(RoomError::NotInRoom)?;
+        if place.role == Role::Viewer {
+            return Err(RoomError::Forbidden("viewers only watch"));
+        }
+        Ok(place)
+    }
+
+    /// A member's latest skeleton. Kept until the next one replaces it; relayed on the room's
+    /// tick to whoever the member's sharing allows.
+    pub fn handle_pose(
+        &mut self,
+        now: Micros,
+        member: MemberId,
+        t: Micros,
+        kp: PoseBlock,
+    ) -> Result<(), RoomError> {
+        let now = self.begin(now);
+        let place = self.sender(member)?;
+        if !place.may_pose {
+            return Err(RoomError::Forbidden(
+                "the token does not allow sending skeletons",
+            ));
+        }
+        if kp.check().is_err() {
+            return Err(RoomError::BadRequest("malformed keypoint block"));
+        }
+        let (id, sharing) = (place.id, place.sharing);
+        self.relay
+            .accept(now, id, sharing, t, kp, self.config.tick_us);
+        self.run_timers(now);
+        Ok(())
+    }
+
+    /// Cumulative counters for one exercise since its step began.
+    ///
+    /// Counted towards the running exercise step, or the one that ended less than
+    /// `SCORE_GRACE_US` ago. Implausibly high claims are capped and flagged; a claim for an
+    /// exercise of the program that is not running is flagged and counts nothing.
+    pub fn handle_score(
+        &mut self,
+        now: Micros,
+        member: MemberId,
+        exercise: &str,
+        reps: u32,
+        active_ms: u32,
+    ) -> Result<(), RoomError> {
+        let now = self.begin(now);
+        let place = self.sender(member)?;
+        if !place.may_score {
+            return Err(RoomError::Forbidden(
+                "the token does not allow sending scores",
+            ));
+        }
+        let id = place.id;
+        let in_program = self
+            .config
+            .program
+            .steps
+            .iter()
+            .any(|s| s.exercise == exercise);
+        let catalogue = self.catalogue;
+        let ex = catalogue.get(exercise).filter(|_| in_program);
+        let Some(ex) = ex else {
+            return Err(RoomError::UnknownExercise(exercise.to_owned()));
+        };
+        let flag = match self.session.score_window(exercise, now) {
+            Some(w) => {
+                let report = Report {
+                    exercise: ex,
+                    step: w.step,
+                    elapsed_us: w.elapsed_us,
+                    reps,
+                    active_ms,
+                    now,
+                };
+                let outcome = self.ledger.report(id, report)?;
+                if outcome.changed {
+                    self.touch_scoreboard(now);
+                }
+                outcome.flag
+            }
+            None if self.session.is_summarized() => {
+                return Err(RoomError::InvalidState("the session is over"));
+            }
+            None if reps == 0 && active_ms == 0 => None,
+            None => {
+                let window = u64::from(self.session.serial());
+                self.ledger
+                    .wrong_exercise(id, ex, reps, active_ms, now, window)
+            }
+        };
+        if let Some(flag) = flag {
+            let to = self.roster.members_where(|p| p.role.can_control());
+            self.out.send(to, ServerMsg::Flag { flag });
+        }
+        self.run_timers(now);
+        Ok(())
+    }
+
+    /// A reaction, shown to everyone (the sender included).
+    pub fn handle_reaction(
+        &mut self,
+        now: Micros,
+        member: MemberId,
+        reaction: Reaction,
+    ) -> Result<(), RoomError> {
+        let now = self.begin(now);
+        let p = self.sender(member)?.id;
+        let to = self.roster.connected();
+        self.out.send(to, ServerMsg::Reaction { p, reaction });
+        self.run_timers(now);
+        Ok(())
+    }
+}

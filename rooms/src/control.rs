@@ -1,0 +1,139 @@
+//! Facilitator controls: start, pause, resume, skip, end, lock, kick, make co-host.
+//!
+//! Only the host and co-hosts may control; a refused control changes nothing. Making co-hosts
+//! and kicking co-hosts is for the host alone, and nobody can kick the host.
+
+use breakroom_protocol::{
+    ControlAction, EndReason, Micros, ParticipantId, PresenceChange, Role, close,
+};
+
+use crate::MemberId;
+use crate::error::RoomError;
+use crate::room::Room;
+use crate::session::Stage;
+
+impl Room {
+    /// A control from a facilitator or co-host.
+    ///
+    /// - `Start`: lobby → countdown; the first countdown cue is at `now + lead_us`.
+    /// - `Pause` / `Resume`: the remaining timeline shifts by the paused time.
+    /// - `Skip`: to the countdown of the next step (clears a pause); past the last step the
+    ///   program is complete.
+    /// - `End`: a running session ends now with its summary; in the lobby or after the
+    ///   results, the room closes.
+    /// - `Lock` / `Unlock`: refuse or accept new joins (resumes and hosts always get in).
+    /// - `Kick` / `MakeCohost`: need `target`.
+    pub fn handle_control(
+        &mut self,
+        now: Micros,
+        member: MemberId,
+        action: ControlAction,
+        target: Option<ParticipantId>,
+    ) -> Result<(), RoomError> {
+        let now = self.begin(now);
+        if self.is_closed() {
+            return Err(RoomError::Closed);
+        }
+        let me = self.roster.of_member(member).ok_or(RoomError::NotInRoom)?;
+        let (me, my_role) = (me.id, me.role);
+        if !my_role.can_control() {
+            return Err(RoomError::Forbidden(
+                "only the host and co-hosts may control the session",
+            ));
+        }
+        match action {
+            ControlAction::Start => {
+                self.session.start(now, &self.config)?;
+                let present = self.roster.places().map(|p| p.id).collect::<Vec<_>>();
+                self.ledger.take_part(present);
+                self.broadcast_phase(now);
+            }
+            ControlAction::Pause => {
+                self.session.pause(now, false)?;
+                self.broadcast_phase(now);
+            }
+            ControlAction::Resume => {
+                self.session.resume(now, self.config.lead_us)?;
+                self.broadcast_phase(now);
+            }
+            ControlAction::Skip => {
+                self.session.skip(now, &self.config)?;
+                self.broadcast_phase(now);
+            }
+            ControlAction::End => match self.session.stage() {
+                Stage::Running => self.finish_session(now, EndReason::Facilitator),
+                Stage::Lobby | Stage::Results | Stage::Closed => {
+                    self.close_room(
+                        now,
+                        EndReason::Facilitator,
+                        close::ROOM_CLOSED,
+                        "the facilitator closed the room",
+                    );
+                }
+            },
+            ControlAction::Lock => self.locked = true,
+            ControlAction::Unlock => self.locked = false,
+            ControlAction::Kick => self.kick(now, me, my_role, target)?,
+            ControlAction::MakeCohost => self.make_cohost(now, my_role, target)?,
+        }
+        self.run_timers(now);
+        Ok(())
+    }
+
+    fn kick(
+        &mut self,
+        now: Micros,
+        me: ParticipantId,
+        my_role: Role,
+        target: Option<ParticipantId>,
+    ) -> Result<(), RoomError> {
+        let target = target.ok_or(RoomError::BadRequest("kick needs a target"))?;
+        let place = self
+            .roster
+            .get(target)
+            .ok_or(RoomError::NotFound("no such participant"))?;
+        if target == me {
+            return Err(RoomError::InvalidState("use leave to leave the room"));
+        }
+        match place.role {
+            Role::Facilitator => return Err(RoomError::Forbidden("the host cannot be kicked")),
+            Role::Cohost if my_role != Role::Facilitator => {
+                return Err(RoomError::Forbidden("only the host may kick a co-host"));
+            }
+            _ => {}
+        }
+        if let Some(m) = place.member {
+            self.out
+                .close(m, close::KICKED, "removed by the facilitator");
+        }
+        self.give_up(now, target);
+        Ok(())
+    }
+
+    fn make_cohost(
+        &mut self,
+        now: Micros,
+        my_role: Role,
+        target: Option<ParticipantId>,
+    ) -> Result<(), RoomError> {
+        let target = target.ok_or(RoomError::BadRequest("make_cohost needs a target"))?;
+        if my_role != Role::Facilitator {
+            return Err(RoomError::Forbidden("only the host may make co-hosts"));
+        }
+        let place = self
+            .roster
+            .get(target)
+            .ok_or(RoomError::NotFound("no such participant"))?;
+        match place.role {
+            Role::Participant => {}
+            Role::Viewer => return Err(RoomError::InvalidState("a viewer cannot be a co-host")),
+            Role::Facilitator | Role::Cohost => {
+                return Err(RoomError::InvalidState("already the host or a co-host"));
+            }
+        }
+        self.roster.set_role(target, Role::Cohost);
+        self.announce_place(PresenceChange::RoleChanged, target, None);
+        self.membership_changed(now);
+        Ok(())
+    }
+}

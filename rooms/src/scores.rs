@@ -1,0 +1,245 @@
+//! Score accounting: cumulative counters per participant and program step, capped by what is
+//! physically plausible, with flags for claims that are not.
+//!
+//! Clients report cumulative counters since the step's exercise began. A report may only
+//! raise them; the accepted value is the claim capped by the exercise's maximum rate over the
+//! elapsed exercise time (plus [`BURST_REPS`]) for reps, and by wall time (plus
+//! [`ACTIVE_SLACK_MS`]) for active time. Accepted values never decrease. A card outlives its
+//! place in the room, so people who left still appear in the summary.
+
+use std::collections::BTreeMap;
+
+use breakroom_protocol::{FlagReason, Micros, ParticipantId, ScoreFlag};
+
+use crate::catalogue::{Exercise, Unit};
+use crate::config::{ACTIVE_SLACK_MS, BURST_REPS};
+use crate::error::RoomError;
+
+/// Accepted counters of one step.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct StepScore {
+    claimed_reps: u32,
+    claimed_ms: u32,
+    pub(crate) reps: u32,
+    pub(crate) active_ms: u32,
+    pub(crate) points: u32,
+}
+
+/// One participant's record for the session.
+#[derive(Debug, Clone)]
+pub(crate) struct Card {
+    pub(crate) user: String,
+    pub(crate) name: String,
+    pub(crate) team: Option<String>,
+    /// Joined as a participant (not as a host); such cards always appear in the summary.
+    pub(crate) participant: bool,
+    /// Was in the room while the session ran.
+    pub(crate) took_part: bool,
+    pub(crate) steps: Vec<StepScore>,
+    pub(crate) flags: Vec<ScoreFlag>,
+    /// Which flags were raised already: one per reason, exercise and window.
+    flag_keys: BTreeMap<(u8, String, u64), usize>,
+}
+
+impl Card {
+    /// Totals over the session: points, reps, active milliseconds.
+    pub(crate) fn totals(&self) -> (u32, u32, u32) {
+        self.steps.iter().fold((0u32, 0u32, 0u32), |(p, r, a), s| {
+            (
+                p.saturating_add(s.points),
+                r.saturating_add(s.reps),
+                a.saturating_add(s.active_ms),
+            )
+        })
+    }
+
+    pub(crate) fn has_score(&self) -> bool {
+        self.steps.iter().any(|s| s.reps > 0 || s.active_ms > 0)
+    }
+
+    /// Records a flag once per key; a repeat updates the stored flag instead. Returns the flag
+    /// when it is new (to tell facilitators).
+    fn flag(&mut self, key: (u8, String, u64), flag: ScoreFlag) -> Option<ScoreFlag> {
+        if let Some(&i) = self.flag_keys.get(&key) {
+            if let Some(stored) = self.flags.get_mut(i) {
+                *stored = flag;
+            }
+            return None;
+        }
+        self.flag_keys.insert(key, self.flags.len());
+        self.flags.push(flag.clone());
+        Some(flag)
+    }
+}
+
+/// What a report did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Outcome {
+    /// Accepted counters changed.
+    pub(crate) changed: bool,
+    /// A new flag to tell facilitators about.
+    pub(crate) flag: Option<ScoreFlag>,
+}
+
+/// A score report, as the room attributed it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Report<'a> {
+    pub(crate) exercise: &'a Exercise,
+    pub(crate) step: usize,
+    pub(crate) elapsed_us: u64,
+    pub(crate) reps: u32,
+    pub(crate) active_ms: u32,
+    pub(crate) now: Micros,
+}
+
+/// Every card of the session.
+#[derive(Debug, Clone)]
+pub(crate) struct Ledger {
+    cards: BTreeMap<ParticipantId, Card>,
+    steps: usize,
+}
+
+fn reason_key(reason: FlagReason) -> u8 {
+    match reason {
+        FlagReason::TooFast => 0,
+        FlagReason::WrongExercise => 1,
+    }
+}
+
+impl Ledger {
+    /// An empty ledger for a program of `steps` steps.
+    pub(crate) fn new(steps: usize) -> Ledger {
+        Ledger {
+            cards: BTreeMap::new(),
+            steps,
+        }
+    }
+
+    /// Opens a card for a new place.
+    pub(crate) fn open(
+        &mut self,
+        p: ParticipantId,
+        user: &str,
+        name: &str,
+        team: Option<&str>,
+        participant: bool,
+        took_part: bool,
+    ) {
+        let card = Card {
+            user: user.to_owned(),
+            name: name.to_owned(),
+            team: team.map(str::to_owned),
+            participant,
+            took_part,
+            steps: vec![StepScore::default(); self.steps],
+            flags: Vec::new(),
+            flag_keys: BTreeMap::new(),
+        };
+        self.cards.insert(p, card);
+    }
+
+    /// Marks these cards as having taken part (the session started with them in the room).
+    pub(crate) fn take_part(&mut self, ps: impl IntoIterator<Item = ParticipantId>) {
+        for p in ps {
+            if let Some(card) = self.cards.get_mut(&p) {
+                card.took_part = true;
+            }
+        }
+    }
+
+    pub(crate) fn card(&self, p: ParticipantId) -> Option<&Card> {
+        self.cards.get(&p)
+    }
+
+    pub(crate) fn cards(&self) -> impl Iterator<Item = (&ParticipantId, &Card)> {
+        self.cards.iter()
+    }
+
+    /// Every flag so far, oldest first.
+    pub(crate) fn all_flags(&self) -> Vec<ScoreFlag> {
+        let mut flags: Vec<ScoreFlag> = self.cards.values().flat_map(|c| c.flags.clone()).collect();
+        flags.sort_by_key(|f| (f.at, f.p));
+        flags
+    }
+
+    /// Applies a report for a running (or just finished) exercise step.
+    pub(crate) fn report(&mut self, p: ParticipantId, r: Report<'_>) -> Result<Outcome, RoomError> {
+        let card = self.cards.get_mut(&p).ok_or(RoomError::NotInRoom)?;
+        let s = card
+            .steps
+            .get_mut(r.step)
+            .ok_or(RoomError::InvalidState("no such step"))?;
+        if r.reps < s.claimed_reps || r.active_ms < s.claimed_ms {
+            return Err(RoomError::ScoreDecreased);
+        }
+        s.claimed_reps = r.reps;
+        s.claimed_ms = r.active_ms;
+        let rate = u64::from(r.exercise.max_per_min).saturating_mul(r.elapsed_us) / 60_000_000;
+        let cap_reps = u32::try_from(rate)
+            .unwrap_or(u32::MAX)
+            .saturating_add(BURST_REPS);
+        let wall_ms = u32::try_from(r.elapsed_us / 1000).unwrap_or(u32::MAX);
+        let cap_ms = wall_ms.saturating_add(ACTIVE_SLACK_MS);
+        let reps = r.reps.min(cap_reps).max(s.reps);
+        let active_ms = r.active_ms.min(cap_ms).max(s.active_ms);
+        let changed = (reps, active_ms) != (s.reps, s.active_ms);
+        s.reps = reps;
+        s.active_ms = active_ms;
+        s.points = r.exercise.points(reps, active_ms);
+        let too_fast = match r.exercise.unit {
+            Unit::Reps => (r.reps > cap_reps).then_some((r.reps, reps)),
+            Unit::Seconds => {
+                (r.active_ms > cap_ms).then_some((r.active_ms / 1000, active_ms / 1000))
+            }
+        };
+        let flag = too_fast.and_then(|(claimed, accepted)| {
+            let flag = ScoreFlag {
+                p,
+                exercise: r.exercise.id.clone(),
+                reason: FlagReason::TooFast,
+                claimed,
+                accepted,
+                at: r.now,
+            };
+            let key = (
+                reason_key(FlagReason::TooFast),
+                r.exercise.id.clone(),
+                r.step as u64,
+            );
+            card.flag(key, flag)
+        });
+        Ok(Outcome { changed, flag })
+    }
+
+    /// Flags a report for an exercise of the program that is not running. `window` tells apart
+    /// stretches of the session, so each stretch raises one flag at most.
+    pub(crate) fn wrong_exercise(
+        &mut self,
+        p: ParticipantId,
+        exercise: &Exercise,
+        reps: u32,
+        active_ms: u32,
+        now: Micros,
+        window: u64,
+    ) -> Option<ScoreFlag> {
+        let card = self.cards.get_mut(&p)?;
+        let claimed = match exercise.unit {
+            Unit::Reps => reps,
+            Unit::Seconds => active_ms / 1000,
+        };
+        let flag = ScoreFlag {
+            p,
+            exercise: exercise.id.clone(),
+            reason: FlagReason::WrongExercise,
+            claimed,
+            accepted: 0,
+            at: now,
+        };
+        let key = (
+            reason_key(FlagReason::WrongExercise),
+            exercise.id.clone(),
+            window,
+        );
+        card.flag(key, flag)
+    }
+}

@@ -1,0 +1,144 @@
+//! Skeleton relay: one frame per audience per tick, honouring sharing; stale poses left out;
+//! no empty frames; an idle room sleeps.
+
+mod common;
+
+use common::check;
+
+#[test]
+fn each_audience_sees_what_sharing_allows() {
+    check(
+        "
+        join f facilitator
+        join c facilitator            # a second host becomes a co-host
+        join a participant sharing=room
+        join b participant sharing=fac
+        join n participant sharing=nobody
+        join v viewer
+        show poses
+        pose a                        # first pose after a quiet spell goes out at once
+        pose b
+        pose n
+        wait 100ms                    # b is new for hosts only; nothing new for the others
+        pose n
+        wait 100ms                    # nobody's skeleton is never sent: no frame at all
+        ",
+        "
+        @0.000 f: snapshot you=f lobby members=[f:facilitator] cues=0
+        @0.000 c: snapshot you=c lobby members=[f:facilitator c:cohost] cues=0
+        @0.000 f: presence joined c:cohost
+        @0.000 a: snapshot you=a lobby members=[f:facilitator c:cohost a:participant] cues=0
+        @0.000 c,f: presence joined a:participant
+        @0.000 a,c,f: scoreboard a=0 total=0
+        @0.000 b: snapshot you=b lobby members=[f:facilitator c:cohost a:participant b:participant] cues=0
+        @0.000 a,c,f: presence joined b:participant
+        @0.000 n: snapshot you=n lobby members=[f:facilitator c:cohost a:participant b:participant n:participant] cues=0
+        @0.000 a,b,c,f: presence joined n:participant
+        @0.000 v: snapshot you=v lobby members=[f:facilitator c:cohost a:participant b:participant n:participant v:viewer] cues=0
+        @0.000 a,b,c,f,n: presence joined v:viewer
+        @0.000 c,f: poses [a]
+        @0.000 a,b,n,v: poses [a]
+        @0.066 c,f: poses [a b]
+        ",
+    );
+}
+
+#[test]
+fn frames_come_at_most_once_per_tick_and_stale_poses_are_left_out() {
+    check(
+        "
+        join f facilitator
+        join a participant
+        join b participant
+        show poses
+        pose a
+        pose a
+        pose b
+        wait 50ms
+        pose a
+        wait 500ms
+        pose b                        # a's pose is 0.55 s old: still fresh
+        wait 600ms
+        pose b                        # a's pose is now over a second old
+        wait 100ms
+        poll                          # nothing new: the room sleeps
+        ",
+        "
+        @0.000 f: snapshot you=f lobby members=[f:facilitator] cues=0
+        @0.000 a: snapshot you=a lobby members=[f:facilitator a:participant] cues=0
+        @0.000 f: presence joined a:participant
+        @0.000 a,f: scoreboard a=0 total=0
+        @0.000 b: snapshot you=b lobby members=[f:facilitator a:participant b:participant] cues=0
+        @0.000 a,f: presence joined b:participant
+        @0.000 f: poses [a]
+        @0.000 a,b: poses [a]
+        @0.066 f: poses [a b]
+        @0.066 a,b: poses [a b]
+        @0.550 f: poses [a b]
+        @0.550 a,b: poses [a b]
+        @1.150 f: poses [b]
+        @1.150 a,b: poses [b]
+        @1.250 next wake-up none
+        ",
+    );
+}
+
+#[test]
+fn dropped_and_departed_members_skeletons_are_forgotten() {
+    check(
+        "
+        join f facilitator
+        join a participant
+        join b participant
+        join c participant
+        show poses
+        pose a
+        pose b
+        pose c
+        wait 100ms
+        drop a
+        leave b
+        pose c
+        wait 100ms
+        ",
+        "
+        @0.000 f: snapshot you=f lobby members=[f:facilitator] cues=0
+        @0.000 a: snapshot you=a lobby members=[f:facilitator a:participant] cues=0
+        @0.000 f: presence joined a:participant
+        @0.000 a,f: scoreboard a=0 total=0
+        @0.000 b: snapshot you=b lobby members=[f:facilitator a:participant b:participant] cues=0
+        @0.000 a,f: presence joined b:participant
+        @0.000 c: snapshot you=c lobby members=[f:facilitator a:participant b:participant c:participant] cues=0
+        @0.000 a,b,f: presence joined c:participant
+        @0.000 f: poses [a]
+        @0.000 a,b,c: poses [a]
+        @0.066 f: poses [a b c]
+        @0.066 a,b,c: poses [a b c]
+        @0.133 f: poses [c]
+        @0.133 c: poses [c]
+        ",
+    );
+}
+
+#[test]
+fn viewers_and_tokens_without_the_pose_grant_cannot_send_skeletons() {
+    check(
+        "
+        join v viewer
+        join a participant nopose
+        show poses
+        pose v
+        pose a
+        pose stranger
+        ",
+        "
+        @0.000 v: snapshot you=v lobby members=[v:viewer] cues=0
+        @0.000 a: snapshot you=a lobby members=[v:viewer a:participant] cues=0
+        @0.000 v: presence joined a:participant
+        @0.000 a,v: scoreboard a=0 total=0
+        @0.000 v !! Forbidden: viewers only watch
+        @0.000 a !! Forbidden: the token does not allow sending skeletons
+        @0.000 stranger !! NotInRoom: not in this room
+        ",
+    );
+}

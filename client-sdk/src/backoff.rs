@@ -14,7 +14,10 @@ pub(crate) const ABNORMAL: u16 = 1006;
 /// Never after a normal close (1000), a policy violation (1008), a kick (4000), a resume
 /// elsewhere (4001) or a closed room (4003).
 pub(crate) fn reconnectable(code: u16) -> bool {
-    matches!(code, close::GOING_AWAY | ABNORMAL | close::INTERNAL | close::SLOW_CONSUMER)
+    matches!(
+        code,
+        close::GOING_AWAY | ABNORMAL | close::INTERNAL | close::SLOW_CONSUMER
+    )
 }
 
 /// The longest wait before reconnection attempt `attempt` (counting from 1): `base` doubled
@@ -44,7 +47,11 @@ mod tests {
     #[test]
     fn ceiling_doubles_up_to_the_cap() {
         let check = |attempt, expected_ms| {
-            assert_eq!(ceiling(attempt, 250 * MS, 10_000 * MS), expected_ms * MS, "attempt {attempt}");
+            assert_eq!(
+                ceiling(attempt, 250 * MS, 10_000 * MS),
+                expected_ms * MS,
+                "attempt {attempt}"
+            );
         };
         check(0, 250);
         check(1, 250);

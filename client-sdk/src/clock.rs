@@ -22,13 +22,19 @@ pub(crate) struct LocalClock {
 impl LocalClock {
     /// Anchors the clock at the current instant and wall-clock time.
     pub(crate) fn start() -> Self {
-        let wall = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-        LocalClock { base: Instant::now(), base_micros: micros(wall) }
+        let wall = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        LocalClock {
+            base: Instant::now(),
+            base_micros: micros(wall),
+        }
     }
 
     /// The local time of an instant.
     pub(crate) fn micros_at(&self, instant: Instant) -> Micros {
-        self.base_micros.saturating_add(micros(instant.saturating_duration_since(self.base)))
+        self.base_micros
+            .saturating_add(micros(instant.saturating_duration_since(self.base)))
     }
 
     /// The local time now.
@@ -59,7 +65,11 @@ pub(crate) struct SharedClock {
 
 impl SharedClock {
     pub(crate) fn new(local: LocalClock) -> Self {
-        SharedClock { local, offset: AtomicI64::new(0), round_trip: AtomicU64::new(u64::MAX) }
+        SharedClock {
+            local,
+            offset: AtomicI64::new(0),
+            round_trip: AtomicU64::new(u64::MAX),
+        }
     }
 
     pub(crate) fn local(&self) -> &LocalClock {
@@ -90,7 +100,8 @@ impl SharedClock {
     }
 
     pub(crate) fn local_instant(&self, server: Micros) -> Instant {
-        self.local.instant_at(server.saturating_add_signed(self.offset().saturating_neg()))
+        self.local
+            .instant_at(server.saturating_add_signed(self.offset().saturating_neg()))
     }
 }
 
@@ -108,7 +119,12 @@ mod tests {
         let t0 = local.now();
         // The server's clock is 2 s ahead; a 4 ms round trip.
         let mut sync = ClockSync::default();
-        sync.add(Sample { t0, t1: t0 + 2_002_000, t2: t0 + 2_002_000, t3: t0 + 4_000 });
+        sync.add(Sample {
+            t0,
+            t1: t0 + 2_002_000,
+            t2: t0 + 2_002_000,
+            t3: t0 + 4_000,
+        });
         clock.update(&sync);
         assert_eq!(clock.offset(), 2_000_000);
         assert_eq!(clock.round_trip(), Some(Duration::from_millis(4)));
@@ -116,7 +132,10 @@ mod tests {
 
         let start = Instant::now();
         let at = clock.server_now() + 1_500_000;
-        assert_eq!(clock.local_instant(at), start + Duration::from_millis(1_500));
+        assert_eq!(
+            clock.local_instant(at),
+            start + Duration::from_millis(1_500)
+        );
         tokio::time::advance(Duration::from_millis(1_500)).await;
         assert_eq!(clock.server_now(), at);
         // Times before the anchor map onto it rather than panicking.

@@ -62,9 +62,14 @@ impl Error {
     pub(crate) fn is_fatal(&self) -> bool {
         match self {
             Error::InvalidUrl(_) => true,
-            Error::Rejected { status } => (400..500).contains(status) && *status != 408 && *status != 429,
+            Error::Rejected { status } => {
+                (400..500).contains(status) && *status != 408 && *status != 429
+            }
             Error::Server { code, .. } => {
-                matches!(code, ErrorCode::Unauthorized | ErrorCode::Forbidden | ErrorCode::BadMessage)
+                matches!(
+                    code,
+                    ErrorCode::Unauthorized | ErrorCode::Forbidden | ErrorCode::BadMessage
+                )
             }
             Error::Closed { code, .. } => !crate::backoff::reconnectable(*code),
             _ => false,

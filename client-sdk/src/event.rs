@@ -91,12 +91,13 @@ pub enum Event {
         /// Which attempt, counting from 1.
         attempt: u32,
     },
-    /// The connection is back and the room place was resumed (a [`Event::Snapshot`] follows).
+    /// The connection is back and the room place was resumed (right after the
+    /// [`Event::Snapshot`] of the resumed room).
     /// Also sent after a reconnection when the client was not in a room.
     Resumed,
     /// The connection is back but the resume was refused (the grace period had passed), so the
-    /// client joined the room again by its code, possibly as a new participant id (a
-    /// [`Event::Snapshot`] follows).
+    /// client joined the room again by its code, possibly as a new participant id (right after
+    /// the new [`Event::Snapshot`]).
     Rejoined,
     /// The connection is closed for good; no event follows.
     Closed {
@@ -118,7 +119,11 @@ pub(crate) enum Incoming {
     /// A `pong` for the clock.
     Pong { t0: Micros, t1: Micros, t2: Micros },
     /// An `error`, maybe answering a pending request.
-    Error { code: ErrorCode, message: String, seq: Option<u32> },
+    Error {
+        code: ErrorCode,
+        message: String,
+        seq: Option<u32>,
+    },
     /// A `poses` frame, for the latest-wins slot.
     Poses { t: Micros, poses: Vec<PeerPose> },
     /// Everything else goes to the application as is.
@@ -164,25 +169,19 @@ pub(crate) fn incoming(msg: ServerMsg) -> Incoming {
         ServerMsg::Pong { t0, t1, t2 } => Incoming::Pong { t0, t1, t2 },
         ServerMsg::Error { code, message, seq } => Incoming::Error { code, message, seq },
         ServerMsg::Poses { t, poses } => Incoming::Poses { t, poses },
-        ServerMsg::Presence { change, participant } => {
-            Incoming::Event(Event::Presence { change, participant })
-        }
+        ServerMsg::Presence {
+            change,
+            participant,
+        } => Incoming::Event(Event::Presence {
+            change,
+            participant,
+        }),
         ServerMsg::Cue { cue } => Incoming::Event(Event::Cue(cue)),
         ServerMsg::Scoreboard { scoreboard } => Incoming::Event(Event::Scoreboard(scoreboard)),
         ServerMsg::Phase { phase, timeline } => Incoming::Event(Event::Phase { phase, timeline }),
         ServerMsg::Flag { flag } => Incoming::Event(Event::Flag(flag)),
         ServerMsg::Reaction { p, reaction } => Incoming::Event(Event::Reaction { p, reaction }),
         ServerMsg::Summary { summary } => Incoming::Event(Event::Summary(summary)),
-    }
-}
-
-/// The fields of a `welcome`, if `msg` is one.
-pub(crate) fn welcome(msg: ServerMsg) -> Result<Welcome, ServerMsg> {
-    match msg {
-        ServerMsg::Welcome { conn, resume, server_time, limits } => {
-            Ok(Welcome { conn, resume, server_time, limits })
-        }
-        other => Err(other),
     }
 }
 
@@ -193,36 +192,94 @@ mod tests {
     use super::*;
 
     fn phase(phase: Phase) -> PhaseState {
-        PhaseState { phase, step: Some(0), since: 10, until: Some(20), paused: false }
+        PhaseState {
+            phase,
+            step: Some(0),
+            since: 10,
+            until: Some(20),
+            paused: false,
+        }
     }
 
     /// Every server message, through the real codec, sorts into the expected bucket.
     #[test]
     fn server_messages_sort_into_events() {
-        let cue = Cue { id: 1, kind: CueKind::Go, at: 5, step: 0, exercise: Some("squats".into()), n: None };
+        let cue = Cue {
+            id: 1,
+            kind: CueKind::Go,
+            at: 5,
+            step: 0,
+            exercise: Some("squats".into()),
+            n: None,
+        };
         let check = |msg: ServerMsg, expected: Incoming| {
             let decoded = decode_server(&encode_server(&msg)).expect("valid message");
             assert_eq!(incoming(decoded), expected, "{}", msg.kind());
         };
-        check(ServerMsg::Cue { cue: cue.clone() }, Incoming::Event(Event::Cue(cue.clone())));
         check(
-            ServerMsg::Phase { phase: phase(Phase::Exercise), timeline: vec![cue.clone()] },
-            Incoming::Event(Event::Phase { phase: phase(Phase::Exercise), timeline: vec![cue] }),
-        );
-        check(ServerMsg::Pong { t0: 1, t1: 2, t2: 3 }, Incoming::Pong { t0: 1, t1: 2, t2: 3 });
-        check(
-            ServerMsg::Error { code: ErrorCode::RoomFull, message: "full".into(), seq: Some(4) },
-            Incoming::Error { code: ErrorCode::RoomFull, message: "full".into(), seq: Some(4) },
+            ServerMsg::Cue { cue: cue.clone() },
+            Incoming::Event(Event::Cue(cue.clone())),
         );
         check(
-            ServerMsg::Scoreboard { scoreboard: Scoreboard::default() },
+            ServerMsg::Phase {
+                phase: phase(Phase::Exercise),
+                timeline: vec![cue.clone()],
+            },
+            Incoming::Event(Event::Phase {
+                phase: phase(Phase::Exercise),
+                timeline: vec![cue],
+            }),
+        );
+        check(
+            ServerMsg::Pong {
+                t0: 1,
+                t1: 2,
+                t2: 3,
+            },
+            Incoming::Pong {
+                t0: 1,
+                t1: 2,
+                t2: 3,
+            },
+        );
+        check(
+            ServerMsg::Error {
+                code: ErrorCode::RoomFull,
+                message: "full".into(),
+                seq: Some(4),
+            },
+            Incoming::Error {
+                code: ErrorCode::RoomFull,
+                message: "full".into(),
+                seq: Some(4),
+            },
+        );
+        check(
+            ServerMsg::Scoreboard {
+                scoreboard: Scoreboard::default(),
+            },
             Incoming::Event(Event::Scoreboard(Scoreboard::default())),
         );
         check(
-            ServerMsg::Reaction { p: ParticipantId(3), reaction: Reaction::Clap },
-            Incoming::Event(Event::Reaction { p: ParticipantId(3), reaction: Reaction::Clap }),
+            ServerMsg::Reaction {
+                p: ParticipantId(3),
+                reaction: Reaction::Clap,
+            },
+            Incoming::Event(Event::Reaction {
+                p: ParticipantId(3),
+                reaction: Reaction::Clap,
+            }),
         );
-        check(ServerMsg::Poses { t: 9, poses: vec![] }, Incoming::Poses { t: 9, poses: vec![] });
+        check(
+            ServerMsg::Poses {
+                t: 9,
+                poses: vec![],
+            },
+            Incoming::Poses {
+                t: 9,
+                poses: vec![],
+            },
+        );
 
         let snapshot = Snapshot {
             room: "ABCD-EFGH".into(),
@@ -260,13 +317,5 @@ mod tests {
             },
             Incoming::Snapshot(Box::new(snapshot)),
         );
-    }
-
-    #[test]
-    fn welcome_is_told_apart() {
-        let limits = Limits { max_message_bytes: 4096, pose_hz: 15, score_hz: 4, control_hz: 5 };
-        let msg = ServerMsg::Welcome { conn: 7, resume: "r".into(), server_time: 42, limits: limits.clone() };
-        assert_eq!(welcome(msg), Ok(Welcome { conn: 7, resume: "r".into(), server_time: 42, limits }));
-        assert!(welcome(ServerMsg::Pong { t0: 1, t1: 2, t2: 3 }).is_err());
     }
 }

@@ -65,17 +65,26 @@ pub struct JoinOptions {
 impl JoinOptions {
     /// A participant sharing their skeleton with the room.
     pub fn participant() -> Self {
-        JoinOptions { role: RequestedRole::Participant, sharing: Sharing::Room }
+        JoinOptions {
+            role: RequestedRole::Participant,
+            sharing: Sharing::Room,
+        }
     }
 
     /// The facilitator (the token must grant control).
     pub fn facilitator() -> Self {
-        JoinOptions { role: RequestedRole::Facilitator, sharing: Sharing::Room }
+        JoinOptions {
+            role: RequestedRole::Facilitator,
+            sharing: Sharing::Room,
+        }
     }
 
     /// A shared screen that only watches.
     pub fn viewer() -> Self {
-        JoinOptions { role: RequestedRole::Viewer, sharing: Sharing::Nobody }
+        JoinOptions {
+            role: RequestedRole::Viewer,
+            sharing: Sharing::Nobody,
+        }
     }
 }
 

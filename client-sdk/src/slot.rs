@@ -19,7 +19,10 @@ pub(crate) struct Latest<T> {
 
 impl<T> Default for Latest<T> {
     fn default() -> Self {
-        Latest { value: Mutex::new(None), waker: AtomicWaker::new() }
+        Latest {
+            value: Mutex::new(None),
+            waker: AtomicWaker::new(),
+        }
     }
 }
 
@@ -54,7 +57,11 @@ impl<T> Latest<T> {
     pub(crate) async fn filled(&self) {
         poll_fn(|cx| {
             self.waker.register(cx.waker());
-            if self.lock().is_some() { Poll::Ready(()) } else { Poll::Pending }
+            if self.lock().is_some() {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
         })
         .await;
     }

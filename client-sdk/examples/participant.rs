@@ -1,0 +1,197 @@
+//! A simulated participant: joins a room and, while an exercise runs, replays a real recorded
+//! squat session as its skeleton (looped, interpolated from 5 fps to 15 Hz) and reports the
+//! reps a knee-angle counter sees in it.
+//!
+//! ```text
+//! cargo run -p breakroom-client --example participant -- ROOM-CODE \
+//!     [--server http://127.0.0.1:7878] [--token TOKEN] [--name Bob]
+//! ```
+//!
+//! The token comes from `--token`, else `$BREAKROOM_TOKEN`, else the server's dev endpoint.
+//! Whatever the exercise, the replay is squats: a stand-in until a real detector runs here.
+
+mod common;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use breakroom_client::replay::{KneeRepCounter, Recording};
+use breakroom_client::{
+    Client, CueKind, Event, JoinOptions, ParticipantId, Phase, PhaseState, Program, websocket_url,
+};
+use tokio::time::{Instant, MissedTickBehavior, interval};
+
+use common::Args;
+
+const USAGE: &str = "usage: participant ROOM-CODE [--server URL] [--token TOKEN] [--name NAME]";
+/// How often a skeleton is offered to the client (the recording is interpolated to this).
+const POSE_HZ: u32 = 15;
+
+/// The exercise step being replayed.
+struct Running {
+    exercise: String,
+    /// When this stretch of exercise began (locally); before then, nothing is sent.
+    since: Instant,
+}
+
+/// The simulated person: which step they count for and how long they have been at it.
+struct Simulation {
+    recording: Recording,
+    counter: KneeRepCounter,
+    /// The step the counter counts for; it restarts at each new step.
+    step: Option<u16>,
+    /// Exercise time of the step before the current stretch (pauses split a step).
+    banked: Duration,
+    running: Option<Running>,
+}
+
+impl Simulation {
+    fn new() -> Self {
+        let recording = Recording::squats();
+        let counter = KneeRepCounter::new(recording.model, recording.aspect);
+        Simulation {
+            recording,
+            counter,
+            step: None,
+            banked: Duration::ZERO,
+            running: None,
+        }
+    }
+
+    /// Follows the session's phase: run during an unpaused exercise, else stand still.
+    fn follow(&mut self, client: &Client, program: &Program, phase: &PhaseState) {
+        match (phase.phase, phase.step) {
+            (Phase::Exercise, Some(step)) if !phase.paused => {
+                let exercise = program
+                    .steps
+                    .get(usize::from(step))
+                    .map(|s| s.exercise.clone());
+                self.start(
+                    step,
+                    exercise.unwrap_or_default(),
+                    client.local_instant(phase.since),
+                );
+            }
+            _ => self.stop(),
+        }
+    }
+
+    /// Starts (or continues, after a pause or a duplicate notice) exercise step `step`.
+    fn start(&mut self, step: u16, exercise: String, since: Instant) {
+        if self.step != Some(step) {
+            println!("go: {exercise}");
+            self.step = Some(step);
+            self.counter.reset();
+            self.banked = Duration::ZERO;
+        } else if self.running.is_some() {
+            return;
+        }
+        self.running = Some(Running { exercise, since });
+    }
+
+    fn stop(&mut self) {
+        if let Some(running) = self.running.take() {
+            self.banked += Instant::now().saturating_duration_since(running.since);
+        }
+    }
+
+    /// One tick: offer the replayed skeleton, and report the count when it changes.
+    async fn tick(&mut self, client: &Client) -> anyhow::Result<()> {
+        let Some(running) = &self.running else {
+            return Ok(());
+        };
+        let now = Instant::now();
+        if now < running.since {
+            return Ok(());
+        }
+        let active = self.banked + (now - running.since);
+        let frame = self.recording.frame_at(active);
+        client.send_pose(self.recording.model, &frame)?;
+        if self.counter.update(&frame) {
+            let reps = self.counter.reps();
+            let active_ms = u32::try_from(active.as_millis()).unwrap_or(u32::MAX);
+            client
+                .report_score(&running.exercise, reps, active_ms)
+                .await?;
+            println!("{}: {reps} rep(s)", running.exercise);
+        }
+        Ok(())
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse()?;
+    if args.help() {
+        println!("{USAGE}");
+        return Ok(());
+    }
+    let code = args.positional.first().context(USAGE)?.clone();
+    let server = args.server();
+    let name = args.get("name").unwrap_or("Bob").to_owned();
+    let http = reqwest::Client::new();
+    let token = common::token(&args, &http, &name, "participant", Some(&code)).await?;
+
+    let mut client = Client::connect(&websocket_url(&server)?, &token).await?;
+    let snapshot = client.join(&code, JoinOptions::participant()).await?;
+    let mut you: ParticipantId = snapshot.you;
+    let mut program = snapshot.program;
+    println!(
+        "joined {} as {name} ({you:?}); program {}",
+        snapshot.room, program.name
+    );
+
+    let mut sim = Simulation::new();
+    sim.follow(&client, &program, &snapshot.phase);
+    let mut ticker = interval(Duration::from_secs(1) / POSE_HZ);
+    ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => sim.tick(&client).await?,
+            event = client.next_event() => match event {
+                Some(Event::Cue(cue)) => {
+                    if cue.kind == CueKind::Go {
+                        let exercise = cue.exercise.clone().or_else(|| {
+                            program.steps.get(usize::from(cue.step)).map(|s| s.exercise.clone())
+                        });
+                        sim.start(cue.step, exercise.unwrap_or_default(), client.local_instant(cue.at));
+                    } else if matches!(cue.kind, CueKind::Countdown | CueKind::NextUp | CueKind::Done) {
+                        println!("cue {:?} {}", cue.kind, cue.n.map(|n| n.to_string()).or(cue.exercise).unwrap_or_default());
+                    }
+                }
+                Some(Event::Phase { phase, .. }) => sim.follow(&client, &program, &phase),
+                Some(Event::Snapshot(snapshot)) => {
+                    you = snapshot.you;
+                    program = snapshot.program.clone();
+                    sim.follow(&client, &program, &snapshot.phase);
+                }
+                Some(Event::Scoreboard(board)) => {
+                    if let Some(me) = board.ranking.iter().find(|e| e.p == you) {
+                        println!("score: {} points, {} reps", me.points, me.reps);
+                    }
+                }
+                Some(Event::Summary(summary)) => {
+                    println!("session over ({:?})", summary.end);
+                    if let Some(me) = summary.participants.iter().find(|p| p.p == you) {
+                        for r in &me.results {
+                            println!("  {:<12} {:>3} reps {:>5} points", r.exercise, r.reps, r.points);
+                        }
+                    }
+                    break;
+                }
+                Some(Event::Reconnecting { attempt }) => println!("reconnecting (attempt {attempt})…"),
+                Some(Event::Resumed) => println!("resumed"),
+                Some(Event::Rejoined) => println!("rejoined"),
+                Some(Event::Error { code, message, .. }) => println!("error {code:?}: {message}"),
+                Some(Event::Closed { code, reason }) => {
+                    println!("closed {code}: {reason}");
+                    return Ok(());
+                }
+                None => return Ok(()),
+                Some(_) => {}
+            },
+        }
+    }
+    client.close().await?;
+    Ok(())
+}

@@ -1,0 +1,125 @@
+//! The Rust client SDK for breakroom live sessions.
+//!
+//! A [`Client`] holds one WebSocket connection to a breakroom server (`ws://HOST:PORT/v1/ws`,
+//! subprotocol [`breakroom_protocol::SUBPROTOCOL`], one MessagePack message per binary frame).
+//! It joins a room, streams the participant's skeleton, reports scores, sends facilitator
+//! controls, and turns everything the server says into a stream of typed [`Event`]s.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use breakroom_client::{Client, Event, JoinOptions, Landmark, PoseModel};
+//!
+//! # async fn run(token: &str) -> Result<(), breakroom_client::Error> {
+//! let mut client = Client::connect("ws://127.0.0.1:7878/v1/ws", token).await?;
+//! let snapshot = client.join("ABCD-EFGH", JoinOptions::participant()).await?;
+//! println!("joined {} as {:?}", snapshot.room, snapshot.you);
+//!
+//! while let Some(event) = client.next_event().await {
+//!     match event {
+//!         // Act on a cue at the server's instant, not when it arrived.
+//!         Event::Cue(cue) => {
+//!             client.sleep_until_server(cue.at).await;
+//!             println!("{:?} {:?}", cue.kind, cue.exercise);
+//!         }
+//!         Event::Summary(summary) => println!("done: {} participants", summary.participants.len()),
+//!         Event::Closed { code, reason } => println!("closed {code}: {reason}"),
+//!         _ => {}
+//!     }
+//!     // From the app's pose model, as often as it runs: latest-wins, paced, never blocks.
+//!     let landmarks = vec![Landmark { x: 0.5, y: 0.5, z: None, visibility: 1.0 }; 33];
+//!     client.send_pose(PoseModel::BlazePose33, &landmarks)?;
+//! }
+//! # let _ = Duration::ZERO;
+//! # Ok(()) }
+//! ```
+//!
+//! # What the client does for you
+//! - **Clock sync.** A burst of pings after each connection, then one every 10 s, feed
+//!   [`breakroom_protocol::clock::ClockSync`]. [`Client::server_now`] stamps poses;
+//!   [`Client::local_instant`] and [`Client::sleep_until_server`] place a cue's `at` on the
+//!   local (monotonic, tokio) clock.
+//! - **Pacing.** Poses go out at most at `min(max_pose_hz, limits.pose_hz)`, latest-wins;
+//!   scores at `limits.score_hz`, newest count per exercise; controls, reactions, joins and
+//!   leaves at `limits.control_hz`, in order. The server never sees the client exceed a limit.
+//! - **Reconnection.** After an abnormal drop (no close frame, 1001, 1011, 4002) the client
+//!   reconnects with exponential backoff and full jitter ([`Event::Reconnecting`]), resumes its
+//!   place with the last resume token ([`Event::Resumed`]) or, if the grace period has passed,
+//!   joins the room again by code ([`Event::Rejoined`]). Never after 1000, 1008, 4000, 4001,
+//!   4003 or [`Client::close`]: those end with [`Event::Closed`].
+//! - **Backpressure.** Events are buffered up to [`ClientOptions::event_capacity`]; past that
+//!   the client stops reading the socket (so a stuck application is eventually disconnected by
+//!   the server as a slow consumer) but keeps serving commands. Pose frames never queue.
+//!
+//! # Transport
+//! Plain `ws://` by default. The `rustls` cargo feature adds `wss://` (webpki roots, rustls
+//! with the `ring` provider only).
+//!
+//! # Codemap
+//! - `client`: [`Client`] and [`ClientHandle`], the API.
+//! - `driver`: the background task that owns the socket, the only place that writes to it;
+//!   `driver::pacing` paces what goes out, `driver::reconnect` drops, resumes and closes.
+//! - `connect`: the upgrade and the `hello` → `welcome` handshake.
+//! - `event`: [`Event`], [`Snapshot`], and how server messages map onto them.
+//! - `clock`, `backoff`, `slot`: the monotonic clock, the reconnection schedule, the
+//!   latest-wins slot.
+//! - [`replay`]: a recorded squat session and a knee-angle rep counter, to simulate a
+//!   participant (examples, tests).
+//!
+//! Invariant: this crate never touches the wire format itself; `breakroom_protocol` encodes and
+//! decodes every message.
+
+mod backoff;
+mod client;
+mod clock;
+mod connect;
+mod driver;
+mod error;
+mod event;
+mod options;
+pub mod replay;
+mod slot;
+
+pub use breakroom_protocol as protocol;
+pub use breakroom_protocol::{
+    ControlAction, Cue, CueKind, ErrorCode, Landmark, Limits, Micros, Participant, ParticipantId,
+    PeerPose, Phase, PhaseState, PoseModel, PresenceChange, Program, Reaction, RequestedRole, Role,
+    ScoreEntry, ScoreFlag, Scoreboard, SessionSummary, Sharing, Step,
+};
+pub use client::{Client, ClientHandle};
+pub use error::Error;
+pub use event::{Event, Snapshot};
+pub use options::{ClientOptions, JoinOptions, SDK_NAME};
+
+/// The WebSocket URL of a server given its HTTP base URL: `http://host:7878` →
+/// `ws://host:7878/v1/ws` (`https` → `wss`). A `ws://`/`wss://` URL is returned unchanged.
+pub fn websocket_url(server: &str) -> Result<String, Error> {
+    if server.starts_with("ws://") || server.starts_with("wss://") {
+        return Ok(server.to_owned());
+    }
+    let (scheme, rest) = if let Some(rest) = server.strip_prefix("http://") {
+        ("ws", rest)
+    } else if let Some(rest) = server.strip_prefix("https://") {
+        ("wss", rest)
+    } else {
+        return Err(Error::InvalidUrl(format!(
+            "{server}: expected http(s):// or ws(s)://"
+        )));
+    };
+    Ok(format!("{scheme}://{}/v1/ws", rest.trim_end_matches('/')))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn websocket_urls_derive_from_http_ones() {
+        let check =
+            |from: &str, to: &str| assert_eq!(websocket_url(from).ok().as_deref(), Some(to));
+        check("http://127.0.0.1:7878", "ws://127.0.0.1:7878/v1/ws");
+        check("http://127.0.0.1:7878/", "ws://127.0.0.1:7878/v1/ws");
+        check("https://breakroom.example", "wss://breakroom.example/v1/ws");
+        check("ws://h:1/v1/ws", "ws://h:1/v1/ws");
+        assert!(websocket_url("ftp://x").is_err());
+    }
+}

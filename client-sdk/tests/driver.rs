@@ -1,0 +1,525 @@
+//! The client against a scripted stand-in for the server, over real sockets on 127.0.0.1:0.
+//!
+//! The stand-in speaks the protocol through `breakroom_protocol`'s codec and answers pings on
+//! its own; each test plays the server's side of one conversation.
+
+#![allow(clippy::unwrap_used, clippy::result_large_err)] // Test code; the handshake callback type is tungstenite's.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use breakroom_client::protocol::{
+    ClientMsg, Limits, Program, ServerMsg, Step, close, decode_client, encode_server,
+};
+use breakroom_client::{
+    Client, ClientOptions, ErrorCode, Event, JoinOptions, Landmark, ParticipantId, Phase,
+    PhaseState, PoseModel, Reaction, Scoreboard,
+};
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio::time::timeout;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+
+const WAIT: Duration = Duration::from_secs(5);
+/// The stand-in's clock runs this far ahead of the test's.
+const OFFSET: u64 = 5_000_000;
+
+fn now() -> u64 {
+    u64::try_from(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_micros(),
+    )
+    .unwrap()
+}
+
+fn limits() -> Limits {
+    Limits {
+        max_message_bytes: 4096,
+        pose_hz: 10,
+        score_hz: 4,
+        control_hz: 20,
+    }
+}
+
+fn options() -> ClientOptions {
+    ClientOptions {
+        backoff_base: Duration::from_millis(10),
+        backoff_max: Duration::from_millis(50),
+        ..ClientOptions::default()
+    }
+}
+
+fn snapshot(room: &str, you: u32) -> ServerMsg {
+    ServerMsg::Snapshot {
+        room: room.to_owned(),
+        session: "s1".to_owned(),
+        you: ParticipantId(you),
+        locked: false,
+        program: Program {
+            name: "Quick".to_owned(),
+            steps: vec![Step {
+                exercise: "squats".to_owned(),
+                duration_ms: 20_000,
+                rest_ms: 0,
+                bpm: None,
+            }],
+        },
+        phase: PhaseState {
+            phase: Phase::Lobby,
+            step: None,
+            since: now(),
+            until: None,
+            paused: false,
+        },
+        timeline: vec![],
+        participants: vec![],
+        scoreboard: Scoreboard::default(),
+        flags: vec![],
+    }
+}
+
+/// Accepts connections that ask for the breakroom subprotocol.
+struct MockServer {
+    url: String,
+    conns: mpsc::Receiver<Conn>,
+}
+
+impl MockServer {
+    async fn start() -> MockServer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("ws://{}/v1/ws", listener.local_addr().unwrap());
+        let (tx, conns) = mpsc::channel(8);
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let check = |req: &Request, mut res: Response| -> Result<Response, ErrorResponse> {
+                    assert_eq!(req.uri().path(), "/v1/ws");
+                    let proto = req.headers().get("sec-websocket-protocol").unwrap();
+                    assert_eq!(proto, "breakroom.v1");
+                    res.headers_mut()
+                        .insert("sec-websocket-protocol", proto.clone());
+                    Ok(res)
+                };
+                let ws = tokio_tungstenite::accept_hdr_async(stream, check)
+                    .await
+                    .unwrap();
+                if tx.send(Conn { ws }).await.is_err() {
+                    return;
+                }
+            }
+        });
+        MockServer { url, conns }
+    }
+
+    async fn accept(&mut self) -> Conn {
+        timeout(WAIT, self.conns.recv())
+            .await
+            .expect("a connection")
+            .unwrap()
+    }
+}
+
+/// The server's side of one connection.
+struct Conn {
+    ws: WebSocketStream<TcpStream>,
+}
+
+impl Conn {
+    async fn send(&mut self, msg: ServerMsg) {
+        self.ws
+            .send(Message::binary(encode_server(&msg)))
+            .await
+            .unwrap();
+    }
+
+    /// The next client message that is not a ping (pings are answered on the stand-in's
+    /// clock), or `Err(close code)` when the client closes.
+    async fn recv(&mut self) -> Result<ClientMsg, Option<u16>> {
+        loop {
+            let frame = timeout(WAIT, self.ws.next())
+                .await
+                .expect("a client message");
+            match frame {
+                Some(Ok(Message::Binary(bytes))) => match decode_client(&bytes).unwrap() {
+                    ClientMsg::Ping { t0 } => {
+                        let t = now() + OFFSET;
+                        self.send(ServerMsg::Pong { t0, t1: t, t2: t }).await;
+                    }
+                    msg => return Ok(msg),
+                },
+                Some(Ok(Message::Close(frame))) => {
+                    // Sends the queued reply to the close.
+                    let _ = self.ws.flush().await;
+                    return Err(frame.map(|f| f.code.into()));
+                }
+                Some(Ok(_)) => {}
+                _ => return Err(None),
+            }
+        }
+    }
+
+    /// The next client message other than pings and poses.
+    async fn recv_request(&mut self) -> ClientMsg {
+        loop {
+            match self.recv().await.unwrap() {
+                ClientMsg::Pose { .. } => {}
+                msg => return msg,
+            }
+        }
+    }
+
+    /// Expects a `hello`; answers `welcome`. Returns the hello's seq and resume token.
+    async fn welcome(&mut self, resume: &str) -> (u32, Option<String>) {
+        let ClientMsg::Hello {
+            seq,
+            sdk,
+            token,
+            resume: asked,
+            ..
+        } = self.recv().await.unwrap()
+        else {
+            panic!("expected hello");
+        };
+        assert_eq!(
+            (sdk.as_str(), token.as_str()),
+            ("breakroom-client-rs", "tok")
+        );
+        let welcome = ServerMsg::Welcome {
+            conn: 1,
+            resume: resume.to_owned(),
+            server_time: now() + OFFSET,
+            limits: limits(),
+        };
+        self.send(welcome).await;
+        (seq, asked)
+    }
+
+    /// Expects a `join` for `room`; answers with a snapshot.
+    async fn accept_join(&mut self, room: &str, you: u32) {
+        let msg = self.recv_request().await;
+        assert!(
+            matches!(&msg, ClientMsg::Join { room: r, .. } if r == room),
+            "{msg:?}"
+        );
+        self.send(snapshot(room, you)).await;
+    }
+
+    async fn close(&mut self, code: u16) {
+        let frame = CloseFrame {
+            code: code.into(),
+            reason: "bye".into(),
+        };
+        self.ws.close(Some(frame)).await.unwrap();
+    }
+}
+
+/// Connects and joins `ROOM-1` as participant 7.
+async fn joined(server: &mut MockServer) -> (Client, Conn) {
+    let url = server.url.clone();
+    let (client, mut conn) = tokio::join!(Client::connect_with(&url, "tok", options()), async {
+        let mut conn = server.accept().await;
+        conn.welcome("r1").await;
+        conn
+    });
+    let mut client = client.unwrap();
+    let (snapshot, ()) = tokio::join!(
+        client.join("ROOM-1", JoinOptions::participant()),
+        conn.accept_join("ROOM-1", 7)
+    );
+    assert_eq!(snapshot.unwrap().you, ParticipantId(7));
+    assert!(matches!(
+        client.next_event_timeout(WAIT).await.unwrap(),
+        Event::Snapshot(_)
+    ));
+    assert_eq!(client.participant_id(), Some(ParticipantId(7)));
+    (client, conn)
+}
+
+#[tokio::test]
+async fn events_arrive_typed_and_the_clock_syncs() {
+    let mut server = MockServer::start().await;
+    let (mut client, mut conn) = joined(&mut server).await;
+
+    // An unknown message type is skipped; poses are latest-wins; other events arrive in order.
+    conn.ws
+        .send(Message::binary(vec![
+            0x81, 0xa4, b't', b'y', b'p', b'e', 0xa3, b'n', b'e', b'w',
+        ]))
+        .await
+        .unwrap();
+    conn.send(ServerMsg::Poses {
+        t: 1,
+        poses: vec![],
+    })
+    .await;
+    conn.send(ServerMsg::Poses {
+        t: 2,
+        poses: vec![],
+    })
+    .await;
+    conn.send(ServerMsg::Reaction {
+        p: ParticipantId(3),
+        reaction: Reaction::Clap,
+    })
+    .await;
+    let reaction = client
+        .wait_for(WAIT, |e| matches!(e, Event::Reaction { .. }))
+        .await
+        .unwrap();
+    assert_eq!(
+        reaction,
+        Event::Reaction {
+            p: ParticipantId(3),
+            reaction: Reaction::Clap
+        }
+    );
+    let poses = client
+        .wait_for(WAIT, |e| matches!(e, Event::Poses { .. }))
+        .await
+        .unwrap();
+    assert_eq!(
+        poses,
+        Event::Poses {
+            t: 2,
+            poses: vec![]
+        }
+    );
+
+    // The welcome and the burst of pings (answered while the stand-in reads) set the offset.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while client
+        .round_trip()
+        .is_none_or(|rtt| rtt > Duration::from_millis(50))
+    {
+        assert!(tokio::time::Instant::now() < deadline, "no clock sync");
+        let _ = timeout(Duration::from_millis(20), conn.recv()).await;
+    }
+    let error = client.clock_offset() - i64::try_from(OFFSET).unwrap();
+    assert!(error.abs() < 50_000, "offset off by {error} µs");
+    let in_a_second = client.server_now() + 1_000_000;
+    let wait = client.local_instant(in_a_second) - tokio::time::Instant::now();
+    assert!(
+        wait > Duration::from_millis(900) && wait <= Duration::from_secs(1),
+        "{wait:?}"
+    );
+}
+
+#[tokio::test]
+async fn poses_are_paced_and_latest_wins() {
+    let mut server = MockServer::start().await;
+    let (client, mut conn) = joined(&mut server).await;
+    let landmarks = vec![
+        Landmark {
+            x: 0.5,
+            y: 0.5,
+            z: None,
+            visibility: 1.0
+        };
+        33
+    ];
+    let bad = vec![Landmark::default(); 3];
+    assert!(client.send_pose(PoseModel::BlazePose33, &bad).is_err());
+
+    // 100 frames within ~0.5 s; the server allows 10 Hz.
+    let sender = client.handle();
+    let offer = tokio::spawn(async move {
+        for _ in 0..100 {
+            sender
+                .send_pose(PoseModel::BlazePose33, &landmarks)
+                .unwrap();
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    });
+    let mut received = 0;
+    let start = tokio::time::Instant::now();
+    while start.elapsed() < Duration::from_millis(500) {
+        if let Ok(Ok(ClientMsg::Pose { t, kp })) =
+            timeout(Duration::from_millis(50), conn.recv()).await
+        {
+            assert_eq!(kp.model(), Some(PoseModel::BlazePose33));
+            assert!(
+                t.abs_diff(now() + OFFSET) < 2_000_000,
+                "t is on the server's clock"
+            );
+            received += 1;
+        }
+    }
+    offer.await.unwrap();
+    assert!(
+        (2..=7).contains(&received),
+        "{received} poses in 0.5 s at 10 Hz"
+    );
+}
+
+#[tokio::test]
+async fn requests_are_answered_and_close_leaves() {
+    let mut server = MockServer::start().await;
+    let (mut client, mut conn) = joined(&mut server).await;
+
+    // A refused join comes back as the join's error.
+    let (result, ()) = tokio::join!(client.join("ROOM-2", JoinOptions::viewer()), async {
+        let ClientMsg::Join { seq, .. } = conn.recv_request().await else {
+            panic!("join")
+        };
+        let refusal = ServerMsg::Error {
+            code: ErrorCode::AlreadyJoined,
+            message: "no".into(),
+            seq: Some(seq),
+        };
+        conn.send(refusal).await;
+    });
+    assert!(matches!(
+        result,
+        Err(breakroom_client::Error::Server {
+            code: ErrorCode::AlreadyJoined,
+            ..
+        })
+    ));
+
+    // A refused control comes back as an event quoting the control's seq.
+    let seq = client.start().await.unwrap();
+    let ClientMsg::Control { seq: sent, .. } = conn.recv_request().await else {
+        panic!("control")
+    };
+    assert_eq!(seq, sent);
+    conn.send(ServerMsg::Error {
+        code: ErrorCode::Forbidden,
+        message: "no".into(),
+        seq: Some(seq),
+    })
+    .await;
+    let event = client.next_event_timeout(WAIT).await.unwrap();
+    assert_eq!(
+        event,
+        Event::Error {
+            code: ErrorCode::Forbidden,
+            message: "no".into(),
+            seq: Some(seq)
+        }
+    );
+
+    // Scores: the newest unsent count per exercise wins.
+    client.report_score("squats", 1, 100).await.unwrap();
+    let ClientMsg::Score { reps, .. } = conn.recv_request().await else {
+        panic!("score")
+    };
+    assert_eq!(reps, 1);
+
+    // close: leave, then a normal close frame; the stream ends with Closed.
+    let (closed, ()) = tokio::join!(client.close(), async {
+        assert!(matches!(conn.recv_request().await, ClientMsg::Leave { .. }));
+        assert_eq!(conn.recv().await.err(), Some(Some(close::NORMAL)));
+    });
+    closed.unwrap();
+    let last = client
+        .wait_for(WAIT, |e| matches!(e, Event::Closed { .. }))
+        .await
+        .unwrap();
+    assert_eq!(
+        last,
+        Event::Closed {
+            code: 1000,
+            reason: "closed by the client".into()
+        }
+    );
+    assert_eq!(client.next_event().await, None);
+    assert!(matches!(
+        client.start().await,
+        Err(breakroom_client::Error::Disconnected)
+    ));
+}
+
+#[tokio::test]
+async fn drops_resume_or_rejoin_and_terminal_closes_end() {
+    let mut server = MockServer::start().await;
+    let (mut client, conn) = joined(&mut server).await;
+
+    // 1. The connection drops without a close frame: resume with the welcome's token.
+    drop(conn);
+    let event = client.next_event_timeout(WAIT).await.unwrap();
+    assert_eq!(event, Event::Reconnecting { attempt: 1 });
+    // Sent while reconnecting: queued until the room is back.
+    let reaction = client.react(Reaction::Wave).await.unwrap();
+    let mut conn = server.accept().await;
+    let (_, resume) = conn.welcome("r2").await;
+    assert_eq!(resume.as_deref(), Some("r1"));
+    conn.send(snapshot("ROOM-1", 7)).await;
+    assert!(matches!(
+        client.next_event_timeout(WAIT).await.unwrap(),
+        Event::Snapshot(_)
+    ));
+    assert_eq!(
+        client.next_event_timeout(WAIT).await.unwrap(),
+        Event::Resumed
+    );
+    let ClientMsg::Reaction { seq, .. } = conn.recv_request().await else {
+        panic!("reaction")
+    };
+    assert_eq!(seq, reaction);
+
+    // 2. The server goes away (1001); the resume is refused: join again by code.
+    conn.close(close::GOING_AWAY).await;
+    assert_eq!(
+        client.next_event_timeout(WAIT).await.unwrap(),
+        Event::Reconnecting { attempt: 1 }
+    );
+    let mut conn = server.accept().await;
+    let (hello_seq, resume) = conn.welcome("r3").await;
+    assert_eq!(resume.as_deref(), Some("r2"));
+    let refusal = ServerMsg::Error {
+        code: ErrorCode::InvalidState,
+        message: "resume failed: expired".into(),
+        seq: Some(hello_seq),
+    };
+    conn.send(refusal).await;
+    conn.accept_join("ROOM-1", 8).await;
+    let Event::Snapshot(snapshot) = client.next_event_timeout(WAIT).await.unwrap() else {
+        panic!()
+    };
+    assert_eq!(snapshot.you, ParticipantId(8));
+    assert_eq!(
+        client.next_event_timeout(WAIT).await.unwrap(),
+        Event::Rejoined
+    );
+
+    // 3. Kicked (4000): no reconnection.
+    conn.close(close::KICKED).await;
+    let event = client.next_event_timeout(WAIT).await.unwrap();
+    assert_eq!(
+        event,
+        Event::Closed {
+            code: close::KICKED,
+            reason: "bye".into()
+        }
+    );
+    assert_eq!(client.next_event().await, None);
+    assert!(
+        timeout(Duration::from_millis(200), server.accept())
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn refused_connections_fail_connect() {
+    let mut server = MockServer::start().await;
+    let url = server.url.clone();
+    let (client, ()) = tokio::join!(Client::connect_with(&url, "tok", options()), async {
+        let mut conn = server.accept().await;
+        let _ = conn.recv().await;
+        conn.close(close::POLICY).await;
+    });
+    assert!(matches!(
+        client,
+        Err(breakroom_client::Error::Closed { code: 1008, .. })
+    ));
+    let not_ws = Client::connect("http://127.0.0.1:1/v1/ws", "tok").await;
+    assert!(matches!(
+        not_ws,
+        Err(breakroom_client::Error::InvalidUrl(_))
+    ));
+}

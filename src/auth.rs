@@ -37,9 +37,21 @@ impl Grants {
     /// The usual grants of a role.
     pub fn for_role(role: TokenRole) -> Grants {
         match role {
-            TokenRole::Facilitator => Grants { pose: true, score: true, control: true },
-            TokenRole::Participant => Grants { pose: true, score: true, control: false },
-            TokenRole::Viewer => Grants { pose: false, score: false, control: false },
+            TokenRole::Facilitator => Grants {
+                pose: true,
+                score: true,
+                control: true,
+            },
+            TokenRole::Participant => Grants {
+                pose: true,
+                score: true,
+                control: false,
+            },
+            TokenRole::Viewer => Grants {
+                pose: false,
+                score: false,
+                control: false,
+            },
         }
     }
 }
@@ -90,7 +102,9 @@ pub struct TokenKeys {
 
 impl std::fmt::Debug for TokenKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenKeys").field("key", &self.key).finish_non_exhaustive()
+        f.debug_struct("TokenKeys")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
     }
 }
 
@@ -118,12 +132,20 @@ impl TokenKeys {
             iat: now,
             exp: now + ttl.as_secs(),
         };
-        Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )?)
     }
 
     /// Signs claims as they are (tests use it for expired tokens).
     pub fn sign(&self, claims: &Claims) -> anyhow::Result<String> {
-        Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)?)
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            claims,
+            &self.encoding,
+        )?)
     }
 
     /// Checks a token's signature, issuer and expiry, and returns its claims.
@@ -168,7 +190,9 @@ pub struct TokenSpec {
 
 /// Seconds since the Unix epoch.
 pub fn unix_seconds() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// A random URL-safe string of `bytes` random bytes.
@@ -208,7 +232,10 @@ mod tests {
         let other = TokenKeys::new("key", &"t".repeat(32));
         assert!(matches!(other.verify(&token), Err(TokenError::Invalid)));
         let wrong_issuer = TokenKeys::new("other", &"s".repeat(32));
-        assert!(matches!(wrong_issuer.verify(&token), Err(TokenError::Invalid)));
+        assert!(matches!(
+            wrong_issuer.verify(&token),
+            Err(TokenError::Invalid)
+        ));
         assert!(matches!(keys.verify("garbage"), Err(TokenError::Invalid)));
     }
 

@@ -21,7 +21,10 @@ impl Clock {
         let base_micros = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX));
-        Clock { base_instant: Instant::now(), base_micros }
+        Clock {
+            base_instant: Instant::now(),
+            base_micros,
+        }
     }
 
     /// Server time now.

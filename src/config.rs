@@ -166,7 +166,9 @@ pub struct Config {
 impl Config {
     /// Resolves settings into a configuration. In dev mode a missing key is generated.
     pub fn resolve(s: Settings, dev: bool) -> anyhow::Result<Config> {
-        let data_dir = s.data_dir.unwrap_or_else(|| PathBuf::from("./breakroom-data"));
+        let data_dir = s
+            .data_dir
+            .unwrap_or_else(|| PathBuf::from("./breakroom-data"));
         let database_url = match s.database_url {
             Some(url) => url,
             None => {
@@ -191,7 +193,9 @@ impl Config {
             anyhow::bail!("log format must be `text` or `json`, not `{log_format}`");
         }
         Ok(Config {
-            listen: s.listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 7878))),
+            listen: s
+                .listen
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 7878))),
             database_url,
             public_url: s.public_url,
             api_key,

@@ -47,7 +47,9 @@ fn bearer(hub: &Hub, headers: &HeaderMap) -> Result<Claims, Problem> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or_else(|| Problem::unauthorized("send `Authorization: Bearer <access token>`"))?;
-    hub.keys.verify(token).map_err(|e| Problem::unauthorized(e.to_string()))
+    hub.keys
+        .verify(token)
+        .map_err(|e| Problem::unauthorized(e.to_string()))
 }
 
 /// `POST /v1/rooms` body.
@@ -79,7 +81,9 @@ async fn create_room(
 ) -> Result<Response, Problem> {
     let claims = bearer(&hub, &headers)?;
     if !claims.grants.control {
-        return Err(Problem::forbidden("creating rooms needs a token with the control grant"));
+        return Err(Problem::forbidden(
+            "creating rooms needs a token with the control grant",
+        ));
     }
     if hub.shutdown.is_cancelled() {
         return Err(Problem::unavailable("the server is shutting down"));
@@ -101,10 +105,16 @@ async fn get_room(
     State(hub): State<Arc<Hub>>,
     Path(code): Path<String>,
 ) -> Result<Response, Problem> {
-    let handle = hub.room(&code).ok_or_else(|| Problem::not_found("no live room with that code"))?;
+    let handle = hub
+        .room(&code)
+        .ok_or_else(|| Problem::not_found("no live room with that code"))?;
     let (reply, answer) = oneshot::channel();
     let missing = || Problem::not_found("no live room with that code");
-    handle.tx.send(RoomCmd::Info(reply)).await.map_err(|_| missing())?;
+    handle
+        .tx
+        .send(RoomCmd::Info(reply))
+        .await
+        .map_err(|_| missing())?;
     let info = answer.await.map_err(|_| missing())?;
     Ok(Json(info).into_response())
 }
@@ -156,7 +166,9 @@ async fn dev_token(
     body: axum::body::Bytes,
 ) -> Result<Response, Problem> {
     if !peer.ip().is_loopback() {
-        return Err(Problem::forbidden("dev tokens are only given out on loopback"));
+        return Err(Problem::forbidden(
+            "dev tokens are only given out on loopback",
+        ));
     }
     let req: DevTokenRequest = json_body(&body)?;
     let name = req.name.trim().to_owned();
@@ -164,7 +176,9 @@ async fn dev_token(
         || name.chars().count() > breakroom_protocol::validate::MAX_NAME
         || name.chars().any(char::is_control)
     {
-        return Err(Problem::bad_request("name must be 1 to 64 printable characters"));
+        return Err(Problem::bad_request(
+            "name must be 1 to 64 printable characters",
+        ));
     }
     let user = format!("guest-{}", crate::auth::random_token(9));
     let spec = TokenSpec {
@@ -180,21 +194,29 @@ async fn dev_token(
         Problem::internal()
     })?;
     let expires_at = crate::auth::unix_seconds() + hub.config.token_ttl.as_secs();
-    Ok(Json(serde_json::json!({ "token": token, "user": user, "expires_at": expires_at }))
-        .into_response())
+    Ok(
+        Json(serde_json::json!({ "token": token, "user": user, "expires_at": expires_at }))
+            .into_response(),
+    )
 }
 
 async fn readyz(State(hub): State<Arc<Hub>>) -> Result<&'static str, Problem> {
     if hub.shutdown.is_cancelled() {
         return Err(Problem::unavailable("shutting down"));
     }
-    hub.store.ping().await.map_err(|_| Problem::unavailable("the store does not answer"))?;
+    hub.store
+        .ping()
+        .await
+        .map_err(|_| Problem::unavailable("the store does not answer"))?;
     Ok("ready")
 }
 
 async fn metrics(State(hub): State<Arc<Hub>>) -> Response {
     (
-        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
         hub.metrics.render(),
     )
         .into_response()

@@ -133,9 +133,13 @@ impl Hub {
             };
             let room = Room::new(self.clock.now(), room_config)?;
             let (tx, rx) = mpsc::channel(1024);
-            entry.insert(RoomHandle { tx, session: session.clone() });
+            entry.insert(RoomHandle {
+                tx,
+                session: session.clone(),
+            });
             self.metrics.rooms.inc();
-            self.tasks.spawn(room_actor::run(self.clone(), code.clone(), room, rx));
+            self.tasks
+                .spawn(room_actor::run(self.clone(), code.clone(), room, rx));
             return Ok((display_code(&code), session));
         }
     }

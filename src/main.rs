@@ -9,12 +9,18 @@ use breakroom::server::Server;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "breakroom", version, about = "Live-session server for active breaks")]
+#[command(
+    name = "breakroom",
+    version,
+    about = "Live-session server for active breaks"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
+// Parsed once at start-up: the size of the variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the server. Settings come from flags, then BREAKROOM_* variables, then the TOML
@@ -59,7 +65,11 @@ enum Command {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { config, dev, settings } => {
+        Command::Serve {
+            config,
+            dev,
+            settings,
+        } => {
             let file = match config {
                 Some(path) => Settings::from_file(&path)?,
                 None => Settings::default(),
@@ -69,9 +79,24 @@ fn main() -> anyhow::Result<()> {
             let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
             runtime.block_on(serve(config))
         }
-        Command::Token { user, name, role, room, ttl, api_key, api_secret } => {
+        Command::Token {
+            user,
+            name,
+            role,
+            room,
+            ttl,
+            api_key,
+            api_secret,
+        } => {
             let keys = TokenKeys::new(&api_key, &api_secret);
-            let spec = TokenSpec { user, name, email: None, room, role, grants: None };
+            let spec = TokenSpec {
+                user,
+                name,
+                email: None,
+                room,
+                role,
+                grants: None,
+            };
             println!("{}", keys.mint(spec, std::time::Duration::from_secs(ttl))?);
             Ok(())
         }
@@ -81,7 +106,9 @@ fn main() -> anyhow::Result<()> {
 fn init_logs(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("BREAKROOM_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         builder.json().init();
     } else {
@@ -90,7 +117,9 @@ fn init_logs(json: bool) {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
-    let dev = config.dev.then(|| (config.api_key.clone(), config.api_secret.clone()));
+    let dev = config
+        .dev
+        .then(|| (config.api_key.clone(), config.api_secret.clone()));
     let server = Server::start(config).await?;
     if let Some((key, secret)) = dev {
         let addr = server.addr();

@@ -58,10 +58,22 @@ impl Metrics {
             summaries_saved: Counter::default(),
             registry: Registry::default(),
         };
-        registry.register("connections", "Open WebSocket connections", m.connections.clone());
+        registry.register(
+            "connections",
+            "Open WebSocket connections",
+            m.connections.clone(),
+        );
         registry.register("rooms", "Live rooms", m.rooms.clone());
-        registry.register("messages_in", "Messages received, by type", m.messages_in.clone());
-        registry.register("messages_out", "Messages sent, by type", m.messages_out.clone());
+        registry.register(
+            "messages_in",
+            "Messages received, by type",
+            m.messages_in.clone(),
+        );
+        registry.register(
+            "messages_out",
+            "Messages sent, by type",
+            m.messages_out.clone(),
+        );
         registry.register(
             "stale_frames_dropped",
             "Skeleton frames replaced by newer ones before a slow connection sent them",
@@ -77,7 +89,11 @@ impl Metrics {
             "How far ahead of their time cues reached the socket",
             m.cue_lead_seconds.clone(),
         );
-        registry.register("cues_late", "Cues written after their time", m.cues_late.clone());
+        registry.register(
+            "cues_late",
+            "Cues written after their time",
+            m.cues_late.clone(),
+        );
         registry.register(
             "slow_consumers_closed",
             "Connections closed because their outbox overflowed",

@@ -71,7 +71,11 @@ pub enum Pushed {
 impl Outbox {
     /// An outbox holding at most `limit` reliable messages.
     pub fn new(limit: usize) -> Outbox {
-        Outbox { state: Mutex::new(State::default()), notify: Notify::new(), limit }
+        Outbox {
+            state: Mutex::new(State::default()),
+            notify: Notify::new(),
+            limit,
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -119,7 +123,10 @@ impl Outbox {
     pub fn close(&self, code: u16, reason: impl Into<String>) {
         let mut s = self.lock();
         if s.close.is_none() {
-            s.close = Some(CloseReason { code, reason: reason.into() });
+            s.close = Some(CloseReason {
+                code,
+                reason: reason.into(),
+            });
         }
         drop(s);
         self.notify.notify_one();
@@ -143,7 +150,10 @@ impl Outbox {
                 let mut s = self.lock();
                 batch.extend(s.queue.drain(..));
                 if let Some(pose) = s.pose.take() {
-                    batch.push(Item::Msg { bytes: pose, cue_at: None });
+                    batch.push(Item::Msg {
+                        bytes: pose,
+                        cue_at: None,
+                    });
                 }
                 if s.close.is_some() || !batch.is_empty() {
                     return s.close.clone();
@@ -159,7 +169,10 @@ mod tests {
     use super::*;
 
     fn msg(b: &'static [u8]) -> Item {
-        Item::Msg { bytes: Bytes::from_static(b), cue_at: None }
+        Item::Msg {
+            bytes: Bytes::from_static(b),
+            cue_at: None,
+        }
     }
 
     #[tokio::test]

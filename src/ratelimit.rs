@@ -14,7 +14,12 @@ pub struct Bucket {
 impl Bucket {
     /// A full bucket.
     pub fn new(rate: f64, burst: f64, now: Instant) -> Bucket {
-        Bucket { rate, burst, tokens: burst, last: now }
+        Bucket {
+            rate,
+            burst,
+            tokens: burst,
+            last: now,
+        }
     }
 
     /// Takes a token if there is one.

@@ -121,7 +121,8 @@ pub async fn run(hub: Arc<Hub>, code: String, mut room: Room, mut rx: mpsc::Rece
         outbox.close(code_close, reason);
     }
     hub.rooms.remove(&code);
-    hub.resumes.retain(|_, e| e.place.as_ref().is_none_or(|(c, _)| *c != code));
+    hub.resumes
+        .retain(|_, e| e.place.as_ref().is_none_or(|(c, _)| *c != code));
     hub.metrics.rooms.dec();
     tracing::info!(room = %code, "room closed");
 }
@@ -141,7 +142,12 @@ fn handle(hub: &Hub, room: &mut Room, members: &mut HashMap<MemberId, Arc<Outbox
         }
     };
     match cmd {
-        RoomCmd::Join { member, outbox, req, reply } => {
+        RoomCmd::Join {
+            member,
+            outbox,
+            req,
+            reply,
+        } => {
             members.insert(member, outbox);
             let result = room.handle_join(now, member, req);
             if result.is_err() {
@@ -149,7 +155,12 @@ fn handle(hub: &Hub, room: &mut Room, members: &mut HashMap<MemberId, Arc<Outbox
             }
             let _ = reply.send(result);
         }
-        RoomCmd::Resume { member, outbox, participant, reply } => {
+        RoomCmd::Resume {
+            member,
+            outbox,
+            participant,
+            reply,
+        } => {
             members.insert(member, outbox);
             let result = room.handle_resume(now, member, participant);
             if result.is_err() {
@@ -170,15 +181,30 @@ fn handle(hub: &Hub, room: &mut Room, members: &mut HashMap<MemberId, Arc<Outbox
             // limiter; the engine's refusal is enough here.
             let _ = room.handle_pose(now, member, t, kp);
         }
-        RoomCmd::Score { member, seq, exercise, reps, active_ms } => {
+        RoomCmd::Score {
+            member,
+            seq,
+            exercise,
+            reps,
+            active_ms,
+        } => {
             let r = room.handle_score(now, member, &exercise, reps, active_ms);
             answer(members, member, seq, r);
         }
-        RoomCmd::Control { member, seq, action, target } => {
+        RoomCmd::Control {
+            member,
+            seq,
+            action,
+            target,
+        } => {
             let r = room.handle_control(now, member, action, target);
             answer(members, member, seq, r);
         }
-        RoomCmd::Reaction { member, seq, reaction } => {
+        RoomCmd::Reaction {
+            member,
+            seq,
+            reaction,
+        } => {
             let r = room.handle_reaction(now, member, reaction);
             answer(members, member, seq, r);
         }
@@ -190,8 +216,15 @@ fn handle(hub: &Hub, room: &mut Room, members: &mut HashMap<MemberId, Arc<Outbox
 
 /// Sends a refusal to one member.
 pub fn send_error(outbox: &Outbox, err: &RoomError, seq: Option<u32>) {
-    let msg = ServerMsg::Error { code: err.code(), message: err.to_string(), seq };
-    outbox.push(Item::Msg { bytes: Bytes::from(encode_server(&msg)), cue_at: None });
+    let msg = ServerMsg::Error {
+        code: err.code(),
+        message: err.to_string(),
+        seq,
+    };
+    outbox.push(Item::Msg {
+        bytes: Bytes::from(encode_server(&msg)),
+        cue_at: None,
+    });
 }
 
 async fn deliver(hub: &Hub, room: &mut Room, members: &mut HashMap<MemberId, Arc<Outbox>>) {
@@ -206,14 +239,18 @@ async fn deliver(hub: &Hub, room: &mut Room, members: &mut HashMap<MemberId, Arc
                 };
                 let mut sent = 0u64;
                 for m in &to {
-                    let Some(outbox) = members.get(m) else { continue };
+                    let Some(outbox) = members.get(m) else {
+                        continue;
+                    };
                     sent += 1;
                     if let ServerMsg::Poses { .. } = msg {
                         if outbox.push_pose(bytes.clone()) {
                             hub.metrics.stale_frames_dropped.inc();
                         }
-                    } else if outbox.push(Item::Msg { bytes: bytes.clone(), cue_at })
-                        == Pushed::Overflow
+                    } else if outbox.push(Item::Msg {
+                        bytes: bytes.clone(),
+                        cue_at,
+                    }) == Pushed::Overflow
                     {
                         hub.metrics.slow_consumers_closed.inc();
                         tracing::info!(member = m.0, "closing slow consumer");
@@ -224,7 +261,11 @@ async fn deliver(hub: &Hub, room: &mut Room, members: &mut HashMap<MemberId, Arc
                     .get_or_create(&crate::metrics::Kind { kind })
                     .inc_by(sent);
             }
-            Output::Close { member, code, reason } => {
+            Output::Close {
+                member,
+                code,
+                reason,
+            } => {
                 if let Some(outbox) = members.remove(&member) {
                     outbox.close(code, reason);
                 }

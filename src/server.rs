@@ -25,16 +25,26 @@ impl Server {
         let store = SqliteStore::open(&config.database_url).await?;
         let listener = TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
-        let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+        let public_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"));
         let hub = Arc::new(Hub::new(config, Arc::new(store.clone()), public_url));
-        let app = crate::http::router(hub.clone())
-            .into_make_service_with_connect_info::<SocketAddr>();
+        let app =
+            crate::http::router(hub.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let stop = hub.shutdown.clone();
         let serve = tokio::spawn(async move {
-            axum::serve(listener, app).with_graceful_shutdown(stop.cancelled_owned()).await
+            axum::serve(listener, app)
+                .with_graceful_shutdown(stop.cancelled_owned())
+                .await
         });
         tracing::info!(%addr, "breakroom listening");
-        Ok(Server { addr, hub, store, serve })
+        Ok(Server {
+            addr,
+            hub,
+            store,
+            serve,
+        })
     }
 
     /// The bound address.
@@ -59,8 +69,14 @@ impl Server {
             hub.tasks.wait().await;
             let _ = serve.await;
         };
-        if tokio::time::timeout(hub.config.shutdown_timeout, all_done).await.is_err() {
-            tracing::warn!(left = hub.tasks.len(), "shutdown timed out; dropping the rest");
+        if tokio::time::timeout(hub.config.shutdown_timeout, all_done)
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                left = hub.tasks.len(),
+                "shutdown timed out; dropping the rest"
+            );
         }
         self.store.close().await;
         tracing::info!("stopped");

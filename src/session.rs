@@ -98,11 +98,18 @@ impl Session {
 
     /// Sends an error message to this connection.
     pub fn error(&self, code: ErrorCode, message: &str, seq: Option<u32>) {
-        self.send(&ServerMsg::Error { code, message: message.to_owned(), seq });
+        self.send(&ServerMsg::Error {
+            code,
+            message: message.to_owned(),
+            seq,
+        });
     }
 
     fn send(&self, msg: &ServerMsg) {
-        self.outbox.push(Item::Msg { bytes: Bytes::from(encode_server(msg)), cue_at: None });
+        self.outbox.push(Item::Msg {
+            bytes: Bytes::from(encode_server(msg)),
+            cue_at: None,
+        });
     }
 
     /// Handles one decoded message. `Break` ends the connection (the outbox is closing).
@@ -123,8 +130,15 @@ impl Session {
             return self.over_limit(msg.kind(), seq, now);
         }
         match msg {
-            ClientMsg::Hello { seq, token, resume, .. } => self.hello(seq, &token, resume).await,
-            ClientMsg::Join { seq, room, role, sharing } => {
+            ClientMsg::Hello {
+                seq, token, resume, ..
+            } => self.hello(seq, &token, resume).await,
+            ClientMsg::Join {
+                seq,
+                room,
+                role,
+                sharing,
+            } => {
                 self.join(seq, &room, role, sharing).await;
                 ControlFlow::Continue(())
             }
@@ -132,10 +146,12 @@ impl Session {
                 match self.joined.take() {
                     Some(j) => {
                         let _ = j.handle.tx.send(RoomCmd::Leave(self.member())).await;
-                        if let Some(t) = &self.resume_token {
-                            if let Some(mut e) = self.hub.resumes.get_mut(t) {
-                                e.place = None;
-                            }
+                        if let Some(mut e) = self
+                            .resume_token
+                            .as_ref()
+                            .and_then(|t| self.hub.resumes.get_mut(t))
+                        {
+                            e.place = None;
                         }
                     }
                     None => self.error(ErrorCode::NotInRoom, "not in a room", Some(seq)),
@@ -154,15 +170,33 @@ impl Session {
                 let member = self.member();
                 let cmd = match other {
                     ClientMsg::Pose { t, kp } => RoomCmd::Pose(member, t, kp),
-                    ClientMsg::Score { seq, exercise, reps, active_ms } => {
-                        RoomCmd::Score { member, seq, exercise, reps, active_ms }
-                    }
-                    ClientMsg::Control { seq, action, target } => {
-                        RoomCmd::Control { member, seq, action, target }
-                    }
-                    ClientMsg::Reaction { seq, reaction } => {
-                        RoomCmd::Reaction { member, seq, reaction }
-                    }
+                    ClientMsg::Score {
+                        seq,
+                        exercise,
+                        reps,
+                        active_ms,
+                    } => RoomCmd::Score {
+                        member,
+                        seq,
+                        exercise,
+                        reps,
+                        active_ms,
+                    },
+                    ClientMsg::Control {
+                        seq,
+                        action,
+                        target,
+                    } => RoomCmd::Control {
+                        member,
+                        seq,
+                        action,
+                        target,
+                    },
+                    ClientMsg::Reaction { seq, reaction } => RoomCmd::Reaction {
+                        member,
+                        seq,
+                        reaction,
+                    },
                     ClientMsg::Hello { .. }
                     | ClientMsg::Join { .. }
                     | ClientMsg::Leave { .. }
@@ -179,20 +213,32 @@ impl Session {
 
     fn over_limit(&mut self, kind: &str, seq: Option<u32>, now: Instant) -> ControlFlow<()> {
         if !self.limits.abuse.take(now) {
-            self.outbox.close(close::POLICY, "rate limit exceeded persistently");
+            self.outbox
+                .close(close::POLICY, "rate limit exceeded persistently");
             return ControlFlow::Break(());
         }
-        let quiet = self.limits.last_told.is_some_and(|t| now.duration_since(t).as_secs() < 1);
+        let quiet = self
+            .limits
+            .last_told
+            .is_some_and(|t| now.duration_since(t).as_secs() < 1);
         if !quiet {
             self.limits.last_told = Some(now);
-            self.error(ErrorCode::RateLimited, &format!("too many `{kind}` messages"), seq);
+            self.error(
+                ErrorCode::RateLimited,
+                &format!("too many `{kind}` messages"),
+                seq,
+            );
         }
         ControlFlow::Continue(())
     }
 
     async fn hello(&mut self, seq: u32, token: &str, resume: Option<String>) -> ControlFlow<()> {
         if self.claims.is_some() {
-            self.error(ErrorCode::InvalidState, "hello was already received", Some(seq));
+            self.error(
+                ErrorCode::InvalidState,
+                "hello was already received",
+                Some(seq),
+            );
             return ControlFlow::Continue(());
         }
         let claims = match self.hub.keys.verify(token) {
@@ -208,7 +254,11 @@ impl Session {
             }
         };
         {
-            let mut count = self.hub.user_connections.entry(claims.sub.clone()).or_insert(0);
+            let mut count = self
+                .hub
+                .user_connections
+                .entry(claims.sub.clone())
+                .or_insert(0);
             if *count >= self.hub.config.max_connections_per_user {
                 drop(count);
                 let msg = "too many connections for this user";
@@ -218,14 +268,22 @@ impl Session {
             }
             *count += 1;
         }
-        let user = User { id: claims.sub.clone(), name: claims.name.clone(), email: claims.email.clone() };
+        let user = User {
+            id: claims.sub.clone(),
+            name: claims.name.clone(),
+            email: claims.email.clone(),
+        };
         if let Err(err) = self.hub.store.upsert_user(&user).await {
             tracing::warn!(conn = self.id, %err, "could not store user");
         }
         let resume_token = crate::auth::random_token(24);
-        self.hub
-            .resumes
-            .insert(resume_token.clone(), ResumeEntry { user: claims.sub.clone(), place: None });
+        self.hub.resumes.insert(
+            resume_token.clone(),
+            ResumeEntry {
+                user: claims.sub.clone(),
+                place: None,
+            },
+        );
         self.resume_token = Some(resume_token.clone());
         self.claims = Some(claims);
         self.send(&ServerMsg::Welcome {
@@ -234,16 +292,21 @@ impl Session {
             server_time: self.hub.clock.now(),
             limits: crate::ws::limits(&self.hub),
         });
-        if let Some(old) = resume {
-            if let Err(why) = self.resume(&old).await {
-                self.error(ErrorCode::InvalidState, &format!("resume failed: {why}"), Some(seq));
-            }
+        if let Some(old) = resume
+            && let Err(why) = self.resume(&old).await
+        {
+            let message = format!("resume failed: {why}");
+            self.error(ErrorCode::InvalidState, &message, Some(seq));
         }
         ControlFlow::Continue(())
     }
 
     async fn resume(&mut self, old: &str) -> Result<(), String> {
-        let user = self.claims.as_ref().map(|c| c.sub.clone()).unwrap_or_default();
+        let user = self
+            .claims
+            .as_ref()
+            .map(|c| c.sub.clone())
+            .unwrap_or_default();
         let place = match self.hub.resumes.get(old) {
             Some(e) if e.user == user => e.place.clone(),
             _ => None,
@@ -277,10 +340,12 @@ impl Session {
     }
 
     fn set_place(&self, code: &str, participant: ParticipantId) {
-        if let Some(t) = &self.resume_token {
-            if let Some(mut e) = self.hub.resumes.get_mut(t) {
-                e.place = Some((code.to_owned(), participant));
-            }
+        if let Some(mut e) = self
+            .resume_token
+            .as_ref()
+            .and_then(|t| self.hub.resumes.get_mut(t))
+        {
+            e.place = Some((code.to_owned(), participant));
         }
     }
 
@@ -289,10 +354,20 @@ impl Session {
             self.error(ErrorCode::AlreadyJoined, "already in a room", Some(seq));
             return;
         }
-        let Some(claims) = self.claims.clone() else { return };
+        let Some(claims) = self.claims.clone() else {
+            return;
+        };
         let code = normalize_code(room);
-        if claims.room.as_deref().is_some_and(|r| normalize_code(r) != code) {
-            self.error(ErrorCode::Forbidden, "the token is for another room", Some(seq));
+        if claims
+            .room
+            .as_deref()
+            .is_some_and(|r| normalize_code(r) != code)
+        {
+            self.error(
+                ErrorCode::Forbidden,
+                "the token is for another room",
+                Some(seq),
+            );
             return;
         }
         let role_ok = match claims.role {
@@ -301,11 +376,19 @@ impl Session {
             TokenRole::Viewer => role == RequestedRole::Viewer,
         };
         if !role_ok {
-            self.error(ErrorCode::Forbidden, "the token does not allow this role", Some(seq));
+            self.error(
+                ErrorCode::Forbidden,
+                "the token does not allow this role",
+                Some(seq),
+            );
             return;
         }
         let Some(handle) = self.hub.room(&code) else {
-            self.error(ErrorCode::NotFound, "no live room with that code", Some(seq));
+            self.error(
+                ErrorCode::NotFound,
+                "no live room with that code",
+                Some(seq),
+            );
             return;
         };
         let req = JoinRequest {
@@ -319,9 +402,18 @@ impl Session {
             may_publish_score: claims.grants.score,
         };
         let (reply, answer) = oneshot::channel();
-        let cmd = RoomCmd::Join { member: self.member(), outbox: self.outbox.clone(), req, reply };
+        let cmd = RoomCmd::Join {
+            member: self.member(),
+            outbox: self.outbox.clone(),
+            req,
+            reply,
+        };
         if handle.tx.send(cmd).await.is_err() {
-            self.error(ErrorCode::NotFound, "no live room with that code", Some(seq));
+            self.error(
+                ErrorCode::NotFound,
+                "no live room with that code",
+                Some(seq),
+            );
             return;
         }
         match answer.await {
@@ -346,7 +438,9 @@ impl Session {
             if let Some(mut n) = self.hub.user_connections.get_mut(&claims.sub) {
                 *n = n.saturating_sub(1);
             }
-            self.hub.user_connections.remove_if(&claims.sub, |_, n| *n == 0);
+            self.hub
+                .user_connections
+                .remove_if(&claims.sub, |_, n| *n == 0);
         }
     }
 }

@@ -13,8 +13,8 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use breakroom_protocol::{
-    ClientMsg, DecodeError, ErrorCode, Limits, MAX_CLIENT_MSG_BYTES, SUBPROTOCOL, ServerMsg,
-    close, decode_client, encode_server,
+    ClientMsg, DecodeError, ErrorCode, Limits, MAX_CLIENT_MSG_BYTES, SUBPROTOCOL, ServerMsg, close,
+    decode_client, encode_server,
 };
 use bytes::Bytes;
 use futures_util::stream::{SplitSink, SplitStream};
@@ -55,7 +55,10 @@ pub async fn upgrade(
             .into_response();
         }
     };
-    if !ws.requested_protocols().any(|p| p.as_bytes() == SUBPROTOCOL.as_bytes()) {
+    if !ws
+        .requested_protocols()
+        .any(|p| p.as_bytes() == SUBPROTOCOL.as_bytes())
+    {
         return Problem::bad_request(format!(
             "unsupported or missing WebSocket subprotocol: this server speaks `{SUBPROTOCOL}`"
         ))
@@ -89,7 +92,10 @@ fn origin_allowed(hub: &Hub, headers: &HeaderMap) -> bool {
         return true;
     };
     let allowed = &hub.config.allowed_origins;
-    if allowed.iter().any(|a| a == "*" || a.eq_ignore_ascii_case(origin)) {
+    if allowed
+        .iter()
+        .any(|a| a == "*" || a.eq_ignore_ascii_case(origin))
+    {
         return true;
     }
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
@@ -103,7 +109,9 @@ async fn run(hub: Arc<Hub>, socket: WebSocket, permit: OwnedSemaphorePermit) {
     let outbox = Arc::new(Outbox::new(hub.config.outbox_messages));
     let done = CancellationToken::new();
     let (sink, stream) = socket.split();
-    let writer = hub.tasks.spawn(write_loop(hub.clone(), sink, outbox.clone(), done.clone()));
+    let writer = hub
+        .tasks
+        .spawn(write_loop(hub.clone(), sink, outbox.clone(), done.clone()));
     let mut session = Session::new(hub.clone(), id, outbox.clone());
     read_loop(&hub, &mut session, stream, &outbox, &done).await;
     session.finish().await;
@@ -154,7 +162,10 @@ async fn read_loop(
             }
             Some(Ok(Message::Binary(bytes))) => bytes,
             Some(Ok(Message::Text(_))) => {
-                outbox.close(close::PROTOCOL_ERROR, "text frames are not part of breakroom.v1");
+                outbox.close(
+                    close::PROTOCOL_ERROR,
+                    "text frames are not part of breakroom.v1",
+                );
                 return;
             }
             Some(Ok(Message::Close(_))) => return,
@@ -163,15 +174,25 @@ async fn read_loop(
         if bytes.len() > MAX_CLIENT_MSG_BYTES {
             outbox.close(
                 close::TOO_BIG,
-                format!("message of {} bytes; the limit is {MAX_CLIENT_MSG_BYTES}", bytes.len()),
+                format!(
+                    "message of {} bytes; the limit is {MAX_CLIENT_MSG_BYTES}",
+                    bytes.len()
+                ),
             );
             return;
         }
         match decode_client(&bytes) {
             Ok(msg) => {
-                hub.metrics.messages_in.get_or_create(&crate::metrics::Kind { kind: msg.kind() }).inc();
+                hub.metrics
+                    .messages_in
+                    .get_or_create(&crate::metrics::Kind { kind: msg.kind() })
+                    .inc();
                 if !session.said_hello() && !matches!(msg, ClientMsg::Hello { .. }) {
-                    session.error(ErrorCode::Unauthorized, "the first message must be hello", msg.seq());
+                    session.error(
+                        ErrorCode::Unauthorized,
+                        "the first message must be hello",
+                        msg.seq(),
+                    );
                     outbox.close(close::POLICY, "the first message must be hello");
                     return;
                 }
@@ -200,7 +221,9 @@ async fn read_loop(
 
 /// Error messages are bounded on the wire.
 fn truncate(s: &str) -> String {
-    s.chars().take(breakroom_protocol::validate::MAX_ERROR_MESSAGE).collect()
+    s.chars()
+        .take(breakroom_protocol::validate::MAX_ERROR_MESSAGE)
+        .collect()
 }
 
 async fn write_loop(
@@ -223,7 +246,9 @@ async fn write_loop(
                         if let Some(at) = cue_at {
                             let now = hub.clock.now();
                             if at >= now {
-                                hub.metrics.cue_lead_seconds.observe((at - now) as f64 / 1e6);
+                                hub.metrics
+                                    .cue_lead_seconds
+                                    .observe((at - now) as f64 / 1e6);
                             } else {
                                 hub.metrics.cues_late.inc();
                             }
@@ -231,7 +256,11 @@ async fn write_loop(
                         bytes
                     }
                     Item::Pong { t0, t1 } => {
-                        let pong = ServerMsg::Pong { t0, t1, t2: hub.clock.now() };
+                        let pong = ServerMsg::Pong {
+                            t0,
+                            t1,
+                            t2: hub.clock.now(),
+                        };
                         Bytes::from(encode_server(&pong))
                     }
                 };
@@ -244,8 +273,12 @@ async fn write_loop(
             Ok(Err(_)) | Err(_) => break,
         }
         if let Some(c) = close {
-            let frame = CloseFrame { code: c.code, reason: c.reason.into() };
-            let _ = tokio::time::timeout(WRITE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
+            let frame = CloseFrame {
+                code: c.code,
+                reason: c.reason.into(),
+            };
+            let _ =
+                tokio::time::timeout(WRITE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
             break;
         }
     }

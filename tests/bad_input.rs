@@ -32,13 +32,18 @@ async fn bystander(srv: &TestServer, code: &str, user: &str) -> Raw {
 /// The bystander still gets answers.
 async fn still_served(c: &mut Raw) {
     c.send(&ClientMsg::Ping { t0: 42 }).await;
-    c.until(|m| matches!(m, ServerMsg::Pong { t0: 42, .. })).await;
+    c.until(|m| matches!(m, ServerMsg::Pong { t0: 42, .. }))
+        .await;
 }
 
 /// Skips other messages (presence, scoreboards) until an error arrives, and checks its code.
 async fn expect_error(c: &mut Raw, code: ErrorCode) -> (String, Option<u32>) {
     match c.until(|m| matches!(m, ServerMsg::Error { .. })).await {
-        ServerMsg::Error { code: got, message, seq } if got == code => (message, seq),
+        ServerMsg::Error {
+            code: got,
+            message,
+            seq,
+        } if got == code => (message, seq),
         other => panic!("expected error {code:?}, got {other:?}"),
     }
 }
@@ -54,7 +59,8 @@ async fn garbage_and_unknown_messages_get_errors_and_the_connection_lives_on() {
     let (msg, _) = expect_error(&mut c, ErrorCode::BadMessage).await;
     assert!(msg.contains("malformed"), "{msg}");
 
-    let unknown = rmp_serde::to_vec_named(&serde_json::json!({"type": "teleport", "seq": 1})).unwrap();
+    let unknown =
+        rmp_serde::to_vec_named(&serde_json::json!({"type": "teleport", "seq": 1})).unwrap();
     c.send_bytes(unknown).await;
     expect_error(&mut c, ErrorCode::Unsupported).await;
 
@@ -67,7 +73,11 @@ async fn garbage_and_unknown_messages_get_errors_and_the_connection_lives_on() {
         #[serde(with = "serde_bytes")]
         kp: Vec<u8>,
     }
-    let bad = BadPose { ty: "pose", t: 1, kp: vec![1, 0, 1, 2, 3] };
+    let bad = BadPose {
+        ty: "pose",
+        t: 1,
+        kp: vec![1, 0, 1, 2, 3],
+    };
     c.send_bytes(rmp_serde::to_vec_named(&bad).unwrap()).await;
     let (msg, _) = expect_error(&mut c, ErrorCode::BadMessage).await;
     assert!(msg.contains("keypoint block"), "{msg}");
@@ -88,7 +98,9 @@ async fn oversized_frames_and_text_frames_close_the_connection() {
     assert_eq!(code_, close::TOO_BIG, "{reason}");
 
     let mut c = bystander(&srv, &code, "texty").await;
-    c.ws.send(Message::Text("{\"type\":\"ping\"}".into())).await.unwrap();
+    c.ws.send(Message::Text("{\"type\":\"ping\"}".into()))
+        .await
+        .unwrap();
     assert_eq!(c.closed().await.unwrap().0, close::PROTOCOL_ERROR);
 
     still_served(&mut other).await;
@@ -98,7 +110,8 @@ async fn oversized_frames_and_text_frames_close_the_connection() {
 async fn a_wrong_subprotocol_is_refused_with_a_problem_document() {
     let srv = TestServer::start().await;
     let mut req = srv.ws_url().into_client_request().unwrap();
-    req.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-ws".parse().unwrap());
+    req.headers_mut()
+        .insert("Sec-WebSocket-Protocol", "graphql-ws".parse().unwrap());
     let err = tokio_tungstenite::connect_async(req).await.unwrap_err();
     let tokio_tungstenite::tungstenite::Error::Http(resp) = err else {
         panic!("expected an HTTP refusal, got {err:?}");
@@ -115,7 +128,11 @@ async fn a_wrong_subprotocol_is_refused_with_a_problem_document() {
 
 #[tokio::test]
 async fn no_hello_in_time_closes_with_1008() {
-    let srv = TestServer::start_with(|s| common::Settings { hello_timeout_ms: Some(200), ..s }).await;
+    let srv = TestServer::start_with(|s| common::Settings {
+        hello_timeout_ms: Some(200),
+        ..s
+    })
+    .await;
     let mut c = raw_connect(&srv.ws_url()).await;
     let (code, reason) = c.closed().await.unwrap();
     assert_eq!(code, close::POLICY);
@@ -145,7 +162,10 @@ async fn expired_and_forged_tokens_are_refused() {
     };
     let expired = srv.server.hub().keys.sign(&claims).unwrap();
     let forged = TokenKeys::new("test-key", "an-attacker-secret-of-32-bytes-long!")
-        .sign(&Claims { exp: now + 3600, ..claims })
+        .sign(&Claims {
+            exp: now + 3600,
+            ..claims
+        })
         .unwrap();
     for (token, why) in [(expired, "token expired"), (forged, "token invalid")] {
         let mut c = raw_connect(&srv.ws_url()).await;
@@ -176,25 +196,56 @@ async fn a_participant_cannot_control_and_scores_cannot_decrease() {
         sharing: Sharing::Room,
     })
     .await;
-    host.until(|m| matches!(m, ServerMsg::Snapshot { .. })).await;
+    host.until(|m| matches!(m, ServerMsg::Snapshot { .. }))
+        .await;
     let mut p = bystander(&srv, &code, "p").await;
 
-    p.send(&ClientMsg::Control { seq: 5, action: ControlAction::Start, target: None }).await;
+    p.send(&ClientMsg::Control {
+        seq: 5,
+        action: ControlAction::Start,
+        target: None,
+    })
+    .await;
     let (_, seq) = expect_error(&mut p, ErrorCode::Forbidden).await;
     assert_eq!(seq, Some(5));
     let url = srv.http_url(&format!("/v1/rooms/{code}"));
     let info: serde_json::Value = reqwest::get(&url).await.unwrap().json().await.unwrap();
     assert_eq!(info["phase"]["phase"], "lobby", "{info}");
 
-    host.send(&ClientMsg::Control { seq: 2, action: ControlAction::Start, target: None }).await;
+    host.send(&ClientMsg::Control {
+        seq: 2,
+        action: ControlAction::Start,
+        target: None,
+    })
+    .await;
     host.until(|m| matches!(m, ServerMsg::Phase { phase, .. } if phase.phase == Phase::Exercise))
         .await;
-    p.until(|m| matches!(m, ServerMsg::Phase { phase, .. } if phase.phase == Phase::Exercise)).await;
-    p.send(&ClientMsg::Score { seq: 10, exercise: "squats".into(), reps: 2, active_ms: 0 }).await;
-    p.send(&ClientMsg::Score { seq: 11, exercise: "squats".into(), reps: 1, active_ms: 0 }).await;
+    p.until(|m| matches!(m, ServerMsg::Phase { phase, .. } if phase.phase == Phase::Exercise))
+        .await;
+    p.send(&ClientMsg::Score {
+        seq: 10,
+        exercise: "squats".into(),
+        reps: 2,
+        active_ms: 0,
+    })
+    .await;
+    p.send(&ClientMsg::Score {
+        seq: 11,
+        exercise: "squats".into(),
+        reps: 1,
+        active_ms: 0,
+    })
+    .await;
     let err = p.until(|m| matches!(m, ServerMsg::Error { .. })).await;
     assert!(
-        matches!(err, ServerMsg::Error { code: ErrorCode::ScoreDecreased, seq: Some(11), .. }),
+        matches!(
+            err,
+            ServerMsg::Error {
+                code: ErrorCode::ScoreDecreased,
+                seq: Some(11),
+                ..
+            }
+        ),
         "{err:?}"
     );
     still_served(&mut host).await;
@@ -208,15 +259,34 @@ async fn a_flood_is_told_then_closed() {
     let mut c = bystander(&srv, &code, "flood").await;
     for i in 0..400 {
         let seq = 100 + i;
-        let msg = ClientMsg::Reaction { seq, reaction: breakroom_protocol::Reaction::Clap };
-        if c.ws.send(Message::Binary(breakroom_protocol::encode_client(&msg).into())).await.is_err() {
+        let msg = ClientMsg::Reaction {
+            seq,
+            reaction: breakroom_protocol::Reaction::Clap,
+        };
+        if c.ws
+            .send(Message::Binary(
+                breakroom_protocol::encode_client(&msg).into(),
+            ))
+            .await
+            .is_err()
+        {
             break;
         }
     }
     let mut told = false;
     let closed = loop {
         match c.next().await {
-            Seen::Msg(ServerMsg::Error { code: ErrorCode::RateLimited, .. }) => told = true,
+            Seen::Msg(m)
+                if matches!(
+                    *m,
+                    ServerMsg::Error {
+                        code: ErrorCode::RateLimited,
+                        ..
+                    }
+                ) =>
+            {
+                told = true;
+            }
             Seen::Msg(_) => {}
             Seen::Closed(c) => break c,
         }

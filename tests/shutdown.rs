@@ -10,12 +10,23 @@ use std::time::Duration;
 use breakroom::auth::{TokenKeys, TokenRole, TokenSpec};
 use breakroom::config::Config;
 use breakroom::server::Server;
-use breakroom_protocol::{ClientMsg, ControlAction, Phase, RequestedRole, ServerMsg, Sharing, close};
+use breakroom_protocol::{
+    ClientMsg, ControlAction, Phase, RequestedRole, ServerMsg, Sharing, close,
+};
 use common::{SECRET, program, raw_connect};
 
 fn token(user: &str, role: TokenRole) -> String {
-    let spec = TokenSpec { user: user.into(), name: user.into(), email: None, room: None, role, grants: None };
-    TokenKeys::new("test-key", SECRET).mint(spec, Duration::from_secs(600)).unwrap()
+    let spec = TokenSpec {
+        user: user.into(),
+        name: user.into(),
+        email: None,
+        room: None,
+        role,
+        grants: None,
+    };
+    TokenKeys::new("test-key", SECRET)
+        .mint(spec, Duration::from_secs(600))
+        .unwrap()
 }
 
 #[tokio::test]
@@ -32,7 +43,9 @@ async fn sigterm_persists_the_live_session_and_closes_clients_with_1001() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let addr = line.trim().rsplit("http://").next().unwrap().to_owned();
 
     let resp = reqwest::Client::new()
@@ -49,38 +62,79 @@ async fn sigterm_persists_the_live_session_and_closes_clients_with_1001() {
     let ws = format!("ws://{addr}/v1/ws");
     let mut host = raw_connect(&ws).await;
     host.hello(&token("host", TokenRole::Facilitator)).await;
-    host.send(&ClientMsg::Join { seq: 1, room: code.clone(), role: RequestedRole::Facilitator, sharing: Sharing::Room }).await;
-    host.until(|m| matches!(m, ServerMsg::Snapshot { .. })).await;
+    host.send(&ClientMsg::Join {
+        seq: 1,
+        room: code.clone(),
+        role: RequestedRole::Facilitator,
+        sharing: Sharing::Room,
+    })
+    .await;
+    host.until(|m| matches!(m, ServerMsg::Snapshot { .. }))
+        .await;
     let mut p = raw_connect(&ws).await;
     p.hello(&token("pia", TokenRole::Participant)).await;
-    p.send(&ClientMsg::Join { seq: 1, room: code.clone(), role: RequestedRole::Participant, sharing: Sharing::Room }).await;
+    p.send(&ClientMsg::Join {
+        seq: 1,
+        room: code.clone(),
+        role: RequestedRole::Participant,
+        sharing: Sharing::Room,
+    })
+    .await;
     p.until(|m| matches!(m, ServerMsg::Snapshot { .. })).await;
 
-    host.send(&ClientMsg::Control { seq: 2, action: ControlAction::Start, target: None }).await;
-    p.until(|m| matches!(m, ServerMsg::Phase { phase, .. } if phase.phase == Phase::Exercise)).await;
-    p.send(&ClientMsg::Score { seq: 2, exercise: "squats".into(), reps: 1, active_ms: 0 }).await;
-    host.until(|m| matches!(m, ServerMsg::Scoreboard { scoreboard } if scoreboard.total > 0)).await;
+    host.send(&ClientMsg::Control {
+        seq: 2,
+        action: ControlAction::Start,
+        target: None,
+    })
+    .await;
+    p.until(|m| matches!(m, ServerMsg::Phase { phase, .. } if phase.phase == Phase::Exercise))
+        .await;
+    p.send(&ClientMsg::Score {
+        seq: 2,
+        exercise: "squats".into(),
+        reps: 1,
+        active_ms: 0,
+    })
+    .await;
+    host.until(|m| matches!(m, ServerMsg::Scoreboard { scoreboard } if scoreboard.total > 0))
+        .await;
 
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
 
     // Both clients get the summary, then a 1001 close.
     for c in [&mut host, &mut p] {
         let summary = c.until(|m| matches!(m, ServerMsg::Summary { .. })).await;
-        let ServerMsg::Summary { summary } = summary else { unreachable!() };
+        let ServerMsg::Summary { summary } = summary else {
+            unreachable!()
+        };
         assert_eq!(summary.session, session);
         assert_eq!(c.closed().await.unwrap().0, close::GOING_AWAY);
     }
-    let exit = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
+    let exit = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(exit.success(), "{exit:?}");
 
     // The summary is in the SQLite file: read it back through a new server on the same folder.
     let settings = common::settings(dir.path());
-    let server = Server::start(Config::resolve(settings, false).unwrap()).await.unwrap();
+    let server = Server::start(Config::resolve(settings, false).unwrap())
+        .await
+        .unwrap();
     let url = format!("http://{}/v1/sessions/{session}", server.addr());
     let summary: serde_json::Value = reqwest::get(url).await.unwrap().json().await.unwrap();
     assert_eq!(summary["end"], "shutdown");
-    let pia = summary["participants"].as_array().unwrap().iter().find(|p| p["user"] == "pia").unwrap();
+    let pia = summary["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["user"] == "pia")
+        .unwrap();
     assert_eq!(pia["results"][0]["reps"], 1, "{summary}");
     server.shutdown().await;
 }

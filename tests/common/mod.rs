@@ -67,7 +67,11 @@ impl TestServer {
             role,
             grants,
         };
-        self.server.hub().keys.mint(spec, Duration::from_secs(600)).unwrap()
+        self.server
+            .hub()
+            .keys
+            .mint(spec, Duration::from_secs(600))
+            .unwrap()
     }
 
     /// Creates a room over REST and returns (code, session).
@@ -82,7 +86,10 @@ impl TestServer {
             .unwrap();
         assert_eq!(resp.status(), 201);
         let body: serde_json::Value = resp.json().await.unwrap();
-        (body["code"].as_str().unwrap().into(), body["session"].as_str().unwrap().into())
+        (
+            body["code"].as_str().unwrap().into(),
+            body["session"].as_str().unwrap().into(),
+        )
     }
 }
 
@@ -111,7 +118,8 @@ pub struct Raw {
 
 pub async fn raw_connect(url: &str) -> Raw {
     let mut req = url.into_client_request().unwrap();
-    req.headers_mut().insert("Sec-WebSocket-Protocol", "breakroom.v1".parse().unwrap());
+    req.headers_mut()
+        .insert("Sec-WebSocket-Protocol", "breakroom.v1".parse().unwrap());
     let (ws, resp) = tokio_tungstenite::connect_async(req).await.unwrap();
     assert_eq!(resp.headers()["sec-websocket-protocol"], "breakroom.v1");
     Raw { ws, seq: 0 }
@@ -120,7 +128,7 @@ pub async fn raw_connect(url: &str) -> Raw {
 /// What a raw client observed next.
 #[derive(Debug)]
 pub enum Seen {
-    Msg(ServerMsg),
+    Msg(Box<ServerMsg>),
     Closed(Option<(u16, String)>),
 }
 
@@ -131,7 +139,10 @@ impl Raw {
     }
 
     pub async fn send(&mut self, msg: &ClientMsg) {
-        self.ws.send(Message::Binary(encode_client(msg).into())).await.unwrap();
+        self.ws
+            .send(Message::Binary(encode_client(msg).into()))
+            .await
+            .unwrap();
     }
 
     pub async fn send_bytes(&mut self, bytes: Vec<u8>) {
@@ -149,7 +160,7 @@ impl Raw {
         })
         .await;
         match self.next().await {
-            Seen::Msg(m @ ServerMsg::Welcome { .. }) => m,
+            Seen::Msg(m) if matches!(*m, ServerMsg::Welcome { .. }) => *m,
             other => panic!("expected welcome, got {other:?}"),
         }
     }
@@ -162,11 +173,13 @@ impl Raw {
                 .expect("nothing from the server within 10 s");
             match frame {
                 None | Some(Err(_)) => return Seen::Closed(None),
-                Some(Ok(Message::Binary(b))) => return Seen::Msg(decode_server(&b).unwrap()),
+                Some(Ok(Message::Binary(b))) => {
+                    return Seen::Msg(Box::new(decode_server(&b).unwrap()));
+                }
                 Some(Ok(Message::Close(f))) => {
-                    return Seen::Closed(f.map(|CloseFrame { code, reason }| {
-                        (u16::from(code), reason.to_string())
-                    }));
+                    return Seen::Closed(
+                        f.map(|CloseFrame { code, reason }| (u16::from(code), reason.to_string())),
+                    );
                 }
                 Some(Ok(_)) => continue,
             }
@@ -177,7 +190,7 @@ impl Raw {
     pub async fn until(&mut self, mut f: impl FnMut(&ServerMsg) -> bool) -> ServerMsg {
         loop {
             match self.next().await {
-                Seen::Msg(m) if f(&m) => return m,
+                Seen::Msg(m) if f(&m) => return *m,
                 Seen::Msg(_) => continue,
                 Seen::Closed(c) => panic!("closed while waiting: {c:?}"),
             }
@@ -191,5 +204,56 @@ impl Raw {
                 return c;
             }
         }
+    }
+}
+
+/// A TCP proxy on 127.0.0.1 that can cut every connection passing through it, to simulate a
+/// dropped network without the peers closing anything.
+pub struct Proxy {
+    pub addr: std::net::SocketAddr,
+    pipes: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
+    accept: tokio::task::JoinHandle<()>,
+}
+
+impl Proxy {
+    pub async fn start(target: std::net::SocketAddr) -> Proxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let pipes = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let pipes2 = pipes.clone();
+        let accept = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let Ok(mut outbound) = TcpStream::connect(target).await else {
+                    continue;
+                };
+                let pipe = tokio::spawn(async move {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                });
+                pipes2.lock().unwrap().push(pipe.abort_handle());
+            }
+        });
+        Proxy {
+            addr,
+            pipes,
+            accept,
+        }
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/v1/ws", self.addr)
+    }
+
+    /// Drops every connection open through the proxy, abruptly.
+    pub fn cut(&self) {
+        for pipe in self.pipes.lock().unwrap().drain(..) {
+            pipe.abort();
+        }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.accept.abort();
+        self.cut();
     }
 }

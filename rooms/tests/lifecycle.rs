@@ -23,21 +23,21 @@ fn a_program_runs_from_lobby_to_results() {
         @0.000 a,f: scoreboard a=0 total=0
         @0.000 a,f: phase countdown step=0 since=@0.000 until=@3.300 cues=13 from @0.300
         @0.000 a,f: cue #1 countdown 3 @0.300 step=0 squats
-        @1.000 a,f: cue #2 countdown 2 @1.300 step=0 squats
-        @2.000 a,f: cue #3 countdown 1 @2.300 step=0 squats
-        @3.000 a,f: cue #4 go @3.300 step=0 squats
+        @0.980 a,f: cue #2 countdown 2 @1.300 step=0 squats
+        @1.980 a,f: cue #3 countdown 1 @2.300 step=0 squats
+        @2.980 a,f: cue #4 go @3.300 step=0 squats
         @3.300 a,f: phase exercise step=0 since=@3.300 until=@13.300 cues=9 from @8.300
-        @8.000 a,f: cue #5 halfway @8.300 step=0 squats
-        @13.000 a,f: cue #6 rest @13.300 step=0
-        @13.000 a,f: cue #7 nextup @13.300 step=1 jumping_jacks
+        @7.980 a,f: cue #5 halfway @8.300 step=0 squats
+        @12.980 a,f: cue #6 rest @13.300 step=0
+        @12.980 a,f: cue #7 nextup @13.300 step=1 jumping_jacks
         @13.300 a,f: phase rest step=0 since=@13.300 until=@18.300 cues=6 from @15.300
-        @15.000 a,f: cue #8 countdown 3 @15.300 step=1 jumping_jacks
-        @16.000 a,f: cue #9 countdown 2 @16.300 step=1 jumping_jacks
-        @17.000 a,f: cue #10 countdown 1 @17.300 step=1 jumping_jacks
-        @18.000 a,f: cue #11 go @18.300 step=1 jumping_jacks
+        @14.980 a,f: cue #8 countdown 3 @15.300 step=1 jumping_jacks
+        @15.980 a,f: cue #9 countdown 2 @16.300 step=1 jumping_jacks
+        @16.980 a,f: cue #10 countdown 1 @17.300 step=1 jumping_jacks
+        @17.980 a,f: cue #11 go @18.300 step=1 jumping_jacks
         @18.300 a,f: phase exercise step=1 since=@18.300 until=@28.300 cues=2 from @23.300
-        @23.000 a,f: cue #12 halfway @23.300 step=1 jumping_jacks
-        @28.000 a,f: cue #13 done @28.300 step=1
+        @22.980 a,f: cue #12 halfway @23.300 step=1 jumping_jacks
+        @27.980 a,f: cue #13 done @28.300 step=1
         @28.300 a,f: phase results since=@28.300
         @30.300 persist summary Completed @0.000..@28.300 | a: squats 0r/0ms/0p, jumping_jacks 0r/0ms/0p
         @30.300 a,f: summary Completed
@@ -62,16 +62,16 @@ fn pause_shifts_the_remaining_timeline_by_the_paused_time() {
         @0.000 f: snapshot you=f lobby members=[f:facilitator] cues=0
         @0.000 f: phase countdown step=0 since=@0.000 until=@3.300 cues=13 from @0.300
         @0.000 f: cue #1 countdown 3 @0.300 step=0 squats
-        @1.000 f: cue #2 countdown 2 @1.300 step=0 squats
-        @2.000 f: cue #3 countdown 1 @2.300 step=0 squats
-        @3.000 f: cue #4 go @3.300 step=0 squats
+        @0.980 f: cue #2 countdown 2 @1.300 step=0 squats
+        @1.980 f: cue #3 countdown 1 @2.300 step=0 squats
+        @2.980 f: cue #4 go @3.300 step=0 squats
         @3.300 f: phase exercise step=0 since=@3.300 until=@13.300 cues=9 from @8.300
-        @8.000 f: cue #5 halfway @8.300 step=0 squats
+        @7.980 f: cue #5 halfway @8.300 step=0 squats
         @8.100 f: phase exercise step=0 since=@3.300 paused
         @18.100 f: phase exercise step=0 since=@3.300 until=@23.400 cues=9 from @18.400
         @18.100 f: cue #5 halfway @18.400 step=0 squats
-        @23.100 f: cue #6 rest @23.400 step=0
-        @23.100 f: cue #7 nextup @23.400 step=1 jumping_jacks
+        @23.080 f: cue #6 rest @23.400 step=0
+        @23.080 f: cue #7 nextup @23.400 step=1 jumping_jacks
         @23.400 f: phase rest step=0 since=@23.400 until=@28.400 cues=6 from @25.400
         ",
     );
@@ -92,11 +92,11 @@ fn an_instant_resume_still_leaves_the_lead() {
         @0.000 f: snapshot you=f lobby members=[f:facilitator] cues=0
         @0.000 f: phase countdown step=0 since=@0.000 until=@3.300 cues=13 from @0.300
         @0.000 f: cue #1 countdown 3 @0.300 step=0 squats
-        @1.000 f: cue #2 countdown 2 @1.300 step=0 squats
-        @2.000 f: cue #3 countdown 1 @2.300 step=0 squats
-        @3.000 f: cue #4 go @3.300 step=0 squats
+        @0.980 f: cue #2 countdown 2 @1.300 step=0 squats
+        @1.980 f: cue #3 countdown 1 @2.300 step=0 squats
+        @2.980 f: cue #4 go @3.300 step=0 squats
         @3.300 f: phase exercise step=0 since=@3.300 until=@13.300 cues=9 from @8.300
-        @8.000 f: cue #5 halfway @8.300 step=0 squats
+        @7.980 f: cue #5 halfway @8.300 step=0 squats
         @8.100 f: phase exercise step=0 since=@3.300 paused
         @8.100 f: phase exercise step=0 since=@3.300 until=@13.400 cues=9 from @8.400
         @8.100 f: cue #5 halfway @8.400 step=0 squats
@@ -121,15 +121,15 @@ fn skip_goes_to_the_next_steps_countdown_and_past_the_last_completes() {
         @0.000 f: snapshot you=f lobby members=[f:facilitator] cues=0
         @0.000 f: phase countdown step=0 since=@0.000 until=@3.300 cues=13 from @0.300
         @0.000 f: cue #1 countdown 3 @0.300 step=0 squats
-        @1.000 f: cue #2 countdown 2 @1.300 step=0 squats
-        @2.000 f: cue #3 countdown 1 @2.300 step=0 squats
-        @3.000 f: cue #4 go @3.300 step=0 squats
+        @0.980 f: cue #2 countdown 2 @1.300 step=0 squats
+        @1.980 f: cue #3 countdown 1 @2.300 step=0 squats
+        @2.980 f: cue #4 go @3.300 step=0 squats
         @3.300 f: phase exercise step=0 since=@3.300 until=@13.300 cues=9 from @8.300
         @5.000 f: phase countdown step=1 since=@5.000 until=@8.300 cues=6 from @5.300
         @5.000 f: cue #14 countdown 3 @5.300 step=1 jumping_jacks
-        @6.000 f: cue #15 countdown 2 @6.300 step=1 jumping_jacks
-        @7.000 f: cue #16 countdown 1 @7.300 step=1 jumping_jacks
-        @8.000 f: cue #17 go @8.300 step=1 jumping_jacks
+        @5.980 f: cue #15 countdown 2 @6.300 step=1 jumping_jacks
+        @6.980 f: cue #16 countdown 1 @7.300 step=1 jumping_jacks
+        @7.980 f: cue #17 go @8.300 step=1 jumping_jacks
         @8.300 f: phase exercise step=1 since=@8.300 until=@18.300 cues=2 from @13.300
         @9.000 f: phase results since=@9.000
         @11.000 f: summary Completed
@@ -175,8 +175,8 @@ fn a_late_wake_up_shifts_the_timeline_instead_of_sending_a_cue_late() {
         @0.000 f: phase countdown step=0 since=@0.000 until=@3.300 cues=13 from @0.300
         @0.000 f: cue #1 countdown 3 @0.300 step=0 squats
         @2.000 f: cue #2 countdown 2 @2.300 step=0 squats
-        @3.000 f: cue #3 countdown 1 @3.300 step=0 squats
-        @4.000 f: cue #4 go @4.300 step=0 squats
+        @2.980 f: cue #3 countdown 1 @3.300 step=0 squats
+        @3.980 f: cue #4 go @4.300 step=0 squats
         ",
     );
 }
@@ -204,13 +204,13 @@ fn beats_follow_the_steps_tempo() {
         "
         @0.000 f: snapshot you=f lobby members=[f:facilitator] cues=0
         @0.000 f: cue #1 countdown 3 @0.300 step=0 squats
-        @1.000 f: cue #2 countdown 2 @1.300 step=0 squats
-        @2.000 f: cue #3 countdown 1 @2.300 step=0 squats
-        @3.000 f: cue #4 go @3.300 step=0 squats
-        @4.000 f: cue #5 beat 1 @4.300 step=0
-        @4.500 f: cue #6 halfway @4.800 step=0 squats
-        @5.000 f: cue #7 beat 2 @5.300 step=0
-        @6.000 f: cue #8 done @6.300 step=0
+        @0.980 f: cue #2 countdown 2 @1.300 step=0 squats
+        @1.980 f: cue #3 countdown 1 @2.300 step=0 squats
+        @2.980 f: cue #4 go @3.300 step=0 squats
+        @3.980 f: cue #5 beat 1 @4.300 step=0
+        @4.480 f: cue #6 halfway @4.800 step=0 squats
+        @4.980 f: cue #7 beat 2 @5.300 step=0
+        @5.980 f: cue #8 done @6.300 step=0
         ",
     );
 }

@@ -10,8 +10,9 @@ use crate::{ClientMsg, ServerMsg, validate};
 
 /// Largest client → server message, in bytes.
 pub const MAX_CLIENT_MSG_BYTES: usize = 4096;
-/// Largest server → client message, in bytes (a snapshot of a full room fits easily).
-pub const MAX_SERVER_MSG_BYTES: usize = 256 * 1024;
+/// Largest server → client message, in bytes: a summary of a full room (500 participants,
+/// 32 steps) fits.
+pub const MAX_SERVER_MSG_BYTES: usize = 1024 * 1024;
 /// Deepest nesting of maps and arrays a message may have, counting the message's own map as 1.
 /// The deepest valid message of this version has 6 (`summary` → `summary` → `participants` →
 /// participant → `flags` → flag); the rest is headroom for fields added later.

@@ -202,9 +202,44 @@ pub fn random_token(bytes: usize) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
 }
 
-/// A fresh development API key and secret.
-pub fn generate_dev_key() -> (String, String) {
-    (format!("dev-{}", random_token(6)), random_token(32))
+/// The file in the data folder that holds the generated API key.
+pub const KEY_FILE: &str = "api-key.json";
+
+/// An API key and its secret, as kept in [`KEY_FILE`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ApiKey {
+    /// The key (the JWT issuer).
+    pub key: String,
+    /// The secret.
+    pub secret: String,
+}
+
+/// The API key kept in `data_dir`, created (readable by the owner only) on first use. This is
+/// what lets `breakroom serve` run with no configuration at all, and `breakroom token` mint
+/// tokens for that server.
+pub fn load_or_create_key(data_dir: &std::path::Path) -> anyhow::Result<ApiKey> {
+    use anyhow::Context as _;
+    let path = data_dir.join(KEY_FILE);
+    if path.exists() {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        return serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()));
+    }
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating data dir {}", data_dir.display()))?;
+    let key = ApiKey {
+        key: format!("key-{}", random_token(9)),
+        secret: random_token(32),
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(&path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    std::io::Write::write_all(&mut file, serde_json::to_string_pretty(&key)?.as_bytes())?;
+    Ok(key)
 }
 
 #[cfg(test)]
@@ -237,6 +272,24 @@ mod tests {
             Err(TokenError::Invalid)
         ));
         assert!(matches!(keys.verify("garbage"), Err(TokenError::Invalid)));
+    }
+
+    #[test]
+    fn the_generated_key_is_kept_and_private() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let first = load_or_create_key(dir.path()).expect("created");
+        let again = load_or_create_key(dir.path()).expect("loaded");
+        assert_eq!(
+            (first.key.as_str(), first.secret.as_str()),
+            (again.key.as_str(), again.secret.as_str())
+        );
+        assert!(first.secret.len() >= 32);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let meta = std::fs::metadata(dir.path().join(KEY_FILE)).expect("file");
+            assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        }
     }
 
     #[test]

@@ -24,7 +24,8 @@ pub struct Settings {
     /// Base URL for join links [default: http://<listen>]
     #[arg(long, env = "BREAKROOM_PUBLIC_URL")]
     pub public_url: Option<String>,
-    /// API key that signs access tokens (the JWT issuer)
+    /// API key that signs access tokens (the JWT issuer) [default: generated once and kept in
+    /// <data-dir>/api-key.json]
     #[arg(long, env = "BREAKROOM_API_KEY")]
     pub api_key: Option<String>,
     /// Secret of the API key (HS256); at least 32 bytes
@@ -48,9 +49,13 @@ pub struct Settings {
     /// Most control, join, leave and reaction messages per second per connection [default: 5]
     #[arg(long, env = "BREAKROOM_CONTROL_HZ")]
     pub control_hz: Option<u16>,
-    /// Messages queued for a connection before it is closed as too slow [default: 256]
+    /// Messages queued for a connection before it is closed as too slow [default: 1024]
     #[arg(long, env = "BREAKROOM_OUTBOX_MESSAGES")]
     pub outbox_messages: Option<usize>,
+    /// Kernel send buffer per connection, in bytes; bounds what a stalled reader can hold in
+    /// the kernel [default: the kernel's autotuning, up to net.ipv4.tcp_wmem]
+    #[arg(long, env = "BREAKROOM_SEND_BUFFER_BYTES")]
+    pub send_buffer_bytes: Option<usize>,
     /// Milliseconds a new socket has to send a valid hello [default: 5000]
     #[arg(long, env = "BREAKROOM_HELLO_TIMEOUT_MS")]
     pub hello_timeout_ms: Option<u64>,
@@ -104,6 +109,7 @@ impl Settings {
             score_hz,
             control_hz,
             outbox_messages,
+            send_buffer_bytes,
             hello_timeout_ms,
             cue_lead_ms,
             tick_hz,
@@ -129,6 +135,8 @@ pub struct Config {
     pub api_key: String,
     /// Secret of the API key.
     pub api_secret: String,
+    /// The data folder (where a generated API key is kept).
+    pub data_dir: PathBuf,
     /// Extra allowed browser origins (`*` allows any).
     pub allowed_origins: Vec<String>,
     /// Whether development mode is on (guest tokens on loopback).
@@ -145,6 +153,8 @@ pub struct Config {
     pub control_hz: u16,
     /// Outbox bound per connection, in messages.
     pub outbox_messages: usize,
+    /// Kernel send buffer per connection, if set.
+    pub send_buffer_bytes: Option<usize>,
     /// Time to send hello.
     pub hello_timeout: Duration,
     /// Cue lead time.
@@ -164,7 +174,8 @@ pub struct Config {
 }
 
 impl Config {
-    /// Resolves settings into a configuration. In dev mode a missing key is generated.
+    /// Resolves settings into a configuration. Without an API key, the one kept in the data
+    /// folder is used (generated on first run).
     pub fn resolve(s: Settings, dev: bool) -> anyhow::Result<Config> {
         let data_dir = s
             .data_dir
@@ -179,11 +190,11 @@ impl Config {
         };
         let (api_key, api_secret) = match (s.api_key, s.api_secret) {
             (Some(k), Some(s)) => (k, s),
-            (None, None) if dev => crate::auth::generate_dev_key(),
-            _ => anyhow::bail!(
-                "set BREAKROOM_API_KEY and BREAKROOM_API_SECRET (or pass --dev to generate a \
-                 development key)"
-            ),
+            (None, None) => {
+                let generated = crate::auth::load_or_create_key(&data_dir)?;
+                (generated.key, generated.secret)
+            }
+            _ => anyhow::bail!("set both BREAKROOM_API_KEY and BREAKROOM_API_SECRET, or neither"),
         };
         if api_secret.len() < 32 {
             anyhow::bail!("the API secret must be at least 32 bytes long");
@@ -200,14 +211,16 @@ impl Config {
             public_url: s.public_url,
             api_key,
             api_secret,
+            data_dir,
             allowed_origins: s.allowed_origins.unwrap_or_default(),
             dev,
-            max_connections: s.max_connections.unwrap_or(10_000),
-            max_connections_per_user: s.max_connections_per_user.unwrap_or(4),
+            max_connections: s.max_connections.unwrap_or(10_000).max(1),
+            max_connections_per_user: s.max_connections_per_user.unwrap_or(4).max(1),
             pose_hz: s.pose_hz.unwrap_or(30),
             score_hz: s.score_hz.unwrap_or(5),
             control_hz: s.control_hz.unwrap_or(5),
-            outbox_messages: s.outbox_messages.unwrap_or(256).max(8),
+            outbox_messages: s.outbox_messages.unwrap_or(1024).max(8),
+            send_buffer_bytes: s.send_buffer_bytes,
             hello_timeout: Duration::from_millis(s.hello_timeout_ms.unwrap_or(5000)),
             cue_lead: Duration::from_millis(s.cue_lead_ms.unwrap_or(300)),
             tick_hz: s.tick_hz.unwrap_or(15).clamp(1, 60),

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use breakroom_protocol::Program;
-use breakroom_rooms::Catalogue;
+use breakroom_rooms::{Catalogue, RoomError};
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
@@ -37,15 +37,55 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .fallback(|| async { Problem::not_found("no such endpoint") })
+        .layer(axum::middleware::map_response(problem_for_bare_errors))
         .with_state(hub)
+}
+
+/// Turns the errors axum answers by itself (405, rejected bodies) into problem documents, so
+/// that every HTTP error is one. Other headers, such as `Allow`, are kept.
+async fn problem_for_bare_errors(resp: Response) -> Response {
+    let status = resp.status();
+    let is_problem = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == crate::problem::CONTENT_TYPE.as_bytes());
+    if is_problem || !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    // axum's own error bodies are one short line of text.
+    let text = axum::body::to_bytes(body, 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+        .unwrap_or_default();
+    let detail = if text.is_empty() {
+        match status {
+            StatusCode::METHOD_NOT_ALLOWED => "this endpoint does not take that method".to_owned(),
+            _ => status.canonical_reason().unwrap_or("error").to_owned(),
+        }
+    } else {
+        text
+    };
+    let slug = status
+        .canonical_reason()
+        .unwrap_or("error")
+        .to_ascii_lowercase()
+        .replace(' ', "-");
+    let problem = Problem::new(status, &slug, detail).into_response();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.extend(problem.headers().clone());
+    Response::from_parts(parts, problem.into_body())
 }
 
 /// The bearer token's claims, or a 401 problem.
 fn bearer(hub: &Hub, headers: &HeaderMap) -> Result<Claims, Problem> {
+    // The scheme is case-insensitive (RFC 9110 §11.1).
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
+        .map(|(_, token)| token.trim())
         .ok_or_else(|| Problem::unauthorized("send `Authorization: Bearer <access token>`"))?;
     hub.keys
         .verify(token)
@@ -91,10 +131,18 @@ async fn create_room(
     let req: CreateRoom = json_body(&body)?;
     let (code, session) = hub
         .create_room(req.program, req.capacity)
-        .map_err(|e| Problem::bad_request(e.to_string()))?;
+        .map_err(|e| match e {
+            // The room engine's wording is about a live room's program; here it is the catalogue.
+            RoomError::UnknownExercise(id) => Problem::bad_request(format!(
+                "exercise `{id}` is not in the catalogue (see GET /v1/exercises)"
+            )),
+            other => Problem::bad_request(other.to_string()),
+        })?;
+    // A public URL given with a trailing slash must not make `//` in links.
+    let base = hub.public_url.trim_end_matches('/');
     let created = RoomCreated {
-        join_url: format!("{}/join/{}", hub.public_url, code),
-        ws_url: format!("{}/v1/ws", hub.public_url.replacen("http", "ws", 1)),
+        join_url: format!("{base}/join/{code}"),
+        ws_url: format!("{}/v1/ws", base.replacen("http", "ws", 1)),
         code,
         session,
     };

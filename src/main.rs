@@ -36,7 +36,8 @@ enum Command {
         #[command(flatten)]
         settings: Settings,
     },
-    /// Mint an access token (HS256 JWT) with BREAKROOM_API_KEY and BREAKROOM_API_SECRET.
+    /// Mint an access token (HS256 JWT) with BREAKROOM_API_KEY and BREAKROOM_API_SECRET, or
+    /// with the key that `serve` generated in the data folder.
     Token {
         /// User id (the token's subject)
         #[arg(long)]
@@ -53,12 +54,20 @@ enum Command {
         /// Lifetime in seconds
         #[arg(long, default_value_t = 3600)]
         ttl: u64,
-        /// API key
-        #[arg(long, env = "BREAKROOM_API_KEY")]
-        api_key: String,
+        /// API key [default: the one in <data-dir>/api-key.json]
+        #[arg(long, env = "BREAKROOM_API_KEY", requires = "api_secret")]
+        api_key: Option<String>,
         /// API secret
-        #[arg(long, env = "BREAKROOM_API_SECRET", hide_env_values = true)]
-        api_secret: String,
+        #[arg(
+            long,
+            env = "BREAKROOM_API_SECRET",
+            hide_env_values = true,
+            requires = "api_key"
+        )]
+        api_secret: Option<String>,
+        /// Data folder of the server whose generated key to use
+        #[arg(long, env = "BREAKROOM_DATA_DIR", default_value = "./breakroom-data")]
+        data_dir: PathBuf,
     },
 }
 
@@ -87,8 +96,16 @@ fn main() -> anyhow::Result<()> {
             ttl,
             api_key,
             api_secret,
+            data_dir,
         } => {
-            let keys = TokenKeys::new(&api_key, &api_secret);
+            let (key, secret) = match (api_key, api_secret) {
+                (Some(k), Some(s)) => (k, s),
+                _ => {
+                    let kept = breakroom::auth::load_or_create_key(&data_dir)?;
+                    (kept.key, kept.secret)
+                }
+            };
+            let keys = TokenKeys::new(&key, &secret);
             let spec = TokenSpec {
                 user,
                 name,
@@ -120,7 +137,15 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let dev = config
         .dev
         .then(|| (config.api_key.clone(), config.api_secret.clone()));
+    let key_file = config.data_dir.join(breakroom::auth::KEY_FILE);
+    let key = config.api_key.clone();
     let server = Server::start(config).await?;
+    if dev.is_none() && key_file.exists() {
+        eprintln!(
+            "API key {key}; its secret is kept in {} (mint tokens with `breakroom token`)",
+            key_file.display()
+        );
+    }
     if let Some((key, secret)) = dev {
         let addr = server.addr();
         eprintln!(

@@ -104,7 +104,24 @@ impl Metrics {
             "Session summaries persisted",
             m.summaries_saved.clone(),
         );
+        // Every known type is listed from the start, at zero.
+        for &kind in breakroom_protocol::CLIENT_TYPES {
+            let _ = m.messages_in.get_or_create(&Kind { kind });
+        }
+        for &kind in breakroom_protocol::SERVER_TYPES {
+            let _ = m.messages_out.get_or_create(&Kind { kind });
+        }
         Metrics { registry, ..m }
+    }
+
+    /// Counts `n` messages of a type sent.
+    pub fn count_out(&self, kind: &'static str, n: u64) {
+        self.messages_out.get_or_create(&Kind { kind }).inc_by(n);
+    }
+
+    /// Counts a message of a type received.
+    pub fn count_in(&self, kind: &'static str) {
+        self.messages_in.get_or_create(&Kind { kind }).inc();
     }
 
     /// The Prometheus text exposition.

@@ -12,6 +12,7 @@ use std::sync::Mutex;
 use breakroom_protocol::{Micros, close};
 use bytes::Bytes;
 use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
 
 /// One thing for the writer to send.
 #[derive(Debug, Clone)]
@@ -55,6 +56,8 @@ pub struct Outbox {
     state: Mutex<State>,
     notify: Notify,
     limit: usize,
+    /// Cancelled when the queue overflows: the writer stops at once, even mid-write.
+    overflowed: CancellationToken,
 }
 
 /// What [`Outbox::push`] did.
@@ -75,6 +78,7 @@ impl Outbox {
             state: Mutex::new(State::default()),
             notify: Notify::new(),
             limit,
+            overflowed: CancellationToken::new(),
         }
     }
 
@@ -97,6 +101,7 @@ impl Outbox {
                 reason: "outbox full: reading too slowly".into(),
             });
             drop(s);
+            self.overflowed.cancel();
             self.notify.notify_one();
             return Pushed::Overflow;
         }
@@ -130,6 +135,11 @@ impl Outbox {
         }
         drop(s);
         self.notify.notify_one();
+    }
+
+    /// Resolves once the queue has overflowed: the peer is too slow to keep.
+    pub async fn overflowed(&self) {
+        self.overflowed.cancelled().await;
     }
 
     /// Whether a close was requested.

@@ -4,6 +4,9 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+/// The media type of problem documents.
+pub const CONTENT_TYPE: &str = "application/problem+json";
+
 /// An HTTP problem response.
 #[derive(Debug, Clone, Serialize)]
 pub struct Problem {
@@ -68,11 +71,14 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&self).unwrap_or_default();
-        (
-            status,
-            [(header::CONTENT_TYPE, "application/problem+json")],
-            body,
-        )
-            .into_response()
+        let mut resp = (status, [(header::CONTENT_TYPE, CONTENT_TYPE)], body).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            // A 401 must name the scheme to use (RFC 9110 §15.5.2).
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+        }
+        resp
     }
 }

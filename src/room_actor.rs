@@ -138,7 +138,7 @@ fn handle(hub: &Hub, room: &mut Room, members: &mut HashMap<MemberId, Arc<Outbox
     let now = hub.clock.now();
     let answer = |members: &HashMap<MemberId, Arc<Outbox>>, m: MemberId, seq, r| {
         if let (Err(err), Some(outbox)) = (r, members.get(&m)) {
-            send_error(outbox, &err, Some(seq));
+            send_error(hub, outbox, &err, Some(seq));
         }
     };
     match cmd {
@@ -215,7 +215,8 @@ fn handle(hub: &Hub, room: &mut Room, members: &mut HashMap<MemberId, Arc<Outbox
 }
 
 /// Sends a refusal to one member.
-pub fn send_error(outbox: &Outbox, err: &RoomError, seq: Option<u32>) {
+pub fn send_error(hub: &Hub, outbox: &Outbox, err: &RoomError, seq: Option<u32>) {
+    hub.metrics.count_out("error", 1);
     let msg = ServerMsg::Error {
         code: err.code(),
         message: err.to_string(),
@@ -256,10 +257,7 @@ async fn deliver(hub: &Hub, room: &mut Room, members: &mut HashMap<MemberId, Arc
                         tracing::info!(member = m.0, "closing slow consumer");
                     }
                 }
-                hub.metrics
-                    .messages_out
-                    .get_or_create(&crate::metrics::Kind { kind })
-                    .inc_by(sent);
+                hub.metrics.count_out(kind, sent);
             }
             Output::Close {
                 member,

@@ -30,6 +30,19 @@ impl Server {
             .clone()
             .unwrap_or_else(|| format!("http://{addr}"));
         let hub = Arc::new(Hub::new(config, Arc::new(store.clone()), public_url));
+        let send_buffer = hub.config.send_buffer_bytes;
+        let listener = axum::serve::ListenerExt::tap_io(listener, move |tcp| {
+            // Small messages must not wait for Nagle; a bounded kernel buffer caps what a
+            // stalled reader can pin in the kernel.
+            if let Err(err) = tcp.set_nodelay(true) {
+                tracing::debug!(%err, "setting TCP_NODELAY failed");
+            }
+            if let Some(bytes) = send_buffer
+                && let Err(err) = socket2::SockRef::from(&*tcp).set_send_buffer_size(bytes)
+            {
+                tracing::debug!(%err, "setting the send buffer failed");
+            }
+        });
         let app =
             crate::http::router(hub.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let stop = hub.shutdown.clone();

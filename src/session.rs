@@ -106,6 +106,7 @@ impl Session {
     }
 
     fn send(&self, msg: &ServerMsg) {
+        self.hub.metrics.count_out(msg.kind(), 1);
         self.outbox.push(Item::Msg {
             bytes: Bytes::from(encode_server(msg)),
             cue_at: None,

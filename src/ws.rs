@@ -34,7 +34,8 @@ const TRANSPORT_MAX_MESSAGE: usize = 16 * 1024;
 const READ_BUFFER: usize = 4 * 1024;
 /// Bytes buffered before tungstenite writes to the socket; we flush each batch anyway.
 const WRITE_BUFFER: usize = 16 * 1024;
-/// A batch that cannot be written within this time means the peer stopped reading.
+/// A batch that cannot be written within this time means the peer stopped reading: its
+/// outbox stayed full past this bound, and the connection is dropped.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Upgrades to a WebSocket after checking subprotocol, origin and capacity.
@@ -86,6 +87,8 @@ pub async fn upgrade(
 }
 
 /// Same-origin is always allowed; other browser origins only if listed (`*` allows any).
+/// Same-origin compares `Origin` with `Host`; under DNS rebinding an attacker controls both,
+/// which is why the check is a first line only: every connection still needs a valid token.
 /// Clients that send no `Origin` (not browsers) are allowed: their token is what counts.
 fn origin_allowed(hub: &Hub, headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
@@ -137,7 +140,8 @@ async fn read_loop(
             frame = stream.next() => frame,
             () = done.cancelled() => return,
             () = tokio::time::sleep_until(hello_deadline), if !session.said_hello() => {
-                outbox.close(close::POLICY, "no valid hello within 5 s");
+                let secs = hub.config.hello_timeout.as_secs_f32();
+                outbox.close(close::POLICY, format!("no valid hello within {secs} s"));
                 return;
             }
             () = hub.shutdown.cancelled(), if !session.in_room() && !outbox.is_closing() => {
@@ -183,10 +187,7 @@ async fn read_loop(
         }
         match decode_client(&bytes) {
             Ok(msg) => {
-                hub.metrics
-                    .messages_in
-                    .get_or_create(&crate::metrics::Kind { kind: msg.kind() })
-                    .inc();
+                hub.metrics.count_in(msg.kind());
                 if !session.said_hello() && !matches!(msg, ClientMsg::Hello { .. }) {
                     session.error(
                         ErrorCode::Unauthorized,
@@ -256,6 +257,7 @@ async fn write_loop(
                         bytes
                     }
                     Item::Pong { t0, t1 } => {
+                        hub.metrics.count_out("pong", 1);
                         let pong = ServerMsg::Pong {
                             t0,
                             t1,
@@ -268,9 +270,20 @@ async fn write_loop(
             }
             sink.flush().await
         };
-        match tokio::time::timeout(WRITE_TIMEOUT, write).await {
-            Ok(Ok(())) => {}
-            Ok(Err(_)) | Err(_) => break,
+        tokio::select! {
+            written = tokio::time::timeout(WRITE_TIMEOUT, write) => match written {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => break,
+                Err(_) => {
+                    // The peer stopped reading: its socket stayed full for the whole bound.
+                    // Drop it (a close frame could not get through either); it may resume.
+                    hub.metrics.slow_consumers_closed.inc();
+                    tracing::info!("dropping a connection that stopped reading");
+                    break;
+                }
+            },
+            // The outbox overflowed while this batch was stuck: give up on the peer now.
+            () = outbox.overflowed() => break,
         }
         if let Some(c) = close {
             let frame = CloseFrame {

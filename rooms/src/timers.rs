@@ -14,7 +14,7 @@ use crate::summary::{self, Ending};
 /// Cues are due this much before `at - lead`, so that a host whose timer fires a little late
 /// (tokio rounds sleeps up to the millisecond) still sends them a full lead time ahead and
 /// never has to shift the timeline.
-pub const SEND_EARLY_US: u64 = 20_000;
+pub(crate) const SEND_EARLY_US: u64 = 20_000;
 
 /// Bounds the work of one call, as a guard against a bug that would never make progress.
 const MAX_EVENTS_PER_CALL: usize = 100_000;
@@ -55,7 +55,9 @@ impl Room {
             .empty_since
             .map(|t| t.saturating_add(self.config.idle_close_us));
         [
-            self.session.next_cue_send(lead + SEND_EARLY_US).map(|t| (t, Due::Cue)),
+            self.session
+                .next_cue_send(lead + SEND_EARLY_US)
+                .map(|t| (t, Due::Cue)),
             self.session.phase_end().map(|t| (t, Due::Phase)),
             self.session.summary_due().map(|t| (t, Due::Summary)),
             host_away.map(|t| (t, Due::HostAway)),

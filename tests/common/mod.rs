@@ -40,6 +40,13 @@ impl TestServer {
     }
 
     pub async fn start_with(f: impl FnOnce(Settings) -> Settings) -> TestServer {
+        // `BREAKROOM_LOG=debug cargo test …` shows the server's logs when debugging a test.
+        if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("BREAKROOM_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_test_writer()
+                .try_init();
+        }
         let dir = tempfile::tempdir().unwrap();
         let config = Config::resolve(f(settings(dir.path())), false).unwrap();
         let server = Server::start(config).await.unwrap();
@@ -130,6 +137,12 @@ pub async fn raw_connect(url: &str) -> Raw {
 pub enum Seen {
     Msg(Box<ServerMsg>),
     Closed(Option<(u16, String)>),
+}
+
+impl From<Ws> for Raw {
+    fn from(ws: Ws) -> Raw {
+        Raw { ws, seq: 0 }
+    }
 }
 
 impl Raw {
@@ -256,4 +269,60 @@ impl Drop for Proxy {
         self.accept.abort();
         self.cut();
     }
+}
+
+impl TestServer {
+    /// A server in development mode (`POST /v1/dev/token` is served).
+    pub async fn start_dev() -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::resolve(settings(dir.path()), true).unwrap();
+        let server = Server::start(config).await.unwrap();
+        TestServer { server, dir }
+    }
+
+    /// The `/metrics` exposition.
+    pub async fn metrics(&self) -> String {
+        let resp = reqwest::get(self.http_url("/metrics")).await.unwrap();
+        assert_eq!(resp.status(), 200);
+        resp.text().await.unwrap()
+    }
+
+    /// The value of one series of `/metrics`, e.g. `breakroom_rooms` or
+    /// `breakroom_messages_in_total{kind="hello"}`; `None` when it is not rendered.
+    pub async fn metric(&self, series: &str) -> Option<f64> {
+        metric_value(&self.metrics().await, series)
+    }
+
+    /// Polls `/metrics` until `series` has the value `want` (for effects of a connection's end,
+    /// which the client cannot observe), for at most 10 s.
+    pub async fn wait_for_metric(&self, series: &str, want: f64) {
+        let poll = async {
+            let mut every = tokio::time::interval(Duration::from_millis(10));
+            loop {
+                every.tick().await;
+                if self.metric(series).await == Some(want) {
+                    return;
+                }
+            }
+        };
+        if tokio::time::timeout(Duration::from_secs(10), poll)
+            .await
+            .is_err()
+        {
+            panic!(
+                "{series} never became {want}; last value {:?}",
+                self.metric(series).await
+            );
+        }
+    }
+}
+
+/// The value of one series (name and labels exactly as rendered) in a Prometheus exposition.
+pub fn metric_value(exposition: &str, series: &str) -> Option<f64> {
+    exposition
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.rsplit_once(' '))
+        .find(|(name, _)| *name == series)
+        .map(|(_, value)| value.parse().unwrap())
 }

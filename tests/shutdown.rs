@@ -18,8 +18,8 @@ use common::{SECRET, program, raw_connect};
 fn token(user: &str, role: TokenRole) -> String {
     let spec = TokenSpec {
         user: user.into(),
-        name: user.into(),
-        email: None,
+        name: format!("{user} Secretname"),
+        email: Some(format!("{user}@mail.example")),
         room: None,
         role,
         grants: None,
@@ -32,14 +32,16 @@ fn token(user: &str, role: TokenRole) -> String {
 #[tokio::test]
 async fn sigterm_persists_the_live_session_and_closes_clients_with_1001() {
     let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("server.log");
     let mut child = Command::new(env!("CARGO_BIN_EXE_breakroom"))
         .arg("serve")
         .env("BREAKROOM_LISTEN", "127.0.0.1:0")
         .env("BREAKROOM_DATA_DIR", dir.path())
         .env("BREAKROOM_API_KEY", "test-key")
         .env("BREAKROOM_API_SECRET", SECRET)
+        .env("BREAKROOM_LOG", "debug")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::from(std::fs::File::create(&log_path).unwrap()))
         .spawn()
         .unwrap();
     let mut line = String::new();
@@ -61,7 +63,8 @@ async fn sigterm_persists_the_live_session_and_closes_clients_with_1001() {
 
     let ws = format!("ws://{addr}/v1/ws");
     let mut host = raw_connect(&ws).await;
-    host.hello(&token("host", TokenRole::Facilitator)).await;
+    let host_token = token("host", TokenRole::Facilitator);
+    host.hello(&host_token).await;
     host.send(&ClientMsg::Join {
         seq: 1,
         room: code.clone(),
@@ -72,7 +75,8 @@ async fn sigterm_persists_the_live_session_and_closes_clients_with_1001() {
     host.until(|m| matches!(m, ServerMsg::Snapshot { .. }))
         .await;
     let mut p = raw_connect(&ws).await;
-    p.hello(&token("pia", TokenRole::Participant)).await;
+    let pia_token = token("pia", TokenRole::Participant);
+    p.hello(&pia_token).await;
     p.send(&ClientMsg::Join {
         seq: 1,
         room: code.clone(),
@@ -120,6 +124,27 @@ async fn sigterm_persists_the_live_session_and_closes_clients_with_1001() {
         .unwrap()
         .unwrap();
     assert!(exit.success(), "{exit:?}");
+
+    // The logs, even at debug level, carry no token, name, email or payload.
+    let logs = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        logs.contains("session summary persisted"),
+        "the log was not captured"
+    );
+    for secret in [
+        &host_token,
+        &pia_token,
+        "Secretname",
+        "mail.example",
+        SECRET,
+    ] {
+        assert!(!logs.contains(secret), "the log leaks {secret:?}");
+    }
+    // No keypoint or message bytes either: the logs never print a payload.
+    assert!(
+        !logs.contains("PoseBlock") && !logs.contains("kp:"),
+        "the log prints payloads"
+    );
 
     // The summary is in the SQLite file: read it back through a new server on the same folder.
     let settings = common::settings(dir.path());

@@ -222,6 +222,10 @@ pub struct ScoreEntry {
     pub reps: u32,
     /// Accepted active milliseconds over the session.
     pub active_ms: u32,
+    /// Whether the participant's keypoints back the score: false while they stream no
+    /// keypoints (camera off) during an exercise, so the server could not cross-check it.
+    #[serde(default)]
+    pub verified: bool,
 }
 
 /// A team's total.
@@ -252,6 +256,9 @@ pub enum FlagReason {
     TooFast,
     /// A score for an exercise that is not running.
     WrongExercise,
+    /// More reps than the server detected in the participant's own keypoints, beyond the
+    /// tolerance (`detected` says how many it saw).
+    Mismatch,
 }
 
 /// A flagged score report: the claim was capped, and facilitators are told.
@@ -267,6 +274,9 @@ pub struct ScoreFlag {
     pub claimed: u32,
     /// The cumulative count accepted.
     pub accepted: u32,
+    /// For `mismatch`: the reps the server detected in the participant's keypoints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detected: Option<u32>,
     /// When (server time).
     pub at: Micros,
 }
@@ -296,6 +306,10 @@ pub struct ExerciseResult {
     pub points: u32,
     /// Accepted milliseconds in the target pose.
     pub active_ms: u32,
+    /// Whether the participant streamed keypoints during this exercise, so that the server
+    /// could cross-check the reported count ("unverified" when false: camera off).
+    #[serde(default)]
+    pub verified: bool,
 }
 
 /// One participant's part of a session summary.

@@ -232,8 +232,15 @@ prop_compose! {
 prop_compose! {
     fn scoreboard()(
         ranking in vec(
-            (pid(), any::<u32>(), any::<u32>(), any::<u32>())
-                .prop_map(|(p, points, reps, active_ms)| ScoreEntry { p, points, reps, active_ms }),
+            (pid(), any::<u32>(), any::<u32>(), any::<u32>(), any::<bool>()).prop_map(
+                |(p, points, reps, active_ms, verified)| ScoreEntry {
+                    p,
+                    points,
+                    reps,
+                    active_ms,
+                    verified,
+                },
+            ),
             0..6,
         ),
         total in any::<u32>(),
@@ -250,12 +257,13 @@ prop_compose! {
     fn score_flag()(
         p in pid(),
         exercise in exercise(),
-        reason in one_of(&[FlagReason::TooFast, FlagReason::WrongExercise]),
+        reason in one_of(&[FlagReason::TooFast, FlagReason::WrongExercise, FlagReason::Mismatch]),
         claimed in any::<u32>(),
         accepted in any::<u32>(),
+        detected in option::of(any::<u32>()),
         at in any::<u64>(),
     ) -> ScoreFlag {
-        ScoreFlag { p, exercise, reason, claimed, accepted, at }
+        ScoreFlag { p, exercise, reason, claimed, accepted, detected, at }
     }
 }
 
@@ -266,8 +274,14 @@ prop_compose! {
         name in text(MAX_NAME),
         team in option::of(text(MAX_TEAM)),
         results in vec(
-            (exercise(), any::<u32>(), any::<u32>(), any::<u32>()).prop_map(
-                |(exercise, reps, points, active_ms)| ExerciseResult { exercise, reps, points, active_ms },
+            (exercise(), any::<u32>(), any::<u32>(), any::<u32>(), any::<bool>()).prop_map(
+                |(exercise, reps, points, active_ms, verified)| ExerciseResult {
+                    exercise,
+                    reps,
+                    points,
+                    active_ms,
+                    verified,
+                },
             ),
             0..=4,
         ),

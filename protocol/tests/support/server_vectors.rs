@@ -98,7 +98,20 @@ fn flag() -> ScoreFlag {
         reason: FlagReason::TooFast,
         claimed: 40,
         accepted: 22,
+        detected: None,
         at: T + 31 * SEC,
+    }
+}
+
+fn mismatch() -> ScoreFlag {
+    ScoreFlag {
+        p: ParticipantId(2),
+        exercise: "squat".to_owned(),
+        reason: FlagReason::Mismatch,
+        claimed: 30,
+        accepted: 30,
+        detected: Some(0),
+        at: T + 32 * SEC,
     }
 }
 
@@ -109,12 +122,14 @@ fn ranking() -> Vec<ScoreEntry> {
             points: 120,
             reps: 12,
             active_ms: 8_500,
+            verified: true,
         },
         ScoreEntry {
             p: ParticipantId(2),
             points: 90,
             reps: 9,
             active_ms: 6_000,
+            verified: false,
         },
     ]
 }
@@ -427,6 +442,11 @@ fn canonical() -> Vec<Vector> {
             ServerMsg::Flag { flag: flag() },
         ),
         valid_server(
+            "flag_mismatch",
+            "A report ahead of what the server detected in the participant's keypoints.",
+            ServerMsg::Flag { flag: mismatch() },
+        ),
+        valid_server(
             "reaction",
             "A reaction from participant 3.",
             ServerMsg::Reaction {
@@ -457,12 +477,14 @@ fn canonical() -> Vec<Vector> {
                                     reps: 22,
                                     points: 220,
                                     active_ms: 0,
+                                    verified: true,
                                 },
                                 ExerciseResult {
                                     exercise: "arm_circles".to_owned(),
                                     reps: 30,
                                     points: 90,
                                     active_ms: 28_000,
+                                    verified: false,
                                 },
                             ],
                             flags: vec![flag()],

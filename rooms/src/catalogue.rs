@@ -33,14 +33,16 @@ pub struct Exercise {
     pub names: Names,
     /// What earns points: repetitions or seconds held.
     pub unit: Unit,
-    /// Plausible maximum rate in repetitions per minute. Reps claimed faster than this (plus a
-    /// small burst allowance) are capped and flagged. For [`Unit::Seconds`] exercises it caps
-    /// the informational rep count only: their active time is capped by wall time.
+    /// Plausible maximum rate in repetitions per minute (steps, for marching). Reps claimed
+    /// faster than this (plus a small burst allowance) are capped and flagged, and the
+    /// detector never counts faster. For [`Unit::Seconds`] exercises it caps the
+    /// informational rep count only: their active time is capped by wall time.
     pub max_per_min: u32,
     /// Points per unit: per repetition, or per whole second held.
     pub points_per_unit: u32,
-    /// Named thresholds for a keypoint-based rep detector (angles in degrees, distances as
-    /// ratios of a body length). Nothing in this crate reads them yet; names are free-form.
+    /// Named thresholds of the exercise's keypoint detector (angles in degrees, distances as
+    /// ratios of a body length; each name ends in its unit). [`crate::detect`] reads them and
+    /// documents each exercise's names; a name it does not read is ignored.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub thresholds: BTreeMap<String, f64>,
 }

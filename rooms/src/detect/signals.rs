@@ -1,0 +1,187 @@
+//! Each exercise's signal: one or two numbers measured on a frame's usable landmarks, and
+//! where they fall against the thresholds.
+//!
+//! Every signal is an angle or a ratio of two lengths of the body, so it does not change when
+//! the person walks closer or away. A signal needs certain landmarks; when some are missing the
+//! frame gives no signal (the detector then holds its state). Bilateral exercises measured
+//! on limbs (squats, push-ups, calf raises, wall sit) make do with one side; the others need
+//! both (arm raises need both arms up, so waving one arm is not an arm raise).
+
+use super::counter::{Lean, Zone};
+use super::kind::{Direction, Kind, Thresholds};
+use super::pose::{Part, Pose, Side, angle_deg, distance, elevation_deg, midpoint, tilt_deg};
+
+/// Shortest body span (shoulder width, torso length) in normalized image units that is taken
+/// for a person rather than landmarks collapsed on each other.
+const MIN_SPAN: f64 = 0.01;
+
+/// One frame's signal.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Signal {
+    /// The measured values; the second is used only by exercises with two conditions.
+    pub(crate) values: [f64; 2],
+    /// Visibility of the landmarks used, summed and divided by the number the exercise uses
+    /// with both sides seen: 0 to 1.
+    pub(crate) quality: f64,
+}
+
+/// A per-side measurement: the value and the summed visibility of its landmarks.
+type Measure = Option<(f64, f64)>;
+
+/// The exercise's signal on this frame, if its landmarks are usable.
+pub(crate) fn measure(kind: Kind, pose: &Pose<'_>) -> Option<Signal> {
+    let one = |value: f64, seen: f64, of: f64| Signal {
+        values: [value, 0.0],
+        quality: (seen / of).clamp(0.0, 1.0),
+    };
+    match kind {
+        Kind::Undetectable => None,
+        Kind::Squats | Kind::WallSit => {
+            let (v, seen) = sides(pose, knee_angle, false)?;
+            Some(one(v, seen, 6.0))
+        }
+        Kind::DeskPushups => {
+            let (v, seen) = sides(pose, elbow_angle, false)?;
+            Some(one(v, seen, 6.0))
+        }
+        Kind::ArmRaises => {
+            let (v, seen) = sides(pose, arm_elevation, true)?;
+            Some(one(v, seen, 4.0))
+        }
+        Kind::JumpingJacks => {
+            let (arms, seen) = sides(pose, arm_elevation, true)?;
+            // The shoulders' visibility is already in the arms' `seen`.
+            let (ls, _) = pose.get(Part::Shoulder, Side::Left)?;
+            let (rs, _) = pose.get(Part::Shoulder, Side::Right)?;
+            let (la, lav) = pose.get(Part::Ankle, Side::Left)?;
+            let (ra, rav) = pose.get(Part::Ankle, Side::Right)?;
+            let shoulders = (ls.x - rs.x).abs();
+            if shoulders < MIN_SPAN {
+                return None;
+            }
+            let feet = (la.x - ra.x).abs() / shoulders;
+            let seen = seen + lav + rav;
+            Some(Signal {
+                values: [arms, feet],
+                quality: (seen / 6.0).clamp(0.0, 1.0),
+            })
+        }
+        Kind::ShoulderRolls => {
+            let (nose, nv) = pose.get(Part::Nose, Side::Left)?;
+            let (ls, lv) = pose.get(Part::Shoulder, Side::Left)?;
+            let (rs, rv) = pose.get(Part::Shoulder, Side::Right)?;
+            let width = distance(ls, rs);
+            if width < MIN_SPAN {
+                return None;
+            }
+            let gap = (midpoint(ls, rs).y - nose.y) / width;
+            Some(one(gap, nv + lv + rv, 3.0))
+        }
+        Kind::MarchInPlace => {
+            let (torso, tv) = torso(pose)?;
+            let (lk, lv) = pose.get(Part::Knee, Side::Left)?;
+            let (rk, rv) = pose.get(Part::Knee, Side::Right)?;
+            // Positive when the left knee is the higher one (smaller y).
+            Some(one((rk.y - lk.y) / torso, tv + lv + rv, 6.0))
+        }
+        Kind::SideBends => {
+            let (ls, lv) = pose.get(Part::Shoulder, Side::Left)?;
+            let (rs, rv) = pose.get(Part::Shoulder, Side::Right)?;
+            Some(one(tilt_deg(ls, rs, MIN_SPAN)?, lv + rv, 2.0))
+        }
+        Kind::NeckStretch => {
+            let (le, lev) = pose.get(Part::Ear, Side::Left)?;
+            let (re, rev) = pose.get(Part::Ear, Side::Right)?;
+            let (ls, lv) = pose.get(Part::Shoulder, Side::Left)?;
+            let (rs, rv) = pose.get(Part::Shoulder, Side::Right)?;
+            let head = tilt_deg(le, re, MIN_SPAN / 2.0)? - tilt_deg(ls, rs, MIN_SPAN)?;
+            Some(one(head, lev + rev + lv + rv, 4.0))
+        }
+        Kind::CalfRaises => {
+            let (torso, tv) = torso(pose)?;
+            let (lift, fv) = sides(pose, foot_lift, false)?;
+            Some(one(lift / torso, tv + fv, 10.0))
+        }
+    }
+}
+
+/// Where smoothed values fall: `values[0]` against enter/exit in the thresholds' direction,
+/// and `values[1]` against the extra threshold, if any, for entering the active position.
+pub(crate) fn zone(th: &Thresholds, values: [f64; 2]) -> Zone {
+    let [v, second] = values;
+    let extra_ok = th.extra.is_none_or(|extra| second >= extra);
+    match th.direction {
+        Direction::Below if v <= th.enter => Zone::Active(Lean::Only),
+        Direction::Below if v >= th.exit => Zone::Rest,
+        Direction::Above if v >= th.enter && extra_ok => Zone::Active(Lean::Only),
+        Direction::Above if v <= th.exit => Zone::Rest,
+        Direction::EitherSide if v >= th.enter => Zone::Active(Lean::Left),
+        Direction::EitherSide if v <= -th.enter => Zone::Active(Lean::Right),
+        Direction::EitherSide if v.abs() <= th.exit => Zone::Rest,
+        _ => Zone::Between,
+    }
+}
+
+/// Where a single pose's values fall against the midpoint of enter and exit: a verdict for
+/// every pose, without hysteresis.
+pub(crate) fn classify(th: &Thresholds, values: [f64; 2]) -> Zone {
+    let mid = (th.enter + th.exit) / 2.0;
+    let midway = Thresholds {
+        enter: mid,
+        exit: mid,
+        ..*th
+    };
+    match zone(&midway, values) {
+        // Only jumping jacks with arms up but feet together land here: not open.
+        Zone::Between => Zone::Rest,
+        z => z,
+    }
+}
+
+/// The mean over the sides where `f` measures, with the summed visibility of the landmarks
+/// used; `None` if no side (or, with `both`, not both) measures.
+fn sides(pose: &Pose<'_>, f: fn(&Pose<'_>, Side) -> Measure, both: bool) -> Measure {
+    match (f(pose, Side::Left), f(pose, Side::Right)) {
+        (Some((l, lv)), Some((r, rv))) => Some(((l + r) / 2.0, lv + rv)),
+        (Some(one), None) | (None, Some(one)) if !both => Some(one),
+        _ => None,
+    }
+}
+
+/// Hip–knee–ankle angle.
+fn knee_angle(pose: &Pose<'_>, side: Side) -> Measure {
+    let ([hip, knee, ankle], seen) = pose.all([Part::Hip, Part::Knee, Part::Ankle], side)?;
+    Some((angle_deg(hip, knee, ankle)?, seen))
+}
+
+/// Shoulder–elbow–wrist angle.
+fn elbow_angle(pose: &Pose<'_>, side: Side) -> Measure {
+    let ([shoulder, elbow, wrist], seen) =
+        pose.all([Part::Shoulder, Part::Elbow, Part::Wrist], side)?;
+    Some((angle_deg(shoulder, elbow, wrist)?, seen))
+}
+
+/// How far the upper arm is raised from hanging down (0) through horizontal (90) to overhead
+/// (180). Measured against the image's vertical rather than the torso, so it works when the
+/// hips are hidden by a desk.
+fn arm_elevation(pose: &Pose<'_>, side: Side) -> Measure {
+    let ([shoulder, elbow], seen) = pose.all([Part::Shoulder, Part::Elbow], side)?;
+    Some((elevation_deg(shoulder, elbow)?, seen))
+}
+
+/// How far the heel and ankle sit above the tip of the foot (image units, positive upwards):
+/// both grow when the person rises on the toes.
+fn foot_lift(pose: &Pose<'_>, side: Side) -> Measure {
+    let ([ankle, heel, toe], seen) = pose.all([Part::Ankle, Part::Heel, Part::FootIndex], side)?;
+    Some((((toe.y - heel.y) + (toe.y - ankle.y)) / 2.0, seen))
+}
+
+/// Shoulder-to-hip length, the mean over the sides seen, with the summed visibility.
+fn torso(pose: &Pose<'_>) -> Measure {
+    let side = |pose: &Pose<'_>, side: Side| -> Measure {
+        let ([shoulder, hip], seen) = pose.all([Part::Shoulder, Part::Hip], side)?;
+        Some((distance(shoulder, hip), seen))
+    };
+    let (length, seen) = sides(pose, side, false)?;
+    (length >= MIN_SPAN).then_some((length, seen))
+}

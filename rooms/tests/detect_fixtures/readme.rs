@@ -1,0 +1,113 @@
+//! `rooms/fixtures/README.md`, generated with the files it describes so it cannot drift.
+
+use std::fmt::Write as _;
+
+use breakroom_protocol::PoseModel;
+
+use crate::json::{ACTIVE_MS_TOLERANCE, Fixture};
+
+const HEAD: &str = r#"# Detector fixtures
+
+The shared contract of breakroom's exercise detector (`breakroom_rooms::detect`): pose keypoint
+streams with the repetitions each exercise's detector must count in them. The Rust detector is
+tested against these files (`rooms/tests/detect_fixtures/`), and the TypeScript SDK's port must
+agree on the very same files.
+
+Generated, do not edit: `BREAKROOM_REGEN_FIXTURES=1 cargo test -p breakroom-rooms --test
+detect_fixtures` rewrites `detect/*.json` and this README from the recordings in
+`protocol/testdata/pose/`; without the variable, the test fails if any file is out of date.
+Derived variants are deterministic (fixed seeds, arithmetic-only noise).
+
+## Format
+
+`detect/<name>.json`, one object per file:
+
+| key | meaning |
+|---|---|
+| `name` | the file's name without `.json` |
+| `source` | the recording it comes from, with its licence |
+| `model` | `"blaze_pose33"` (33 BlazePose landmarks) or `"coco17"` (17 COCO keypoints), in the model's usual order |
+| `why` | how the file was made and why each count is expected |
+| `expected` | `{"<exercise id>": reps}`: the final rep count each listed exercise's detector must reach, exactly |
+| `expected_active_ms` | (optional) `{"<exercise id>": ms}`: time in the target pose of an exercise scored in seconds, within ±TOLERANCE ms |
+| `frames` | `[{"t_us": µs, "landmarks": [[x, y, visibility], …]}, …]` in time order; x and y in normalized image coordinates (0 = left/top, 1 = right/bottom), 5 decimals; visibility 0 to 1 (1 where the source has none) |
+
+To check a detector: for each exercise in `expected`, a fresh detector from the built-in
+catalogue (`rooms/catalogue.json`), every frame fed in order with its `t_us`, the model and its
+landmarks (no depth), then the final reading compared. Every count must also respect the rate
+bound `reps <= floor((last t_us - first t_us) / 1e6 * max_per_min / 60) + 1`.
+
+`detect/mlkit_squat_poses.json` holds still poses instead of frames: `{"name", "source",
+"model", "why", "poses": [{"label": "squats_up" | "squats_down", "landmarks": [[x, y, 1], …]}]}`.
+`detect::squat_state` (the squat detector's knee angle against the midpoint of its thresholds)
+must classify at least 95% of them as labelled.
+
+## Sources and licence
+
+- `tensorflow/tfjs-models`, `pose-detection/test_data/` at commit
+  `18a73420e555a3c1948209ebfa807c7086c7ff0c`: `pose_squats.full.json` (BlazePose full, 65
+  frames at 5 fps of a 720x1280 video: x/720, y/1280) and `pose_1.json` (MoveNet COCO-17, 120
+  frames at 30 fps of a 576x576 video: x/576, y/576). Copyright Google LLC, Apache License 2.0.
+- `googlesamples/mlkit`, `android/vision-quickstart/app/src/main/assets/pose/fitness_pose_samples.csv`
+  at commit `f1047837fe1e02d58063bfc30b830fad23ffbc35`: 812 labelled still BlazePose poses in
+  pixels, of which the 416 squat poses are used. Copyright Google LLC, Apache License 2.0.
+
+Both licences are in `protocol/testdata/pose/*/LICENSE.txt`; keep them and this attribution
+when redistributing these files. The synthetic fixtures animate frame 0 of the tfjs squat
+recording and are under the same licence. Only keypoints are here: no image, video or sound.
+"#;
+
+/// The README, with the fixture table and the measured classification accuracy.
+pub fn write(fixtures: &[Fixture], mlkit: (usize, usize)) -> String {
+    let mut out = HEAD.replace("TOLERANCE", &ACTIVE_MS_TOLERANCE.to_string());
+    let _ = writeln!(out, "\n## Fixtures\n");
+    let _ = writeln!(out, "| file | model | frames | rate | expected | why |");
+    let _ = writeln!(out, "|---|---|---|---|---|---|");
+    for f in fixtures {
+        let frames = &f.clip.frames;
+        let span = frames.last().map_or(0, |l| l.t_us) - frames.first().map_or(0, |f| f.t_us);
+        let hz = if span == 0 {
+            0.0
+        } else {
+            (frames.len() - 1) as f64 * 1e6 / span as f64
+        };
+        let mut expected: Vec<String> =
+            f.expected.iter().map(|(e, n)| format!("{e} {n}")).collect();
+        expected.extend(
+            f.expected_active_ms
+                .iter()
+                .map(|(e, ms)| format!("{e} {ms} ms")),
+        );
+        let model = match f.clip.model {
+            PoseModel::BlazePose33 => "BlazePose-33",
+            PoseModel::Coco17 => "COCO-17",
+        };
+        let _ = writeln!(
+            out,
+            "| `{}.json` | {model} | {} | {hz:.1} Hz | {} | {} |",
+            f.name,
+            frames.len(),
+            expected.join(", "),
+            f.why
+        );
+    }
+    let (right, total) = mlkit;
+    let _ = writeln!(
+        out,
+        "| `mlkit_squat_poses.json` | BlazePose-33 | {total} still poses | - | squat_state >= 95% | \
+         ML Kit squat poses, each scaled by its bounding box into [0.1, 0.9] (aspect kept) |"
+    );
+    let _ = writeln!(out, "\n## Measured\n");
+    let _ = writeln!(
+        out,
+        "- `detect::squat_state` classifies {right} of the {total} ML Kit squat poses as \
+         labelled: {:.1}%.",
+        100.0 * right as f64 / total as f64
+    );
+    let _ = writeln!(
+        out,
+        "- Every fixture above counts exactly as expected at its own rate, and also when \
+         relayed at 15, 10 and 5 Hz (no rep missed; `lower_frame_rates_miss_no_rep_on_the_fixtures`)."
+    );
+    out
+}

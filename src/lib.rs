@@ -16,6 +16,7 @@
 pub mod auth;
 pub mod clock;
 pub mod config;
+pub mod detect_cli;
 pub mod http;
 pub mod hub;
 pub mod metrics;

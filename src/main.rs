@@ -36,6 +36,18 @@ enum Command {
         #[command(flatten)]
         settings: Settings,
     },
+    /// Run every exercise detector over a recording (fixture format, see rooms/fixtures) and
+    /// print the reps each counts and its phase over time.
+    Detect {
+        /// The recording (JSON)
+        file: PathBuf,
+        /// Only these exercises (catalogue ids); all when absent
+        #[arg(long = "exercise")]
+        exercises: Vec<String>,
+        /// Print JSON instead of a table
+        #[arg(long)]
+        json: bool,
+    },
     /// Mint an access token (HS256 JWT) with BREAKROOM_API_KEY and BREAKROOM_API_SECRET, or
     /// with the key that `serve` generated in the data folder.
     Token {
@@ -87,6 +99,23 @@ fn main() -> anyhow::Result<()> {
             init_logs(config.json_logs);
             let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
             runtime.block_on(serve(config))
+        }
+        Command::Detect {
+            file,
+            exercises,
+            json,
+        } => {
+            let recording = breakroom::detect_cli::read(&file)?;
+            let outcomes = breakroom::detect_cli::run(&recording, &exercises);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&outcomes)?);
+            } else {
+                print!(
+                    "{}",
+                    breakroom::detect_cli::render(&file, &recording, &outcomes)
+                );
+            }
+            Ok(())
         }
         Command::Token {
             user,

@@ -395,3 +395,47 @@ fn unusable_settings_are_refused_with_the_reason() {
         assert!(err.contains(why), "{err}");
     }
 }
+
+#[test]
+fn detect_counts_the_real_squats_of_a_fixture() {
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/rooms/fixtures/detect/squats_real_5hz.json"
+    );
+    let out = stdout(run(breakroom().args(["detect", fixture, "--json"])));
+    let outcomes: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let reps = |id: &str| {
+        outcomes
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["exercise"] == id)
+            .unwrap()["reps"]
+            .clone()
+    };
+    assert_eq!(reps("squats"), 2);
+    assert_eq!(reps("jumping_jacks"), 0);
+    let phases = outcomes[0]["phases"].as_array().unwrap();
+    assert!(phases.len() >= 4, "phase changes over time: {phases:?}");
+
+    // The table for people names every exercise, and only the asked ones with --exercise.
+    let table = stdout(run(breakroom().args(["detect", fixture])));
+    assert!(
+        table.contains("squats") && table.contains("neck_stretch"),
+        "{table}"
+    );
+    let one = stdout(run(breakroom().args([
+        "detect",
+        fixture,
+        "--exercise",
+        "squats",
+    ])));
+    assert!(
+        one.contains("squats") && !one.contains("neck_stretch"),
+        "{one}"
+    );
+}
+
+fn stdout(out: Output) -> String {
+    String::from_utf8(out.stdout).unwrap()
+}

@@ -1,6 +1,6 @@
 //! A simulated participant: joins a room and, while an exercise runs, replays a real recorded
-//! squat session as its skeleton (looped, interpolated from 5 fps to 15 Hz) and reports the
-//! reps a knee-angle counter sees in it.
+//! squat session as its skeleton (looped, interpolated from 5 fps to 15 Hz), counts it with the
+//! shared exercise detector (`Client::track`) and reports what it counts.
 //!
 //! ```text
 //! cargo run -p breakroom-client --example participant -- ROOM-CODE \
@@ -8,16 +8,18 @@
 //! ```
 //!
 //! The token comes from `--token`, else `$BREAKROOM_TOKEN`, else the server's dev endpoint.
-//! Whatever the exercise, the replay is squats: a stand-in until a real detector runs here.
+//! Whatever the exercise, the replay is squats, and it is counted honestly: squats score, an
+//! arm-raise step scores what the arm-raise detector sees in a squat (nothing).
 
 mod common;
 
 use std::time::Duration;
 
 use anyhow::Context;
-use breakroom_client::replay::{KneeRepCounter, Recording};
+use breakroom_client::replay::Recording;
 use breakroom_client::{
-    Client, CueKind, Event, JoinOptions, ParticipantId, Phase, PhaseState, Program, websocket_url,
+    Client, CueKind, Event, JoinOptions, ParticipantId, Phase, PhaseState, Program, Tracker,
+    websocket_url,
 };
 use tokio::time::{Instant, MissedTickBehavior, interval};
 
@@ -29,7 +31,6 @@ const POSE_HZ: u32 = 15;
 
 /// The exercise step being replayed.
 struct Running {
-    exercise: String,
     /// When this stretch of exercise began (locally); before then, nothing is sent.
     since: Instant,
 }
@@ -37,8 +38,9 @@ struct Running {
 /// The simulated person: which step they count for and how long they have been at it.
 struct Simulation {
     recording: Recording,
-    counter: KneeRepCounter,
-    /// The step the counter counts for; it restarts at each new step.
+    /// Counts and reports the step's exercise; a new one for each step.
+    tracker: Option<Tracker>,
+    /// The step the tracker counts for.
     step: Option<u16>,
     /// Exercise time of the step before the current stretch (pauses split a step).
     banked: Duration,
@@ -47,11 +49,9 @@ struct Simulation {
 
 impl Simulation {
     fn new() -> Self {
-        let recording = Recording::squats();
-        let counter = KneeRepCounter::new(recording.model, recording.aspect);
         Simulation {
-            recording,
-            counter,
+            recording: Recording::squats(),
+            tracker: None,
             step: None,
             banked: Duration::ZERO,
             running: None,
@@ -67,8 +67,9 @@ impl Simulation {
                     .get(usize::from(step))
                     .map(|s| s.exercise.clone());
                 self.start(
+                    client,
                     step,
-                    exercise.unwrap_or_default(),
+                    &exercise.unwrap_or_default(),
                     client.local_instant(phase.since),
                 );
             }
@@ -77,16 +78,16 @@ impl Simulation {
     }
 
     /// Starts (or continues, after a pause or a duplicate notice) exercise step `step`.
-    fn start(&mut self, step: u16, exercise: String, since: Instant) {
+    fn start(&mut self, client: &Client, step: u16, exercise: &str, since: Instant) {
         if self.step != Some(step) {
             println!("go: {exercise}");
             self.step = Some(step);
-            self.counter.reset();
+            self.tracker = client.track(exercise).ok();
             self.banked = Duration::ZERO;
         } else if self.running.is_some() {
             return;
         }
-        self.running = Some(Running { exercise, since });
+        self.running = Some(Running { since });
     }
 
     fn stop(&mut self) {
@@ -106,14 +107,14 @@ impl Simulation {
         }
         let active = self.banked + (now - running.since);
         let frame = self.recording.frame_at(active);
-        client.send_pose(self.recording.model, &frame)?;
-        if self.counter.update(&frame) {
-            let reps = self.counter.reps();
-            let active_ms = u32::try_from(active.as_millis()).unwrap_or(u32::MAX);
-            client
-                .report_score(&running.exercise, reps, active_ms)
-                .await?;
-            println!("{}: {reps} rep(s)", running.exercise);
+        let Some(tracker) = &mut self.tracker else {
+            client.send_pose(self.recording.model, &frame)?;
+            return Ok(());
+        };
+        let before = tracker.reading().reps;
+        let reading = tracker.pose(self.recording.model, &frame).await?;
+        if reading.reps > before {
+            println!("{}: {} rep(s)", tracker.exercise(), reading.reps);
         }
         Ok(())
     }
@@ -154,7 +155,7 @@ async fn main() -> anyhow::Result<()> {
                         let exercise = cue.exercise.clone().or_else(|| {
                             program.steps.get(usize::from(cue.step)).map(|s| s.exercise.clone())
                         });
-                        sim.start(cue.step, exercise.unwrap_or_default(), client.local_instant(cue.at));
+                        sim.start(&client, cue.step, &exercise.unwrap_or_default(), client.local_instant(cue.at));
                     } else if matches!(cue.kind, CueKind::Countdown | CueKind::NextUp | CueKind::Done) {
                         println!("cue {:?} {}", cue.kind, cue.n.map(|n| n.to_string()).or(cue.exercise).unwrap_or_default());
                     }

@@ -140,6 +140,12 @@ impl Client {
         self.handle.send_pose(model, landmarks)
     }
 
+    /// Tracks an exercise step with the shared detector: feed it landmarks, and it sends the
+    /// skeleton and reports the reps it counts (see [`crate::track`]).
+    pub fn track(&self, exercise: &str) -> Result<crate::track::Tracker, Error> {
+        crate::track::Tracker::new(self.handle.clone(), exercise)
+    }
+
     /// See [`ClientHandle::report_score`].
     pub async fn report_score(
         &self,

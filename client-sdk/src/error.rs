@@ -5,6 +5,9 @@ use breakroom_protocol::{DecodeError, ErrorCode, PoseError};
 /// Why a call to the SDK failed.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// No detector exists for this exercise id (see the catalogue).
+    #[error("no detector for exercise `{0}`")]
+    UnknownExercise(String),
     /// The URL is not a `ws://` (or, with the `rustls` feature, `wss://`) URL.
     #[error("invalid server URL: {0}")]
     InvalidUrl(String),

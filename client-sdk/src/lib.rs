@@ -62,6 +62,7 @@
 //! - `event`: [`Event`], [`Snapshot`], and how server messages map onto them.
 //! - `clock`, `backoff`, `slot`: the monotonic clock, the reconnection schedule, the
 //!   latest-wins slot.
+//! - [`track`]: local scoring with the shared exercise detector ([`Client::track`]).
 //! - [`replay`]: a recorded squat session and a knee-angle rep counter, to simulate a
 //!   participant (examples, tests).
 //!
@@ -78,6 +79,7 @@ mod event;
 mod options;
 pub mod replay;
 mod slot;
+pub mod track;
 
 pub use breakroom_protocol as protocol;
 pub use breakroom_protocol::{
@@ -89,6 +91,7 @@ pub use client::{Client, ClientHandle};
 pub use error::Error;
 pub use event::{Event, Snapshot};
 pub use options::{ClientOptions, JoinOptions, SDK_NAME};
+pub use track::Tracker;
 
 /// The WebSocket URL of a server given its HTTP base URL: `http://host:7878` →
 /// `ws://host:7878/v1/ws` (`https` → `wss`). A `ws://`/`wss://` URL is returned unchanged.

@@ -1,12 +1,11 @@
-//! A simulated participant: real recorded skeletons to replay, and a simple rep counter.
+//! A simulated participant: real recorded skeletons to replay.
 //!
 //! [`Recording::squats`] is 13 s of BlazePose landmarks of a person doing bodyweight squats
 //! (tensorflow/tfjs-models test data, Apache-2.0, Copyright Google LLC; see
-//! `protocol/testdata/pose/tfjs-models/NOTES.txt`). [`KneeRepCounter`] counts squats from the
-//! hip-knee-ankle angle with hysteresis: over one loop of the recording it counts 3 reps (two
-//! full ones, and a third that the jump from the last frame back to the first completes).
-//!
-//! This counter is a stand-in until a shared detector replaces it.
+//! `protocol/testdata/pose/tfjs-models/NOTES.txt`). Count it with the shared detector
+//! ([`crate::Client::track`], or `breakroom_rooms::detect::Detector`): one pass holds two full
+//! reps and a third that is still rising at the last frame. (Looping it, the jump from the last
+//! frame back to the first may or may not complete that third rep, depending on the rate.)
 
 use std::time::Duration;
 
@@ -130,102 +129,6 @@ fn lerp(a: f32, b: f32, t: f32) -> f32 {
     a + (b - a) * t
 }
 
-/// Below this knee angle (degrees) the body counts as down.
-pub const KNEE_DOWN_BELOW: f32 = 110.0;
-/// Above this knee angle (degrees), after being down, a rep is complete.
-pub const KNEE_UP_ABOVE: f32 = 160.0;
-/// Landmarks less visible than this are not trusted.
-const MIN_VISIBILITY: f32 = 0.5;
-
-/// Counts squats from the hip-knee-ankle angle: a rep is going below [`KNEE_DOWN_BELOW`] and
-/// back above [`KNEE_UP_ABOVE`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct KneeRepCounter {
-    model: PoseModel,
-    aspect: f32,
-    down: bool,
-    reps: u32,
-}
-
-impl KneeRepCounter {
-    /// A counter for skeletons of `model` from images of `aspect` = width / height (use
-    /// [`Recording::aspect`]; 1.0 if unknown).
-    pub fn new(model: PoseModel, aspect: f32) -> Self {
-        KneeRepCounter {
-            model,
-            aspect,
-            down: false,
-            reps: 0,
-        }
-    }
-
-    /// Reps counted so far.
-    pub fn reps(&self) -> u32 {
-        self.reps
-    }
-
-    /// Starts counting from zero (at each new exercise step).
-    pub fn reset(&mut self) {
-        self.down = false;
-        self.reps = 0;
-    }
-
-    /// Feeds one skeleton; returns `true` when it completes a rep.
-    pub fn update(&mut self, landmarks: &[Landmark]) -> bool {
-        let Some(angle) = knee_angle(self.model, landmarks, self.aspect) else {
-            return false;
-        };
-        if angle < KNEE_DOWN_BELOW {
-            self.down = true;
-        } else if self.down && angle > KNEE_UP_ABOVE {
-            self.down = false;
-            self.reps += 1;
-            return true;
-        }
-        false
-    }
-}
-
-/// The mean hip-knee-ankle angle of the visible legs, in degrees, measured in an image of
-/// `aspect` = width / height; `None` if no leg is visible.
-pub fn knee_angle(model: PoseModel, landmarks: &[Landmark], aspect: f32) -> Option<f32> {
-    // (hip, knee, ankle) of the left and right legs.
-    let legs: [[usize; 3]; 2] = match model {
-        PoseModel::BlazePose33 => [[23, 25, 27], [24, 26, 28]],
-        PoseModel::Coco17 => [[11, 13, 15], [12, 14, 16]],
-    };
-    let angles: Vec<f32> = legs
-        .iter()
-        .filter_map(|leg| {
-            let [hip, knee, ankle] = leg.map(|i| landmarks.get(i));
-            let (hip, knee, ankle) = (hip?, knee?, ankle?);
-            if [hip, knee, ankle]
-                .iter()
-                .any(|l| l.visibility < MIN_VISIBILITY)
-            {
-                return None;
-            }
-            angle_at(knee, hip, ankle, aspect)
-        })
-        .collect();
-    if angles.is_empty() {
-        return None;
-    }
-    Some(angles.iter().sum::<f32>() / angles.len() as f32)
-}
-
-/// The angle at `vertex` between the rays to `a` and `b`, in degrees.
-fn angle_at(vertex: &Landmark, a: &Landmark, b: &Landmark, aspect: f32) -> Option<f32> {
-    let (ax, ay) = ((a.x - vertex.x) * aspect, a.y - vertex.y);
-    let (bx, by) = ((b.x - vertex.x) * aspect, b.y - vertex.y);
-    let norms = ax.hypot(ay) * bx.hypot(by);
-    if norms <= f32::EPSILON {
-        return None;
-    }
-    let cos = ((ax * bx + ay * by) / norms).clamp(-1.0, 1.0);
-    Some(cos.acos().to_degrees())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,32 +147,20 @@ mod tests {
         }
     }
 
+    /// The shared detector sees the two full reps of one pass, at the raw 5 fps or
+    /// interpolated to 15 Hz.
     #[test]
-    fn standing_and_squatting_angles_match_the_notes() {
-        let rec = Recording::squats();
-        let angle = |i: usize| knee_angle(rec.model, &rec.frames[i], rec.aspect).expect("legs");
-        assert!(
-            (165.0..=180.0).contains(&angle(0)),
-            "standing: {}",
-            angle(0)
-        );
-        assert!((85.0..=100.0).contains(&angle(34)), "bottom: {}", angle(34));
-    }
-
-    /// Three reps per loop, whether the counter sees the raw 5 fps or 15 Hz interpolation.
-    #[test]
-    fn counts_three_reps_per_loop() {
+    fn the_shared_detector_counts_the_two_reps_of_one_pass() {
         let rec = Recording::squats();
         for hz in [5u32, 15] {
-            let mut counter = KneeRepCounter::new(rec.model, rec.aspect);
-            let ticks = 13 * hz * 2 + 1; // two loops, up to and including the start of a third
-            let completed = (0..ticks)
-                .filter(|&i| counter.update(&rec.frame_at(Duration::from_secs(1) * i / hz)))
-                .count();
-            assert_eq!(completed, 6, "at {hz} Hz");
-            assert_eq!(counter.reps(), 6);
-            counter.reset();
-            assert_eq!(counter.reps(), 0);
+            let mut detector =
+                breakroom_rooms::detect::Detector::for_exercise("squats").expect("squats");
+            for i in 0..13 * hz {
+                let t = Duration::from_secs(1) * i / hz;
+                let t_us = u64::try_from(t.as_micros()).expect("small");
+                detector.update(t_us, rec.model, &rec.frame_at(t));
+            }
+            assert_eq!(detector.reading().reps, 2, "at {hz} Hz");
         }
     }
 

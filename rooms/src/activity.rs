@@ -43,6 +43,13 @@ impl Room {
             return Err(RoomError::BadRequest("malformed keypoint block"));
         }
         let (id, sharing) = (place.id, place.sharing);
+        // The cross-check sees every participant's keypoints, shared or not, and keeps only
+        // its detector's counts.
+        if let (Some((step, exercise)), Some(model)) = (self.session.running_step(), kp.model())
+            && let Some(ex) = self.catalogue.get(exercise)
+        {
+            self.ledger.pose(id, step, ex, now, model, &kp.landmarks());
+        }
         self.relay
             .accept(now, id, sharing, t, kp, self.config.tick_us);
         self.run_timers(now);
@@ -81,11 +88,12 @@ impl Room {
         let Some(ex) = ex else {
             return Err(RoomError::UnknownExercise(exercise.to_owned()));
         };
-        let flag = match self.session.score_window(exercise, now) {
+        let flags = match self.session.score_window(exercise, now) {
             Some(w) => {
                 let report = Report {
                     exercise: ex,
                     step: w.step,
+                    running: w.running,
                     elapsed_us: w.elapsed_us,
                     reps,
                     active_ms,
@@ -95,21 +103,25 @@ impl Room {
                 if outcome.changed {
                     self.touch_scoreboard(now);
                 }
-                outcome.flag
+                outcome.flags
             }
             None if self.session.is_summarized() => {
                 return Err(RoomError::InvalidState("the session is over"));
             }
-            None if reps == 0 && active_ms == 0 => None,
+            None if reps == 0 && active_ms == 0 => Vec::new(),
             None => {
                 let window = u64::from(self.session.serial());
                 self.ledger
                     .wrong_exercise(id, ex, reps, active_ms, now, window)
+                    .into_iter()
+                    .collect()
             }
         };
-        if let Some(flag) = flag {
+        if !flags.is_empty() {
             let to = self.roster.members_where(|p| p.role.can_control());
-            self.out.send(to, ServerMsg::Flag { flag });
+            for flag in flags {
+                self.out.send(to.clone(), ServerMsg::Flag { flag });
+            }
         }
         self.run_timers(now);
         Ok(())

@@ -23,6 +23,7 @@
 //!   `scores.rs`: capped counters and flags; `scoreboard.rs`: ranking and its pacing;
 //!   `summary.rs`: the session summary.
 //! - [`Catalogue`]: the exercises, compiled in from `catalogue.json`.
+//! - [`detect`]: the exercise [`Detector`] that counts reps from keypoints (no room state).
 //!
 //! # Invariants
 //!
@@ -42,6 +43,7 @@ mod activity;
 mod catalogue;
 mod config;
 mod control;
+pub mod detect;
 mod error;
 mod members;
 mod output;
@@ -65,9 +67,11 @@ pub use config::{
     ACTIVE_SLACK_MS, BURST_REPS, JoinRequest, MAX_BPM, MAX_CAPACITY, MAX_CUES, MAX_STEP_MS,
     MAX_VIEWERS, MIN_EXERCISE_MS, RoomConfig, SCORE_GRACE_US,
 };
+pub use detect::{Detector, DetectorPhase, Reading};
 pub use error::RoomError;
 pub use output::Output;
 pub use room::{Room, RoomInfo};
+pub use scores::{MIN_VERIFIED_FRAMES, mismatch_tolerance};
 
 /// A member of a room: the host's handle for one connection (for example its connection id).
 ///

@@ -39,6 +39,8 @@ pub struct Room {
     pub(crate) host_away_until: Option<Micros>,
     /// The latest time seen.
     pub(crate) now: Micros,
+    /// The exercise step whose keypoints the cross-check is following.
+    pub(crate) checked_step: Option<(usize, String)>,
 }
 
 /// A room's public state, for REST.
@@ -86,6 +88,7 @@ impl Room {
             empty_since: Some(now),
             host_away_until: None,
             now,
+            checked_step: None,
         })
     }
 

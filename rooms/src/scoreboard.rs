@@ -33,6 +33,7 @@ pub(crate) fn compute(roster: &Roster, ledger: &Ledger) -> Scoreboard {
             points,
             reps,
             active_ms,
+            verified: card.verified(),
         });
     }
     ranking.sort_by(|a, b| b.points.cmp(&a.points).then(a.p.cmp(&b.p)));

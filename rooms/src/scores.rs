@@ -6,14 +6,40 @@
 //! elapsed exercise time (plus [`BURST_REPS`]) for reps, and by wall time (plus
 //! [`ACTIVE_SLACK_MS`]) for active time. Accepted values never decrease. A card outlives its
 //! place in the room, so people who left still appear in the summary.
+//!
+//! The cross-check: each card runs the exercise detector on the keypoints its participant
+//! streams during the running step (whatever their sharing choice) and keeps only the
+//! detector's small state and counts, never the keypoints. A step with keypoints is
+//! *verified*; a claim that runs ahead of the detected count by more than
+//! [`mismatch_tolerance`] is flagged `mismatch` (and still scored as claimed, within the rate
+//! cap). A step without keypoints (camera off) is scored as claimed and marked unverified.
 
 use std::collections::BTreeMap;
 
-use breakroom_protocol::{FlagReason, Micros, ParticipantId, ScoreFlag};
+use breakroom_protocol::{FlagReason, Landmark, Micros, ParticipantId, PoseModel, ScoreFlag};
 
 use crate::catalogue::{Exercise, Unit};
 use crate::config::{ACTIVE_SLACK_MS, BURST_REPS};
+use crate::detect::Detector;
 use crate::error::RoomError;
+
+/// Keypoint frames a step needs before its score counts as verified (a second at 5 Hz).
+pub const MIN_VERIFIED_FRAMES: u32 = 5;
+
+/// How far a claim may run ahead of the detected count before it is flagged: 1 rep plus 10 %
+/// of the detected count, or 3 s plus 10 % for held exercises. Measured on the fixtures, the
+/// server-side count at the relayed rate misses at most one rep of an honest count (a rep
+/// still being finished when the report is sent, or a frame gap at the bottom of a squat).
+pub fn mismatch_tolerance(unit: Unit, detected: u32) -> u32 {
+    match unit {
+        Unit::Reps => 1 + detected / 10,
+        Unit::Seconds => 3 + detected / 10,
+    }
+}
+
+/// Extra room for a claim checked while its step still runs: the client may count a rep from
+/// a frame the server has not received yet. The end-of-step check uses none.
+const LIVE_SLACK: u32 = 1;
 
 /// Accepted counters of one step.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -23,6 +49,36 @@ pub(crate) struct StepScore {
     pub(crate) reps: u32,
     pub(crate) active_ms: u32,
     pub(crate) points: u32,
+    /// Keypoint frames received during the step.
+    pub(crate) frames: u32,
+    /// What the server's detector counted from them: reps, and ms in the target pose.
+    detected_reps: u32,
+    detected_ms: u32,
+}
+
+impl StepScore {
+    /// Whether enough keypoints arrived to check this step.
+    pub(crate) fn verified(&self) -> bool {
+        self.frames >= MIN_VERIFIED_FRAMES
+    }
+
+    fn scored(&self) -> bool {
+        self.claimed_reps > 0 || self.claimed_ms > 0
+    }
+
+    /// The claim and the detected count in the exercise's unit, when the claim is ahead of the
+    /// detection by more than the tolerance (plus `slack`).
+    fn mismatch(&self, unit: Unit, slack: u32) -> Option<(u32, u32)> {
+        if !self.verified() {
+            return None;
+        }
+        let (claimed, detected) = match unit {
+            Unit::Reps => (self.claimed_reps, self.detected_reps),
+            Unit::Seconds => (self.claimed_ms / 1000, self.detected_ms / 1000),
+        };
+        let allowed = detected.saturating_add(mismatch_tolerance(unit, detected) + slack);
+        (claimed > allowed).then_some((claimed, detected))
+    }
 }
 
 /// One participant's record for the session.
@@ -39,6 +95,8 @@ pub(crate) struct Card {
     pub(crate) flags: Vec<ScoreFlag>,
     /// Which flags were raised already: one per reason, exercise and window.
     flag_keys: BTreeMap<(u8, String, u64), usize>,
+    /// The detector of the step the participant's keypoints currently feed.
+    check: Option<(usize, Detector)>,
 }
 
 impl Card {
@@ -55,6 +113,50 @@ impl Card {
 
     pub(crate) fn has_score(&self) -> bool {
         self.steps.iter().any(|s| s.reps > 0 || s.active_ms > 0)
+    }
+
+    /// Whether the score is backed by keypoints: every step scored so far was verified, and
+    /// before any score, whether keypoints were seen at all.
+    pub(crate) fn verified(&self) -> bool {
+        if self.steps.iter().any(StepScore::scored) {
+            self.steps
+                .iter()
+                .filter(|s| s.scored())
+                .all(StepScore::verified)
+        } else {
+            self.steps.iter().any(|s| s.frames > 0)
+        }
+    }
+
+    fn mismatch_flag(
+        &mut self,
+        p: ParticipantId,
+        step: usize,
+        exercise: &Exercise,
+        slack: u32,
+        now: Micros,
+    ) -> Option<ScoreFlag> {
+        let s = self.steps.get(step)?;
+        let (claimed, detected) = s.mismatch(exercise.unit, slack)?;
+        let accepted = match exercise.unit {
+            Unit::Reps => s.reps,
+            Unit::Seconds => s.active_ms / 1000,
+        };
+        let flag = ScoreFlag {
+            p,
+            exercise: exercise.id.clone(),
+            reason: FlagReason::Mismatch,
+            claimed,
+            accepted,
+            detected: Some(detected),
+            at: now,
+        };
+        let key = (
+            reason_key(FlagReason::Mismatch),
+            exercise.id.clone(),
+            step as u64,
+        );
+        self.flag(key, flag)
     }
 
     /// Records a flag once per key; a repeat updates the stored flag instead. Returns the flag
@@ -77,8 +179,8 @@ impl Card {
 pub(crate) struct Outcome {
     /// Accepted counters changed.
     pub(crate) changed: bool,
-    /// A new flag to tell facilitators about.
-    pub(crate) flag: Option<ScoreFlag>,
+    /// New flags to tell facilitators about.
+    pub(crate) flags: Vec<ScoreFlag>,
 }
 
 /// A score report, as the room attributed it.
@@ -86,6 +188,8 @@ pub(crate) struct Outcome {
 pub(crate) struct Report<'a> {
     pub(crate) exercise: &'a Exercise,
     pub(crate) step: usize,
+    /// Whether the step still runs (its keypoints may still be arriving).
+    pub(crate) running: bool,
     pub(crate) elapsed_us: u64,
     pub(crate) reps: u32,
     pub(crate) active_ms: u32,
@@ -103,6 +207,7 @@ fn reason_key(reason: FlagReason) -> u8 {
     match reason {
         FlagReason::TooFast => 0,
         FlagReason::WrongExercise => 1,
+        FlagReason::Mismatch => 2,
     }
 }
 
@@ -134,6 +239,7 @@ impl Ledger {
             steps: vec![StepScore::default(); self.steps],
             flags: Vec::new(),
             flag_keys: BTreeMap::new(),
+            check: None,
         };
         self.cards.insert(p, card);
     }
@@ -199,6 +305,7 @@ impl Ledger {
                 reason: FlagReason::TooFast,
                 claimed,
                 accepted,
+                detected: None,
                 at: r.now,
             };
             let key = (
@@ -208,7 +315,57 @@ impl Ledger {
             );
             card.flag(key, flag)
         });
-        Ok(Outcome { changed, flag })
+        let slack = if r.running { LIVE_SLACK } else { 0 };
+        let mismatch = card.mismatch_flag(p, r.step, r.exercise, slack, r.now);
+        Ok(Outcome {
+            changed,
+            flags: flag.into_iter().chain(mismatch).collect(),
+        })
+    }
+
+    /// Feeds a participant's keypoints, received at `now` during running step `step`, to their
+    /// detector for that step. Only the detector's state is kept.
+    pub(crate) fn pose(
+        &mut self,
+        p: ParticipantId,
+        step: usize,
+        exercise: &Exercise,
+        now: Micros,
+        model: PoseModel,
+        landmarks: &[Landmark],
+    ) {
+        let Some(card) = self.cards.get_mut(&p) else {
+            return;
+        };
+        let Some(score) = card.steps.get_mut(step) else {
+            return;
+        };
+        let detector = match &mut card.check {
+            Some((s, d)) if *s == step => d,
+            check => &mut check.insert((step, Detector::new(exercise))).1,
+        };
+        let reading = detector.update(now, model, landmarks);
+        score.frames = score.frames.saturating_add(1);
+        score.detected_reps = reading.reps;
+        score.detected_ms = reading.active_ms;
+    }
+
+    /// The step ended: checks every claim against the final detected count, drops the
+    /// detectors, and returns the new flags.
+    pub(crate) fn close_step(
+        &mut self,
+        step: usize,
+        exercise: &Exercise,
+        now: Micros,
+    ) -> Vec<ScoreFlag> {
+        let mut flags = Vec::new();
+        for (&p, card) in &mut self.cards {
+            if card.check.as_ref().is_some_and(|(s, _)| *s == step) {
+                card.check = None;
+            }
+            flags.extend(card.mismatch_flag(p, step, exercise, 0, now));
+        }
+        flags
     }
 
     /// Flags a report for an exercise of the program that is not running. `window` tells apart
@@ -233,6 +390,7 @@ impl Ledger {
             reason: FlagReason::WrongExercise,
             claimed,
             accepted: 0,
+            detected: None,
             at: now,
         };
         let key = (

@@ -71,6 +71,8 @@ pub(crate) struct ScoreWindow {
     pub(crate) step: usize,
     /// Exercise time elapsed in the step, pauses excluded.
     pub(crate) elapsed_us: u64,
+    /// Whether the step is still running (not ended).
+    pub(crate) running: bool,
 }
 
 /// The session of a room.
@@ -88,6 +90,8 @@ pub(crate) struct Session {
     summary_due: Option<Micros>,
     summarized: bool,
     next_cue_id: u32,
+    /// The latest `at` of any cue sent so far.
+    last_cue_at: Micros,
     /// Counts phase changes: tells apart two stretches of the same phase.
     serial: u32,
 }
@@ -108,6 +112,7 @@ impl Session {
             summary_due: None,
             summarized: false,
             next_cue_id: 1,
+            last_cue_at: 0,
             serial: 0,
         }
     }
@@ -214,7 +219,11 @@ impl Session {
     }
 
     fn replan(&mut self, now: Micros, config: &RoomConfig, from: usize) {
-        let (lead, countdown) = (config.lead_us, config.countdown_us);
+        // Cues go out a little before `at - lead`, so a cue of the cancelled timeline may
+        // already be out for later than `now + lead`: the new one starts after it, keeping cue
+        // ids in `at` order across the session.
+        let after_sent = self.last_cue_at.saturating_sub(now).saturating_add(1);
+        let (lead, countdown) = (config.lead_us.max(after_sent), config.countdown_us);
         let plan = Plan::build(
             &config.program,
             from,
@@ -304,7 +313,9 @@ impl Session {
 
     /// Takes the next cue to send at `now` (shifting the plan if the send is late).
     pub(crate) fn take_cue(&mut self, now: Micros, lead: u64) -> Option<Cue> {
-        self.plan.as_mut()?.take_cue(now, lead)
+        let cue = self.plan.as_mut()?.take_cue(now, lead)?;
+        self.last_cue_at = self.last_cue_at.max(cue.at);
+        Some(cue)
     }
 
     /// Moves to the next phase at its scheduled end `at`. Returns whether the program completed.
@@ -357,6 +368,7 @@ impl Session {
         let view = |w: &Window| ScoreWindow {
             step: w.step,
             elapsed_us: w.elapsed(now),
+            running: w.ended.is_none(),
         };
         if let Some(w) = self.current.as_ref().filter(|w| w.exercise == exercise) {
             return Some(view(w));
@@ -369,6 +381,22 @@ impl Session {
                     .is_some_and(|e| now <= e.saturating_add(SCORE_GRACE_US))
             })
             .map(view)
+    }
+
+    /// The exercise step running now (not paused), if any: what streamed keypoints feed.
+    pub(crate) fn running_step(&self) -> Option<(usize, &str)> {
+        self.current
+            .as_ref()
+            .filter(|w| w.ended.is_none() && w.paused_since.is_none())
+            .map(|w| (w.step, w.exercise.as_str()))
+    }
+
+    /// The exercise step whose window is open (running or paused), if any.
+    pub(crate) fn open_step(&self) -> Option<(usize, &str)> {
+        self.current
+            .as_ref()
+            .filter(|w| w.ended.is_none())
+            .map(|w| (w.step, w.exercise.as_str()))
     }
 
     /// Records that the summary was produced.

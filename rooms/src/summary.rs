@@ -30,7 +30,9 @@ pub(crate) fn build(config: &RoomConfig, ledger: &Ledger, ending: Ending) -> Ses
         }
         let results = results(
             &config.program,
-            card.steps.iter().map(|s| (s.reps, s.points, s.active_ms)),
+            card.steps
+                .iter()
+                .map(|s| (s.reps, s.points, s.active_ms, s.verified())),
         );
         match participants.iter_mut().find(|s| s.user == card.user) {
             Some(same) => {
@@ -40,6 +42,7 @@ pub(crate) fn build(config: &RoomConfig, ledger: &Ledger, ending: Ending) -> Ses
                     total.reps = total.reps.saturating_add(add.reps);
                     total.points = total.points.saturating_add(add.points);
                     total.active_ms = total.active_ms.saturating_add(add.active_ms);
+                    total.verified |= add.verified;
                 }
                 same.flags.extend(card.flags.iter().cloned());
             }
@@ -65,16 +68,22 @@ pub(crate) fn build(config: &RoomConfig, ledger: &Ledger, ending: Ending) -> Ses
     }
 }
 
-fn results(program: &Program, steps: impl Iterator<Item = (u32, u32, u32)>) -> Vec<ExerciseResult> {
+fn results(
+    program: &Program,
+    steps: impl Iterator<Item = (u32, u32, u32, bool)>,
+) -> Vec<ExerciseResult> {
     program
         .steps
         .iter()
         .zip(steps)
-        .map(|(step, (reps, points, active_ms))| ExerciseResult {
-            exercise: step.exercise.clone(),
-            reps,
-            points,
-            active_ms,
-        })
+        .map(
+            |(step, (reps, points, active_ms, verified))| ExerciseResult {
+                exercise: step.exercise.clone(),
+                reps,
+                points,
+                active_ms,
+                verified,
+            },
+        )
         .collect()
 }

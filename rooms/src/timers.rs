@@ -76,9 +76,31 @@ impl Room {
         for _ in 0..MAX_EVENTS_PER_CALL {
             match self.next_due() {
                 Some((at, due)) if at <= now => self.fire(now, at, due),
-                _ => return,
+                _ => break,
             }
         }
+        self.sync_checks(now);
+    }
+
+    /// When the exercise step the cross-check follows has ended (the phase moved on, a skip,
+    /// an end), checks its claims against the final detected counts and tells facilitators.
+    pub(crate) fn sync_checks(&mut self, now: Micros) {
+        let open = self.session.open_step().map(|(s, e)| (s, e.to_owned()));
+        if open == self.checked_step {
+            return;
+        }
+        if let Some((step, exercise)) = self.checked_step.take()
+            && let Some(ex) = self.catalogue.get(&exercise)
+        {
+            let flags = self.ledger.close_step(step, ex, now);
+            if !flags.is_empty() {
+                let to = self.roster.members_where(|p| p.role.can_control());
+                for flag in flags {
+                    self.out.send(to.clone(), ServerMsg::Flag { flag });
+                }
+            }
+        }
+        self.checked_step = open;
     }
 
     fn fire(&mut self, now: Micros, at: Micros, due: Due) {
@@ -150,6 +172,7 @@ impl Room {
             self.session.end(now);
             self.broadcast_phase(now);
         }
+        self.sync_checks(now);
         let reason = if self.session.completed() {
             EndReason::Completed
         } else {

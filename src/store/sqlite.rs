@@ -91,8 +91,9 @@ impl Store for SqliteStore {
             for (i, r) in p.results.iter().enumerate() {
                 sqlx::query(
                     "INSERT INTO results
-                     (session_id, participant, position, exercise, reps, points, active_ms)
-                     VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     (session_id, participant, position, exercise, reps, points, active_ms,
+                      verified)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 )
                 .bind(&s.session)
                 .bind(i64::from(p.p.0))
@@ -101,14 +102,16 @@ impl Store for SqliteStore {
                 .bind(i64::from(r.reps))
                 .bind(i64::from(r.points))
                 .bind(i64::from(r.active_ms))
+                .bind(r.verified)
                 .execute(&mut *tx)
                 .await?;
             }
             for (i, f) in p.flags.iter().enumerate() {
                 sqlx::query(
                     "INSERT INTO flags
-                     (session_id, participant, position, exercise, reason, claimed, accepted, at)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     (session_id, participant, position, exercise, reason, claimed, accepted,
+                      detected, at)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 )
                 .bind(&s.session)
                 .bind(i64::from(p.p.0))
@@ -117,6 +120,7 @@ impl Store for SqliteStore {
                 .bind(enum_text(&f.reason))
                 .bind(i64::from(f.claimed))
                 .bind(i64::from(f.accepted))
+                .bind(f.detected.map(i64::from))
                 .bind(f.at as i64)
                 .execute(&mut *tx)
                 .await?;
@@ -147,7 +151,7 @@ impl Store for SqliteStore {
         for r in rows {
             let p: i64 = r.get(0);
             let results = sqlx::query(
-                "SELECT exercise, reps, points, active_ms FROM results
+                "SELECT exercise, reps, points, active_ms, verified FROM results
                  WHERE session_id = ? AND participant = ? ORDER BY position",
             )
             .bind(session)
@@ -160,11 +164,12 @@ impl Store for SqliteStore {
                 reps: r.get::<i64, _>(1) as u32,
                 points: r.get::<i64, _>(2) as u32,
                 active_ms: r.get::<i64, _>(3) as u32,
+                verified: r.get(4),
             })
             .collect();
             let mut flags = Vec::new();
             let flag_rows = sqlx::query(
-                "SELECT exercise, reason, claimed, accepted, at FROM flags
+                "SELECT exercise, reason, claimed, accepted, at, detected FROM flags
                  WHERE session_id = ? AND participant = ? ORDER BY position",
             )
             .bind(session)
@@ -179,6 +184,7 @@ impl Store for SqliteStore {
                     claimed: f.get::<i64, _>(2) as u32,
                     accepted: f.get::<i64, _>(3) as u32,
                     at: micros(f.get(4)),
+                    detected: f.get::<Option<i64>, _>(5).map(|d| d as u32),
                 });
             }
             participants.push(ParticipantSummary {

@@ -1,5 +1,7 @@
 //! Cost of one detector frame: `Detector::update` on the real BlazePose squat recording
-//! resampled to 30 Hz (`fixtures/detect/squats_30hz.json`), frame after frame.
+//! resampled to 30 Hz (`fixtures/detect/squats_30hz.json`), frame after frame; and, beside it,
+//! what the server already spends on each received skeleton without the detector: decoding the
+//! pose message and dequantizing its keypoint block.
 //!
 //! `cargo bench -p breakroom-rooms --bench detect -- --warm-up-time 1 --measurement-time 3`
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
@@ -66,5 +68,30 @@ fn update(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, update);
+/// The server's existing per-frame work, for scale: decode a BlazePose pose message (194
+/// bytes) and dequantize its block, as the relay and the cross-check do.
+fn relay_work(c: &mut Criterion) {
+    let squats = frames("squats_30hz");
+    let kp = breakroom_protocol::PoseBlock::from_landmarks(PoseModel::BlazePose33, &squats[0].1)
+        .unwrap();
+    let msg = breakroom_protocol::encode_client(&breakroom_protocol::ClientMsg::Pose {
+        t: 1_790_000_000_000_000,
+        kp,
+    });
+    let mut group = c.benchmark_group("relay");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("decode_pose_message", |b| {
+        b.iter(|| black_box(breakroom_protocol::decode_client(black_box(&msg)).unwrap()))
+    });
+    let block = match breakroom_protocol::decode_client(&msg).unwrap() {
+        breakroom_protocol::ClientMsg::Pose { kp, .. } => kp,
+        _ => unreachable!(),
+    };
+    group.bench_function("dequantize_block", |b| {
+        b.iter(|| black_box(black_box(&block).landmarks()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, update, relay_work);
 criterion_main!(benches);

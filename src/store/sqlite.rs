@@ -251,3 +251,72 @@ impl Store for SqliteStore {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use breakroom_protocol::{
+        EndReason, ExerciseResult, FlagReason, ParticipantId, ParticipantSummary, ScoreFlag,
+        SessionSummary,
+    };
+
+    use super::*;
+
+    fn summary(reps: u32) -> SessionSummary {
+        SessionSummary {
+            session: "s-1".into(),
+            room: "ABCD-EFGH".into(),
+            program: "Quick".into(),
+            started_at: 1_000,
+            ended_at: 2_000,
+            end: EndReason::Completed,
+            participants: vec![ParticipantSummary {
+                p: ParticipantId(1),
+                user: "u1".into(),
+                name: "Ada".into(),
+                team: None,
+                results: vec![ExerciseResult {
+                    exercise: "squats".into(),
+                    reps,
+                    points: reps * 3,
+                    active_ms: 0,
+                    verified: true,
+                }],
+                flags: vec![ScoreFlag {
+                    p: ParticipantId(1),
+                    exercise: "squats".into(),
+                    reason: FlagReason::Mismatch,
+                    claimed: 30,
+                    accepted: reps,
+                    detected: Some(2),
+                    at: 1_500,
+                }],
+            }],
+        }
+    }
+
+    #[tokio::test]
+    async fn a_summary_is_written_once_and_retries_change_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}/t.db?mode=rwc", dir.path().display());
+        let store = SqliteStore::open(&url).await.expect("open");
+        assert_eq!(
+            store.save_summary(&summary(5)).await.expect("save"),
+            Saved::Inserted
+        );
+        // A retry, even one carrying other numbers, leaves the first write as it was.
+        assert_eq!(
+            store.save_summary(&summary(9)).await.expect("retry"),
+            Saved::AlreadyPresent
+        );
+        assert_eq!(store.summary("s-1").await.expect("read"), Some(summary(5)));
+        let listed = store.sessions_of_room("ABCD-EFGH").await.expect("list");
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].participants, 1);
+        store.close().await;
+
+        // It is on disk: a new store on the same file reads it back.
+        let again = SqliteStore::open(&url).await.expect("reopen");
+        assert_eq!(again.summary("s-1").await.expect("read"), Some(summary(5)));
+        assert_eq!(again.summary("nope").await.expect("read"), None);
+    }
+}

@@ -6,7 +6,7 @@ mod common;
 
 use breakroom::auth::{Claims, Grants, TokenKeys, TokenRole};
 use breakroom_protocol::{
-    ClientMsg, ControlAction, ErrorCode, Phase, RequestedRole, ServerMsg, Sharing, close,
+    ClientMsg, ControlAction, ErrorCode, Phase, RequestedRole, ServerMsg, close,
 };
 use common::{Raw, Seen, TestServer, program, raw_connect};
 use futures_util::SinkExt;
@@ -17,15 +17,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 async fn bystander(srv: &TestServer, code: &str, user: &str) -> Raw {
     let mut c = raw_connect(&srv.ws_url()).await;
     c.hello(&srv.token(user, TokenRole::Participant)).await;
-    let seq = c.next_seq();
-    c.send(&ClientMsg::Join {
-        seq,
-        room: code.into(),
-        role: RequestedRole::Participant,
-        sharing: Sharing::Room,
-    })
-    .await;
-    c.until(|m| matches!(m, ServerMsg::Snapshot { .. })).await;
+    c.join(code, RequestedRole::Participant).await;
     c
 }
 
@@ -189,15 +181,7 @@ async fn a_participant_cannot_control_and_scores_cannot_decrease() {
     let (code, _) = srv.create_room(program(&[("squats", 60_000, 0)])).await;
     let mut host = raw_connect(&srv.ws_url()).await;
     host.hello(&srv.token("host", TokenRole::Facilitator)).await;
-    host.send(&ClientMsg::Join {
-        seq: 1,
-        room: code.clone(),
-        role: RequestedRole::Facilitator,
-        sharing: Sharing::Room,
-    })
-    .await;
-    host.until(|m| matches!(m, ServerMsg::Snapshot { .. }))
-        .await;
+    host.join(&code, RequestedRole::Facilitator).await;
     let mut p = bystander(&srv, &code, "p").await;
 
     p.send(&ClientMsg::Control {

@@ -10,9 +10,7 @@ use std::time::Duration;
 use breakroom::auth::{TokenKeys, TokenRole, TokenSpec};
 use breakroom::config::Config;
 use breakroom::server::Server;
-use breakroom_protocol::{
-    ClientMsg, ControlAction, Phase, RequestedRole, ServerMsg, Sharing, close,
-};
+use breakroom_protocol::{ClientMsg, ControlAction, Phase, RequestedRole, ServerMsg, close};
 use common::{SECRET, program, raw_connect};
 
 fn token(user: &str, role: TokenRole) -> String {
@@ -65,26 +63,11 @@ async fn sigterm_persists_the_live_session_and_closes_clients_with_1001() {
     let mut host = raw_connect(&ws).await;
     let host_token = token("host", TokenRole::Facilitator);
     host.hello(&host_token).await;
-    host.send(&ClientMsg::Join {
-        seq: 1,
-        room: code.clone(),
-        role: RequestedRole::Facilitator,
-        sharing: Sharing::Room,
-    })
-    .await;
-    host.until(|m| matches!(m, ServerMsg::Snapshot { .. }))
-        .await;
+    host.join(&code, RequestedRole::Facilitator).await;
     let mut p = raw_connect(&ws).await;
     let pia_token = token("pia", TokenRole::Participant);
     p.hello(&pia_token).await;
-    p.send(&ClientMsg::Join {
-        seq: 1,
-        room: code.clone(),
-        role: RequestedRole::Participant,
-        sharing: Sharing::Room,
-    })
-    .await;
-    p.until(|m| matches!(m, ServerMsg::Snapshot { .. })).await;
+    p.join(&code, RequestedRole::Participant).await;
 
     host.send(&ClientMsg::Control {
         seq: 2,

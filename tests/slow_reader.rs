@@ -7,28 +7,12 @@ mod common;
 use breakroom::auth::TokenRole;
 use breakroom_protocol::{
     ClientMsg, Landmark, PoseBlock, PoseModel, PresenceChange, Reaction, RequestedRole, ServerMsg,
-    Sharing,
 };
 use common::{Raw, Settings, TestServer, program, raw_connect};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 const BATCH: u32 = 250;
 const MAX_REACTIONS: u32 = 50_000;
-
-async fn join(c: &mut Raw, code: &str, role: RequestedRole) -> breakroom_protocol::ParticipantId {
-    let seq = c.next_seq();
-    c.send(&ClientMsg::Join {
-        seq,
-        room: code.into(),
-        role,
-        sharing: Sharing::Room,
-    })
-    .await;
-    match c.until(|m| matches!(m, ServerMsg::Snapshot { .. })).await {
-        ServerMsg::Snapshot { you, .. } => you,
-        _ => unreachable!(),
-    }
-}
 
 fn pose(x: f32) -> PoseBlock {
     let lm = Landmark {
@@ -54,12 +38,12 @@ async fn a_stalled_reader_neither_slows_the_others_nor_grows_without_bound() {
     active
         .hello(&srv.token("active", TokenRole::Participant))
         .await;
-    join(&mut active, &code, RequestedRole::Participant).await;
+    active.join(&code, RequestedRole::Participant).await;
     let mut sender = raw_connect(&srv.ws_url()).await;
     sender
         .hello(&srv.token("sender", TokenRole::Participant))
         .await;
-    let sender_id = join(&mut sender, &code, RequestedRole::Participant).await;
+    let sender_id = sender.join(&code, RequestedRole::Participant).await;
 
     // The stalled reader: a 4 KiB receive buffer, and after joining it never reads again.
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
@@ -76,7 +60,7 @@ async fn a_stalled_reader_neither_slows_the_others_nor_grows_without_bound() {
     stalled
         .hello(&srv.token("stalled", TokenRole::Participant))
         .await;
-    let stalled_id = join(&mut stalled, &code, RequestedRole::Participant).await;
+    let stalled_id = stalled.join(&code, RequestedRole::Participant).await;
 
     // Flood reliable messages (reactions go to everyone) and skeletons in batches, checking
     // after each batch that the active reader got all of them, until the server has dropped

@@ -178,6 +178,30 @@ impl Raw {
         }
     }
 
+    /// Joins a room and returns the participant id from the snapshot.
+    pub async fn join(
+        &mut self,
+        code: &str,
+        role: breakroom_protocol::RequestedRole,
+    ) -> breakroom_protocol::ParticipantId {
+        let seq = self.next_seq();
+        let sharing = breakroom_protocol::Sharing::Room;
+        self.send(&ClientMsg::Join {
+            seq,
+            room: code.into(),
+            role,
+            sharing,
+        })
+        .await;
+        match self
+            .until(|m| matches!(m, ServerMsg::Snapshot { .. }))
+            .await
+        {
+            ServerMsg::Snapshot { you, .. } => you,
+            _ => unreachable!("until returned a snapshot"),
+        }
+    }
+
     /// The next message or close, within 10 s.
     pub async fn next(&mut self) -> Seen {
         loop {

@@ -1,0 +1,65 @@
+// @breakroom/client: the TypeScript SDK of breakroom (browsers and Node 20+).
+
+export {
+  BreakroomClient,
+  BreakroomError,
+  Tracker,
+  SDK_NAME,
+  SDK_VERSION,
+  SUBPROTOCOL,
+  backoffCeiling,
+  reconnectable,
+} from './client.js';
+export type {
+  BreakroomErrorKind,
+  ClientOptions,
+  Events,
+  JoinOptions,
+  WebSocketConstructor,
+  WebSocketLike,
+} from './client.js';
+export {
+  CLIENT_TYPES,
+  CodecError,
+  MAX_CLIENT_MSG_BYTES,
+  MAX_DEPTH,
+  MAX_SERVER_MSG_BYTES,
+  SERVER_TYPES,
+  decodeClient,
+  decodeServer,
+  encodeClient,
+  encodeServer,
+} from './codec.js';
+export type { DecodeErrorKind, UnknownType } from './codec.js';
+export { ClockSync, SAMPLES, sampleOffset, sampleRoundTrip } from './clock.js';
+export type { Sample } from './clock.js';
+export {
+  CONFIDENCE_TAU_US,
+  Detector,
+  HOLD_SMOOTHING_TAU_US,
+  MAX_HOLD_GAP_US,
+  SMOOTHING_TAU_US,
+  builtinCatalogue,
+  squatState,
+} from './detect.js';
+export type { DetectorLandmark, DetectorPhase, Reading } from './detect.js';
+export { HttpError, createRoom, devToken, exercises, websocketUrl } from './http.js';
+export {
+  PoseError,
+  blockLength,
+  checkBlock,
+  landmarkCount,
+  normalizePose,
+  packKeypoints,
+  rawKeypoints,
+  unpackKeypoints,
+} from './pose.js';
+export type {
+  Landmark,
+  LandmarkLike,
+  PoseErrorKind,
+  PoseInput,
+  PoseOptions,
+  RawKeypoints,
+} from './pose.js';
+export type * from './types.js';

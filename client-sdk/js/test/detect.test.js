@@ -1,0 +1,73 @@
+// The detector port against the shared fixture files rooms/fixtures/detect/*.json (the same
+// files the Rust detector is tested with): every expected count, exactly.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { Detector, builtinCatalogue, squatState } from '../dist/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dir = join(here, '..', '..', '..', 'rooms', 'fixtures', 'detect');
+const ACTIVE_MS_TOLERANCE = 1000;
+
+const toLandmarks = (lms) =>
+  lms.map((l) =>
+    l.length === 4 ? { x: l[0], y: l[1], z: l[2], visibility: l[3] } : { x: l[0], y: l[1], visibility: l[2] },
+  );
+
+function run(exercise, fixture) {
+  const d = Detector.forExercise(exercise);
+  assert.ok(d, `${exercise} is in the catalogue`);
+  for (const f of fixture.frames) d.update(f.t_us, fixture.model, toLandmarks(f.landmarks));
+  return d.reading();
+}
+
+const files = readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'mlkit_squat_poses.json').sort();
+
+test('the catalogue is the shared one', () => {
+  const shared = JSON.parse(readFileSync(join(here, '..', '..', '..', 'rooms', 'catalogue.json'), 'utf8'));
+  assert.deepEqual(builtinCatalogue(), shared);
+});
+
+for (const file of files) {
+  const fixture = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+  test(`fixture ${fixture.name}`, () => {
+    const first = fixture.frames[0].t_us;
+    const last = fixture.frames[fixture.frames.length - 1].t_us;
+    for (const [exercise, want] of Object.entries(fixture.expected)) {
+      const r = run(exercise, fixture);
+      assert.equal(r.reps, want, `${exercise}: reps`);
+      const max = builtinCatalogue().exercises.find((e) => e.id === exercise).max_per_min;
+      assert.ok(r.reps <= Math.floor(((last - first) * max) / 60_000_000) + 1, `${exercise}: rate bound`);
+    }
+    for (const [exercise, want] of Object.entries(fixture.expected_active_ms ?? {})) {
+      const r = run(exercise, fixture);
+      assert.ok(Math.abs(r.activeMs - want) <= ACTIVE_MS_TOLERANCE, `${exercise}: ${r.activeMs} ms vs ${want}`);
+    }
+  });
+}
+
+test('ML Kit still squat poses: squatState classifies at least 95% as labelled', () => {
+  const file = JSON.parse(readFileSync(join(dir, 'mlkit_squat_poses.json'), 'utf8'));
+  let right = 0;
+  for (const p of file.poses) {
+    const want = p.label.endsWith('_up') ? 'up' : 'down';
+    if (squatState('blaze_pose33', toLandmarks(p.landmarks)) === want) right++;
+  }
+  const share = right / file.poses.length;
+  assert.ok(file.poses.length >= 400);
+  assert.ok(share >= 0.95, `${right}/${file.poses.length}`);
+});
+
+test('the detector never throws and ignores frames going back in time', () => {
+  const d = Detector.forExercise('squats');
+  const junk = Array.from({ length: 33 }, (_, i) => ({ x: i % 2 ? NaN : Infinity, y: -5, visibility: NaN }));
+  assert.equal(d.update(1_000_000, 'blaze_pose33', junk).phase, 'unknown');
+  assert.equal(d.update(0, 'blaze_pose33', []).reps, 0);
+  assert.equal(d.update(2_000_000, 'coco17', junk.slice(0, 3)).confidence, 0);
+  assert.equal(Detector.forExercise('burpees'), undefined);
+  const unknown = new Detector({ id: 'burpees', names: { en: 'B', sv: 'B' }, unit: 'reps', max_per_min: 10, points_per_unit: 1 });
+  assert.deepEqual(unknown.update(0, 'coco17', junk.slice(0, 17)), { reps: 0, activeMs: 0, phase: 'unknown', confidence: 0 });
+});

@@ -7,6 +7,9 @@ use std::time::Duration;
 use anyhow::Context;
 use serde::Deserialize;
 
+/// Where the built web app is looked for when `web_dir` is not set.
+pub const DEFAULT_WEB_DIR: &str = "client-sdk/web/dist";
+
 /// Every setting, each optional so that sources can be layered. The same struct is the
 /// command-line flags (with their `BREAKROOM_*` variables) and the TOML file's keys.
 #[derive(Debug, Clone, Default, clap::Args, Deserialize)]
@@ -80,6 +83,9 @@ pub struct Settings {
     /// Log format: `text` or `json` [default: text]
     #[arg(long, env = "BREAKROOM_LOG_FORMAT")]
     pub log_format: Option<String>,
+    /// Folder of the built web app, served at `/` [default: client-sdk/web/dist]
+    #[arg(long, env = "BREAKROOM_WEB_DIR")]
+    pub web_dir: Option<PathBuf>,
 }
 
 impl Settings {
@@ -117,7 +123,8 @@ impl Settings {
             idle_close_s,
             token_ttl_s,
             shutdown_timeout_s,
-            log_format
+            log_format,
+            web_dir
         )
     }
 }
@@ -171,6 +178,8 @@ pub struct Config {
     pub shutdown_timeout: Duration,
     /// JSON logs instead of text.
     pub json_logs: bool,
+    /// Folder of the built web app (its `index.html` and assets).
+    pub web_dir: PathBuf,
 }
 
 impl Config {
@@ -229,6 +238,7 @@ impl Config {
             token_ttl: Duration::from_secs(s.token_ttl_s.unwrap_or(3600)),
             shutdown_timeout: Duration::from_secs(s.shutdown_timeout_s.unwrap_or(10)),
             json_logs: log_format == "json",
+            web_dir: s.web_dir.unwrap_or_else(|| PathBuf::from(DEFAULT_WEB_DIR)),
         })
     }
 }

@@ -1,4 +1,5 @@
-//! The HTTP surface: REST under `/v1`, the WebSocket endpoint, health, readiness and metrics.
+//! The HTTP surface: REST under `/v1`, the WebSocket endpoint, health, readiness, metrics and
+//! the web app ([`crate::web`]).
 //! Every error is an RFC 9457 problem document.
 
 use std::net::SocketAddr;
@@ -27,7 +28,8 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/rooms/{code}", get(get_room))
         .route("/rooms/{code}/sessions", get(room_sessions))
         .route("/sessions/{id}", get(get_session))
-        .route("/exercises", get(exercises));
+        .route("/exercises", get(exercises))
+        .fallback(|| async { Problem::not_found("no such endpoint") });
     if hub.config.dev {
         v1 = v1.route("/dev/token", post(dev_token));
     }
@@ -36,7 +38,8 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .fallback(|| async { Problem::not_found("no such endpoint") })
+        // The web app, last: its pages, its files, and a 404 problem for anything else.
+        .merge(crate::web::routes(hub.config.web_dir.clone()))
         .layer(axum::middleware::map_response(problem_for_bare_errors))
         .with_state(hub)
 }

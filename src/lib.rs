@@ -7,6 +7,7 @@
 //! - [`ws`] and [`session`] are the WebSocket endpoint and a connection's protocol state;
 //!   [`outbox::Outbox`] is the transport-neutral handle through which rooms reach members.
 //! - [`http`] is the REST surface (`/v1/...`, RFC 9457 problems), health and metrics.
+//! - [`web`] serves the built web app at `/` (SPA fallback, CSP).
 //! - [`store`] persists session summaries and users (SQLite by default).
 //!
 //! Invariants: this crate is the only place where tokio meets room logic; it never encodes a
@@ -27,4 +28,5 @@ pub mod room_actor;
 pub mod server;
 pub mod session;
 pub mod store;
+pub mod web;
 pub mod ws;

@@ -116,6 +116,7 @@ const FLAGS: &[&str] = &[
     "token-ttl-s",
     "shutdown-timeout-s",
     "log-format",
+    "web-dir",
     "dev",
     "config",
 ];
@@ -312,6 +313,7 @@ idle_close_s = 11
 token_ttl_s = 12
 shutdown_timeout_s = 13
 log_format = "json"
+web_dir = "/srv/breakroom/web"
 "#,
     );
     let full = Settings::from_file(&path).unwrap();

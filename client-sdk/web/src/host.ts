@@ -1,0 +1,315 @@
+// The facilitator's page, /host?name=Fia: create a room from a preset program, share its code
+// and link, run the session, watch presence, the live scoreboard with flagged reports, and the
+// summary at the end.
+
+import { createRoom } from './sdk';
+import { onLang, t } from './i18n';
+import {
+  type Client,
+  CueDisplay,
+  NoTokens,
+  Room,
+  connect,
+  errorBox,
+  exerciseName,
+  followConnection,
+  h,
+  httpBase,
+  loadCatalogue,
+  markReady,
+  params,
+  payload,
+  phaseDisplay,
+  renderScoreboard,
+  setStatus,
+  showError,
+  type Program,
+} from './ui';
+import { renderPeers } from './peers';
+
+interface Preset {
+  id: string;
+  name: string;
+  steps: [string, number, number][]; // exercise, seconds, rest seconds
+}
+
+const PRESETS: Preset[] = [
+  { id: 'quick', name: 'Quick squats', steps: [['squats', 20, 5], ['arm_raises', 20, 0]] },
+  { id: 'test', name: 'Test', steps: [['squats', 8, 2], ['arm_raises', 6, 0]] },
+  {
+    id: 'desk',
+    name: 'Desk break',
+    steps: [['shoulder_rolls', 30, 10], ['side_bends', 30, 10], ['neck_stretch', 20, 10], ['calf_raises', 30, 0]],
+  },
+  {
+    id: 'energy',
+    name: 'Energy boost',
+    steps: [['jumping_jacks', 30, 10], ['squats', 30, 10], ['march_in_place', 30, 10], ['arm_raises', 30, 0]],
+  },
+];
+
+function program(p: Preset): Program {
+  return {
+    name: p.name,
+    steps: p.steps.map(([exercise, s, rest]) => ({ exercise, duration_ms: s * 1000, rest_ms: rest * 1000 })),
+  };
+}
+
+export async function hostPage(main: HTMLElement): Promise<void> {
+  const q = params();
+  const catalogue = await loadCatalogue();
+  const presets = PRESETS.filter((p) => catalogue.size === 0 || p.steps.every(([e]) => catalogue.has(e)));
+
+  const error = errorBox();
+  const nameInput = h('input', { id: 'host-name', name: 'name', required: true, maxlength: 64, autocomplete: 'nickname', value: q.get('name') ?? '' });
+  const select = h(
+    'select',
+    { id: 'program', 'data-testid': 'program' },
+    ...presets.map((p) => h('option', { value: p.id }, p.name)),
+  );
+  if (q.get('program')) select.value = q.get('program')!;
+  const steps = h('ol', { class: 'steps' });
+  const renderSteps = () => {
+    const p = presets.find((x) => x.id === select.value) ?? presets[0];
+    steps.replaceChildren(
+      ...p.steps.map(([e, s, r]) => h('li', {}, `${exerciseName(e)} ${s} ${t('seconds')}`, r ? ` + ${t('rest')} ${r} ${t('seconds')}` : '')),
+    );
+  };
+  select.addEventListener('change', renderSteps);
+  onLang(renderSteps);
+  const capacity = h('input', { id: 'capacity', type: 'number', min: 1, max: 1000, value: q.get('capacity') ?? '50', inputmode: 'numeric' });
+  const createBtn = h('button', { type: 'submit', 'data-testid': 'create-room', class: 'primary', i18n: 'create_room' });
+
+  const form = h(
+    'form',
+    { class: 'card setup' },
+    h('h1', { i18n: 'host_setup' }),
+    h('label', { for: 'host-name', i18n: 'name' }),
+    nameInput,
+    h('label', { for: 'program', i18n: 'program' }),
+    select,
+    h('p', { class: 'muted', i18n: 'steps' }),
+    steps,
+    h('label', { for: 'capacity', i18n: 'capacity' }),
+    capacity,
+    createBtn,
+    error,
+  );
+  main.replaceChildren(form);
+
+  // Connect as soon as the name is known, so that creating the room is quick (and the page
+  // says it is ready).
+  let conn: { name: string; ready: Promise<{ client: Client; token: string }> } | null = null;
+  const connectAs = (name: string) => {
+    if (!conn || conn.name !== name) {
+      conn?.ready.then(({ client }) => client.close()).catch(() => {});
+      conn = { name, ready: connect(name, 'facilitator') };
+    }
+    return conn.ready;
+  };
+  const initial = nameInput.value.trim();
+  if (initial) {
+    try {
+      await connectAs(initial);
+      markReady();
+    } catch (e) {
+      conn = null;
+      showError(error, e instanceof NoTokens ? e.message : e);
+    }
+  }
+
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    error.hidden = true;
+    const name = nameInput.value.trim();
+    if (!name) return nameInput.focus();
+    createBtn.disabled = true;
+    try {
+      const preset = presets.find((x) => x.id === select.value) ?? presets[0];
+      const { client, token } = await connectAs(name);
+      const cap = Number(capacity.value);
+      const created: any = await createRoom(httpBase(), token, program(preset), Number.isFinite(cap) && cap > 0 ? cap : undefined);
+      await running(main, client, created);
+    } catch (e) {
+      conn = null;
+      createBtn.disabled = false;
+      showError(error, e instanceof NoTokens ? e.message : e);
+    }
+  });
+}
+
+async function running(main: HTMLElement, client: Client, created: { code: string; join_url: string }): Promise<void> {
+  const room = new Room(client);
+  const error = errorBox();
+  const status = h('p', { class: 'status', 'data-testid': 'status', role: 'status' });
+  setStatus(status, 'joining');
+  followConnection(client, status);
+
+  const joinUrl = created.join_url || `${location.origin}/join/${created.code}`;
+  const copyBtn = h('button', { type: 'button', i18n: 'copy' });
+  copyBtn.addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText(joinUrl);
+      copyBtn.textContent = t('copied');
+      setTimeout(() => (copyBtn.textContent = t('copy')), 2000);
+    } catch (e) {
+      showError(error, e);
+    }
+  });
+
+  const control = (action: string) => () => {
+    error.hidden = true;
+    try {
+      const f = client[action];
+      if (typeof f !== 'function') throw new Error(`the SDK has no ${action}()`);
+      const r = f.call(client);
+      if (r && typeof r.catch === 'function') r.catch((e: unknown) => showError(error, e));
+    } catch (e) {
+      showError(error, e);
+    }
+  };
+  const btn = (id: string, key: Parameters<typeof t>[0], action: string, cls = '') =>
+    h('button', { type: 'button', 'data-testid': id, class: cls || undefined, i18n: key, onclick: control(action) });
+  const lockBtn = h('button', { type: 'button', 'data-testid': 'lock' });
+  let locked = false;
+  const renderLock = () => {
+    lockBtn.textContent = locked ? t('unlock') : t('lock');
+    lockBtn.setAttribute('aria-pressed', String(locked));
+  };
+  lockBtn.addEventListener('click', () => {
+    control(locked ? 'unlock' : 'lock')();
+    locked = !locked;
+    renderLock();
+  });
+  onLang(renderLock);
+
+  const phaseEl = h('p', { class: 'phase', 'data-testid': 'phase' });
+  const exerciseEl = h('p', { class: 'exercise', 'data-testid': 'exercise' });
+  const timerEl = h('p', { class: 'timer', 'data-testid': 'timer', 'aria-hidden': 'true' });
+  const cueEl = h('p', { class: 'cue small', 'data-testid': 'cue', 'aria-live': 'assertive' });
+  const peoples = h('ul', { class: 'people', 'data-testid': 'participants' });
+  const screens = h('p', { class: 'muted' });
+  const board = h('ol', { class: 'scoreboard', 'data-testid': 'scoreboard' });
+  const flagList = h('ul', { class: 'flags', 'data-testid': 'flags' });
+  const peers = h('div', { class: 'peers small', 'data-testid': 'peers' });
+  const summary = h('section', { class: 'card summary', 'data-testid': 'summary', hidden: true, 'aria-labelledby': 'summary-h' });
+
+  main.replaceChildren(
+    h(
+      'div',
+      { class: 'host' },
+      h(
+        'section',
+        { class: 'card share' },
+        status,
+        h('p', { class: 'label', i18n: 'code' }),
+        h('p', { class: 'code', 'data-testid': 'room-code' }, created.code),
+        h('p', { class: 'label', i18n: 'share_link' }),
+        h('p', {}, h('a', { href: joinUrl, 'data-testid': 'join-link', class: 'link' }, joinUrl)),
+        h('div', { class: 'row' }, copyBtn, h('a', { href: `/view/${created.code}`, target: '_blank', rel: 'noopener', class: 'button', i18n: 'viewer_link' })),
+      ),
+      h(
+        'section',
+        { class: 'card controls', 'aria-labelledby': 'controls-h' },
+        h('h2', { id: 'controls-h', i18n: 'controls' }),
+        phaseEl,
+        exerciseEl,
+        timerEl,
+        cueEl,
+        h(
+          'div',
+          { class: 'row buttons' },
+          btn('start', 'start', 'start', 'primary'),
+          btn('pause', 'pause', 'pause'),
+          btn('resume', 'resume', 'resume'),
+          btn('skip', 'skip_step', 'skip'),
+          btn('end', 'end', 'end', 'danger'),
+          lockBtn,
+        ),
+        error,
+      ),
+      h('section', { class: 'card', 'aria-labelledby': 'people-h' }, h('h2', { id: 'people-h', i18n: 'participants' }), peoples, screens, peers),
+      h('section', { class: 'card', 'aria-labelledby': 'board-h' }, h('h2', { id: 'board-h', i18n: 'scoreboard' }), board, h('h3', { i18n: 'flags' }), flagList),
+      summary,
+    ),
+  );
+
+  const renderPeople = () => {
+    const members = [...room.participants.values()].filter((p) => p.id !== room.you && p.role !== 'viewer');
+    const viewers = [...room.participants.values()].filter((p) => p.role === 'viewer').length;
+    peoples.replaceChildren(
+      ...(members.length === 0
+        ? [h('li', { class: 'muted', i18n: 'nobody_yet' })]
+        : members.map((p) =>
+            h(
+              'li',
+              { 'data-testid': 'participant', 'data-p': p.id, 'data-presence': p.presence, 'data-role': p.role, class: p.presence },
+              h('span', { class: 'dot', 'aria-hidden': 'true' }),
+              h('span', { class: 'who' }, p.name),
+              h('span', { class: 'presence' }, p.presence === 'present' ? t('present') : t('reconnecting')),
+              p.role === 'cohost' ? h('span', { class: 'muted' }, ' (co-host)') : null,
+            ),
+          )),
+    );
+    screens.textContent = viewers ? `${t('viewer_link')}: ${viewers}` : '';
+  };
+  const flagReason = (r: string) => t(`flag_${r}` as Parameters<typeof t>[0]) ?? r;
+  const renderFlags = () => {
+    flagList.replaceChildren(
+      ...room.flags.map((f) =>
+        h(
+          'li',
+          { 'data-testid': 'flag', 'data-p': f.p, 'data-reason': f.reason },
+          `⚑ ${room.name(f.p)} — ${exerciseName(f.exercise)}: ${flagReason(f.reason)} (${f.claimed} → ${f.accepted}${f.detected !== undefined ? `, ${f.detected}` : ''})`,
+        ),
+      ),
+    );
+  };
+  const render = () => {
+    renderPeople();
+    renderScoreboard(board, room);
+    renderFlags();
+  };
+  room.on(render);
+  onLang(render);
+  phaseDisplay(room, phaseEl, exerciseEl, timerEl);
+  new CueDisplay(client, cueEl);
+  renderPeers(client, room, peers);
+
+  client.on('summary', (m: any) => renderSummary(summary, payload<any>(m, 'summary')));
+  client.on('error', (e: any) => showError(error, e?.message ?? e?.code ?? e));
+
+  await client.join(created.code, { role: 'facilitator', sharing: 'nobody' });
+  setStatus(status, 'joined');
+  markReady();
+}
+
+export function renderSummary(section: HTMLElement, s: any): void {
+  const rows = (s.participants ?? []).map((p: any) => {
+    const results: any[] = p.results ?? [];
+    const reps = results.reduce((a, r) => a + (r.reps ?? 0), 0);
+    const points = results.reduce((a, r) => a + (r.points ?? 0), 0);
+    const verified = results.length > 0 && results.every((r) => r.verified === true);
+    const flagged = (p.flags ?? []).length > 0;
+    return h(
+      'tr',
+      { 'data-testid': 'summary-row', 'data-name': p.name, 'data-p': p.p, 'data-reps': reps, 'data-points': points, 'data-verified': String(verified), 'data-flagged': String(flagged) },
+      h('th', { scope: 'row' }, p.name),
+      h('td', {}, String(reps)),
+      h('td', {}, String(points)),
+      h('td', {}, results.map((r) => `${exerciseName(r.exercise)} ${r.reps}${r.verified ? '' : ' *'}`).join(', ')),
+      h('td', {}, `${verified ? '✓ ' + t('verified') : t('unverified')}${flagged ? ' ⚑ ' + t('flagged') : ''}`),
+    );
+  });
+  section.replaceChildren(
+    h('h2', { id: 'summary-h', i18n: 'summary' }),
+    h('p', { class: 'muted' }, `${s.program ?? ''} · ${t(`end_${s.end}` as Parameters<typeof t>[0]) ?? s.end ?? ''}`),
+    h(
+      'table',
+      {},
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col', i18n: 'who' }), h('th', { scope: 'col', i18n: 'reps' }), h('th', { scope: 'col', i18n: 'points' }), h('th', { scope: 'col' }, ''), h('th', { scope: 'col' }, ''))),
+      h('tbody', {}, ...rows),
+    ),
+  );
+  section.hidden = false;
+}

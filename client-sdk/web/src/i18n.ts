@@ -1,0 +1,237 @@
+// English and Swedish. The language follows `?lang=`, then the choice kept from the language
+// button, then `navigator.language`.
+
+export type Lang = 'en' | 'sv';
+
+const en = {
+  skip: 'Skip to content',
+  langButton: 'Svenska',
+  home_title: 'Move together',
+  home_intro: 'Short movement breaks with colleagues, each in front of their own camera. Your video never leaves your device: only the skeleton your browser computes is shared.',
+  home_host: 'Host a break',
+  home_join: 'Join',
+  code: 'Room code',
+  name: 'Your name',
+  who: 'Name',
+  join: 'Join',
+  create_room: 'Create room',
+  program: 'Program',
+  capacity: 'Most participants',
+  host_setup: 'Set up a break',
+  steps: 'Steps',
+  seconds: 's',
+  rest: 'rest',
+  share_link: 'Join link',
+  copy: 'Copy link',
+  copied: 'Copied',
+  viewer_link: 'Shared screen',
+  start: 'Start',
+  pause: 'Pause',
+  resume: 'Resume',
+  skip_step: 'Skip',
+  end: 'End',
+  lock: 'Lock room',
+  unlock: 'Unlock room',
+  controls: 'Session',
+  participants: 'Participants',
+  nobody_yet: 'Nobody has joined yet.',
+  present: 'present',
+  reconnecting: 'reconnecting',
+  scoreboard: 'Scoreboard',
+  reps: 'reps',
+  points: 'pts',
+  verified: 'verified',
+  unverified: 'unverified (no camera)',
+  flagged: 'flagged',
+  flags: 'Flagged reports',
+  flag_too_fast: 'faster than plausible',
+  flag_wrong_exercise: 'wrong exercise',
+  flag_mismatch: 'more than the camera saw',
+  summary: 'Summary',
+  total: 'Total',
+  status_connecting: 'Connecting…',
+  status_joining: 'Joining…',
+  status_joined: 'Joined',
+  status_reconnecting: 'Reconnecting…',
+  status_closed: 'Disconnected',
+  status_error: 'Could not join',
+  status_ended: 'Session over',
+  no_dev_tokens: 'This server does not hand out sign-in tokens to the app (POST /v1/dev/token is missing: start it with --dev, on this computer). Single sign-on comes later.',
+  enable_camera: 'Turn on camera',
+  camera_off: 'Camera off: you can follow along, your score is marked unverified.',
+  camera_starting: 'Starting camera and pose detection…',
+  camera_on: 'Camera on. The video stays on this device.',
+  camera_error: 'No camera: you can still follow along (unverified).',
+  sharing: 'Show my skeleton to',
+  sharing_room: 'everyone in the room',
+  sharing_facilitators: 'facilitators only',
+  sharing_nobody: 'nobody',
+  sharing_next: 'Applies the next time you join.',
+  my_reps: 'My reps',
+  phase_lobby: 'Waiting for the host to start',
+  phase_countdown: 'Get ready',
+  phase_exercise: 'Go',
+  phase_rest: 'Rest',
+  phase_results: 'Results',
+  phase_closed: 'Closed',
+  paused: 'Paused',
+  cue_go: 'Go!',
+  cue_halfway: 'Halfway!',
+  cue_rest: 'Rest',
+  cue_next_up: 'Next up',
+  cue_done: 'Done! Well moved.',
+  waiting: 'Waiting…',
+  others: 'Everyone',
+  you: 'you',
+  react: 'React',
+  end_completed: 'completed',
+  end_facilitator: 'ended by the host',
+  end_room_closed: 'room closed',
+  end_shutdown: 'server shut down',
+  kicked: 'You were removed from the room.',
+  room_gone: 'The room has closed.',
+  screen: 'Screen',
+};
+
+export type Key = keyof typeof en;
+
+const sv: Record<Key, string> = {
+  skip: 'Hoppa till innehållet',
+  langButton: 'English',
+  home_title: 'Rör på er tillsammans',
+  home_intro: 'Korta rörelsepauser med kollegor, var och en framför sin egen kamera. Din video lämnar aldrig din enhet: bara skelettet som webbläsaren räknar fram delas.',
+  home_host: 'Led en paus',
+  home_join: 'Gå med',
+  code: 'Rumskod',
+  name: 'Ditt namn',
+  who: 'Namn',
+  join: 'Gå med',
+  create_room: 'Skapa rum',
+  program: 'Program',
+  capacity: 'Max antal deltagare',
+  host_setup: 'Förbered en paus',
+  steps: 'Steg',
+  seconds: 's',
+  rest: 'vila',
+  share_link: 'Länk för att gå med',
+  copy: 'Kopiera länk',
+  copied: 'Kopierad',
+  viewer_link: 'Delad skärm',
+  start: 'Starta',
+  pause: 'Pausa',
+  resume: 'Fortsätt',
+  skip_step: 'Hoppa över',
+  end: 'Avsluta',
+  lock: 'Lås rummet',
+  unlock: 'Lås upp rummet',
+  controls: 'Passet',
+  participants: 'Deltagare',
+  nobody_yet: 'Ingen har gått med än.',
+  present: 'här',
+  reconnecting: 'återansluter',
+  scoreboard: 'Resultattavla',
+  reps: 'rep.',
+  points: 'p',
+  verified: 'verifierad',
+  unverified: 'overifierad (ingen kamera)',
+  flagged: 'flaggad',
+  flags: 'Flaggade rapporter',
+  flag_too_fast: 'snabbare än rimligt',
+  flag_wrong_exercise: 'fel övning',
+  flag_mismatch: 'fler än kameran såg',
+  summary: 'Sammanfattning',
+  total: 'Totalt',
+  status_connecting: 'Ansluter…',
+  status_joining: 'Går med…',
+  status_joined: 'Med i rummet',
+  status_reconnecting: 'Återansluter…',
+  status_closed: 'Frånkopplad',
+  status_error: 'Kunde inte gå med',
+  status_ended: 'Passet är slut',
+  no_dev_tokens: 'Servern delar inte ut inloggningsnycklar till appen (POST /v1/dev/token saknas: starta den med --dev, på den här datorn). Inloggning via SSO kommer senare.',
+  enable_camera: 'Slå på kameran',
+  camera_off: 'Kameran är av: du kan följa med, ditt resultat markeras som overifierat.',
+  camera_starting: 'Startar kameran och rörelseigenkänningen…',
+  camera_on: 'Kameran är på. Videon stannar på den här enheten.',
+  camera_error: 'Ingen kamera: du kan ändå följa med (overifierat).',
+  sharing: 'Visa mitt skelett för',
+  sharing_room: 'alla i rummet',
+  sharing_facilitators: 'bara ledarna',
+  sharing_nobody: 'ingen',
+  sharing_next: 'Gäller nästa gång du går med.',
+  my_reps: 'Mina rep.',
+  phase_lobby: 'Väntar på att ledaren startar',
+  phase_countdown: 'Gör dig redo',
+  phase_exercise: 'Kör',
+  phase_rest: 'Vila',
+  phase_results: 'Resultat',
+  phase_closed: 'Stängt',
+  paused: 'Pausat',
+  cue_go: 'Kör!',
+  cue_halfway: 'Halvvägs!',
+  cue_rest: 'Vila',
+  cue_next_up: 'Nästa',
+  cue_done: 'Klart! Bra rört.',
+  waiting: 'Väntar…',
+  others: 'Alla',
+  you: 'du',
+  react: 'Reagera',
+  end_completed: 'genomfört',
+  end_facilitator: 'avslutat av ledaren',
+  end_room_closed: 'rummet stängdes',
+  end_shutdown: 'servern stängdes av',
+  kicked: 'Du har tagits bort från rummet.',
+  room_gone: 'Rummet har stängts.',
+  screen: 'Skärm',
+};
+
+const dictionaries: Record<Lang, Record<Key, string>> = { en, sv };
+
+function initialLang(): Lang {
+  const param = new URLSearchParams(location.search).get('lang');
+  if (param === 'en' || param === 'sv') return param;
+  try {
+    const kept = localStorage.getItem('breakroom.lang');
+    if (kept === 'en' || kept === 'sv') return kept;
+  } catch {
+    // storage may be unavailable (private mode)
+  }
+  return (navigator.language || 'en').toLowerCase().startsWith('sv') ? 'sv' : 'en';
+}
+
+let current: Lang = initialLang();
+const listeners = new Set<() => void>();
+
+export function lang(): Lang {
+  return current;
+}
+
+export function t(key: Key): string {
+  return dictionaries[current][key] ?? en[key];
+}
+
+/** Switches the language and re-renders every text that listens. */
+export function setLang(next: Lang): void {
+  current = next;
+  try {
+    localStorage.setItem('breakroom.lang', next);
+  } catch {
+    // not kept
+  }
+  apply();
+}
+
+/** Calls `f` now and after every language change. */
+export function onLang(f: () => void): void {
+  listeners.add(f);
+  f();
+}
+
+/** Sets every `[data-i18n]` element's text, and the document's language. */
+export function apply(): void {
+  document.documentElement.lang = current;
+  for (const el of document.querySelectorAll<HTMLElement>('[data-i18n]')) {
+    el.textContent = t(el.dataset.i18n as Key);
+  }
+  for (const f of listeners) f();
+}

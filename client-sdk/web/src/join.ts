@@ -1,0 +1,278 @@
+// The participant's page, /join/{CODE}?name=Ada&camera=1: joins the room, runs the camera and
+// MediaPipe Pose on this device (the video never leaves the page), draws the own skeleton over
+// a dimmed preview and the others' from the relay, shows the cues at the same instant as every
+// other screen, counts the own reps with the SDK's tracker, and shows the scoreboard.
+
+import { onLang, t } from './i18n';
+import { PoseCamera } from './camera';
+import { renderPeers } from './peers';
+import { type Landmark, drawSkeleton, fitCanvas } from './skeleton';
+import {
+  type Client,
+  CueDisplay,
+  NoTokens,
+  Room,
+  connect,
+  errorBox,
+  followConnection,
+  h,
+  loadCatalogue,
+  markReady,
+  params,
+  phaseDisplay,
+  renderScoreboard,
+  setStatus,
+  showError,
+} from './ui';
+
+type Sharing = 'room' | 'facilitators' | 'nobody';
+const REACTIONS: [string, string][] = [
+  ['clap', '👏'],
+  ['cheer', '🎉'],
+  ['strong', '💪'],
+  ['heart', '❤️'],
+];
+
+function keptSharing(): Sharing {
+  const q = params().get('sharing');
+  if (q === 'room' || q === 'facilitators' || q === 'nobody') return q;
+  try {
+    const k = localStorage.getItem('breakroom.sharing');
+    if (k === 'room' || k === 'facilitators' || k === 'nobody') return k;
+  } catch {
+    // default
+  }
+  return 'room';
+}
+
+function sharingSelect(): HTMLSelectElement {
+  const sel = h('select', { id: 'sharing', 'data-testid': 'sharing' });
+  const render = () =>
+    sel.replaceChildren(
+      ...(['room', 'facilitators', 'nobody'] as Sharing[]).map((s) =>
+        h('option', { value: s, selected: s === sel.dataset.value }, t(`sharing_${s}`)),
+      ),
+    );
+  sel.dataset.value = keptSharing();
+  sel.addEventListener('change', () => {
+    sel.dataset.value = sel.value;
+    try {
+      localStorage.setItem('breakroom.sharing', sel.value);
+    } catch {
+      // not kept
+    }
+  });
+  onLang(() => {
+    render();
+    sel.value = sel.dataset.value!;
+  });
+  return sel;
+}
+
+export async function joinPage(main: HTMLElement, code: string | undefined): Promise<void> {
+  const q = params();
+  const name = q.get('name')?.trim();
+  void loadCatalogue();
+  if (code && name) return participant(main, code, name);
+
+  // Ask for what is missing: the code (when opened as /join) and the name.
+  const codeInput = h('input', { id: 'code', name: 'code', required: true, autocomplete: 'off', autocapitalize: 'characters', value: code ?? '', placeholder: 'ABCD-EFGH' });
+  const nameInput = h('input', { id: 'name', name: 'name', required: true, maxlength: 64, autocomplete: 'nickname', value: name ?? '' });
+  const sharing = sharingSelect();
+  const form = h(
+    'form',
+    { class: 'card setup', 'data-testid': 'name-form' },
+    h('h1', { i18n: 'home_join' }),
+    h('label', { for: 'code', i18n: 'code' }),
+    codeInput,
+    h('label', { for: 'name', i18n: 'name' }),
+    nameInput,
+    h('label', { for: 'sharing', i18n: 'sharing' }),
+    sharing,
+    h('button', { type: 'submit', class: 'primary', 'data-testid': 'join', i18n: 'join' }),
+  );
+  main.replaceChildren(form);
+  (code ? nameInput : codeInput).focus();
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const c = codeInput.value.trim().toUpperCase();
+    const n = nameInput.value.trim();
+    if (!c || !n) return;
+    const next = new URLSearchParams(location.search);
+    next.set('name', n);
+    next.set('sharing', sharing.value);
+    history.replaceState(null, '', `/join/${encodeURIComponent(c)}?${next}`);
+    void participant(main, c, n);
+  });
+}
+
+async function participant(main: HTMLElement, code: string, name: string): Promise<void> {
+  const q = params();
+  const error = errorBox();
+  const status = h('p', { class: 'status', 'data-testid': 'status', role: 'status' });
+  setStatus(status, 'connecting');
+  const cueEl = h('p', { class: 'cue', 'data-testid': 'cue', 'aria-live': 'assertive', 'aria-atomic': 'true' });
+  const phaseEl = h('p', { class: 'phase', 'data-testid': 'phase' });
+  const exerciseEl = h('p', { class: 'exercise', 'data-testid': 'exercise' });
+  const timerEl = h('p', { class: 'timer', 'data-testid': 'timer', 'aria-hidden': 'true' });
+  const myReps = h('output', { class: 'my-reps', 'data-testid': 'my-reps' }, '0');
+  const board = h('ol', { class: 'scoreboard', 'data-testid': 'scoreboard' });
+  const video = h('video', { class: 'preview', muted: true, playsinline: true, autoplay: true, 'aria-hidden': 'true' });
+  const own = h('canvas', { class: 'own', role: 'img', 'aria-label': name });
+  const cameraBtn = h('button', { type: 'button', 'data-testid': 'enable-camera', class: 'primary', i18n: 'enable_camera' });
+  const cameraState = h('p', { class: 'camera-state', 'data-testid': 'camera-state', 'data-state': 'off', 'data-pose-frames': '0', role: 'status' });
+  const sharing = sharingSelect();
+  const sharingNote = h('p', { class: 'muted', hidden: true, i18n: 'sharing_next' });
+  const peers = h('div', { class: 'peers', 'data-testid': 'peers' });
+  const reactions = h('div', { class: 'row reactions', role: 'group', 'aria-label': t('react') });
+  const toast = h('p', { class: 'toast', 'aria-live': 'polite' });
+
+  main.replaceChildren(
+    h(
+      'div',
+      { class: 'participant' },
+      h(
+        'section',
+        { class: 'card now' },
+        status,
+        phaseEl,
+        cueEl,
+        exerciseEl,
+        timerEl,
+        h('p', { class: 'label' }, h('span', { i18n: 'my_reps' }), ' ', myReps),
+        error,
+      ),
+      h(
+        'section',
+        { class: 'card camera' },
+        h('div', { class: 'stage' }, video, own),
+        cameraState,
+        h('div', { class: 'row' }, cameraBtn),
+        h('label', { for: 'sharing', i18n: 'sharing' }),
+        sharing,
+        sharingNote,
+      ),
+      h('section', { class: 'card' }, h('h2', { i18n: 'others' }), peers, reactions, toast),
+      h('section', { class: 'card' }, h('h2', { i18n: 'scoreboard' }), board),
+    ),
+  );
+
+  // ---- camera and pose -------------------------------------------------------------------
+  let client: Client | null = null;
+  let room: Room | null = null;
+  let joined = false;
+  let tracker: any = null;
+  let trackerStep = -1;
+  let doneReps = 0;
+  let stepReps = 0;
+
+  const renderCamera = () => {
+    const s = camera.state;
+    cameraState.dataset.state = s;
+    cameraState.textContent = t(`camera_${s}`);
+    cameraBtn.hidden = s === 'on' || s === 'starting';
+  };
+  const onLandmarks = (l: Landmark[] | null) => {
+    cameraState.dataset.poseFrames = String(camera.frames);
+    const ctx = fitCanvas(own);
+    ctx.clearRect(0, 0, own.width, own.height);
+    if (!l) return;
+    drawSkeleton(ctx, l, { x: 0, y: 0, w: own.width, h: own.height }, { color: '#ffb703', mirror: true });
+    if (!client || !joined) return;
+    // Every frame goes to the detector; the SDK sends at most its pose rate (latest wins).
+    try {
+      const ph = room?.phase;
+      if (tracker && ph?.phase === 'exercise' && !ph.paused) {
+        const r = tracker.update(l);
+        if (r && typeof r.reps === 'number') {
+          stepReps = r.reps;
+          myReps.textContent = String(doneReps + stepReps);
+        }
+      } else {
+        client.sendPose(l);
+      }
+    } catch (e) {
+      console.warn('sending a pose failed', e);
+    }
+  };
+  const camera = new PoseCamera(video, onLandmarks, (_s, e) => {
+    renderCamera();
+    if (e) console.warn('camera failed', e);
+  });
+  onLang(renderCamera);
+  cameraBtn.addEventListener('click', () => void camera.start());
+  if (q.get('camera') === '1') void camera.start();
+
+  // ---- the room ----------------------------------------------------------------------------
+  try {
+    const connected = await connect(name, 'participant');
+    client = connected.client;
+  } catch (e) {
+    setStatus(status, 'error');
+    showError(error, e instanceof NoTokens ? e.message : e);
+    return;
+  }
+  const c = client!;
+  room = new Room(c);
+  const r = room;
+  followConnection(c, status);
+  new CueDisplay(c, cueEl);
+  phaseDisplay(r, phaseEl, exerciseEl, timerEl);
+  renderPeers(c, r, peers, { skipSelf: true });
+  const renderBoard = () => renderScoreboard(board, r);
+  r.on(renderBoard);
+  onLang(renderBoard);
+
+  // A tracker per exercise step: it sends the pose, counts the reps and reports them.
+  r.on(() => {
+    const ph = r.phase;
+    if (ph?.phase !== 'exercise' || ph.step === undefined || ph.step === trackerStep || !r.program) return;
+    const exercise = r.program.steps[ph.step]?.exercise;
+    if (!exercise) return;
+    doneReps += stepReps;
+    stepReps = 0;
+    trackerStep = ph.step;
+    try {
+      tracker = c.track(exercise);
+    } catch (e) {
+      tracker = null;
+      console.warn('no tracker for', exercise, e);
+    }
+  });
+
+  c.on('reaction', (m: any) => {
+    const emoji = REACTIONS.find(([k]) => k === m.reaction)?.[1] ?? '👋';
+    toast.textContent = `${emoji} ${r.name(m.p)}`;
+  });
+  c.on('error', (e: any) => {
+    if (e?.code === 'rate_limited') return;
+    showError(error, e?.message ?? e?.code ?? e);
+  });
+  reactions.replaceChildren(
+    ...REACTIONS.map(([k, emoji]) =>
+      h('button', { type: 'button', class: 'reaction', 'aria-label': k.replace('_', ' '), onclick: () => c.react(k) }, emoji),
+    ),
+  );
+  sharing.addEventListener('change', () => {
+    sharingNote.hidden = false;
+  });
+
+  setStatus(status, 'joining');
+  try {
+    await c.join(code, { role: 'participant', sharing: sharing.value as Sharing });
+  } catch (e) {
+    setStatus(status, 'error');
+    showError(error, e);
+    return;
+  }
+  joined = true;
+  setStatus(status, 'joined');
+  markReady();
+  window.addEventListener('pagehide', () => {
+    try {
+      c.close();
+    } catch {
+      // closing anyway
+    }
+  });
+}

@@ -1,0 +1,385 @@
+// Shared pieces of the pages: element building, the exercise catalogue, the room state that
+// events maintain, the scoreboard, cue texts and the synchronized cue display.
+
+import { BreakroomClient, devToken, exercises, websocketUrl } from './sdk';
+import { type Key, lang, onLang, t } from './i18n';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export type Client = any;
+
+export interface Participant {
+  id: number;
+  name: string;
+  role: string;
+  presence: string;
+  team?: string;
+}
+export interface Cue {
+  id: number;
+  kind: string;
+  at: number;
+  step: number;
+  exercise?: string;
+  n?: number;
+}
+export interface PhaseState {
+  phase: string;
+  step?: number;
+  since: number;
+  until?: number;
+  paused: boolean;
+}
+export interface ScoreEntry {
+  p: number;
+  points: number;
+  reps: number;
+  active_ms: number;
+  verified?: boolean;
+}
+export interface Scoreboard {
+  ranking: ScoreEntry[];
+  total: number;
+  teams: { team: string; points: number }[];
+}
+export interface Program {
+  name: string;
+  steps: { exercise: string; duration_ms: number; rest_ms: number; bpm?: number }[];
+}
+
+type Child = Node | string | number | null | undefined | false;
+
+/** An element with attributes (`on*` functions become listeners) and children. */
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, unknown> = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on') && typeof v === 'function') {
+      el.addEventListener(k.slice(2), v as EventListener);
+    } else if (k === 'text') {
+      el.textContent = String(v);
+    } else if (k === 'i18n') {
+      el.dataset.i18n = String(v);
+      el.textContent = t(v as Key);
+    } else {
+      el.setAttribute(k, v === true ? '' : String(v));
+    }
+  }
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(typeof c === 'object' ? c : String(c));
+  }
+  return el;
+}
+
+export function params(): URLSearchParams {
+  return new URLSearchParams(location.search);
+}
+
+export function httpBase(): string {
+  return location.origin;
+}
+
+// ---- the exercise catalogue ---------------------------------------------------------------
+
+export interface Exercise {
+  id: string;
+  names: Record<string, string>;
+  unit?: string;
+  max_per_min?: number;
+}
+let catalogue = new Map<string, Exercise>();
+
+export async function loadCatalogue(): Promise<Map<string, Exercise>> {
+  try {
+    const c: any = await exercises(httpBase());
+    catalogue = new Map((c.exercises ?? c).map((e: Exercise) => [e.id, e]));
+  } catch {
+    // names fall back to ids
+  }
+  return catalogue;
+}
+
+export function exerciseName(id: string | undefined): string {
+  if (!id) return '';
+  const e = catalogue.get(id);
+  return e?.names?.[lang()] ?? e?.names?.en ?? id.replace(/_/g, ' ');
+}
+
+// ---- connecting -----------------------------------------------------------------------------
+
+export class NoTokens extends Error {}
+
+/** A dev token and a connected client. */
+export async function connect(name: string, role: 'facilitator' | 'participant' | 'viewer'): Promise<{ client: Client; token: string }> {
+  let token: string;
+  try {
+    const res: any = await devToken(httpBase(), name, role);
+    token = res.token;
+  } catch (e: any) {
+    const status = e?.status ?? e?.response?.status;
+    if (status === 404 || status === 403 || status === 405 || /404|403|not.?found|forbidden/i.test(String(e?.message ?? e))) {
+      throw new NoTokens(t('no_dev_tokens'));
+    }
+    throw e;
+  }
+  const client = await (BreakroomClient as any).connect(websocketUrl(httpBase()), token, {});
+  return { client, token };
+}
+
+/** Reads the payload of an event whatever the SDK wraps it in. */
+export function payload<T>(m: any, key: string): T {
+  return (m && typeof m === 'object' && key in m && typeof m[key] === 'object' ? m[key] : m) as T;
+}
+
+// ---- room state -------------------------------------------------------------------------------
+
+/** What a page knows of the room, kept up to date by the client's events. */
+export class Room {
+  participants = new Map<number, Participant>();
+  program: Program | null = null;
+  phase: PhaseState | null = null;
+  scoreboard: Scoreboard = { ranking: [], total: 0, teams: [] };
+  flagged = new Set<number>();
+  flags: any[] = [];
+  you = -1;
+  code = '';
+  changed = new Set<(what: string) => void>();
+
+  constructor(readonly client: Client) {
+    client.on('snapshot', (s: any) => {
+      this.code = s.room;
+      this.you = s.you;
+      this.program = s.program;
+      this.phase = s.phase;
+      this.participants = new Map((s.participants ?? []).map((p: Participant) => [p.id, p]));
+      this.scoreboard = s.scoreboard ?? this.scoreboard;
+      this.flags = [...(s.flags ?? [])];
+      this.flagged = new Set(this.flags.map((f) => f.p));
+      this.emit('snapshot');
+    });
+    client.on('presence', (m: any) => {
+      const p: Participant = m.participant;
+      if (m.change === 'left') this.participants.delete(p.id);
+      else this.participants.set(p.id, p);
+      this.emit('presence');
+    });
+    client.on('scoreboard', (m: any) => {
+      this.scoreboard = payload<Scoreboard>(m, 'scoreboard');
+      this.emit('scoreboard');
+    });
+    client.on('phase', (m: any) => {
+      this.phase = typeof m?.phase === 'object' ? m.phase : m;
+      this.emit('phase');
+    });
+    client.on('flag', (m: any) => {
+      const f = payload<any>(m, 'flag');
+      this.flags.push(f);
+      this.flagged.add(f.p);
+      this.emit('flag');
+    });
+  }
+
+  on(f: (what: string) => void): void {
+    this.changed.add(f);
+  }
+
+  private emit(what: string): void {
+    for (const f of this.changed) f(what);
+  }
+
+  name(p: number): string {
+    return this.participants.get(p)?.name ?? `#${p}`;
+  }
+
+  /** The exercise of the current step (the next one during a rest). */
+  currentExercise(): string | undefined {
+    const ph = this.phase;
+    if (!ph || ph.step === undefined || !this.program) return undefined;
+    const step = ph.phase === 'rest' ? ph.step + 1 : ph.step;
+    return this.program.steps[Math.min(step, this.program.steps.length - 1)]?.exercise;
+  }
+}
+
+// ---- scoreboard -------------------------------------------------------------------------------
+
+/** Fills `[data-testid=scoreboard]` with one row per ranked participant. */
+export function renderScoreboard(list: HTMLElement, room: Room): void {
+  const rows = room.scoreboard.ranking.map((e, i) => {
+    const verified = e.verified === true;
+    const flagged = room.flagged.has(e.p);
+    return h(
+      'li',
+      {
+        'data-testid': 'score-row',
+        'data-p': e.p,
+        'data-reps': e.reps,
+        'data-points': e.points,
+        'data-verified': String(verified),
+        'data-flagged': String(flagged),
+        class: e.p === room.you ? 'me' : undefined,
+      },
+      h('span', { class: 'rank' }, `${i + 1}.`),
+      h('span', { class: 'who' }, room.name(e.p), e.p === room.you ? ` (${t('you')})` : ''),
+      h('span', { class: 'reps' }, `${e.reps} ${t('reps')}`),
+      h('span', { class: 'points' }, `${e.points} ${t('points')}`),
+      h(
+        'span',
+        { class: 'marks' },
+        verified ? h('span', { class: 'ok', title: t('verified') }, '✓') : h('span', { class: 'warn', title: t('unverified') }, t('unverified')),
+        flagged ? h('span', { class: 'flag', title: t('flagged') }, `⚑ ${t('flagged')}`) : null,
+      ),
+    );
+  });
+  list.replaceChildren(...rows);
+}
+
+// ---- cues -------------------------------------------------------------------------------------
+
+export function cueText(c: Cue): string {
+  switch (c.kind) {
+    case 'countdown':
+      return String(c.n ?? '');
+    case 'go':
+      return `${t('cue_go')} ${exerciseName(c.exercise)}`.trim();
+    case 'beat':
+      return '•'.repeat(((c.n ?? 1) - 1) % 4 + 1);
+    case 'halfway':
+      return t('cue_halfway');
+    case 'rest':
+      return t('cue_rest');
+    case 'next_up':
+      return `${t('cue_next_up')}: ${exerciseName(c.exercise)}`;
+    case 'done':
+      return t('cue_done');
+    default:
+      return c.kind;
+  }
+}
+
+/** Cues that still make sense when they arrive late. */
+const LATE_OK = new Set(['go', 'rest', 'next_up', 'done']);
+
+/**
+ * Shows cues in `el` at their instant on the server's clock: the same instant on every screen.
+ * The timeline of a snapshot or phase replaces every pending cue; a cue with a known id
+ * replaces that one.
+ */
+export class CueDisplay {
+  private pending = new Map<number, () => void>();
+  shown: Cue | null = null;
+  private listeners = new Set<(c: Cue) => void>();
+
+  constructor(
+    private readonly client: Client,
+    private readonly el: HTMLElement,
+  ) {
+    client.on('cue', (m: any) => this.add(payload<Cue>(m, 'cue')));
+    client.on('snapshot', (s: any) => this.replace(s.timeline ?? []));
+    client.on('phase', (m: any) => {
+      if (Array.isArray(m?.timeline)) this.replace(m.timeline);
+    });
+    onLang(() => {
+      if (this.shown) this.el.textContent = cueText(this.shown);
+    });
+  }
+
+  onShow(f: (c: Cue) => void): void {
+    this.listeners.add(f);
+  }
+
+  replace(timeline: Cue[]): void {
+    for (const cancel of this.pending.values()) cancel();
+    this.pending.clear();
+    for (const c of timeline) this.add(c);
+  }
+
+  add(c: Cue): void {
+    this.pending.get(c.id)?.();
+    const late = this.client.serverNow() - c.at;
+    if (late > 1_000_000 && !LATE_OK.has(c.kind)) return;
+    const cancel = this.client.scheduleAt(c.at, () => {
+      this.pending.delete(c.id);
+      this.show(c);
+    });
+    this.pending.set(c.id, typeof cancel === 'function' ? cancel : () => {});
+  }
+
+  private show(c: Cue): void {
+    this.shown = c;
+    this.el.textContent = cueText(c);
+    this.el.dataset.cueId = String(c.id);
+    this.el.dataset.cueKind = c.kind;
+    this.el.dataset.shownAt = String(performance.timeOrigin + performance.now());
+    this.el.classList.remove('flash');
+    void this.el.offsetWidth; // restart the animation
+    this.el.classList.add('flash');
+    for (const f of this.listeners) f(c);
+  }
+}
+
+// ---- phase and countdown --------------------------------------------------------------------
+
+/** Keeps a phase label, the exercise and a seconds-left timer up to date. */
+export function phaseDisplay(room: Room, phaseEl: HTMLElement, exerciseEl: HTMLElement, timerEl: HTMLElement): void {
+  const render = () => {
+    const ph = room.phase;
+    phaseEl.dataset.phase = ph?.phase ?? '';
+    phaseEl.textContent = ph ? (ph.paused ? t('paused') : t(`phase_${ph.phase}` as Key)) : t('waiting');
+    const ex = ph && ['countdown', 'exercise', 'rest'].includes(ph.phase) ? room.currentExercise() : undefined;
+    exerciseEl.dataset.exercise = ex ?? '';
+    exerciseEl.textContent = ex ? (ph?.phase === 'rest' ? `${t('cue_next_up')}: ${exerciseName(ex)}` : exerciseName(ex)) : '';
+  };
+  room.on(render);
+  onLang(render);
+  const tick = () => {
+    const ph = room.phase;
+    if (ph?.until && !ph.paused) {
+      const left = Math.max(0, Math.ceil((ph.until - room.client.serverNow()) / 1e6));
+      const text = left >= 60 ? `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}` : String(left);
+      if (timerEl.textContent !== text) timerEl.textContent = text;
+    } else if (timerEl.textContent !== '') {
+      timerEl.textContent = '';
+    }
+  };
+  setInterval(tick, 200);
+}
+
+/** Sets `[data-testid=status]`: its text and `data-state`. */
+export function setStatus(el: HTMLElement, state: string, text?: string): void {
+  el.dataset.state = state;
+  el.textContent = text ?? (t(`status_${state}` as Key) || state);
+}
+
+/** Wires the connection events to a status element. */
+export function followConnection(client: Client, status: HTMLElement): void {
+  client.on('reconnecting', () => setStatus(status, 'reconnecting'));
+  client.on('resumed', () => setStatus(status, 'joined'));
+  client.on('rejoined', () => setStatus(status, 'joined'));
+  client.on('snapshot', () => {
+    if (status.dataset.state === 'reconnecting') setStatus(status, 'joined');
+  });
+  client.on('summary', () => setStatus(status, 'ended'));
+  client.on('closed', (e: any) => {
+    if (status.dataset.state === 'ended') return;
+    const code = e?.code ?? e;
+    const text = code === 4000 ? t('kicked') : code === 4003 ? t('room_gone') : undefined;
+    setStatus(status, 'closed', text);
+  });
+}
+
+export function errorBox(): HTMLElement {
+  return h('p', { class: 'error', role: 'alert', 'data-testid': 'error', hidden: true });
+}
+
+export function showError(box: HTMLElement, e: unknown): void {
+  box.hidden = false;
+  box.textContent = e instanceof Error ? e.message : String((e as any)?.message ?? e);
+}
+
+export function markReady(): void {
+  document.body.dataset.ready = '1';
+}

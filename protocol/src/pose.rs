@@ -36,6 +36,27 @@ pub enum PoseModel {
     Coco17,
 }
 
+/// COCO-17 keypoint names, in block order (MoveNet, PoseNet, TF.js pose-detection).
+pub const COCO17_NAMES: [&str; 17] = [
+    "nose",
+    "left_eye",
+    "right_eye",
+    "left_ear",
+    "right_ear",
+    "left_shoulder",
+    "right_shoulder",
+    "left_elbow",
+    "right_elbow",
+    "left_wrist",
+    "right_wrist",
+    "left_hip",
+    "right_hip",
+    "left_knee",
+    "right_knee",
+    "left_ankle",
+    "right_ankle",
+];
+
 impl PoseModel {
     /// Number of landmarks in this model's layout.
     pub const fn landmark_count(self) -> usize {

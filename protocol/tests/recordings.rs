@@ -6,6 +6,7 @@
 
 use std::fs;
 
+use breakroom_protocol::pose::COCO17_NAMES as COCO17;
 use breakroom_protocol::{ClientMsg, Landmark, PoseModel, decode_client, encode_client};
 use serde_json::Value;
 
@@ -41,26 +42,6 @@ fn squats() -> Vec<Vec<Landmark>> {
         })
         .collect()
 }
-
-const COCO17: [&str; 17] = [
-    "nose",
-    "left_eye",
-    "right_eye",
-    "left_ear",
-    "right_ear",
-    "left_shoulder",
-    "right_shoulder",
-    "left_elbow",
-    "right_elbow",
-    "left_wrist",
-    "right_wrist",
-    "left_hip",
-    "right_hip",
-    "left_knee",
-    "right_knee",
-    "left_ankle",
-    "right_ankle",
-];
 
 /// `pose_1.json`: 120 frames of {name: {x, y}} in pixels of a 576x576 video.
 fn arm_raise() -> Vec<Vec<Landmark>> {

@@ -6,6 +6,7 @@ use breakroom_protocol::PoseModel;
 use serde_json::Value;
 
 use crate::clip::{Clip, Frame};
+use breakroom_protocol::pose::COCO17_NAMES as COCO17;
 
 pub const SQUATS_SOURCE: &str = "tensorflow/tfjs-models pose-detection/test_data/pose_squats.full.json \
     (commit 18a73420e555a3c1948209ebfa807c7086c7ff0c), BlazePose full on a 720x1280 video at 5 fps; \
@@ -47,26 +48,6 @@ pub fn squats() -> Clip {
     }
     .rounded()
 }
-
-const COCO17: [&str; 17] = [
-    "nose",
-    "left_eye",
-    "right_eye",
-    "left_ear",
-    "right_ear",
-    "left_shoulder",
-    "right_shoulder",
-    "left_elbow",
-    "right_elbow",
-    "left_wrist",
-    "right_wrist",
-    "left_hip",
-    "right_hip",
-    "left_knee",
-    "right_knee",
-    "left_ankle",
-    "right_ankle",
-];
 
 /// `pose_1.json`: 120 frames of `{name: {x, y}}` in pixels of a 576x576 video at 30 fps.
 pub fn arm_raise() -> Clip {

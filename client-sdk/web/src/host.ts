@@ -265,10 +265,29 @@ async function running(main: HTMLElement, client: Client, created: { code: strin
       ),
     );
   };
+  // Only the controls that make sense in the session's phase are enabled (the server would
+  // refuse the others anyway).
+  const renderControls = () => {
+    const phase = room.phase?.phase ?? 'lobby';
+    const paused = room.phase?.paused ?? false;
+    const running = phase === 'countdown' || phase === 'exercise' || phase === 'rest';
+    const enabled: Record<string, boolean> = {
+      start: phase === 'lobby',
+      pause: running && !paused,
+      resume: running && paused,
+      skip: running,
+      end: phase === 'lobby' || running,
+    };
+    for (const [id, on] of Object.entries(enabled)) {
+      const b = main.querySelector<HTMLButtonElement>(`[data-testid=${id}]`);
+      if (b) b.disabled = !on;
+    }
+  };
   const render = () => {
     renderPeople();
     renderScoreboard(board, room);
     renderFlags();
+    renderControls();
   };
   room.on(render);
   onLang(render);

@@ -1,0 +1,29 @@
+//! `reference-relay`: the physical-limit reference server (see `breakroom_load::relay`).
+//!
+//! `reference-relay --listen 127.0.0.1:9000 [--tick-hz 15]`: no logic beyond relaying
+//! skeletons the way breakroom does; the floor breakroom's costs are compared with.
+
+use clap::Parser;
+
+/// Command-line options.
+#[derive(Debug, Parser)]
+#[command(
+    name = "reference-relay",
+    about = "Minimal breakroom.v1 skeleton relay: the reference floor"
+)]
+struct Cli {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:9000")]
+    listen: std::net::SocketAddr,
+    /// Relay ticks per second.
+    #[arg(long, default_value_t = 15)]
+    tick_hz: u32,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let listener = tokio::net::TcpListener::bind(cli.listen).await?;
+    eprintln!("reference-relay listening on {}", listener.local_addr()?);
+    breakroom_load::relay::serve(listener, cli.tick_hz).await
+}

@@ -1,0 +1,272 @@
+//! `REPORT.md` and the SVG plot (p99 skeleton latency against rooms, one line per target).
+
+use std::fmt::Write;
+
+use crate::stats::StepResult;
+
+/// One target's measurements for the report.
+#[derive(Debug, Clone)]
+pub struct TargetReport {
+    /// Target name.
+    pub target: String,
+    /// Every step, in order.
+    pub steps: Vec<StepResult>,
+    /// Index of the largest passing step.
+    pub capacity: Option<usize>,
+    /// RSS per idle connection, bytes.
+    pub idle_per_conn: f64,
+    /// Stall scenario: (p99 without, p99 with, server RSS max without, with), if run.
+    pub stall: Option<(u64, u64, u64, u64)>,
+}
+
+/// One summary row: how to render a target's cell.
+type Row = Box<dyn Fn(&TargetReport) -> String>;
+
+fn cap(t: &TargetReport) -> Option<&StepResult> {
+    t.capacity.map(|i| &t.steps[i])
+}
+
+fn ms(us: u64) -> String {
+    format!("{:.1}", us as f64 / 1000.0)
+}
+
+/// The Markdown report.
+pub fn markdown(header: &str, targets: &[TargetReport]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# breakroom load test report\n\n{header}\n");
+    let _ = writeln!(out, "![p99 skeleton latency against rooms](plot.svg)\n");
+    let _ = writeln!(out, "## Summary at capacity\n");
+    let _ = writeln!(
+        out,
+        "| metric | {} |",
+        targets
+            .iter()
+            .map(|t| t.target.as_str())
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+    let _ = writeln!(out, "|---|{}", "---|".repeat(targets.len()));
+    let rows: Vec<(&str, Row)> = vec![
+        (
+            "capacity (rooms × participants @ Hz)",
+            Box::new(|t| {
+                cap(t).map_or("none passed".into(), |s| {
+                    format!(
+                        "{} × {} @ {} Hz ({} members)",
+                        s.rooms,
+                        s.participants,
+                        s.hz,
+                        s.rooms * (s.participants + 1)
+                    )
+                })
+            }),
+        ),
+        (
+            "latency p50 / p99 / p99.9 / max, ms",
+            Box::new(|t| {
+                cap(t).map_or("–".into(), |s| {
+                    format!(
+                        "{} / {} / {} / {}",
+                        ms(s.latency_us.p50),
+                        ms(s.latency_us.p99),
+                        ms(s.latency_us.p999),
+                        ms(s.latency_us.max)
+                    )
+                })
+            }),
+        ),
+        (
+            "fan-out latency (tick → receipt) p50 / p99, ms",
+            Box::new(|t| {
+                cap(t).map_or("–".into(), |s| {
+                    format!(
+                        "{} / {}",
+                        ms(s.relay_latency_us.p50),
+                        ms(s.relay_latency_us.p99)
+                    )
+                })
+            }),
+        ),
+        (
+            "delivered skeletons/s (% of expected)",
+            Box::new(|t| {
+                cap(t).map_or("–".into(), |s| {
+                    format!("{:.0} ({:.3} %)", s.delivered_per_s, s.delivery_pct())
+                })
+            }),
+        ),
+        (
+            "server CPU µs per 1,000 delivered",
+            Box::new(|t| cap(t).map_or("–".into(), |s| format!("{:.0}", s.cpu_us_per_1000))),
+        ),
+        (
+            "RSS per idle connection",
+            Box::new(|t| format!("{:.1} KiB", t.idle_per_conn / 1024.0)),
+        ),
+        (
+            "RSS per active member",
+            Box::new(|t| {
+                cap(t).map_or("–".into(), |s| {
+                    format!("{:.1} KiB", s.rss_per_participant_bytes / 1024.0)
+                })
+            }),
+        ),
+        (
+            "cue skew p99 / max, µs",
+            Box::new(|t| {
+                cap(t).map_or("–".into(), |s| {
+                    if s.target == "reference" {
+                        "n/a (no cues)".into()
+                    } else {
+                        format!(
+                            "{} / {} ({} late)",
+                            s.cue_skew_us.p99, s.cue_skew_us.max, s.late_cues
+                        )
+                    }
+                })
+            }),
+        ),
+        (
+            "connect rate (hello+sync+join)/s",
+            Box::new(|t| cap(t).map_or("–".into(), |s| format!("{:.0}", s.connect_per_s))),
+        ),
+        (
+            "stall: others' p99 without → with, ms; max RSS",
+            Box::new(|t| {
+                t.stall.map_or("not run".into(), |(a, b, ra, rb)| {
+                    format!(
+                        "{} → {} ({:+.1} %); {:.1} → {:.1} MiB",
+                        ms(a),
+                        ms(b),
+                        (b as f64 / a.max(1) as f64 - 1.0) * 100.0,
+                        ra as f64 / 1048576.0,
+                        rb as f64 / 1048576.0
+                    )
+                })
+            }),
+        ),
+    ];
+    for (name, f) in &rows {
+        let _ = writeln!(
+            out,
+            "| {name} | {} |",
+            targets.iter().map(f).collect::<Vec<_>>().join(" | ")
+        );
+    }
+    for t in targets {
+        let _ = writeln!(out, "\n## {}: every step\n", t.target);
+        let _ = writeln!(
+            out,
+            "| rooms | members | delivered/s | delivery % | p50 ms | p99 ms | p99.9 ms | max ms | fan-out p99 ms | CPU µs/1000 | RSS/member KiB | cue skew p99 µs | failures |"
+        );
+        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        for s in &t.steps {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {:.0} | {:.3} | {} | {} | {} | {} | {} | {:.0} | {:.1} | {} | {} |",
+                s.rooms,
+                s.rooms * (s.participants + 1),
+                s.delivered_per_s,
+                s.delivery_pct(),
+                ms(s.latency_us.p50),
+                ms(s.latency_us.p99),
+                ms(s.latency_us.p999),
+                ms(s.latency_us.max),
+                ms(s.relay_latency_us.p99),
+                s.cpu_us_per_1000,
+                s.rss_per_participant_bytes / 1024.0,
+                s.cue_skew_us.p99,
+                s.failures
+            );
+        }
+    }
+    out
+}
+
+/// A hand-written SVG line plot: p99 latency (ms) against rooms, one line per target.
+pub fn svg(targets: &[TargetReport]) -> String {
+    let (w, h, pad) = (640.0, 400.0, 50.0);
+    let max_rooms = targets
+        .iter()
+        .flat_map(|t| t.steps.iter().map(|s| s.rooms))
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let max_ms = targets
+        .iter()
+        .flat_map(|t| t.steps.iter().map(|s| s.latency_us.p99))
+        .max()
+        .unwrap_or(1) as f64
+        / 1000.0;
+    let max_ms = (max_ms * 1.1).max(1.0);
+    let x = |r: f64| pad + r / max_rooms * (w - 2.0 * pad);
+    let y = |v: f64| h - pad - v / max_ms * (h - 2.0 * pad);
+    let colors = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd"];
+    let mut out = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+    );
+    let _ = writeln!(
+        out,
+        "<line x1=\"{pad}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"black\"/><line x1=\"{pad}\" y1=\"{pad}\" x2=\"{pad}\" y2=\"{}\" stroke=\"black\"/>",
+        h - pad,
+        w - pad,
+        h - pad,
+        h - pad
+    );
+    let _ = writeln!(
+        out,
+        "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">rooms</text><text x=\"15\" y=\"{}\" transform=\"rotate(-90 15 {})\" text-anchor=\"middle\">p99 skeleton latency, ms</text>",
+        w / 2.0,
+        h - 10.0,
+        h / 2.0,
+        h / 2.0
+    );
+    for i in 0..=4 {
+        let v = max_ms * f64::from(i) / 4.0;
+        let _ = writeln!(
+            out,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{v:.0}</text>",
+            pad - 5.0,
+            y(v) + 4.0
+        );
+    }
+    for (i, t) in targets.iter().enumerate() {
+        let c = colors[i % colors.len()];
+        let pts: Vec<String> = t
+            .steps
+            .iter()
+            .map(|s| {
+                format!(
+                    "{:.1},{:.1}",
+                    x(s.rooms as f64),
+                    y(s.latency_us.p99 as f64 / 1000.0)
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "<polyline fill=\"none\" stroke=\"{c}\" stroke-width=\"2\" points=\"{}\"/>",
+            pts.join(" ")
+        );
+        for s in &t.steps {
+            let _ = writeln!(
+                out,
+                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{c}\"/><text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+                x(s.rooms as f64),
+                y(s.latency_us.p99 as f64 / 1000.0),
+                x(s.rooms as f64),
+                h - pad + 15.0,
+                s.rooms
+            );
+        }
+        let _ = writeln!(
+            out,
+            "<text x=\"{}\" y=\"{}\" fill=\"{c}\">{}</text>",
+            w - pad - 120.0,
+            pad + 15.0 * i as f64,
+            t.target
+        );
+    }
+    out.push_str("</svg>\n");
+    out
+}

@@ -1,0 +1,136 @@
+//! What clients measured, and how it adds up.
+
+use std::collections::HashMap;
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+/// A latency histogram in µs, 1 µs to 60 s, 3 significant digits.
+pub fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 60_000_000, 3).expect("the bounds are valid")
+}
+
+/// What one simulated client saw.
+#[derive(Debug)]
+pub struct ClientReport {
+    /// Index of its room.
+    pub room: usize,
+    /// Whether it is the participant that stalled (its receive side is not counted).
+    pub stalled: bool,
+    /// Scheduled send time → receipt of a frame covering it, µs, for skeletons in the window.
+    pub latency: Histogram<u64>,
+    /// Server tick time (`poses.t`, mapped through clock sync) → receipt, µs.
+    pub relay: Histogram<u64>,
+    /// Skeletons of others scheduled in the window (what this client should receive).
+    pub expected: u64,
+    /// Of those, how many a received frame covered (the same or a later skeleton).
+    pub covered: u64,
+    /// Skeleton entries received (repeats included).
+    pub entries: u64,
+    /// Skeletons sent.
+    pub sent: u64,
+    /// Cue id → local instant to act at (`at − offset`) and whether it arrived late.
+    pub cues: HashMap<u32, (u64, bool)>,
+    /// Scoreboards received.
+    pub scoreboards: u64,
+    /// `error` messages received.
+    pub errors: u64,
+    /// Why the connection ended early, if it did.
+    pub failure: Option<String>,
+}
+
+/// Latency summary, µs.
+#[derive(Debug, Clone, Copy, Default, Serialize, serde::Deserialize)]
+pub struct Quantiles {
+    /// Median.
+    pub p50: u64,
+    /// 99th percentile.
+    pub p99: u64,
+    /// 99.9th percentile.
+    pub p999: u64,
+    /// Maximum.
+    pub max: u64,
+}
+
+impl Quantiles {
+    /// The quantiles of a histogram.
+    pub fn of(h: &Histogram<u64>) -> Quantiles {
+        Quantiles {
+            p50: h.value_at_quantile(0.5),
+            p99: h.value_at_quantile(0.99),
+            p999: h.value_at_quantile(0.999),
+            max: h.max(),
+        }
+    }
+}
+
+/// Cue skew summary, µs.
+#[derive(Debug, Clone, Copy, Default, Serialize, serde::Deserialize)]
+pub struct Skew {
+    /// 99th percentile over (room, cue).
+    pub p99: u64,
+    /// Maximum.
+    pub max: u64,
+}
+
+/// The metrics of one run (one step): the JSON every target's driver emits.
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+pub struct StepResult {
+    /// `breakroom`, `reference`, `colyseus`.
+    pub target: String,
+    /// Rooms.
+    pub rooms: usize,
+    /// Participants per room.
+    pub participants: usize,
+    /// Skeletons per second per participant.
+    pub hz: u32,
+    /// Delivered skeletons per second (one skeleton reaching one recipient).
+    pub delivered_per_s: f64,
+    /// Expected deliveries per second.
+    pub expected_per_s: f64,
+    /// End-to-end skeleton latency, scheduled send → receipt.
+    pub latency_us: Quantiles,
+    /// Server fan-out latency, tick → receipt.
+    pub relay_latency_us: Quantiles,
+    /// Spread of the local act instants of one cue across a room's clients.
+    pub cue_skew_us: Skew,
+    /// Cues that arrived after their instant.
+    pub late_cues: u64,
+    /// Server CPU µs (user + system) per 1,000 delivered skeletons.
+    pub cpu_us_per_1000: f64,
+    /// Server RSS per idle (hello'd) connection, bytes.
+    pub rss_idle_per_conn_bytes: f64,
+    /// Server RSS per connected member during the window over the idle baseline, bytes.
+    pub rss_per_participant_bytes: f64,
+    /// Connections opened, hello'd, synced and joined per second.
+    pub connect_per_s: f64,
+    /// Scoreboards received per client per second.
+    pub scoreboards_per_client_s: f64,
+    /// Clients that failed.
+    pub failures: usize,
+}
+
+impl StepResult {
+    /// Delivered over expected, in percent.
+    pub fn delivery_pct(&self) -> f64 {
+        if self.expected_per_s == 0.0 {
+            return 0.0;
+        }
+        100.0 * self.delivered_per_s / self.expected_per_s
+    }
+}
+
+/// The spread of act instants per (room, cue id) over clients that hold the cue.
+pub fn cue_skews(reports: &[ClientReport]) -> (Vec<u64>, u64) {
+    let mut by_cue: HashMap<(usize, u32), (u64, u64)> = HashMap::new();
+    let mut late = 0;
+    for r in reports {
+        for (&id, &(act, was_late)) in &r.cues {
+            late += u64::from(was_late);
+            let e = by_cue.entry((r.room, id)).or_insert((act, act));
+            e.0 = e.0.min(act);
+            e.1 = e.1.max(act);
+        }
+    }
+    (by_cue.values().map(|(lo, hi)| hi - lo).collect(), late)
+}

@@ -5,4 +5,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -p breakroom -p breakroom-load
-exec taskset -c 1 target/release/breakroom-load compare --stall "$@"
+
+# The Colyseus peer (Node 22 from its own node_modules): step load of both room types, same
+# workload, server on core 0 and driver on core 1; its JSON lines join the report.
+colyseus=()
+if [[ ${BREAKROOM_SKIP_COLYSEUS:-0} != 1 ]]; then
+  npm --prefix load-tests/colyseus install --no-audit --no-fund
+  node22=load-tests/colyseus/node_modules/.bin/node
+  out=target/colyseus-steps.jsonl
+  : > "$out"
+  for variant in state broadcast; do
+    "$node22" load-tests/colyseus/step.mjs --target "$variant" >> "$out"
+  done
+  colyseus=(--targets breakroom,reference,colyseus --colyseus-json "$out")
+fi
+exec taskset -c 1 target/release/breakroom-load compare --stall "${colyseus[@]}" "$@"

@@ -79,6 +79,9 @@ pub fn markdown(header: &str, targets: &[TargetReport]) -> String {
             "fan-out latency (tick → receipt) p50 / p99, ms",
             Box::new(|t| {
                 cap(t).map_or("–".into(), |s| {
+                    if s.target.starts_with("colyseus") {
+                        return "not measured".into();
+                    }
                     format!(
                         "{} / {}",
                         ms(s.relay_latency_us.p50),
@@ -117,6 +120,8 @@ pub fn markdown(header: &str, targets: &[TargetReport]) -> String {
                 cap(t).map_or("–".into(), |s| {
                     if s.target == "reference" {
                         "n/a (no cues)".into()
+                    } else if s.target.starts_with("colyseus") {
+                        "not measured (its driver tracks no cues)".into()
                     } else {
                         format!(
                             "{} / {} ({} late)",

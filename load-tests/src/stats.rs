@@ -73,8 +73,11 @@ pub struct Skew {
     pub max: u64,
 }
 
-/// The metrics of one run (one step): the JSON every target's driver emits.
+/// The metrics of one run (one step): the JSON every target's driver emits. A driver that
+/// cannot measure a metric (the Colyseus driver has no tick-to-receipt or cue figures) leaves
+/// it out and it reads as zero.
 #[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct StepResult {
     /// `breakroom`, `reference`, `colyseus`.
     pub target: String,

@@ -39,7 +39,8 @@ pub struct RoomConfig {
     pub capacity: u16,
     /// How long before its instant a cue is sent, in microseconds.
     pub lead_us: u64,
-    /// Interval of the skeleton relay, in microseconds.
+    /// Interval of the skeleton relay, in microseconds. The default here (15 Hz) keeps the
+    /// engine's transcripts readable; the server sets it from its `tick_hz` (30 Hz by default).
     pub tick_us: u64,
     /// Skeletons received longer ago than this are left out of relayed frames.
     pub stale_pose_us: u64,

@@ -37,7 +37,7 @@
 //!   relayed frames: never in snapshots, scores or summaries.
 //! - Accepted scores never decrease.
 //! - A session that started produces exactly one summary; one that never started, none.
-//! - `Output::Send` lists connected members only, and never an empty list.
+//! - `Output::Send` and `Output::Poses` list connected members only, and never an empty list.
 
 mod activity;
 mod catalogue;

@@ -17,6 +17,20 @@ pub enum Output {
         /// The message.
         msg: ServerMsg,
     },
+    /// A skeleton frame for each member of `to` (never empty; connected members only).
+    /// `fresh` holds the skeletons that arrived since the audience's previous frame; a member
+    /// whose previous frame is still unsent when this one comes (the host keeps one pending
+    /// frame per member, latest wins) must get `full` instead, which holds every visible
+    /// skeleton, so that a slow member loses nothing but time. Both are `ServerMsg::Poses`;
+    /// encode each once, `full` only if some member needs it.
+    Poses {
+        /// The recipients.
+        to: Vec<MemberId>,
+        /// What changed since the previous frame.
+        fresh: ServerMsg,
+        /// Every visible skeleton.
+        full: Box<ServerMsg>,
+    },
     /// Close this member's connection with a WebSocket close code and reason (kicked, replaced
     /// by a resume, room closed). The room has already forgotten the member.
     Close {
@@ -43,6 +57,17 @@ impl Outbox {
     pub(crate) fn send(&mut self, to: Vec<MemberId>, msg: ServerMsg) {
         if !to.is_empty() {
             self.queue.push_back(Output::Send { to, msg });
+        }
+    }
+
+    /// Queues a skeleton frame, unless nobody would receive it.
+    pub(crate) fn poses(&mut self, to: Vec<MemberId>, fresh: ServerMsg, full: ServerMsg) {
+        if !to.is_empty() {
+            self.queue.push_back(Output::Poses {
+                to,
+                fresh,
+                full: Box::new(full),
+            });
         }
     }
 

@@ -2,9 +2,12 @@
 //! audience.
 //!
 //! Only the latest pose of each participant is kept, never a history, and poses never leave
-//! this module except in a frame. A frame holds every fresh-enough pose its audience may see,
-//! so a client that drops frames (latest wins) loses nothing but time. The relay only wakes up
-//! when a new pose arrived since the last tick: an idle room sleeps.
+//! this module except in a frame. A tick's frame for an audience holds the poses that arrived
+//! since the previous tick (the *fresh* frame); beside it the tick offers the *full* frame, every
+//! fresh-enough pose the audience may see, for a member whose previous frame is still unsent
+//! (the host replaces that frame, latest wins): so a client that drops frames loses nothing but
+//! time, and a client that keeps up gets each skeleton once. The relay only wakes up when a new
+//! pose arrived since the last tick: an idle room sleeps.
 
 use std::collections::BTreeMap;
 
@@ -15,15 +18,26 @@ struct Latest {
     pose: PeerPose,
     received: Micros,
     sharing: Sharing,
+    /// Arrived since the last tick.
+    fresh: bool,
+}
+
+/// One audience's frame at a tick.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Frame {
+    /// The poses that arrived since the previous tick; never empty.
+    pub(crate) fresh: Vec<PeerPose>,
+    /// Every fresh-enough pose the audience may see (a superset of `fresh`).
+    pub(crate) full: Vec<PeerPose>,
 }
 
 /// One tick's frames, by audience; `None` where nothing new is visible to it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct Frames {
     /// For facilitators and co-hosts: poses shared with the room or with facilitators.
-    pub(crate) controllers: Option<Vec<PeerPose>>,
+    pub(crate) controllers: Option<Frame>,
     /// For participants and viewers: poses shared with the room.
-    pub(crate) everyone: Option<Vec<PeerPose>>,
+    pub(crate) everyone: Option<Frame>,
 }
 
 /// Latest poses and the tick schedule.
@@ -64,6 +78,7 @@ impl Relay {
                 pose: PeerPose { p, t, kp },
                 received: now,
                 sharing,
+                fresh: true,
             },
         );
         if self.next_tick.is_none() {
@@ -93,14 +108,19 @@ impl Relay {
     pub(crate) fn tick(&mut self, now: Micros, stale_us: u64) -> Frames {
         self.latest
             .retain(|_, l| now.saturating_sub(l.received) <= stale_us);
-        let visible = |room_only: bool| -> Option<Vec<PeerPose>> {
-            let poses: Vec<PeerPose> = self
-                .latest
-                .values()
-                .filter(|l| !room_only || l.sharing == Sharing::Room)
-                .map(|l| l.pose.clone())
-                .collect();
-            (!poses.is_empty()).then_some(poses)
+        let visible = |room_only: bool| -> Option<Frame> {
+            let mut fresh = Vec::new();
+            let mut full = Vec::new();
+            for l in self.latest.values() {
+                if room_only && l.sharing != Sharing::Room {
+                    continue;
+                }
+                if l.fresh {
+                    fresh.push(l.pose.clone());
+                }
+                full.push(l.pose.clone());
+            }
+            (!fresh.is_empty()).then_some(Frame { fresh, full })
         };
         let frames = Frames {
             controllers: if self.fresh_for_controllers {
@@ -114,6 +134,9 @@ impl Relay {
                 None
             },
         };
+        for l in self.latest.values_mut() {
+            l.fresh = false;
+        }
         self.fresh_for_controllers = false;
         self.fresh_for_everyone = false;
         self.last_tick = Some(now);

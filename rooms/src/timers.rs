@@ -134,13 +134,27 @@ impl Room {
             Due::Scoreboard => self.flush_scoreboard(now),
             Due::Poses => {
                 let frames = self.relay.tick(now, self.config.stale_pose_us);
-                if let Some(poses) = frames.controllers {
+                let frame = |f: crate::relay::Frame| {
+                    (
+                        ServerMsg::Poses {
+                            t: now,
+                            poses: f.fresh,
+                        },
+                        ServerMsg::Poses {
+                            t: now,
+                            poses: f.full,
+                        },
+                    )
+                };
+                if let Some(f) = frames.controllers {
                     let to = self.roster.members_where(|p| p.role.can_control());
-                    self.out.send(to, ServerMsg::Poses { t: now, poses });
+                    let (fresh, full) = frame(f);
+                    self.out.poses(to, fresh, full);
                 }
-                if let Some(poses) = frames.everyone {
+                if let Some(f) = frames.everyone {
                     let to = self.roster.members_where(|p| !p.role.can_control());
-                    self.out.send(to, ServerMsg::Poses { t: now, poses });
+                    let (fresh, full) = frame(f);
+                    self.out.poses(to, fresh, full);
                 }
             }
         }

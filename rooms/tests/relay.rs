@@ -1,5 +1,7 @@
-//! Skeleton relay: one frame per audience per tick, honouring sharing; stale poses left out;
-//! no empty frames; an idle room sleeps.
+//! Skeleton relay: one frame per audience per tick, honouring sharing, carrying what changed
+//! since the previous tick (`poses [...]`) beside the complete set for a member whose previous
+//! frame is still unsent (`full [...]`, shown when it differs); stale poses left out; no empty
+//! frames; an idle room sleeps.
 
 mod common;
 
@@ -17,7 +19,7 @@ fn each_audience_sees_what_sharing_allows() {
         join v viewer
         show poses
         pose a                        # first pose after a quiet spell goes out at once
-        pose b
+        pose b                        # next tick: only b is new; a is in the full frame
         pose n
         wait 100ms                    # b is new for hosts only; nothing new for the others
         pose n
@@ -38,7 +40,7 @@ fn each_audience_sees_what_sharing_allows() {
         @0.000 a,b,c,f,n: presence joined v:viewer
         @0.000 c,f: poses [a]
         @0.000 a,b,n,v: poses [a]
-        @0.066 c,f: poses [a b]
+        @0.066 c,f: poses [b] full [a b]
         ",
     );
 }
@@ -74,8 +76,8 @@ fn frames_come_at_most_once_per_tick_and_stale_poses_are_left_out() {
         @0.000 a,b: poses [a]
         @0.066 f: poses [a b]
         @0.066 a,b: poses [a b]
-        @0.550 f: poses [a b]
-        @0.550 a,b: poses [a b]
+        @0.550 f: poses [b] full [a b]
+        @0.550 a,b: poses [b] full [a b]
         @1.150 f: poses [b]
         @1.150 a,b: poses [b]
         @1.250 next wake-up none
@@ -112,8 +114,8 @@ fn dropped_and_departed_members_skeletons_are_forgotten() {
         @0.000 a,b,f: presence joined c:participant
         @0.000 f: poses [a]
         @0.000 a,b,c: poses [a]
-        @0.066 f: poses [a b c]
-        @0.066 a,b,c: poses [a b c]
+        @0.066 f: poses [b c] full [a b c]
+        @0.066 a,b,c: poses [b c] full [a b c]
         @0.133 f: poses [c]
         @0.133 c: poses [c]
         ",

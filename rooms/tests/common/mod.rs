@@ -25,6 +25,7 @@ mod render;
 mod script;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 
 use breakroom_protocol::{
     ControlAction, EndReason, Landmark, Micros, ParticipantId, PoseBlock, PoseModel, Program,
@@ -384,21 +385,43 @@ impl Harness {
     fn observe(&mut self, out: Output) {
         match out {
             Output::Send { to, msg } => {
-                assert!(!to.is_empty(), "send to nobody: {msg:?}");
-                let unique: BTreeSet<_> = to.iter().collect();
-                assert_eq!(unique.len(), to.len(), "duplicate recipients");
-                for m in &to {
-                    assert!(
-                        self.open.contains(m),
-                        "send to a member that is not connected: {m:?} {msg:?}"
-                    );
-                }
+                self.check_recipients(&to, &msg);
                 self.check_msg(&msg);
                 if self.shown(msg.kind()) {
-                    let mut names: Vec<String> =
-                        to.iter().map(|m| self.labels[m].clone()).collect();
-                    names.sort();
-                    let text = format!("{}: {}", names.join(","), self.render(&msg));
+                    let text = format!("{}: {}", self.names(&to), self.render(&msg));
+                    self.line(text);
+                }
+            }
+            Output::Poses { to, fresh, full } => {
+                self.check_recipients(&to, &fresh);
+                self.check_msg(&fresh);
+                self.check_msg(&full);
+                let (
+                    ServerMsg::Poses {
+                        t,
+                        poses: fresh_poses,
+                    },
+                    ServerMsg::Poses {
+                        t: full_t,
+                        poses: full_poses,
+                    },
+                ) = (&fresh, &*full)
+                else {
+                    panic!("a pose frame that is not `poses`: {fresh:?} {full:?}");
+                };
+                assert_eq!(t, full_t, "fresh and full frames of one tick");
+                for p in fresh_poses {
+                    assert!(
+                        full_poses.contains(p),
+                        "the full frame lacks a fresh skeleton: {p:?}"
+                    );
+                }
+                if self.shown("poses") {
+                    let mut text = format!("{}: {}", self.names(&to), self.render(&fresh));
+                    if full_poses.len() > fresh_poses.len() {
+                        let rendered = self.render(&full);
+                        let _ = write!(text, " full {}", &rendered["poses ".len()..]);
+                    }
                     self.line(text);
                 }
             }
@@ -421,6 +444,24 @@ impl Harness {
                 self.summaries.push(summary);
             }
         }
+    }
+
+    fn check_recipients(&self, to: &[MemberId], msg: &ServerMsg) {
+        assert!(!to.is_empty(), "send to nobody: {msg:?}");
+        let unique: BTreeSet<_> = to.iter().collect();
+        assert_eq!(unique.len(), to.len(), "duplicate recipients");
+        for m in to {
+            assert!(
+                self.open.contains(m),
+                "send to a member that is not connected: {m:?} {msg:?}"
+            );
+        }
+    }
+
+    fn names(&self, to: &[MemberId]) -> String {
+        let mut names: Vec<String> = to.iter().map(|m| self.labels[m].clone()).collect();
+        names.sort();
+        names.join(",")
     }
 
     fn check_msg(&mut self, msg: &ServerMsg) {

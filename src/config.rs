@@ -232,7 +232,7 @@ impl Config {
             send_buffer_bytes: s.send_buffer_bytes,
             hello_timeout: Duration::from_millis(s.hello_timeout_ms.unwrap_or(5000)),
             cue_lead: Duration::from_millis(s.cue_lead_ms.unwrap_or(300)),
-            tick_hz: s.tick_hz.unwrap_or(15).clamp(1, 60),
+            tick_hz: s.tick_hz.unwrap_or(30).clamp(1, 60),
             grace: Duration::from_secs(s.grace_s.unwrap_or(60)),
             idle_close: Duration::from_secs(s.idle_close_s.unwrap_or(300)),
             token_ttl: Duration::from_secs(s.token_ttl_s.unwrap_or(3600)),

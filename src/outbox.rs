@@ -111,14 +111,17 @@ impl Outbox {
         Pushed::Queued
     }
 
-    /// Puts a skeleton frame in the latest-wins slot. Returns whether an unsent frame was
-    /// replaced (dropped as stale).
-    pub fn push_pose(&self, bytes: Bytes) -> bool {
+    /// Puts a skeleton frame in the latest-wins slot: `fresh` (what changed since the previous
+    /// frame) when the slot is empty, or `full()` (every visible skeleton) in place of a frame
+    /// still unsent, so that nothing is lost but time. Returns whether an unsent frame was
+    /// replaced.
+    pub fn push_pose(&self, fresh: &Bytes, full: impl FnOnce() -> Bytes) -> bool {
         let mut s = self.lock();
         if s.close.is_some() {
             return false;
         }
-        let replaced = s.pose.replace(bytes).is_some();
+        let replaced = s.pose.is_some();
+        s.pose = Some(if replaced { full() } else { fresh.clone() });
         drop(s);
         self.notify.notify_one();
         replaced
@@ -189,8 +192,9 @@ mod tests {
     async fn poses_are_latest_wins_and_reliable_items_keep_order() {
         let outbox = Outbox::new(4);
         assert_eq!(outbox.push(msg(b"a")), Pushed::Queued);
-        assert!(!outbox.push_pose(Bytes::from_static(b"p1")));
-        assert!(outbox.push_pose(Bytes::from_static(b"p2")));
+        let full = || Bytes::from_static(b"full");
+        assert!(!outbox.push_pose(&Bytes::from_static(b"p1"), full));
+        assert!(outbox.push_pose(&Bytes::from_static(b"p2"), full));
         assert_eq!(outbox.push(msg(b"b")), Pushed::Queued);
         let mut batch = Vec::new();
         assert_eq!(outbox.next_batch(&mut batch).await, None);
@@ -201,7 +205,13 @@ mod tests {
                 Item::Pong { .. } => b"pong",
             })
             .collect();
-        assert_eq!(got, vec![&b"a"[..], b"b", b"p2"]);
+        // The second frame found the first unsent: the complete set took its place.
+        assert_eq!(got, vec![&b"a"[..], b"b", b"full"]);
+        // Once the writer took the frame, the next one is a fresh frame again.
+        assert!(!outbox.push_pose(&Bytes::from_static(b"p3"), full));
+        batch.clear();
+        assert_eq!(outbox.next_batch(&mut batch).await, None);
+        assert!(matches!(&batch[..], [Item::Msg { bytes, .. }] if bytes.as_ref() == b"p3"));
     }
 
     #[tokio::test]

@@ -86,23 +86,51 @@ pub enum RoomCmd {
     Info(oneshot::Sender<RoomInfo>),
 }
 
+/// Inputs handled per wake-up beyond the first before the outputs go out.
+const DRAIN: usize = 64;
+
 /// Runs a room until it closes or the server shuts down.
 pub async fn run(hub: Arc<Hub>, code: String, mut room: Room, mut rx: mpsc::Receiver<RoomCmd>) {
     let mut members: HashMap<MemberId, Arc<Outbox>> = HashMap::new();
     tracing::info!(room = %code, "room opened");
     let mut going_away = false;
+    // One timer and one shutdown waiter for the room's life, re-armed only when the engine's
+    // next wake-up changes: nothing is registered or unregistered per input.
+    let sleep = tokio::time::sleep(Duration::ZERO);
+    tokio::pin!(sleep);
+    let mut armed: Option<tokio::time::Instant> = None;
+    let shutdown = hub.shutdown.clone();
+    let shutdown = shutdown.cancelled();
+    tokio::pin!(shutdown);
     loop {
         let wake = room.poll_timeout().map(|t| hub.clock.instant(t));
+        if wake != armed {
+            if let Some(at) = wake {
+                sleep.as_mut().reset(at);
+            }
+            armed = wake;
+        }
         tokio::select! {
             cmd = rx.recv() => match cmd {
-                Some(cmd) => handle(&hub, &mut room, &mut members, cmd),
+                Some(cmd) => {
+                    handle(&hub, &mut room, &mut members, cmd);
+                    // Whatever else is already waiting goes in before the outputs are
+                    // delivered (bounded, so timers are not starved).
+                    for _ in 0..DRAIN {
+                        let Ok(cmd) = rx.try_recv() else { break };
+                        handle(&hub, &mut room, &mut members, cmd);
+                    }
+                }
                 None => {
                     room.end(hub.clock.now(), EndReason::Shutdown);
                     going_away = true;
                 }
             },
-            () = sleep_until(wake) => room.handle_timeout(hub.clock.now()),
-            () = hub.shutdown.cancelled(), if !going_away => {
+            () = &mut sleep, if armed.is_some() => {
+                armed = None;
+                room.handle_timeout(hub.clock.now());
+            }
+            () = &mut shutdown, if !going_away => {
                 room.end(hub.clock.now(), EndReason::Shutdown);
                 going_away = true;
             }
@@ -125,13 +153,6 @@ pub async fn run(hub: Arc<Hub>, code: String, mut room: Room, mut rx: mpsc::Rece
         .retain(|_, e| e.place.as_ref().is_none_or(|(c, _)| *c != code));
     hub.metrics.rooms.dec();
     tracing::info!(room = %code, "room closed");
-}
-
-async fn sleep_until(wake: Option<tokio::time::Instant>) {
-    match wake {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
-    }
 }
 
 fn handle(hub: &Hub, room: &mut Room, members: &mut HashMap<MemberId, Arc<Outbox>>, cmd: RoomCmd) {
@@ -244,11 +265,7 @@ async fn deliver(hub: &Hub, room: &mut Room, members: &mut HashMap<MemberId, Arc
                         continue;
                     };
                     sent += 1;
-                    if let ServerMsg::Poses { .. } = msg {
-                        if outbox.push_pose(bytes.clone()) {
-                            hub.metrics.stale_frames_dropped.inc();
-                        }
-                    } else if outbox.push(Item::Msg {
+                    if outbox.push(Item::Msg {
                         bytes: bytes.clone(),
                         cue_at,
                     }) == Pushed::Overflow
@@ -258,6 +275,26 @@ async fn deliver(hub: &Hub, room: &mut Room, members: &mut HashMap<MemberId, Arc
                     }
                 }
                 hub.metrics.count_out(kind, sent);
+            }
+            Output::Poses { to, fresh, full } => {
+                let bytes = Bytes::from(encode_server(&fresh));
+                let full_bytes = std::cell::OnceCell::new();
+                let mut sent = 0u64;
+                for m in &to {
+                    let Some(outbox) = members.get(m) else {
+                        continue;
+                    };
+                    sent += 1;
+                    let full = || {
+                        full_bytes
+                            .get_or_init(|| Bytes::from(encode_server(&full)))
+                            .clone()
+                    };
+                    if outbox.push_pose(&bytes, full) {
+                        hub.metrics.stale_frames_dropped.inc();
+                    }
+                }
+                hub.metrics.count_out("poses", sent);
             }
             Output::Close {
                 member,

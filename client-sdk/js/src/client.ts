@@ -96,7 +96,7 @@ export interface Events {
   snapshot: Snapshot;
   /** A synchronized cue: act on it at `cue.at` (see `scheduleAt`). */
   cue: Cue;
-  /** The latest skeletons the room relays. */
+  /** Skeletons that changed since the room's previous frame (or, after falling behind, the latest of everyone): keep the latest per participant `p`. */
   poses: { t: number; poses: PeerPose[] };
   scoreboard: Scoreboard;
   presence: { change: PresenceChange; participant: Participant };

@@ -7,8 +7,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use breakroom_protocol::{
-    ControlAction, Landmark, Limits, Micros, ParticipantId, PeerPose, PoseBlock, PoseModel,
-    Reaction,
+    ControlAction, Landmark, Limits, Micros, ParticipantId, PoseBlock, PoseModel, Reaction,
 };
 use futures_util::{FutureExt, Stream};
 use tokio::sync::{mpsc, oneshot};
@@ -20,7 +19,7 @@ use crate::driver::{Command, Driver, Request};
 use crate::error::Error;
 use crate::event::{Event, Snapshot};
 use crate::options::{ClientOptions, JoinOptions};
-use crate::slot::Latest;
+use crate::slot::{Latest, PoseFrame};
 
 /// Capacity of the command channel from the API to the background task.
 const COMMAND_CAPACITY: usize = 64;
@@ -33,8 +32,9 @@ pub(crate) struct Shared {
     pub(crate) clock: SharedClock,
     /// The application's newest skeleton, waiting for the socket.
     pub(crate) outgoing_pose: Latest<(Micros, PoseBlock)>,
-    /// The room's newest frame, waiting for the application.
-    pub(crate) incoming_poses: Latest<(Micros, Vec<PeerPose>)>,
+    /// The room's frames not yet read by the application, merged into one
+    /// ([`Latest::put_frame`], never [`Latest::put`]).
+    pub(crate) incoming_poses: Latest<PoseFrame>,
     /// Connected, not restoring, and in a room: poses are worth sending.
     live: AtomicBool,
     /// Own participant id, `u64::MAX` when not in a room.
@@ -316,7 +316,7 @@ impl Client {
         }
     }
 
-    /// Ordered events first; then the latest pose frame, if one is waiting.
+    /// Ordered events first; then the pose frame (merged, if several arrived), if one is waiting.
     fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<Option<Event>> {
         match self.events.poll_recv(cx) {
             Poll::Ready(Some(event)) => return Poll::Ready(Some(event)),

@@ -32,8 +32,9 @@ pub struct Snapshot {
 
 /// Something that happened on the connection or in the room.
 ///
-/// Every event is delivered, in order, except [`Event::Poses`]: pose frames are latest-wins,
-/// so an application that reads slowly sees only the newest frame, never a backlog.
+/// Every event is delivered, in order, except [`Event::Poses`]: pose frames never queue. A
+/// frame the application has not read yet is merged with the next one, so an application that
+/// reads slowly gets the newest skeleton of every participant, never a backlog.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Event {
@@ -42,11 +43,22 @@ pub enum Event {
     Snapshot(Box<Snapshot>),
     /// A synchronized cue; act on it at [`crate::Client::local_instant`] of `cue.at`.
     Cue(Cue),
-    /// The latest skeletons the room relays (latest-wins).
+    /// The skeletons that changed since the previous frame.
+    ///
+    /// A frame carries only the skeletons that changed since the room's previous frame (the
+    /// server sends every visible one instead when it could not deliver the previous frame in
+    /// time), so an application keeps the latest skeleton per participant, keyed by
+    /// [`PeerPose::p`], and updates it with each frame. When the application reads slowly,
+    /// the frames it has not read are merged into one: per participant the newest skeleton
+    /// wins, and a participant missing from a newer frame keeps its skeleton from an older
+    /// one. So it gets the newest skeleton of every participant, never a backlog.
+    ///
+    /// No frame says that a skeleton is gone (its participant left or stopped sharing): drop
+    /// a skeleton once its capture time [`PeerPose::t`] is old.
     Poses {
-        /// Server time of the room's tick.
+        /// Server time of the room's tick (of the newest frame, when frames were merged).
         t: Micros,
-        /// One skeleton per visible participant.
+        /// The skeletons that changed, one per participant, sorted by participant id.
         poses: Vec<PeerPose>,
     },
     /// The scoreboard changed.
@@ -124,7 +136,7 @@ pub(crate) enum Incoming {
         message: String,
         seq: Option<u32>,
     },
-    /// A `poses` frame, for the latest-wins slot.
+    /// A `poses` frame, merged into the frame the application has not read yet, if any.
     Poses { t: Micros, poses: Vec<PeerPose> },
     /// Everything else goes to the application as is.
     Event(Event),

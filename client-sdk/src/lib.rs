@@ -48,7 +48,10 @@
 //!   4003 or [`Client::close`]: those end with [`Event::Closed`].
 //! - **Backpressure.** Events are buffered up to [`ClientOptions::event_capacity`]; past that
 //!   the client stops reading the socket (so a stuck application is eventually disconnected by
-//!   the server as a slow consumer) but keeps serving commands. Pose frames never queue.
+//!   the server as a slow consumer) but keeps serving commands. Pose frames never queue: each
+//!   carries the skeletons that changed since the previous one, so the application keeps the
+//!   latest skeleton per participant, and frames it has not read yet are merged into one
+//!   ([`Event::Poses`]), so it gets the newest skeleton of every participant, never a backlog.
 //!
 //! # Transport
 //! Plain `ws://` by default. The `rustls` cargo feature adds `wss://` (webpki roots, rustls
@@ -61,7 +64,7 @@
 //! - `connect`: the upgrade and the `hello` → `welcome` handshake.
 //! - `event`: [`Event`], [`Snapshot`], and how server messages map onto them.
 //! - `clock`, `backoff`, `slot`: the monotonic clock, the reconnection schedule, the
-//!   latest-wins slot.
+//!   latest-wins slot (which merges incoming pose frames per participant).
 //! - [`track`]: local scoring with the shared exercise detector ([`Client::track`]).
 //! - [`replay`]: a recorded squat session and a knee-angle rep counter, to simulate a
 //!   participant (examples, tests).

@@ -29,7 +29,7 @@ pub struct ClientOptions {
     /// Most pose frames sent per second; the server's `limits.pose_hz` caps it too (default 15).
     pub max_pose_hz: u16,
     /// Events buffered for the application before the client stops reading the socket
-    /// (default 1024). Pose frames are not counted: they are latest-wins.
+    /// (default 1024). Pose frames are not counted: unread ones are merged into one.
     pub event_capacity: usize,
     /// How long the handshake and a `join` may take (default 10 s).
     pub request_timeout: Duration,

@@ -244,7 +244,8 @@ async fn events_arrive_typed_and_the_clock_syncs() {
     let mut server = MockServer::start().await;
     let (mut client, mut conn) = joined(&mut server).await;
 
-    // An unknown message type is skipped; poses are latest-wins; other events arrive in order.
+    // An unknown message type is skipped; unread pose frames merge into one (taking the newest
+    // `t`); other events arrive in order.
     conn.ws
         .send(Message::binary(vec![
             0x81, 0xa4, b't', b'y', b'p', b'e', 0xa3, b'n', b'e', b'w',

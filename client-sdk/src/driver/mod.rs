@@ -365,7 +365,7 @@ impl Driver {
             }
             Incoming::Poses { t, poses } => {
                 if !self.events.is_closed() {
-                    self.shared.incoming_poses.put((t, poses));
+                    self.shared.incoming_poses.put_frame((t, poses));
                 }
             }
             Incoming::Snapshot(snapshot) => self.snapshot(snapshot),

@@ -39,6 +39,10 @@ pub struct Metrics {
     pub slow_consumers_closed: Counter,
     /// Session summaries persisted.
     pub summaries_saved: Counter,
+    /// `messages_in`'s counters, resolved once.
+    counts_in: ByKind,
+    /// `messages_out`'s counters, resolved once.
+    counts_out: ByKind,
 }
 
 impl Metrics {
@@ -56,6 +60,8 @@ impl Metrics {
             cues_late: Counter::default(),
             slow_consumers_closed: Counter::default(),
             summaries_saved: Counter::default(),
+            counts_in: ByKind::default(),
+            counts_out: ByKind::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -105,23 +111,24 @@ impl Metrics {
             m.summaries_saved.clone(),
         );
         // Every known type is listed from the start, at zero.
-        for &kind in breakroom_protocol::CLIENT_TYPES {
-            let _ = m.messages_in.get_or_create(&Kind { kind });
+        let counts_in = ByKind::new(&m.messages_in, breakroom_protocol::CLIENT_TYPES);
+        let counts_out = ByKind::new(&m.messages_out, breakroom_protocol::SERVER_TYPES);
+        Metrics {
+            registry,
+            counts_in,
+            counts_out,
+            ..m
         }
-        for &kind in breakroom_protocol::SERVER_TYPES {
-            let _ = m.messages_out.get_or_create(&Kind { kind });
-        }
-        Metrics { registry, ..m }
     }
 
     /// Counts `n` messages of a type sent.
     pub fn count_out(&self, kind: &'static str, n: u64) {
-        self.messages_out.get_or_create(&Kind { kind }).inc_by(n);
+        self.counts_out.inc_by(kind, n);
     }
 
     /// Counts a message of a type received.
     pub fn count_in(&self, kind: &'static str) {
-        self.messages_in.get_or_create(&Kind { kind }).inc();
+        self.counts_in.inc_by(kind, 1);
     }
 
     /// The Prometheus text exposition.
@@ -130,6 +137,48 @@ impl Metrics {
         // Writing into a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
         out
+    }
+}
+
+/// The counters of a family by message type, looked up without a lock: `Family::get_or_create`
+/// takes a read lock and hashes the label, once per message on the hot path.
+#[derive(Debug, Default)]
+struct ByKind {
+    /// Every known type with its counter: a clone of the family's, sharing its atomic, so the
+    /// exposition is the family's as before. About ten entries: a scan beats hashing.
+    known: Box<[(&'static str, Counter)]>,
+    /// The family itself, for a type not known when the server started.
+    family: Family<Kind, Counter>,
+}
+
+impl ByKind {
+    /// Creates the series of every type in `kinds`, at zero, and keeps their counters.
+    fn new(family: &Family<Kind, Counter>, kinds: &[&'static str]) -> ByKind {
+        let known = kinds
+            .iter()
+            .map(|&kind| (kind, family.get_or_create(&Kind { kind }).clone()))
+            .collect();
+        ByKind {
+            known,
+            family: family.clone(),
+        }
+    }
+
+    fn inc_by(&self, kind: &'static str, n: u64) {
+        // Type tags are string literals, usually the very ones listed: the pointer comparison
+        // settles most lookups, the string comparison the rest.
+        let known = self
+            .known
+            .iter()
+            .find(|(k, _)| std::ptr::eq(*k, kind) || *k == kind);
+        match known {
+            Some((_, counter)) => {
+                counter.inc_by(n);
+            }
+            None => {
+                self.family.get_or_create(&Kind { kind }).inc_by(n);
+            }
+        }
     }
 }
 

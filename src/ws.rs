@@ -4,8 +4,11 @@
 //! inputs to the room actor; the writer drains the connection's [`Outbox`] in batches (feed,
 //! then one flush). Neither holds a lock across an await.
 
+use std::future::poll_fn;
 use std::net::SocketAddr;
+use std::pin::pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -134,17 +137,24 @@ async fn read_loop(
     outbox: &Outbox,
     done: &CancellationToken,
 ) {
-    let hello_deadline = Instant::now() + hub.config.hello_timeout;
+    // Made once, not per message: each `cancelled()` registers a waiter under the token's lock.
+    // None is polled after it completes: `done` and the deadline return, and the shutdown
+    // branch closes the outbox, which stays closing, so its precondition stays false.
+    let mut done = pin!(done.cancelled());
+    let mut shutdown = pin!(hub.shutdown.cancelled());
+    let mut hello_deadline = pin!(tokio::time::sleep_until(
+        Instant::now() + hub.config.hello_timeout
+    ));
     loop {
         let frame = tokio::select! {
             frame = stream.next() => frame,
-            () = done.cancelled() => return,
-            () = tokio::time::sleep_until(hello_deadline), if !session.said_hello() => {
+            () = &mut done => return,
+            () = &mut hello_deadline, if !session.said_hello() => {
                 let secs = hub.config.hello_timeout.as_secs_f32();
                 outbox.close(close::POLICY, format!("no valid hello within {secs} s"));
                 return;
             }
-            () = hub.shutdown.cancelled(), if !session.in_room() && !outbox.is_closing() => {
+            () = &mut shutdown, if !session.in_room() && !outbox.is_closing() => {
                 outbox.close(close::GOING_AWAY, "server shutting down");
                 continue;
             }
@@ -234,56 +244,69 @@ async fn write_loop(
     done: CancellationToken,
 ) {
     let mut batch = Vec::new();
+    // Made once, not per batch: each `cancelled()` registers a waiter under the token's lock.
+    let mut cancelled = pin!(done.cancelled());
     loop {
         let close = tokio::select! {
             close = outbox.next_batch(&mut batch) => close,
-            () = done.cancelled() => break,
+            () = &mut cancelled => break,
         };
         hub.metrics.outbox_depth.observe(batch.len() as f64);
-        let write = async {
-            for item in batch.drain(..) {
-                let bytes = match item {
-                    Item::Msg { bytes, cue_at } => {
-                        if let Some(at) = cue_at {
-                            let now = hub.clock.now();
-                            if at >= now {
-                                hub.metrics
-                                    .cue_lead_seconds
-                                    .observe((at - now) as f64 / 1e6);
-                            } else {
-                                hub.metrics.cues_late.inc();
+        // A block, so the write's borrow of `sink` ends before the close frame below.
+        let written = {
+            let write = async {
+                for item in batch.drain(..) {
+                    let bytes = match item {
+                        Item::Msg { bytes, cue_at } => {
+                            if let Some(at) = cue_at {
+                                let now = hub.clock.now();
+                                if at >= now {
+                                    hub.metrics
+                                        .cue_lead_seconds
+                                        .observe((at - now) as f64 / 1e6);
+                                } else {
+                                    hub.metrics.cues_late.inc();
+                                }
                             }
+                            bytes
                         }
-                        bytes
-                    }
-                    Item::Pong { t0, t1 } => {
-                        hub.metrics.count_out("pong", 1);
-                        let pong = ServerMsg::Pong {
-                            t0,
-                            t1,
-                            t2: hub.clock.now(),
-                        };
-                        Bytes::from(encode_server(&pong))
-                    }
-                };
-                sink.feed(Message::Binary(bytes)).await?;
-            }
-            sink.flush().await
-        };
-        tokio::select! {
-            written = tokio::time::timeout(WRITE_TIMEOUT, write) => match written {
-                Ok(Ok(())) => {}
-                Ok(Err(_)) => break,
-                Err(_) => {
-                    // The peer stopped reading: its socket stayed full for the whole bound.
-                    // Drop it (a close frame could not get through either); it may resume.
-                    hub.metrics.slow_consumers_closed.inc();
-                    tracing::info!("dropping a connection that stopped reading");
-                    break;
+                        Item::Pong { t0, t1 } => {
+                            hub.metrics.count_out("pong", 1);
+                            let pong = ServerMsg::Pong {
+                                t0,
+                                t1,
+                                t2: hub.clock.now(),
+                            };
+                            Bytes::from(encode_server(&pong))
+                        }
+                    };
+                    sink.feed(Message::Binary(bytes)).await?;
                 }
-            },
-            // The outbox overflowed while this batch was stuck: give up on the peer now.
-            () = outbox.overflowed() => break,
+                sink.flush().await
+            };
+            let mut write = pin!(write);
+            // Most batches go straight into the socket: try once before arming the timer and
+            // waiting on the overflow signal, which only a batch that cannot be written needs.
+            match poll_fn(|cx| Poll::Ready(write.as_mut().poll(cx))).await {
+                Poll::Ready(written) => written,
+                Poll::Pending => tokio::select! {
+                    written = tokio::time::timeout(WRITE_TIMEOUT, write) => match written {
+                        Ok(written) => written,
+                        Err(_) => {
+                            // The peer stopped reading: its socket stayed full for the whole bound.
+                            // Drop it (a close frame could not get through either); it may resume.
+                            hub.metrics.slow_consumers_closed.inc();
+                            tracing::info!("dropping a connection that stopped reading");
+                            break;
+                        }
+                    },
+                    // The outbox overflowed while this batch was stuck: give up on the peer now.
+                    () = outbox.overflowed() => break,
+                },
+            }
+        };
+        if written.is_err() {
+            break;
         }
         if let Some(c) = close {
             let frame = CloseFrame {

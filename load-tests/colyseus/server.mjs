@@ -1,15 +1,17 @@
 // Colyseus 0.18 comparison peer for breakroom's skeleton relay.
 // Two room types:
 //   state     - the documented way: each player's latest skeleton lives in the synchronized
-//               room state (MapSchema<Player>), patched at 15 Hz; cue timeline + scoreboard in state.
-//   broadcast - plain messages: store each client's latest skeleton, and on a 15 Hz simulation
+//               room state (MapSchema<Player>), patched at the tick rate (only what changed goes
+//               out); cue timeline + scoreboard in state.
+//   broadcast - plain messages: store each client's latest skeleton, and on each simulation
 //               tick broadcast('poses', [...skeletons that changed since the last tick]).
-// Usage: node server.mjs [PORT]   (or PORT=...); listens on 127.0.0.1 only.
+// The tick is 30 Hz, as breakroom's, unless TICK_HZ or the second argument says otherwise.
+// Usage: node server.mjs [PORT] [TICK_HZ]   (or PORT=..., TICK_HZ=...); listens on 127.0.0.1 only.
 import { Server, Room } from '@colyseus/core';
 import { WebSocketTransport } from '@colyseus/ws-transport';
 import { schema, t } from '@colyseus/schema';
 
-const HZ = 15;
+const HZ = Number(process.argv[3] ?? process.env.TICK_HZ ?? 30);
 
 const Player = schema({
   kp: t.string(),      // keypoint block (167 bytes, breakroom layout) as base64

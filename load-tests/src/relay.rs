@@ -4,10 +4,12 @@
 //! generator uses, and does nothing else: no tokens checked, no rate limits, no cues, no scores,
 //! no detector, no store. `hello` → `welcome` (a resume token and limits); `join` → a minimal
 //! `snapshot` (rooms are created on first join); `pose` → kept as the sender's latest (latest
-//! wins) and relayed in one aggregated `poses` frame per room per tick (15 Hz by default),
-//! encoded once per tick and handed to every member through a latest-wins slot
-//! (`tokio::sync::watch`), written with feed + flush; `ping` → `pong`. Everything else is
-//! ignored. Whatever breakroom spends beyond this server is the price of its features.
+//! wins) and relayed in one aggregated `poses` frame per room per tick (30 Hz by default, as
+//! breakroom), holding the skeletons that arrived since the previous tick, encoded once per
+//! tick and handed to every member through a latest-wins slot (a mutex-guarded `Option` and a
+//! `Notify`); a member whose previous frame is still unsent gets the complete set instead (also
+//! encoded once), as breakroom does; written with feed + flush; `ping` → `pong`. Everything
+//! else is ignored. Whatever breakroom spends beyond this server is the price of its features.
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
@@ -21,7 +23,7 @@ use breakroom_protocol::{
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -31,13 +33,20 @@ const STALE: Duration = Duration::from_secs(1);
 /// A room nobody is in for this long stops ticking and is forgotten.
 const EMPTY_ROOM_TTL: Duration = Duration::from_secs(5);
 
+/// A member's latest-wins outgoing frame.
+#[derive(Default)]
+struct Slot {
+    frame: Mutex<Option<Bytes>>,
+    notify: Notify,
+}
+
 /// One room: its members' latest-wins slots and their latest skeletons.
 #[derive(Default)]
 struct RoomState {
     /// Each member's participant id and latest-wins outgoing frame slot.
-    members: Vec<(u32, watch::Sender<Option<Bytes>>)>,
-    /// Each sender's latest skeleton and when it arrived.
-    latest: BTreeMap<u32, (PeerPose, Instant)>,
+    members: Vec<(u32, Arc<Slot>)>,
+    /// Each sender's latest skeleton, when it arrived and whether it is new since the last tick.
+    latest: BTreeMap<u32, (PeerPose, Instant, bool)>,
     /// Whether a skeleton arrived since the last tick.
     fresh: bool,
     /// The next participant id to hand out.
@@ -112,17 +121,35 @@ async fn tick_loop(rooms: Arc<Rooms>, code: String, room: Room, tick: Duration) 
         state.fresh = false;
         state
             .latest
-            .retain(|_, (_, at)| now.duration_since(*at) <= STALE);
-        let poses: Vec<PeerPose> = state.latest.values().map(|(p, _)| p.clone()).collect();
-        if poses.is_empty() {
+            .retain(|_, (_, at, _)| now.duration_since(*at) <= STALE);
+        let fresh: Vec<PeerPose> = state
+            .latest
+            .values()
+            .filter(|(_, _, fresh)| *fresh)
+            .map(|(p, _, _)| p.clone())
+            .collect();
+        if fresh.is_empty() {
             continue;
         }
-        let frame = Bytes::from(encode_server(&ServerMsg::Poses {
-            t: server_now(),
-            poses,
-        }));
+        let t = server_now();
+        let frame = Bytes::from(encode_server(&ServerMsg::Poses { t, poses: fresh }));
+        let mut full: Option<Bytes> = None;
         for (_, slot) in &state.members {
-            slot.send_replace(Some(frame.clone()));
+            let mut pending = slot.frame.lock().unwrap_or_else(|e| e.into_inner());
+            *pending = Some(if pending.is_some() {
+                full.get_or_insert_with(|| {
+                    let poses = state.latest.values().map(|(p, _, _)| p.clone()).collect();
+                    Bytes::from(encode_server(&ServerMsg::Poses { t, poses }))
+                })
+                .clone()
+            } else {
+                frame.clone()
+            });
+            drop(pending);
+            slot.notify.notify_one();
+        }
+        for (_, _, fresh) in state.latest.values_mut() {
+            *fresh = false;
         }
     }
 }
@@ -198,7 +225,7 @@ async fn connection(tcp: TcpStream, rooms: Arc<Rooms>, tick: Duration) -> anyhow
         .max_frame_size(Some(4096));
     let mut ws =
         tokio_tungstenite::accept_hdr_async_with_config(tcp, callback, Some(config)).await?;
-    let (_unused_tx, mut slot) = watch::channel::<Option<Bytes>>(None);
+    let slot = Arc::new(Slot::default());
     let mut joined: Option<(Room, u32)> = None;
     let result = async {
         loop {
@@ -231,13 +258,11 @@ async fn connection(tcp: TcpStream, rooms: Arc<Rooms>, tick: Duration) -> anyhow
                                     room
                                 }).clone()
                             };
-                            let (tx, rx) = watch::channel(None);
-                            slot = rx;
                             let pid = {
                                 let mut state = lock(&room);
                                 state.next_pid += 1;
                                 let pid = state.next_pid;
-                                state.members.push((pid, tx));
+                                state.members.push((pid, slot.clone()));
                                 pid
                             };
                             joined = Some((room, pid));
@@ -251,7 +276,7 @@ async fn connection(tcp: TcpStream, rooms: Arc<Rooms>, tick: Duration) -> anyhow
                         ClientMsg::Pose { t, kp } => {
                             if let Some((room, pid)) = &joined {
                                 let mut state = lock(room);
-                                state.latest.insert(*pid, (PeerPose { p: ParticipantId(*pid), t, kp }, Instant::now()));
+                                state.latest.insert(*pid, (PeerPose { p: ParticipantId(*pid), t, kp }, Instant::now(), true));
                                 state.fresh = true;
                             }
                             None
@@ -264,11 +289,8 @@ async fn connection(tcp: TcpStream, rooms: Arc<Rooms>, tick: Duration) -> anyhow
                         ws.flush().await?;
                     }
                 }
-                changed = slot.changed(), if joined.is_some() => {
-                    if changed.is_err() {
-                        return Ok(());
-                    }
-                    let frame = slot.borrow_and_update().clone();
+                () = slot.notify.notified(), if joined.is_some() => {
+                    let frame = slot.frame.lock().unwrap_or_else(|e| e.into_inner()).take();
                     if let Some(frame) = frame {
                         ws.feed(Message::Binary(frame)).await?;
                         ws.flush().await?;

@@ -59,11 +59,13 @@ fn free_port() -> anyhow::Result<SocketAddr> {
 }
 
 impl Endpoint {
-    /// Starts `target`'s binary from `bin_dir`, pinned to `core` with taskset when given.
+    /// Starts `target`'s binary from `bin_dir` with a `tick_hz` relay tick, pinned to `core`
+    /// with taskset when given.
     pub async fn spawn(
         target: Target,
         bin_dir: &Path,
         core: Option<usize>,
+        tick_hz: u32,
     ) -> anyhow::Result<Endpoint> {
         let addr = free_port()?;
         let dir = tempfile::tempdir()?;
@@ -80,11 +82,18 @@ impl Endpoint {
                     "20000".into(),
                     "--web-dir".into(),
                     dir.path().display().to_string(),
+                    "--tick-hz".into(),
+                    tick_hz.to_string(),
                 ],
             ),
             Target::Reference => (
                 bin_dir.join("reference-relay"),
-                vec!["--listen".into(), addr.to_string()],
+                vec![
+                    "--listen".into(),
+                    addr.to_string(),
+                    "--tick-hz".into(),
+                    tick_hz.to_string(),
+                ],
             ),
             Target::Colyseus => {
                 anyhow::bail!("colyseus runs from its own Node driver; pass --colyseus-json")

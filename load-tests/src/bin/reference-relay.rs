@@ -1,6 +1,6 @@
 //! `reference-relay`: the physical-limit reference server (see `breakroom_load::relay`).
 //!
-//! `reference-relay --listen 127.0.0.1:9000 [--tick-hz 15]`: no logic beyond relaying
+//! `reference-relay --listen 127.0.0.1:9000 [--tick-hz 30]`: no logic beyond relaying
 //! skeletons the way breakroom does; the floor breakroom's costs are compared with.
 
 use clap::Parser;
@@ -16,7 +16,7 @@ struct Cli {
     #[arg(long, default_value = "127.0.0.1:9000")]
     listen: std::net::SocketAddr,
     /// Relay ticks per second.
-    #[arg(long, default_value_t = 15)]
+    #[arg(long, default_value_t = 30)]
     tick_hz: u32,
 }
 

@@ -65,7 +65,7 @@ pub struct Settings {
     /// Cue lead time in milliseconds [default: 300]
     #[arg(long, env = "BREAKROOM_CUE_LEAD_MS")]
     pub cue_lead_ms: Option<u64>,
-    /// Skeleton relay rate of every room, in Hz [default: 15]
+    /// Skeleton relay rate of every room, in Hz [default: 30]
     #[arg(long, env = "BREAKROOM_TICK_HZ")]
     pub tick_hz: Option<u32>,
     /// Seconds a dropped participant keeps their place [default: 60]
@@ -86,6 +86,10 @@ pub struct Settings {
     /// Folder of the built web app, served at `/` [default: client-sdk/web/dist]
     #[arg(long, env = "BREAKROOM_WEB_DIR")]
     pub web_dir: Option<PathBuf>,
+    /// Runtime worker threads; 1 runs everything on one thread [default: the CPUs this
+    /// process may use]
+    #[arg(long, env = "BREAKROOM_WORKERS")]
+    pub workers: Option<usize>,
 }
 
 impl Settings {
@@ -124,7 +128,8 @@ impl Settings {
             token_ttl_s,
             shutdown_timeout_s,
             log_format,
-            web_dir
+            web_dir,
+            workers
         )
     }
 }
@@ -168,6 +173,8 @@ pub struct Config {
     pub cue_lead: Duration,
     /// Relay tick rate.
     pub tick_hz: u32,
+    /// Runtime worker threads (1: a single-threaded runtime).
+    pub workers: usize,
     /// Reconnect grace.
     pub grace: Duration,
     /// Empty-room lifetime.
@@ -233,6 +240,10 @@ impl Config {
             hello_timeout: Duration::from_millis(s.hello_timeout_ms.unwrap_or(5000)),
             cue_lead: Duration::from_millis(s.cue_lead_ms.unwrap_or(300)),
             tick_hz: s.tick_hz.unwrap_or(30).clamp(1, 60),
+            workers: s
+                .workers
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+                .clamp(1, 1024),
             grace: Duration::from_secs(s.grace_s.unwrap_or(60)),
             idle_close: Duration::from_secs(s.idle_close_s.unwrap_or(300)),
             token_ttl: Duration::from_secs(s.token_ttl_s.unwrap_or(3600)),

@@ -97,7 +97,19 @@ fn main() -> anyhow::Result<()> {
             };
             let config = Config::resolve(settings.or(file), dev)?;
             init_logs(config.json_logs);
-            let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
+            // On one CPU a work-stealing scheduler has nobody to steal from: one thread does
+            // the same work with fewer wake-ups and no cross-thread handoffs.
+            let runtime = if config.workers == 1 {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+            } else {
+                tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(config.workers)
+                    .enable_all()
+                    .build()
+            }
+            .context("starting the runtime")?;
             runtime.block_on(serve(config))
         }
         Command::Detect {

@@ -110,7 +110,14 @@ pub async fn run(hub: Arc<Hub>, code: String, mut room: Room, mut rx: mpsc::Rece
             }
             armed = wake;
         }
+        // Biased: timers first (cues must not wait behind a burst of inputs), then inputs;
+        // shutdown, whose check takes a lock, only when neither is ready.
         tokio::select! {
+            biased;
+            () = &mut sleep, if armed.is_some() => {
+                armed = None;
+                room.handle_timeout(hub.clock.now());
+            }
             cmd = rx.recv() => match cmd {
                 Some(cmd) => {
                     handle(&hub, &mut room, &mut members, cmd);
@@ -126,10 +133,6 @@ pub async fn run(hub: Arc<Hub>, code: String, mut room: Room, mut rx: mpsc::Rece
                     going_away = true;
                 }
             },
-            () = &mut sleep, if armed.is_some() => {
-                armed = None;
-                room.handle_timeout(hub.clock.now());
-            }
             () = &mut shutdown, if !going_away => {
                 room.end(hub.clock.now(), EndReason::Shutdown);
                 going_away = true;

@@ -146,7 +146,10 @@ async fn read_loop(
         Instant::now() + hub.config.hello_timeout
     ));
     loop {
+        // Biased: the socket first, so the other branches (and their locks) are only polled
+        // when it has nothing; the runtime's cooperative budget still lets them run.
         let frame = tokio::select! {
+            biased;
             frame = stream.next() => frame,
             () = &mut done => return,
             () = &mut hello_deadline, if !session.said_hello() => {
@@ -248,6 +251,7 @@ async fn write_loop(
     let mut cancelled = pin!(done.cancelled());
     loop {
         let close = tokio::select! {
+            biased;
             close = outbox.next_batch(&mut batch) => close,
             () = &mut cancelled => break,
         };

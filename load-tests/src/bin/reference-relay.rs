@@ -20,10 +20,20 @@ struct Cli {
     tick_hz: u32,
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let listener = tokio::net::TcpListener::bind(cli.listen).await?;
-    eprintln!("reference-relay listening on {}", listener.local_addr()?);
-    breakroom_load::relay::serve(listener, cli.tick_hz).await
+    // The same runtime choice as breakroom's: single-threaded when the process has one CPU.
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let runtime = if cpus == 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+    } else {
+        tokio::runtime::Runtime::new()?
+    };
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(cli.listen).await?;
+        eprintln!("reference-relay listening on {}", listener.local_addr()?);
+        breakroom_load::relay::serve(listener, cli.tick_hz).await
+    })
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the release binaries and runs the comparison: each server pinned to core 0, the
 # generator to core 1; writes load-tests/REPORT.md and load-tests/plot.svg.
-# Extra arguments go to `breakroom-load compare` (e.g. --rooms 1,2,4 --window-s 5 --stall).
+# Extra arguments go to `breakroom-load compare` (e.g. --rooms 1,2,4 --window-s 5).
+# TICK_HZ (default 30) is every server's relay tick; ROOMS and COLYSEUS_ROOMS the load steps
+# (each stops at its first failing step).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -p breakroom -p breakroom-load
@@ -15,8 +17,10 @@ if [[ ${BREAKROOM_SKIP_COLYSEUS:-0} != 1 ]]; then
   out=target/colyseus-steps.jsonl
   : > "$out"
   for variant in state broadcast; do
-    "$node22" load-tests/colyseus/step.mjs --target "$variant" >> "$out"
+    "$node22" load-tests/colyseus/step.mjs --target "$variant" --tick-hz "${TICK_HZ:-30}" \
+      --rooms "${COLYSEUS_ROOMS:-1,2,4,8,12,16,24,32,48,64}" >> "$out"
   done
   colyseus=(--targets breakroom,reference,colyseus --colyseus-json "$out")
 fi
-exec taskset -c 1 target/release/breakroom-load compare --stall "${colyseus[@]}" "$@"
+exec taskset -c 1 target/release/breakroom-load compare --stall --tick-hz "${TICK_HZ:-30}" \
+  --rooms "${ROOMS:-1,4,8,16,24,32,48,64,96}" "${colyseus[@]}" "$@"

@@ -158,6 +158,7 @@ pub fn markdown(header: &str, targets: &[TargetReport]) -> String {
             targets.iter().map(f).collect::<Vec<_>>().join(" | ")
         );
     }
+    bars(&mut out, targets);
     for t in targets {
         let _ = writeln!(out, "\n## {}: every step\n", t.target);
         let _ = writeln!(
@@ -186,6 +187,101 @@ pub fn markdown(header: &str, targets: &[TargetReport]) -> String {
         }
     }
     out
+}
+
+fn step_at(t: &TargetReport, rooms: usize) -> Option<&StepResult> {
+    t.steps.iter().find(|s| s.rooms == rooms)
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok { "**met**" } else { "**not met**" }
+}
+
+/// The quality bars, each as measured in this run.
+fn bars(out: &mut String, targets: &[TargetReport]) {
+    let find = |name: &str| targets.iter().find(|t| t.target == name);
+    let Some(b) = find("breakroom") else { return };
+    let _ = writeln!(out, "\n## Against the bars\n");
+    let _ = writeln!(out, "| bar | measured | verdict |\n|---|---|---|");
+    let b_cap = cap(b);
+    if let (Some(r), Some(bc)) = (find("reference"), b_cap)
+        && let Some(rs) = step_at(r, bc.rooms)
+    {
+        let ratio = bc.cpu_us_per_1000 / rs.cpu_us_per_1000;
+        let _ = writeln!(
+            out,
+            "| CPU per 1,000 delivered within 1.5× of the reference | {ratio:.2}× at {} rooms ({:.0} vs {:.0} µs) | {} |",
+            bc.rooms,
+            bc.cpu_us_per_1000,
+            rs.cpu_us_per_1000,
+            verdict(ratio <= 1.5)
+        );
+    }
+    for c in targets.iter().filter(|t| t.target.starts_with("colyseus")) {
+        let Some(cc) = cap(c) else { continue };
+        // The same work: the largest load both passed (the peer's capacity).
+        if let Some(bs) = step_at(b, cc.rooms) {
+            let ratio = cc.cpu_us_per_1000 / bs.cpu_us_per_1000;
+            let _ = writeln!(
+                out,
+                "| CPU per 1,000 delivered at least 2× better than {} (same load) | {ratio:.2}× at {} rooms ({:.0} vs {:.0} µs) | {} |",
+                c.target,
+                cc.rooms,
+                cc.cpu_us_per_1000,
+                bs.cpu_us_per_1000,
+                verdict(ratio >= 2.0)
+            );
+        }
+        if let Some(bc) = b_cap {
+            let ratio = cc.cpu_us_per_1000 / bc.cpu_us_per_1000;
+            let _ = writeln!(
+                out,
+                "| … and each at its own capacity | {ratio:.2}× ({} rooms vs {} rooms) | {} |",
+                cc.rooms,
+                bc.rooms,
+                verdict(ratio >= 2.0)
+            );
+            let last = b.steps.last().is_some_and(|s| s.rooms == bc.rooms);
+            let ratio = bc.rooms as f64 / cc.rooms as f64;
+            let _ = writeln!(
+                out,
+                "| capacity at least 3× {}'s, p99 < 50 ms | {}{ratio:.1}× ({} rooms vs {}) | {} |",
+                c.target,
+                if last { "≥ " } else { "" },
+                bc.rooms,
+                cc.rooms,
+                verdict(ratio >= 3.0)
+            );
+        }
+    }
+    let kib = b.idle_per_conn / 1024.0;
+    let _ = writeln!(
+        out,
+        "| at most 16 KiB per idle connection | {kib:.1} KiB | {} |",
+        verdict(kib <= 16.0)
+    );
+    if let Some(bc) = b_cap {
+        let skew = bc.cue_skew_us.p99;
+        let _ = writeln!(
+            out,
+            "| cue skew p99 under 5 ms | {:.1} ms at {} rooms, {} late | {} |",
+            skew as f64 / 1000.0,
+            bc.rooms,
+            bc.late_cues,
+            verdict(skew < 5000 && bc.late_cues == 0)
+        );
+    }
+    if let Some((without, with, _, rss)) = b.stall {
+        let rise = (with as f64 / without.max(1) as f64 - 1.0) * 100.0;
+        let _ = writeln!(
+            out,
+            "| a reader stalled 10 s raises the others' p99 by at most 10 %, memory bounded | {rise:+.1} % ({} → {} ms), RSS max {:.1} MiB | {} |",
+            ms(without),
+            ms(with),
+            rss as f64 / 1048576.0,
+            verdict(rise <= 10.0)
+        );
+    }
 }
 
 /// A hand-written SVG line plot: p99 latency (ms) against rooms, one line per target.

@@ -197,6 +197,11 @@ fn verdict(ok: bool) -> &'static str {
     if ok { "**met**" } else { "**not met**" }
 }
 
+/// One row of the bars table.
+fn bar_row(out: &mut String, bar: &str, measured: String, ok: bool) {
+    let _ = writeln!(out, "| {bar} | {measured} | {} |", verdict(ok));
+}
+
 /// The quality bars, each as measured in this run.
 fn bars(out: &mut String, targets: &[TargetReport]) {
     let find = |name: &str| targets.iter().find(|t| t.target == name);
@@ -204,17 +209,18 @@ fn bars(out: &mut String, targets: &[TargetReport]) {
     let _ = writeln!(out, "\n## Against the bars\n");
     let _ = writeln!(out, "| bar | measured | verdict |\n|---|---|---|");
     let b_cap = cap(b);
+    let cpu = |ratio: f64, rooms: usize, a: f64, b: f64| {
+        format!("{ratio:.2}× at {rooms} rooms ({a:.0} vs {b:.0} µs)")
+    };
     if let (Some(r), Some(bc)) = (find("reference"), b_cap)
         && let Some(rs) = step_at(r, bc.rooms)
     {
         let ratio = bc.cpu_us_per_1000 / rs.cpu_us_per_1000;
-        let _ = writeln!(
+        bar_row(
             out,
-            "| CPU per 1,000 delivered within 1.5× of the reference | {ratio:.2}× at {} rooms ({:.0} vs {:.0} µs) | {} |",
-            bc.rooms,
-            bc.cpu_us_per_1000,
-            rs.cpu_us_per_1000,
-            verdict(ratio <= 1.5)
+            "CPU per 1,000 delivered within 1.5× of the reference",
+            cpu(ratio, bc.rooms, bc.cpu_us_per_1000, rs.cpu_us_per_1000),
+            ratio <= 1.5,
         );
     }
     for c in targets.iter().filter(|t| t.target.starts_with("colyseus")) {
@@ -222,64 +228,72 @@ fn bars(out: &mut String, targets: &[TargetReport]) {
         // The same work: the largest load both passed (the peer's capacity).
         if let Some(bs) = step_at(b, cc.rooms) {
             let ratio = cc.cpu_us_per_1000 / bs.cpu_us_per_1000;
-            let _ = writeln!(
+            bar_row(
                 out,
-                "| CPU per 1,000 delivered at least 2× better than {} (same load) | {ratio:.2}× at {} rooms ({:.0} vs {:.0} µs) | {} |",
-                c.target,
-                cc.rooms,
-                cc.cpu_us_per_1000,
-                bs.cpu_us_per_1000,
-                verdict(ratio >= 2.0)
+                &format!(
+                    "CPU per 1,000 delivered at least 2× better than {} (same load)",
+                    c.target
+                ),
+                cpu(ratio, cc.rooms, cc.cpu_us_per_1000, bs.cpu_us_per_1000),
+                ratio >= 2.0,
             );
         }
         if let Some(bc) = b_cap {
             let ratio = cc.cpu_us_per_1000 / bc.cpu_us_per_1000;
-            let _ = writeln!(
+            bar_row(
                 out,
-                "| … and each at its own capacity | {ratio:.2}× ({} rooms vs {} rooms) | {} |",
-                cc.rooms,
-                bc.rooms,
-                verdict(ratio >= 2.0)
+                "… and each at its own capacity",
+                format!("{ratio:.2}× ({} rooms vs {} rooms)", cc.rooms, bc.rooms),
+                ratio >= 2.0,
             );
             let last = b.steps.last().is_some_and(|s| s.rooms == bc.rooms);
             let ratio = bc.rooms as f64 / cc.rooms as f64;
-            let _ = writeln!(
+            bar_row(
                 out,
-                "| capacity at least 3× {}'s, p99 < 50 ms | {}{ratio:.1}× ({} rooms vs {}) | {} |",
-                c.target,
-                if last { "≥ " } else { "" },
-                bc.rooms,
-                cc.rooms,
-                verdict(ratio >= 3.0)
+                &format!("capacity at least 3× {}'s, p99 < 50 ms", c.target),
+                format!(
+                    "{}{ratio:.1}× ({} rooms vs {})",
+                    if last { "≥ " } else { "" },
+                    bc.rooms,
+                    cc.rooms
+                ),
+                ratio >= 3.0,
             );
         }
     }
     let kib = b.idle_per_conn / 1024.0;
-    let _ = writeln!(
+    bar_row(
         out,
-        "| at most 16 KiB per idle connection | {kib:.1} KiB | {} |",
-        verdict(kib <= 16.0)
+        "at most 16 KiB per idle connection",
+        format!("{kib:.1} KiB"),
+        kib <= 16.0,
     );
     if let Some(bc) = b_cap {
         let skew = bc.cue_skew_us.p99;
-        let _ = writeln!(
+        bar_row(
             out,
-            "| cue skew p99 under 5 ms | {:.1} ms at {} rooms, {} late | {} |",
-            skew as f64 / 1000.0,
-            bc.rooms,
-            bc.late_cues,
-            verdict(skew < 5000 && bc.late_cues == 0)
+            "cue skew p99 under 5 ms",
+            format!(
+                "{:.1} ms at {} rooms, {} late",
+                skew as f64 / 1000.0,
+                bc.rooms,
+                bc.late_cues
+            ),
+            skew < 5000 && bc.late_cues == 0,
         );
     }
     if let Some((without, with, _, rss)) = b.stall {
         let rise = (with as f64 / without.max(1) as f64 - 1.0) * 100.0;
-        let _ = writeln!(
+        bar_row(
             out,
-            "| a reader stalled 10 s raises the others' p99 by at most 10 %, memory bounded | {rise:+.1} % ({} → {} ms), RSS max {:.1} MiB | {} |",
-            ms(without),
-            ms(with),
-            rss as f64 / 1048576.0,
-            verdict(rise <= 10.0)
+            "a reader stalled 10 s raises the others' p99 by at most 10 %, memory bounded",
+            format!(
+                "{rise:+.1} % ({} → {} ms), RSS max {:.1} MiB",
+                ms(without),
+                ms(with),
+                rss as f64 / 1048576.0
+            ),
+            rise <= 10.0,
         );
     }
 }
@@ -370,4 +384,81 @@ pub fn svg(targets: &[TargetReport]) -> String {
     }
     out.push_str("</svg>\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::Skew;
+
+    fn step(rooms: usize, cpu: f64) -> StepResult {
+        StepResult {
+            rooms,
+            participants: 12,
+            hz: 15,
+            cpu_us_per_1000: cpu,
+            cue_skew_us: Skew {
+                p99: 1500,
+                max: 2000,
+            },
+            ..Default::default()
+        }
+    }
+
+    fn target(name: &str, steps: Vec<StepResult>, capacity: usize) -> TargetReport {
+        TargetReport {
+            target: name.into(),
+            steps,
+            capacity: Some(capacity),
+            idle_per_conn: 12.0 * 1024.0,
+            stall: None,
+        }
+    }
+
+    #[test]
+    fn bars_compare_at_the_same_load_and_at_each_capacity() {
+        let b = target("breakroom", vec![step(16, 4000.0), step(48, 3500.0)], 1);
+        let r = target("reference", vec![step(16, 3800.0), step(48, 3000.0)], 1);
+        let c = target(
+            "colyseus-state",
+            vec![step(16, 9000.0), step(32, 7000.0)],
+            0,
+        );
+        let mut out = String::new();
+        bars(&mut out, &[b, r, c]);
+        let line = |bar: &str| {
+            out.lines()
+                .find(|l| l.starts_with(&format!("| {bar}")))
+                .unwrap_or_else(|| panic!("no row {bar} in\n{out}"))
+                .to_owned()
+        };
+        // 3500 / 3000 at breakroom's capacity (48 rooms).
+        assert!(line("CPU per 1,000 delivered within 1.5×").contains("1.17× at 48 rooms"));
+        assert!(line("CPU per 1,000 delivered within 1.5×").ends_with("**met** |"));
+        // At the peer's capacity, 16 rooms: 9000 / 4000.
+        let same = line("CPU per 1,000 delivered at least 2× better than colyseus-state");
+        assert!(same.contains("2.25× at 16 rooms") && same.ends_with("**met** |"));
+        // Each at its own capacity: 9000 / 3500.
+        assert!(line("… and each at its own capacity").contains("2.57×"));
+        // 48 rooms against 16, and 48 was breakroom's last step: a lower bound.
+        let capacity = line("capacity at least 3× colyseus-state's");
+        assert!(capacity.contains("≥ 3.0×") && capacity.ends_with("**met** |"));
+        assert!(line("at most 16 KiB").contains("12.0 KiB"));
+        assert!(line("cue skew p99 under 5 ms").contains("1.5 ms at 48 rooms, 0 late"));
+    }
+
+    #[test]
+    fn a_bar_missed_says_so() {
+        let b = target("breakroom", vec![step(16, 5000.0), step(32, 4800.0)], 1);
+        let c = target(
+            "colyseus-broadcast",
+            vec![step(16, 7000.0), step(24, 6800.0)],
+            1,
+        );
+        let mut out = String::new();
+        bars(&mut out, &[b, c]);
+        assert!(out.contains("| capacity at least 3× colyseus-broadcast's, p99 < 50 ms | ≥ 1.3× (32 rooms vs 24) | **not met** |"), "{out}");
+        // No step at 24 rooms for breakroom: the same-load row is left out, not guessed.
+        assert!(!out.contains("(same load)"), "{out}");
+    }
 }

@@ -127,6 +127,11 @@ impl Hub {
                 capacity: capacity.unwrap_or(defaults.capacity),
                 lead_us: micros(cfg.cue_lead),
                 tick_us: 1_000_000 / u64::from(cfg.tick_hz),
+                // A random phase per room: rooms that start together do not tick together.
+                tick_phase_us: Some(
+                    std::hash::BuildHasher::hash_one(&std::hash::RandomState::new(), &code)
+                        % (1_000_000 / u64::from(cfg.tick_hz)),
+                ),
                 grace_us: micros(cfg.grace),
                 idle_close_us: micros(cfg.idle_close),
                 ..defaults

@@ -50,8 +50,14 @@ impl Room {
         {
             self.ledger.pose(id, step, ex, now, model, &kp.landmarks());
         }
-        self.relay
-            .accept(now, id, sharing, t, kp, self.config.tick_us);
+        self.relay.accept(
+            now,
+            id,
+            sharing,
+            t,
+            kp,
+            (self.config.tick_us, self.config.tick_phase_us),
+        );
         self.run_timers(now);
         Ok(())
     }

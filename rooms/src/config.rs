@@ -42,6 +42,12 @@ pub struct RoomConfig {
     /// Interval of the skeleton relay, in microseconds. The default here (15 Hz) keeps the
     /// engine's transcripts readable; the server sets it from its `tick_hz` (30 Hz by default).
     pub tick_us: u64,
+    /// When set, the relay's ticks after the first of a busy spell fall on the grid
+    /// `phase + k·tick_us` of server time (phase taken modulo `tick_us`). A host running many
+    /// rooms gives each its own phase, so their ticks spread over the period instead of
+    /// firing together when rooms start together. `None`: every tick is one period after the
+    /// previous.
+    pub tick_phase_us: Option<u64>,
     /// Skeletons received longer ago than this are left out of relayed frames.
     pub stale_pose_us: u64,
     /// How long a dropped member keeps its place (and a dropped host its session).
@@ -67,6 +73,7 @@ impl Default for RoomConfig {
             capacity: 50,
             lead_us: 300_000,
             tick_us: 66_667,
+            tick_phase_us: None,
             stale_pose_us: 1_000_000,
             grace_us: 60_000_000,
             idle_close_us: 300_000_000,

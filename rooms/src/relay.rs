@@ -51,7 +51,8 @@ pub(crate) struct Relay {
 }
 
 impl Relay {
-    /// Keeps `kp` as the participant's latest pose and schedules a tick.
+    /// Keeps `kp` as the participant's latest pose and schedules a tick, at once after a quiet
+    /// spell, else one `tick.0` after the last, moved up to the grid of phase `tick.1` if set.
     pub(crate) fn accept(
         &mut self,
         now: Micros,
@@ -59,7 +60,7 @@ impl Relay {
         sharing: Sharing,
         t: Micros,
         kp: PoseBlock,
-        tick_us: u64,
+        (tick_us, phase): (u64, Option<u64>),
     ) {
         match sharing {
             Sharing::Nobody => {
@@ -82,9 +83,10 @@ impl Relay {
             },
         );
         if self.next_tick.is_none() {
-            let due = self
-                .last_tick
-                .map_or(now, |last| last.saturating_add(tick_us));
+            let due = self.last_tick.map_or(now, |last| {
+                let due = last.saturating_add(tick_us);
+                phase.map_or(due, |phase| on_grid(due, tick_us, phase))
+            });
             self.next_tick = Some(due.max(now));
         }
     }
@@ -142,5 +144,90 @@ impl Relay {
         self.last_tick = Some(now);
         self.next_tick = None;
         frames
+    }
+}
+
+/// The first instant at or after `t` on the grid `phase + k·period`.
+fn on_grid(t: Micros, period: u64, phase: u64) -> Micros {
+    if period == 0 {
+        return t;
+    }
+    let behind = (t % period + period - phase % period) % period;
+    if behind == 0 {
+        t
+    } else {
+        t.saturating_add(period - behind)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use breakroom_protocol::{Landmark, PoseModel};
+
+    fn kp() -> PoseBlock {
+        let still = Landmark {
+            x: 0.5,
+            y: 0.5,
+            z: None,
+            visibility: 1.0,
+        };
+        PoseBlock::from_landmarks(PoseModel::Coco17, &[still; 17]).expect("a valid block")
+    }
+
+    #[test]
+    fn grid_points() {
+        assert_eq!(on_grid(1000, 100, 30), 1030);
+        assert_eq!(on_grid(1030, 100, 30), 1030);
+        assert_eq!(on_grid(1031, 100, 30), 1130);
+        assert_eq!(on_grid(1031, 100, 130), 1130);
+        assert_eq!(on_grid(1031, 0, 7), 1031);
+    }
+
+    /// Two rooms whose skeletons arrive at the same instants tick apart once the first frame
+    /// (sent at once) is out, each on its own phase, never sooner than a period apart.
+    #[test]
+    fn phased_rooms_spread_their_ticks() {
+        let tick = 33_333;
+        let mut ticks = Vec::new();
+        for phase in [Some(0), Some(16_000), None] {
+            let mut relay = Relay::default();
+            let mut at = Vec::new();
+            let mut now = 1_000_000;
+            for _ in 0..6 {
+                relay.accept(
+                    now,
+                    ParticipantId(1),
+                    Sharing::Room,
+                    now,
+                    kp(),
+                    (tick, phase),
+                );
+                let due = relay.next_tick().expect("a tick is due");
+                assert!(due >= now);
+                if let Some(&last) = at.last() {
+                    assert!(due - last >= tick, "two ticks within a period");
+                }
+                assert!(relay.tick(due, 1_000_000).everyone.is_some());
+                at.push(due);
+                now = due + 1_000;
+            }
+            ticks.push(at);
+        }
+        // The first frame goes out at once in every room.
+        assert!(ticks.iter().all(|t| t[0] == 1_000_000));
+        // Then each phased room sits on its grid: 0 and 16 ms into the period.
+        assert!(
+            ticks[0][1..].iter().all(|t| t % tick == 0),
+            "{:?}",
+            ticks[0]
+        );
+        assert!(
+            ticks[1][1..].iter().all(|t| t % tick == 16_000),
+            "{:?}",
+            ticks[1]
+        );
+        // Without a phase the ticks follow the arrivals.
+        assert_eq!(ticks[2][1], 1_000_000 + tick);
     }
 }

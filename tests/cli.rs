@@ -314,6 +314,7 @@ token_ttl_s = 12
 shutdown_timeout_s = 13
 log_format = "json"
 web_dir = "/srv/breakroom/web"
+workers = 2
 "#,
     );
     let full = Settings::from_file(&path).unwrap();

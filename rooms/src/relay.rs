@@ -141,7 +141,9 @@ impl Relay {
         }
         self.fresh_for_controllers = false;
         self.fresh_for_everyone = false;
-        self.last_tick = Some(now);
+        // The slot this tick was due in, not the instant the host's timer fired: a timer that
+        // fires a little late must not push the next tick past its grid point (a whole period).
+        self.last_tick = Some(self.next_tick.map_or(now, |due| due.min(now)));
         self.next_tick = None;
         frames
     }
@@ -229,5 +231,34 @@ mod tests {
         );
         // Without a phase the ticks follow the arrivals.
         assert_eq!(ticks[2][1], 1_000_000 + tick);
+    }
+
+    /// A host's timer fires a little after the tick is due: the room still ticks once per
+    /// period on its grid, not every other grid point.
+    #[test]
+    fn late_timers_keep_the_rate() {
+        let tick = 33_333;
+        for phase in [Some(5_000), None] {
+            let mut relay = Relay::default();
+            let mut now = 1_000_000;
+            let mut at = Vec::new();
+            for _ in 0..8 {
+                relay.accept(
+                    now,
+                    ParticipantId(1),
+                    Sharing::Room,
+                    now,
+                    kp(),
+                    (tick, phase),
+                );
+                let due = relay.next_tick().expect("a tick is due");
+                // The timer fires 300 µs late; a pose arrives just after the frame went out.
+                assert!(relay.tick(due + 300, 1_000_000).everyone.is_some());
+                at.push(due);
+                now = due + 400;
+            }
+            let gaps: Vec<u64> = at.windows(2).skip(1).map(|w| w[1] - w[0]).collect();
+            assert!(gaps.iter().all(|&g| g == tick), "{phase:?}: {gaps:?}");
+        }
     }
 }

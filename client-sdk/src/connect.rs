@@ -100,7 +100,10 @@ async fn handshake_inner(
         "Sec-WebSocket-Protocol",
         HeaderValue::from_static(SUBPROTOCOL),
     );
+    // An 8 KiB read buffer: tungstenite zero-fills the free part of its buffer before every
+    // read, and its 128 KiB default made that the client's largest cost under load.
     let config = WebSocketConfig::default()
+        .read_buffer_size(8 * 1024)
         .max_message_size(Some(MAX_SERVER_MSG_BYTES))
         .max_frame_size(Some(MAX_SERVER_MSG_BYTES));
     let (mut ws, _response) =

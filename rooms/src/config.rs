@@ -45,8 +45,9 @@ pub struct RoomConfig {
     /// When set, the relay's ticks after the first of a busy spell fall on the grid
     /// `phase + k·tick_us` of server time (phase taken modulo `tick_us`). A host running many
     /// rooms gives each its own phase, so their ticks spread over the period instead of
-    /// firing together when rooms start together. `None`: every tick is one period after the
-    /// previous.
+    /// firing together when rooms start together. Cues are then sent at the last grid point
+    /// before they are due and scoreboards at the first one after, so they leave in the same
+    /// write as the tick's frame. `None`: every tick is one period after the previous.
     pub tick_phase_us: Option<u64>,
     /// Skeletons received longer ago than this are left out of relayed frames.
     pub stale_pose_us: u64,

@@ -149,17 +149,28 @@ impl Relay {
     }
 }
 
+/// How far `t` is past the last point of the grid `phase + k·period` (0 on the grid).
+fn past_grid(t: Micros, period: u64, phase: u64) -> u64 {
+    (t % period + period - phase % period) % period
+}
+
 /// The first instant at or after `t` on the grid `phase + k·period`.
-fn on_grid(t: Micros, period: u64, phase: u64) -> Micros {
+pub(crate) fn on_grid(t: Micros, period: u64, phase: u64) -> Micros {
     if period == 0 {
         return t;
     }
-    let behind = (t % period + period - phase % period) % period;
-    if behind == 0 {
-        t
-    } else {
-        t.saturating_add(period - behind)
+    match past_grid(t, period, phase) {
+        0 => t,
+        behind => t.saturating_add(period - behind),
     }
+}
+
+/// The last instant at or before `t` on the grid `phase + k·period`.
+pub(crate) fn grid_floor(t: Micros, period: u64, phase: u64) -> Micros {
+    if period == 0 {
+        return t;
+    }
+    t.saturating_sub(past_grid(t, period, phase))
 }
 
 #[cfg(test)]
@@ -184,6 +195,12 @@ mod tests {
         assert_eq!(on_grid(1031, 100, 30), 1130);
         assert_eq!(on_grid(1031, 100, 130), 1130);
         assert_eq!(on_grid(1031, 0, 7), 1031);
+        assert_eq!(grid_floor(1031, 100, 30), 1030);
+        assert_eq!(grid_floor(1030, 100, 30), 1030);
+        assert_eq!(grid_floor(1029, 100, 30), 930);
+        assert_eq!(grid_floor(1029, 100, 130), 930);
+        assert_eq!(grid_floor(20, 100, 30), 0);
+        assert_eq!(grid_floor(1031, 0, 7), 1031);
     }
 
     /// Two rooms whose skeletons arrive at the same instants tick apart once the first frame

@@ -63,14 +63,20 @@ pub(crate) struct Pacer {
 
 impl Pacer {
     /// Something that may change the scoreboard happened at `now`. Returns whether to offer a
-    /// scoreboard right away; otherwise one is scheduled (see [`Self::pending`]).
-    pub(crate) fn touch(&mut self, now: Micros, interval: u64) -> bool {
+    /// scoreboard right away; otherwise one is scheduled (see [`Self::pending`]). With `defer`,
+    /// nothing is offered right away: what would be is scheduled at `now` instead, for the host
+    /// to move to its next tick.
+    pub(crate) fn touch(&mut self, now: Micros, interval: u64, defer: bool) -> bool {
         if self.pending.is_some() {
             return false;
         }
         match self.last_sent_at {
             Some(t) if now < t.saturating_add(interval) => {
                 self.pending = Some(t.saturating_add(interval));
+                false
+            }
+            _ if defer => {
+                self.pending = Some(now);
                 false
             }
             _ => true,

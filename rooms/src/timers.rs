@@ -8,6 +8,7 @@
 
 use breakroom_protocol::{EndReason, Micros, ParticipantId, ServerMsg, close};
 
+use crate::relay;
 use crate::room::Room;
 use crate::summary::{self, Ending};
 
@@ -55,20 +56,38 @@ impl Room {
             .empty_since
             .map(|t| t.saturating_add(self.config.idle_close_us));
         [
+            // Cues and scoreboards go out on the room's tick grid (cues earlier, scoreboards
+            // later), so they leave in the same write as a skeleton frame, and rooms that
+            // started together do not all send their cues at the same instant.
             self.session
                 .next_cue_send(lead + SEND_EARLY_US)
-                .map(|t| (t, Due::Cue)),
+                .map(|t| (self.to_grid(t, false), Due::Cue)),
             self.session.phase_end().map(|t| (t, Due::Phase)),
             self.session.summary_due().map(|t| (t, Due::Summary)),
             host_away.map(|t| (t, Due::HostAway)),
             self.roster.next_grace().map(|(t, p)| (t, Due::Grace(p))),
             idle.map(|t| (t, Due::Idle)),
-            self.pacer.pending().map(|t| (t, Due::Scoreboard)),
+            self.pacer
+                .pending()
+                .map(|t| (self.to_grid(t, true), Due::Scoreboard)),
             self.relay.next_tick().map(|t| (t, Due::Poses)),
         ]
         .into_iter()
         .flatten()
         .min()
+    }
+
+    /// `t` moved onto the relay's tick grid when the room has a tick phase: `later` to the
+    /// first grid point at or after it, else to the last at or before it.
+    fn to_grid(&self, t: Micros, later: bool) -> Micros {
+        let (period, Some(phase)) = (self.config.tick_us, self.config.tick_phase_us) else {
+            return t;
+        };
+        if later {
+            relay::on_grid(t, period, phase)
+        } else {
+            relay::grid_floor(t, period, phase)
+        }
     }
 
     /// Runs every deadline at or before `now`, earliest first.
@@ -162,7 +181,13 @@ impl Room {
 
     /// Something that may change the scoreboard happened.
     pub(crate) fn touch_scoreboard(&mut self, now: Micros) {
-        if self.pacer.touch(now, self.config.scoreboard_interval_us) {
+        // With a tick grid, even a scoreboard that may go at once waits for the next grid
+        // point (less than a tick), to leave with that tick's frame.
+        let defer = self.config.tick_phase_us.is_some();
+        if self
+            .pacer
+            .touch(now, self.config.scoreboard_interval_us, defer)
+        {
             self.flush_scoreboard(now);
         }
     }

@@ -164,8 +164,13 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
-    fn invariants_hold_for_any_inputs(started in any::<bool>(), ops in prop::collection::vec(op(), 1..80)) {
-        let mut h = Harness::new(config());
+    fn invariants_hold_for_any_inputs(
+        started in any::<bool>(),
+        phase in prop::option::of(0u64..100_000),
+        ops in prop::collection::vec(op(), 1..80),
+    ) {
+        // With a tick phase, as the server runs rooms: cues and scoreboards on the tick grid.
+        let mut h = Harness::new(RoomConfig { tick_phase_us: phase, ..config() });
         if started {
             // Half the runs begin with a session under way, hosted by m0 (whom later inputs
             // may drop, or make leave).

@@ -144,3 +144,127 @@ fn viewers_and_tokens_without_the_pose_grant_cannot_send_skeletons() {
         ",
     );
 }
+
+/// With a tick phase (as the server runs rooms), cues leave at the last grid point before they
+/// are due and scoreboards at the first after: on the grid, in the same timeout as the frame
+/// of that tick, and still a full lead ahead of their instant.
+#[test]
+fn cues_and_scoreboards_ride_the_tick_grid() {
+    use breakroom_protocol::{ControlAction, Micros, ServerMsg, Sharing};
+    use breakroom_rooms::{JoinRequest, MemberId, Output, Room};
+
+    let (tick, phase) = (33_333, 12_345);
+    let mut config = common::config();
+    config.tick_us = tick;
+    config.tick_phase_us = Some(phase);
+    config.program.steps[0].bpm = Some(60);
+    let lead = config.lead_us;
+    let mut now: Micros = common::T0;
+    let mut room = Room::new(now, config).expect("a valid room");
+    let join = |room: &mut Room, m: u64, role, now| {
+        let req = JoinRequest {
+            user: format!("u{m}"),
+            name: format!("n{m}"),
+            role,
+            sharing: Sharing::Room,
+            team: None,
+            may_control: m == 1,
+            may_publish_pose: true,
+            may_publish_score: true,
+        };
+        room.handle_join(now, MemberId(m), req).expect("joins");
+    };
+    join(
+        &mut room,
+        1,
+        breakroom_protocol::RequestedRole::Facilitator,
+        now,
+    );
+    join(
+        &mut room,
+        2,
+        breakroom_protocol::RequestedRole::Participant,
+        now,
+    );
+    join(
+        &mut room,
+        3,
+        breakroom_protocol::RequestedRole::Participant,
+        now,
+    );
+    room.handle_control(now, MemberId(1), ControlAction::Start, None)
+        .expect("starts");
+    while room.poll_output().is_some() {}
+
+    // 12 s: both participants send at 15 Hz, offset from each other; reps climb; every timeout
+    // is run at the instant the room asked for.
+    let end = now + 12_000_000;
+    let mut next_pose = [now + 5_000, now + 40_000];
+    let (mut cues, mut boards, mut with_frame) = (0, 0, 0);
+    let mut reps = 0;
+    while now < end {
+        let timeout = room.poll_timeout().unwrap_or(end);
+        let pose_at = next_pose[0].min(next_pose[1]);
+        if timeout <= pose_at {
+            now = timeout;
+            room.handle_timeout(now);
+            let (mut cue, mut board, mut frame) = (false, false, false);
+            while let Some(out) = room.poll_output() {
+                match out {
+                    Output::Send {
+                        msg: ServerMsg::Cue { cue: c },
+                        ..
+                    } => {
+                        assert!(c.at >= now + lead, "a cue sent less than the lead ahead");
+                        cue = true;
+                    }
+                    Output::Send {
+                        msg: ServerMsg::Scoreboard { .. },
+                        ..
+                    } => board = true,
+                    Output::Poses { .. } => frame = true,
+                    _ => {}
+                }
+            }
+            if cue || board {
+                assert_eq!(
+                    (now + tick - phase % tick) % tick,
+                    0,
+                    "off the grid at {now}"
+                );
+            }
+            cues += usize::from(cue);
+            boards += usize::from(board);
+            with_frame += usize::from(cue && frame);
+        } else {
+            now = pose_at;
+            let i = usize::from(next_pose[1] < next_pose[0]);
+            let m = MemberId(2 + i as u64);
+            let _ = room.handle_pose(now, m, now, common::pose_block());
+            reps += 1;
+            let _ = room.handle_score(now, m, "squats", reps / 20, 0);
+            next_pose[i] += 66_667;
+            while let Some(out) = room.poll_output() {
+                // Inputs send no scoreboard of their own: it waits for the grid.
+                assert!(
+                    !matches!(
+                        &out,
+                        Output::Send {
+                            msg: ServerMsg::Scoreboard { .. },
+                            ..
+                        }
+                    ),
+                    "a scoreboard sent off the grid at {now}"
+                );
+            }
+        }
+    }
+    // The 3-2-1 countdown and a beat a second through the exercise: all on the grid.
+    assert!(cues >= 10, "only {cues} cues from timeouts");
+    assert!(boards >= 3, "only {boards} scheduled scoreboards");
+    // Skeletons flow at every other grid point or more, so most cues share a frame's timeout.
+    assert!(
+        with_frame * 2 >= cues,
+        "{with_frame} of {cues} cues went with a frame"
+    );
+}

@@ -24,7 +24,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use crate::stats::{ClientReport, histogram};
+use crate::stats::{ClientReport, Samples};
 use crate::workload::{Frames, instant_of, local_us};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -170,10 +170,7 @@ impl Receiver {
                 let in_window = |due: u64| due >= plan.window_start && due < plan.window_end;
                 let tick_local = t.saturating_add_signed(self.offset.saturating_neg());
                 if in_window(tick_local) {
-                    let _ = self
-                        .report
-                        .relay
-                        .record(now.saturating_sub(tick_local).max(1));
+                    self.report.relay.record(now.saturating_sub(tick_local));
                 }
                 for pp in poses {
                     if pp.p.0 == self.me {
@@ -199,7 +196,7 @@ impl Receiver {
                     let mut d = entry.0;
                     while d <= due && d <= plan.window_end {
                         if in_window(d) {
-                            let _ = self.report.latency.record(now.saturating_sub(d).max(1));
+                            self.report.latency.record(now.saturating_sub(d));
                             self.report.covered += 1;
                         }
                         d += plan.period;
@@ -256,8 +253,8 @@ pub async fn run(
     let mut report = ClientReport {
         room: spec.room,
         stalled: spec.stall.is_some(),
-        latency: histogram(),
-        relay: histogram(),
+        latency: Samples::default(),
+        relay: Samples::default(),
         expected: 0,
         covered: 0,
         entries: 0,

@@ -128,8 +128,8 @@ pub fn summarize(target: &str, w: &Workload, reports: &[ClientReport]) -> StepRe
     let mut relay = histogram();
     let (mut expected, mut covered, mut scoreboards) = (0, 0, 0);
     for r in reports.iter().filter(|r| !r.stalled) {
-        let _ = latency.add(&r.latency);
-        let _ = relay.add(&r.relay);
+        r.latency.add_to(&mut latency);
+        r.relay.add_to(&mut relay);
         expected += r.expected;
         covered += r.covered;
         scoreboards += r.scoreboards;

@@ -23,4 +23,4 @@ if [[ ${BREAKROOM_SKIP_COLYSEUS:-0} != 1 ]]; then
   colyseus=(--targets breakroom,reference,colyseus --colyseus-json "$out")
 fi
 exec taskset -c 1 target/release/breakroom-load compare --stall --tick-hz "${TICK_HZ:-30}" \
-  --rooms "${ROOMS:-1,4,8,16,24,32,48,64,96}" "${colyseus[@]}" "$@"
+  --rooms "${ROOMS:-1,4,8,16,24,32,48,64,72,80,96,128}" "${colyseus[@]}" "$@"

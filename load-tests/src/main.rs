@@ -169,6 +169,11 @@ async fn step_load(
             rooms: n,
             ..base.clone()
         };
+        // A fresh server per step: the rooms of the step before would otherwise still run
+        // their programs, end their sessions and persist their summaries during this one.
+        if !steps.is_empty() {
+            ep = Endpoint::spawn(target, bin_dir, Some(core), tick_hz).await?;
+        }
         let step = run_step(&mut ep, &w, Some(before)).await?;
         let r = step.result;
         eprintln!(
@@ -201,6 +206,7 @@ async fn step_load(
             window: Duration::from_secs(12),
             ..base.clone()
         };
+        ep = Endpoint::spawn(target, bin_dir, Some(core), tick_hz).await?;
         let without = run_step(&mut ep, &w, Some(before)).await?;
         let with_stall = run_step(
             &mut ep,

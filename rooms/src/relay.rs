@@ -203,6 +203,12 @@ mod tests {
         assert_eq!(grid_floor(1031, 0, 7), 1031);
     }
 
+    /// A pose of participant 1 arrives at `now`; returns when the next tick is due.
+    fn pose_at(relay: &mut Relay, now: Micros, tick: (u64, Option<u64>)) -> Micros {
+        relay.accept(now, ParticipantId(1), Sharing::Room, now, kp(), tick);
+        relay.next_tick().expect("a tick is due")
+    }
+
     /// Two rooms whose skeletons arrive at the same instants tick apart once the first frame
     /// (sent at once) is out, each on its own phase, never sooner than a period apart.
     #[test]
@@ -214,15 +220,7 @@ mod tests {
             let mut at = Vec::new();
             let mut now = 1_000_000;
             for _ in 0..6 {
-                relay.accept(
-                    now,
-                    ParticipantId(1),
-                    Sharing::Room,
-                    now,
-                    kp(),
-                    (tick, phase),
-                );
-                let due = relay.next_tick().expect("a tick is due");
+                let due = pose_at(&mut relay, now, (tick, phase));
                 assert!(due >= now);
                 if let Some(&last) = at.last() {
                     assert!(due - last >= tick, "two ticks within a period");
@@ -260,15 +258,7 @@ mod tests {
             let mut now = 1_000_000;
             let mut at = Vec::new();
             for _ in 0..8 {
-                relay.accept(
-                    now,
-                    ParticipantId(1),
-                    Sharing::Room,
-                    now,
-                    kp(),
-                    (tick, phase),
-                );
-                let due = relay.next_tick().expect("a tick is due");
+                let due = pose_at(&mut relay, now, (tick, phase));
                 // The timer fires 300 µs late; a pose arrives just after the frame went out.
                 assert!(relay.tick(due + 300, 1_000_000).everyone.is_some());
                 at.push(due);

@@ -16,6 +16,7 @@ use crate::auth::TokenKeys;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::metrics::Metrics;
+use crate::pose_inbox::PoseInbox;
 use crate::room_actor::{self, RoomCmd};
 use crate::store::Store;
 
@@ -31,6 +32,8 @@ const CODE_LEN: usize = 8;
 pub struct RoomHandle {
     /// The room actor's inbox.
     pub tx: mpsc::Sender<RoomCmd>,
+    /// Where skeletons go instead (see [`PoseInbox`]).
+    pub poses: Arc<PoseInbox>,
     /// The room's session id.
     pub session: String,
 }
@@ -138,13 +141,15 @@ impl Hub {
             };
             let room = Room::new(self.clock.now(), room_config)?;
             let (tx, rx) = mpsc::channel(1024);
+            let poses = Arc::new(PoseInbox::default());
             entry.insert(RoomHandle {
                 tx,
+                poses: poses.clone(),
                 session: session.clone(),
             });
             self.metrics.rooms.inc();
             self.tasks
-                .spawn(room_actor::run(self.clone(), code.clone(), room, rx));
+                .spawn(room_actor::run(self.clone(), code.clone(), room, rx, poses));
             return Ok((display_code(&code), session));
         }
     }

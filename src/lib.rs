@@ -22,6 +22,7 @@ pub mod http;
 pub mod hub;
 pub mod metrics;
 pub mod outbox;
+pub mod pose_inbox;
 pub mod problem;
 pub mod ratelimit;
 pub mod room_actor;

@@ -1,14 +1,14 @@
 //! One tokio task per live room: it owns the room engine, feeds it inputs with the current
 //! time, sleeps until the engine's next wake-up or the next input, and delivers the engine's
-//! outputs to members through their outboxes. Each broadcast is encoded once.
+//! outputs to members through their outboxes. Each broadcast is encoded once. Skeletons arrive
+//! through the room's [`PoseInbox`], taken in batches, not one wake-up each.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use breakroom_protocol::{
-    ControlAction, EndReason, Micros, ParticipantId, PoseBlock, Reaction, ServerMsg, close,
-    encode_server,
+    ControlAction, EndReason, ParticipantId, Reaction, ServerMsg, close, encode_server,
 };
 use breakroom_rooms::{JoinRequest, MemberId, Output, Room, RoomError, RoomInfo};
 use bytes::Bytes;
@@ -16,6 +16,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::hub::Hub;
 use crate::outbox::{Item, Outbox, Pushed};
+use crate::pose_inbox::{Arrived, PoseInbox};
 use crate::store::Saved;
 
 /// An input for a room actor.
@@ -47,8 +48,6 @@ pub enum RoomCmd {
     Leave(MemberId),
     /// The connection dropped.
     Disconnect(MemberId),
-    /// A skeleton.
-    Pose(MemberId, Micros, PoseBlock),
     /// A score report.
     Score {
         /// Who.
@@ -90,7 +89,13 @@ pub enum RoomCmd {
 const DRAIN: usize = 64;
 
 /// Runs a room until it closes or the server shuts down.
-pub async fn run(hub: Arc<Hub>, code: String, mut room: Room, mut rx: mpsc::Receiver<RoomCmd>) {
+pub async fn run(
+    hub: Arc<Hub>,
+    code: String,
+    mut room: Room,
+    mut rx: mpsc::Receiver<RoomCmd>,
+    poses: Arc<PoseInbox>,
+) {
     let mut members: HashMap<MemberId, Arc<Outbox>> = HashMap::new();
     tracing::info!(room = %code, "room opened");
     let mut going_away = false;
@@ -102,6 +107,7 @@ pub async fn run(hub: Arc<Hub>, code: String, mut room: Room, mut rx: mpsc::Rece
     let shutdown = hub.shutdown.clone();
     let shutdown = shutdown.cancelled();
     tokio::pin!(shutdown);
+    let mut arrived = Vec::new();
     loop {
         let wake = room.poll_timeout().map(|t| hub.clock.instant(t));
         if wake != armed {
@@ -111,15 +117,18 @@ pub async fn run(hub: Arc<Hub>, code: String, mut room: Room, mut rx: mpsc::Rece
             armed = wake;
         }
         // Biased: timers first (cues must not wait behind a burst of inputs), then inputs;
-        // shutdown, whose check takes a lock, only when neither is ready.
+        // shutdown, whose check takes a lock, only when neither is ready. Waiting poses are
+        // handed in before anything else: they arrived first.
         tokio::select! {
             biased;
             () = &mut sleep, if armed.is_some() => {
                 armed = None;
+                take_poses(&mut room, &poses, &mut arrived);
                 room.handle_timeout(hub.clock.now());
             }
             cmd = rx.recv() => match cmd {
                 Some(cmd) => {
+                    take_poses(&mut room, &poses, &mut arrived);
                     handle(&hub, &mut room, &mut members, cmd);
                     // Whatever else is already waiting goes in before the outputs are
                     // delivered (bounded, so timers are not starved).
@@ -133,16 +142,22 @@ pub async fn run(hub: Arc<Hub>, code: String, mut room: Room, mut rx: mpsc::Rece
                     going_away = true;
                 }
             },
+            () = poses.woken() => take_poses(&mut room, &poses, &mut arrived),
             () = &mut shutdown, if !going_away => {
                 room.end(hub.clock.now(), EndReason::Shutdown);
                 going_away = true;
             }
+        }
+        // Poses may wait in the inbox only while a frame is due: the timer then takes them.
+        while poses.settle(room.frame_due().is_some()) {
+            take_poses(&mut room, &poses, &mut arrived);
         }
         deliver(&hub, &mut room, &mut members).await;
         if room.is_closed() {
             break;
         }
     }
+    poses.close();
     let (code_close, reason) = if going_away {
         (close::GOING_AWAY, "server shutting down")
     } else {
@@ -156,6 +171,16 @@ pub async fn run(hub: Arc<Hub>, code: String, mut room: Room, mut rx: mpsc::Rece
         .retain(|_, e| e.place.as_ref().is_none_or(|(c, _)| *c != code));
     hub.metrics.rooms.dec();
     tracing::info!(room = %code, "room closed");
+}
+
+/// Hands the waiting poses to the engine, in arrival order, each at its arrival time.
+fn take_poses(room: &mut Room, poses: &PoseInbox, arrived: &mut Vec<Arrived>) {
+    poses.take(arrived);
+    for a in arrived.drain(..) {
+        // Errors on poses are rare (a viewer sending) and answered by the connection's rate
+        // limiter; the engine's refusal is enough here.
+        let _ = room.handle_pose(a.received, a.member, a.t, a.kp);
+    }
 }
 
 fn handle(hub: &Hub, room: &mut Room, members: &mut HashMap<MemberId, Arc<Outbox>>, cmd: RoomCmd) {
@@ -199,11 +224,6 @@ fn handle(hub: &Hub, room: &mut Room, members: &mut HashMap<MemberId, Arc<Outbox
         RoomCmd::Disconnect(member) => {
             room.handle_disconnect(now, member);
             members.remove(&member);
-        }
-        RoomCmd::Pose(member, t, kp) => {
-            // Errors on poses are rare (a viewer sending) and answered by the connection's rate
-            // limiter; the engine's refusal is enough here.
-            let _ = room.handle_pose(now, member, t, kp);
         }
         RoomCmd::Score {
             member,

@@ -16,6 +16,7 @@ use tokio::time::Instant;
 use crate::auth::{Claims, TokenError, TokenRole};
 use crate::hub::{Hub, ResumeEntry, RoomHandle, normalize_code};
 use crate::outbox::{Item, Outbox};
+use crate::pose_inbox::Arrived;
 use crate::ratelimit::Bucket;
 use crate::room_actor::RoomCmd;
 use crate::store::User;
@@ -170,7 +171,19 @@ impl Session {
                 };
                 let member = self.member();
                 let cmd = match other {
-                    ClientMsg::Pose { t, kp } => RoomCmd::Pose(member, t, kp),
+                    ClientMsg::Pose { t, kp } => {
+                        let arrived = Arrived {
+                            member,
+                            received,
+                            t,
+                            kp,
+                        };
+                        if joined.handle.poses.push(arrived).is_err() {
+                            self.joined = None;
+                            self.error(ErrorCode::NotFound, "the room has closed", seq);
+                        }
+                        return ControlFlow::Continue(());
+                    }
                     ClientMsg::Score {
                         seq,
                         exercise,

@@ -46,6 +46,18 @@ impl Room {
         self.next_due().map(|(t, _)| t)
     }
 
+    /// When the next skeleton frame is due, if one is scheduled (a pose arrived since the last
+    /// frame). While it is set, a host may hold arriving poses back and hand them to
+    /// [`Self::handle_pose`] together, in arrival order and each with its arrival time, at any
+    /// instant up to this one: they go out in that same frame. When it is `None`, the next pose
+    /// must be handed in at once, for it is what schedules the frame.
+    pub fn frame_due(&self) -> Option<Micros> {
+        if self.is_closed() {
+            return None;
+        }
+        self.relay.next_tick()
+    }
+
     fn next_due(&self) -> Option<(Micros, Due)> {
         if self.is_closed() {
             return None;

@@ -268,3 +268,109 @@ fn cues_and_scoreboards_ride_the_tick_grid() {
         "{with_frame} of {cues} cues went with a frame"
     );
 }
+
+/// A host may hold poses back while a frame is due and hand them in together at that instant:
+/// the frames that go out are the same as when every pose is handed in as it arrives.
+#[test]
+fn poses_held_back_until_the_frame_is_due_go_out_the_same() {
+    use breakroom_protocol::{Micros, RequestedRole, Sharing};
+    use breakroom_rooms::{JoinRequest, MemberId, Output, Room};
+
+    let mut config = common::config();
+    config.tick_us = 33_333;
+    config.tick_phase_us = Some(7_000);
+    let start: Micros = common::T0;
+    let new_room = || {
+        let mut room = Room::new(start, config.clone()).expect("a valid room");
+        for m in 1..=4u64 {
+            let req = JoinRequest {
+                user: format!("u{m}"),
+                name: format!("n{m}"),
+                role: if m == 1 {
+                    RequestedRole::Facilitator
+                } else {
+                    RequestedRole::Participant
+                },
+                sharing: Sharing::Room,
+                team: None,
+                may_control: m == 1,
+                may_publish_pose: true,
+                may_publish_score: true,
+            };
+            room.handle_join(start, MemberId(m), req).expect("joins");
+        }
+        while room.poll_output().is_some() {}
+        room
+    };
+    let frames = |room: &mut Room, now: Micros, out: &mut Vec<String>| {
+        while let Some(o) = room.poll_output() {
+            if let Output::Poses { to, fresh, full } = o {
+                out.push(format!("{now} {to:?} {fresh:?} {full:?}"));
+            }
+        }
+    };
+    // Three participants at 15 Hz, spread over the period, for 2 s.
+    let mut arrivals: Vec<(Micros, u64)> = (0..30u64)
+        .flat_map(|k| (2..=4u64).map(move |m| (start + 1_000 + k * 66_667 + (m - 2) * 21_000, m)))
+        .collect();
+    arrivals.sort_unstable();
+    let end = start + 2_100_000;
+
+    // As they arrive.
+    let (mut eager, mut eager_out) = (new_room(), Vec::new());
+    let mut i = 0;
+    let mut now = start;
+    while now < end {
+        let timeout = eager.poll_timeout().unwrap_or(end);
+        match arrivals.get(i) {
+            Some(&(at, m)) if at < timeout => {
+                now = at;
+                eager
+                    .handle_pose(at, MemberId(m), at, common::pose_block())
+                    .expect("accepted");
+                i += 1;
+            }
+            _ => {
+                now = timeout;
+                eager.handle_timeout(now);
+            }
+        }
+        frames(&mut eager, now, &mut eager_out);
+    }
+
+    // Held back while a frame is due, handed in together at its instant.
+    let (mut held, mut held_out) = (new_room(), Vec::new());
+    let (mut i, mut waiting, mut now, mut most_held) = (0, Vec::new(), start, 0);
+    while now < end {
+        let timeout = held.poll_timeout().unwrap_or(end);
+        match arrivals.get(i) {
+            Some(&(at, m)) if at < timeout => {
+                now = at;
+                i += 1;
+                if held.frame_due().is_some() {
+                    waiting.push((at, m));
+                    most_held = most_held.max(waiting.len());
+                    continue;
+                }
+                held.handle_pose(at, MemberId(m), at, common::pose_block())
+                    .expect("accepted");
+            }
+            _ => {
+                now = timeout;
+                for (at, m) in waiting.drain(..) {
+                    held.handle_pose(at, MemberId(m), at, common::pose_block())
+                        .expect("accepted");
+                }
+                held.handle_timeout(now);
+            }
+        }
+        frames(&mut held, now, &mut held_out);
+    }
+    assert!(
+        held.frame_due().is_none(),
+        "nothing due once the last frame went"
+    );
+    assert!(most_held >= 1, "nothing was ever held back");
+    assert!(eager_out.len() >= 50, "only {} frames", eager_out.len());
+    assert_eq!(held_out, eager_out);
+}

@@ -163,13 +163,16 @@ pub fn markdown(header: &str, targets: &[TargetReport]) -> String {
         let _ = writeln!(out, "\n## {}: every step\n", t.target);
         let _ = writeln!(
             out,
-            "| rooms | members | delivered/s | delivery % | p50 ms | p99 ms | p99.9 ms | max ms | fan-out p99 ms | CPU µs/1000 | RSS/member KiB | cue skew p99 µs | failures |"
+            "| rooms | members | delivered/s | delivery % | p50 ms | p99 ms | p99.9 ms | max ms | fan-out p99 ms | CPU µs/1000 | RSS/member KiB | cue skew p99 µs | failures | runs passed |"
         );
-        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        let _ = writeln!(
+            out,
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        );
         for s in &t.steps {
             let _ = writeln!(
                 out,
-                "| {} | {} | {:.0} | {:.3} | {} | {} | {} | {} | {} | {:.0} | {:.1} | {} | {} |",
+                "| {} | {} | {:.0} | {:.3} | {} | {} | {} | {} | {} | {:.0} | {:.1} | {} | {} | {} |",
                 s.rooms,
                 s.rooms * (s.participants + 1),
                 s.delivered_per_s,
@@ -182,7 +185,12 @@ pub fn markdown(header: &str, targets: &[TargetReport]) -> String {
                 s.cpu_us_per_1000,
                 s.rss_per_participant_bytes / 1024.0,
                 s.cue_skew_us.p99,
-                s.failures
+                s.failures,
+                if s.runs > 1 {
+                    format!("{}/{}", s.runs_passed, s.runs)
+                } else {
+                    "1 run".into()
+                }
             );
         }
     }
@@ -236,6 +244,16 @@ fn bars(out: &mut String, targets: &[TargetReport]) {
                 ),
                 cpu(ratio, cc.rooms, cc.cpu_us_per_1000, bs.cpu_us_per_1000),
                 ratio >= 2.0,
+            );
+        }
+        // For scale: what the floor itself achieves against the peer at that load.
+        if let Some(rs) = find("reference").and_then(|r| step_at(r, cc.rooms)) {
+            let ratio = cc.cpu_us_per_1000 / rs.cpu_us_per_1000;
+            let _ = writeln!(
+                out,
+                "| for scale: the reference relay against {} (same load) | {} | not a bar |",
+                c.target,
+                cpu(ratio, cc.rooms, cc.cpu_us_per_1000, rs.cpu_us_per_1000)
             );
         }
         if let Some(bc) = b_cap {

@@ -188,7 +188,32 @@ pub async fn idle_rss(ep: &Endpoint, n: usize) -> anyhow::Result<(u64, u64)> {
 
 /// Whether a step passes: p99 within `max_p99_us` and delivery at least 99.9 %.
 pub fn passes(r: &StepResult, max_p99_us: u64) -> bool {
+    if r.runs > 1 {
+        return r.runs_passed * 2 > r.runs;
+    }
+    run_passes(r, max_p99_us)
+}
+
+/// Whether one run passes: no failed client, p99 within the bound, delivery at least 99.9 %.
+fn run_passes(r: &StepResult, max_p99_us: u64) -> bool {
     r.failures == 0 && r.latency_us.p99 <= max_p99_us && r.delivery_pct() >= 99.9
+}
+
+/// Several runs of one step as one result: the run with the median p99 (the lower middle one
+/// for an even count), with the median CPU per 1,000 delivered, and how many runs passed.
+/// Repeating steps is what makes a capacity figure stand on this noisy, shared machine: one
+/// preempted second can fail a single run.
+pub fn median_of(mut runs: Vec<StepResult>, max_p99_us: u64) -> Option<StepResult> {
+    let passed = runs.iter().filter(|r| run_passes(r, max_p99_us)).count();
+    let mut cpu: Vec<f64> = runs.iter().map(|r| r.cpu_us_per_1000).collect();
+    cpu.sort_by(f64::total_cmp);
+    runs.sort_by_key(|r| r.latency_us.p99);
+    let n = runs.len();
+    let mut median = runs.into_iter().nth(n.checked_sub(1)? / 2)?;
+    median.cpu_us_per_1000 = cpu[(n - 1) / 2];
+    median.runs = u32::try_from(n).unwrap_or(u32::MAX);
+    median.runs_passed = u32::try_from(passed).unwrap_or(u32::MAX);
+    Some(median)
 }
 
 /// Problems the smoke test fails on: lost skeletons, cues missing or late, failed clients.
@@ -230,4 +255,57 @@ pub fn smoke_problems(reports: &[ClientReport]) -> Vec<String> {
         }
     }
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(p99_ms: u64, cpu: f64, delivered: f64) -> StepResult {
+        StepResult {
+            latency_us: Quantiles {
+                p99: p99_ms * 1000,
+                ..Quantiles::default()
+            },
+            cpu_us_per_1000: cpu,
+            delivered_per_s: delivered,
+            expected_per_s: 1000.0,
+            ..StepResult::default()
+        }
+    }
+
+    #[test]
+    fn a_repeated_step_is_its_median_run_and_passes_by_majority() {
+        // One unlucky run (a preempted second) does not fail the step...
+        let m = median_of(
+            vec![
+                run(36, 5000.0, 1000.0),
+                run(90, 4000.0, 1000.0),
+                run(37, 4500.0, 1000.0),
+            ],
+            50_000,
+        )
+        .expect("three runs");
+        assert_eq!(m.latency_us.p99, 37_000);
+        assert_eq!(m.cpu_us_per_1000, 4500.0);
+        assert_eq!((m.runs, m.runs_passed), (3, 2));
+        assert!(passes(&m, 50_000));
+        // ...but two do, and so does a lossy run counted against the majority.
+        let m = median_of(
+            vec![
+                run(36, 5000.0, 1000.0),
+                run(90, 4000.0, 1000.0),
+                run(37, 4500.0, 990.0),
+            ],
+            50_000,
+        )
+        .expect("three runs");
+        assert_eq!((m.runs, m.runs_passed), (3, 1));
+        assert!(!passes(&m, 50_000));
+        // A single run is judged on its own.
+        let one = median_of(vec![run(49, 1.0, 1000.0)], 50_000).expect("one run");
+        assert!(passes(&one, 50_000));
+        assert!(!passes(&run(51, 1.0, 1000.0), 50_000));
+        assert!(median_of(Vec::new(), 50_000).is_none());
+    }
 }

@@ -43,6 +43,7 @@ impl Room {
 
     /// Tells everyone where the session stands now, with the cues to come.
     pub(crate) fn broadcast_phase(&mut self, now: Micros) {
+        self.phase_note = None;
         let msg = ServerMsg::Phase {
             phase: self.session.phase_state(),
             timeline: self.session.upcoming(now),

@@ -41,6 +41,8 @@ pub struct Room {
     pub(crate) now: Micros,
     /// The exercise step whose keypoints the cross-check is following.
     pub(crate) checked_step: Option<(usize, String)>,
+    /// A phase change on the timeline not announced yet: it is announced on the tick grid.
+    pub(crate) phase_note: Option<Micros>,
 }
 
 /// A room's public state, for REST.
@@ -89,6 +91,7 @@ impl Room {
             host_away_until: None,
             now,
             checked_step: None,
+            phase_note: None,
         })
     }
 

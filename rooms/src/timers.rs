@@ -26,6 +26,7 @@ const MAX_EVENTS_PER_CALL: usize = 100_000;
 enum Due {
     Cue,
     Phase,
+    PhaseNote,
     Summary,
     HostAway,
     Grace(ParticipantId),
@@ -75,6 +76,7 @@ impl Room {
                 .next_cue_send(lead + SEND_EARLY_US)
                 .map(|t| (self.to_grid(t, false), Due::Cue)),
             self.session.phase_end().map(|t| (t, Due::Phase)),
+            self.phase_note.map(|t| (t, Due::PhaseNote)),
             self.session.summary_due().map(|t| (t, Due::Summary)),
             host_away.map(|t| (t, Due::HostAway)),
             self.roster.next_grace().map(|(t, p)| (t, Due::Grace(p))),
@@ -143,9 +145,20 @@ impl Room {
                 }
             }
             Due::Phase => {
+                // The phase changes at its instant on the timeline (scores and the cross-check
+                // follow it from there). With a tick grid, a change the program planned (its
+                // cues already told everyone when) is announced at the next grid point, with
+                // that tick's frame, so rooms that started together do not all announce it at
+                // one instant; the end of the program is announced at once, before its summary.
                 self.session.advance(at, &self.config.program);
-                self.broadcast_phase(now);
+                match self.config.tick_phase_us {
+                    Some(_) if self.session.is_running() => {
+                        self.phase_note = Some(self.to_grid(now, true));
+                    }
+                    _ => self.broadcast_phase(now),
+                }
             }
+            Due::PhaseNote => self.broadcast_phase(now),
             Due::Summary => self.finish_session(now, EndReason::Completed),
             Due::HostAway => {
                 self.close_room(

@@ -200,7 +200,7 @@ fn cues_and_scoreboards_ride_the_tick_grid() {
     // is run at the instant the room asked for.
     let end = now + 12_000_000;
     let mut next_pose = [now + 5_000, now + 40_000];
-    let (mut cues, mut boards, mut with_frame) = (0, 0, 0);
+    let (mut cues, mut boards, mut with_frame, mut phases) = (0, 0, 0, 0);
     let mut reps = 0;
     while now < end {
         let timeout = room.poll_timeout().unwrap_or(end);
@@ -211,6 +211,19 @@ fn cues_and_scoreboards_ride_the_tick_grid() {
             let (mut cue, mut board, mut frame) = (false, false, false);
             while let Some(out) = room.poll_output() {
                 match out {
+                    Output::Send {
+                        msg: ServerMsg::Phase { phase: state, .. },
+                        ..
+                    } if state.phase != breakroom_protocol::Phase::Results => {
+                        // Planned phase changes are announced on the grid too (the end of the
+                        // program, before its summary, at once).
+                        assert_eq!(
+                            (now + tick - phase % tick) % tick,
+                            0,
+                            "a phase announced off the grid at {now}"
+                        );
+                        phases += 1;
+                    }
                     Output::Send {
                         msg: ServerMsg::Cue { cue: c },
                         ..
@@ -262,6 +275,7 @@ fn cues_and_scoreboards_ride_the_tick_grid() {
     // The 3-2-1 countdown and a beat a second through the exercise: all on the grid.
     assert!(cues >= 10, "only {cues} cues from timeouts");
     assert!(boards >= 3, "only {boards} scheduled scoreboards");
+    assert!(phases >= 1, "no phase change announced");
     // Skeletons flow at every other grid point or more, so most cues share a frame's timeout.
     assert!(
         with_frame * 2 >= cues,

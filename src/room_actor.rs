@@ -134,6 +134,7 @@ pub async fn run(
                     // delivered (bounded, so timers are not starved).
                     for _ in 0..DRAIN {
                         let Ok(cmd) = rx.try_recv() else { break };
+                        take_poses(&mut room, &poses, &mut arrived);
                         handle(&hub, &mut room, &mut members, cmd);
                     }
                 }

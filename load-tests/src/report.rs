@@ -234,14 +234,22 @@ fn bars(out: &mut String, targets: &[TargetReport]) {
     for c in targets.iter().filter(|t| t.target.starts_with("colyseus")) {
         let Some(cc) = cap(c) else { continue };
         // The same work: the largest load both passed (the peer's capacity).
+        let same_load = format!(
+            "CPU per 1,000 delivered at least 2× better than {} (same load)",
+            c.target
+        );
+        if step_at(b, cc.rooms).is_none() {
+            let _ = writeln!(
+                out,
+                "| {same_load} | breakroom ran no step at {} rooms (add it to `--rooms`) | **not measured** |",
+                cc.rooms
+            );
+        }
         if let Some(bs) = step_at(b, cc.rooms) {
             let ratio = cc.cpu_us_per_1000 / bs.cpu_us_per_1000;
             bar_row(
                 out,
-                &format!(
-                    "CPU per 1,000 delivered at least 2× better than {} (same load)",
-                    c.target
-                ),
+                &same_load,
                 cpu(ratio, cc.rooms, cc.cpu_us_per_1000, bs.cpu_us_per_1000),
                 ratio >= 2.0,
             );
@@ -463,6 +471,22 @@ mod tests {
         assert!(capacity.contains("≥ 3.0×") && capacity.ends_with("**met** |"));
         assert!(line("at most 16 KiB").contains("12.0 KiB"));
         assert!(line("cue skew p99 under 5 ms").contains("1.5 ms at 48 rooms, 0 late"));
+        // For scale, the reference at the peer's capacity: 9000 / 3800.
+        let scale = line("for scale: the reference relay against colyseus-state");
+        assert!(scale.contains("2.37× at 16 rooms") && scale.ends_with("not a bar |"));
+    }
+
+    #[test]
+    fn a_same_load_step_breakroom_did_not_run_is_said_so() {
+        let b = target("breakroom", vec![step(16, 4000.0), step(48, 3500.0)], 1);
+        let c = target("colyseus-state", vec![step(12, 9000.0)], 0);
+        let mut out = String::new();
+        bars(&mut out, &[b, c]);
+        let row = out
+            .lines()
+            .find(|l| l.contains("better than colyseus-state (same load)"))
+            .unwrap_or_else(|| panic!("no same-load row in\n{out}"));
+        assert!(row.contains("no step at 12 rooms") && row.ends_with("**not measured** |"));
     }
 
     #[test]
@@ -476,7 +500,8 @@ mod tests {
         let mut out = String::new();
         bars(&mut out, &[b, c]);
         assert!(out.contains("| capacity at least 3× colyseus-broadcast's, p99 < 50 ms | ≥ 1.3× (32 rooms vs 24) | **not met** |"), "{out}");
-        // No step at 24 rooms for breakroom: the same-load row is left out, not guessed.
-        assert!(!out.contains("(same load)"), "{out}");
+        // No step at 24 rooms for breakroom: the same-load figure is not guessed.
+        assert!(out.contains("no step at 24 rooms"), "{out}");
+        assert!(!out.contains("× at 24 rooms"), "{out}");
     }
 }

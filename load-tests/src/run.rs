@@ -200,17 +200,24 @@ fn run_passes(r: &StepResult, max_p99_us: u64) -> bool {
 }
 
 /// Several runs of one step as one result: the run with the median p99 (the lower middle one
-/// for an even count), with the median CPU per 1,000 delivered, and how many runs passed.
+/// for an even count), with the median CPU per 1,000 delivered and the median memory per
+/// member, and how many runs passed.
 /// Repeating steps is what makes a capacity figure stand on this noisy, shared machine: one
 /// preempted second can fail a single run.
 pub fn median_of(mut runs: Vec<StepResult>, max_p99_us: u64) -> Option<StepResult> {
     let passed = runs.iter().filter(|r| run_passes(r, max_p99_us)).count();
-    let mut cpu: Vec<f64> = runs.iter().map(|r| r.cpu_us_per_1000).collect();
-    cpu.sort_by(f64::total_cmp);
+    let middle = |f: fn(&StepResult) -> f64| {
+        let mut v: Vec<f64> = runs.iter().map(f).collect();
+        v.sort_by(f64::total_cmp);
+        v.get(v.len().saturating_sub(1) / 2).copied()
+    };
+    let cpu = middle(|r| r.cpu_us_per_1000)?;
+    let rss = middle(|r| r.rss_per_participant_bytes)?;
     runs.sort_by_key(|r| r.latency_us.p99);
     let n = runs.len();
-    let mut median = runs.into_iter().nth(n.checked_sub(1)? / 2)?;
-    median.cpu_us_per_1000 = cpu[(n - 1) / 2];
+    let mut median = runs.into_iter().nth((n - 1) / 2)?;
+    median.cpu_us_per_1000 = cpu;
+    median.rss_per_participant_bytes = rss;
     median.runs = u32::try_from(n).unwrap_or(u32::MAX);
     median.runs_passed = u32::try_from(passed).unwrap_or(u32::MAX);
     Some(median)

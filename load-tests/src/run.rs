@@ -283,30 +283,23 @@ mod tests {
 
     #[test]
     fn a_repeated_step_is_its_median_run_and_passes_by_majority() {
-        // One unlucky run (a preempted second) does not fail the step...
-        let m = median_of(
-            vec![
+        // Runs with p99 36, 90 and 37 ms; the last delivers `last` of 1,000 expected.
+        let three = |last: f64| {
+            let runs = vec![
                 run(36, 5000.0, 1000.0),
                 run(90, 4000.0, 1000.0),
-                run(37, 4500.0, 1000.0),
-            ],
-            50_000,
-        )
-        .expect("three runs");
+                run(37, 4500.0, last),
+            ];
+            median_of(runs, 50_000).expect("three runs")
+        };
+        // One unlucky run (a preempted second) does not fail the step...
+        let m = three(1000.0);
         assert_eq!(m.latency_us.p99, 37_000);
         assert_eq!(m.cpu_us_per_1000, 4500.0);
         assert_eq!((m.runs, m.runs_passed), (3, 2));
         assert!(passes(&m, 50_000));
-        // ...but two do, and so does a lossy run counted against the majority.
-        let m = median_of(
-            vec![
-                run(36, 5000.0, 1000.0),
-                run(90, 4000.0, 1000.0),
-                run(37, 4500.0, 990.0),
-            ],
-            50_000,
-        )
-        .expect("three runs");
+        // ...but two do: a lossy run counts against the majority.
+        let m = three(990.0);
         assert_eq!((m.runs, m.runs_passed), (3, 1));
         assert!(!passes(&m, 50_000));
         // A single run is judged on its own.

@@ -128,12 +128,11 @@ pub async fn run(
             }
             cmd = rx.recv() => match cmd {
                 Some(cmd) => {
-                    take_poses(&mut room, &poses, &mut arrived);
-                    handle(&hub, &mut room, &mut members, cmd);
-                    // Whatever else is already waiting goes in before the outputs are
-                    // delivered (bounded, so timers are not starved).
-                    for _ in 0..DRAIN {
-                        let Ok(cmd) = rx.try_recv() else { break };
+                    // Whatever else is already waiting goes in too before the outputs are
+                    // delivered (bounded, so timers are not starved), each command after the
+                    // poses that arrived before it.
+                    let waiting = std::iter::from_fn(|| rx.try_recv().ok());
+                    for cmd in std::iter::once(cmd).chain(waiting).take(1 + DRAIN) {
                         take_poses(&mut room, &poses, &mut arrived);
                         handle(&hub, &mut room, &mut members, cmd);
                     }

@@ -172,17 +172,15 @@ impl Session {
                 let member = self.member();
                 let cmd = match other {
                     ClientMsg::Pose { t, kp } => {
+                        // Skeletons go to the room's pose inbox, not its command channel.
                         let arrived = Arrived {
                             member,
                             received,
                             t,
                             kp,
                         };
-                        if joined.handle.poses.push(arrived).is_err() {
-                            self.joined = None;
-                            self.error(ErrorCode::NotFound, "the room has closed", seq);
-                        }
-                        return ControlFlow::Continue(());
+                        let open = joined.handle.poses.push(arrived).is_ok();
+                        return self.room_open(open, seq);
                     }
                     ClientMsg::Score {
                         seq,
@@ -216,13 +214,19 @@ impl Session {
                     | ClientMsg::Leave { .. }
                     | ClientMsg::Ping { .. } => return ControlFlow::Continue(()),
                 };
-                if joined.handle.tx.send(cmd).await.is_err() {
-                    self.joined = None;
-                    self.error(ErrorCode::NotFound, "the room has closed", seq);
-                }
-                ControlFlow::Continue(())
+                let open = joined.handle.tx.send(cmd).await.is_ok();
+                self.room_open(open, seq)
             }
         }
+    }
+
+    /// After handing an input to the room: if the room had closed, forgets it and says so.
+    fn room_open(&mut self, open: bool, seq: Option<u32>) -> ControlFlow<()> {
+        if !open {
+            self.joined = None;
+            self.error(ErrorCode::NotFound, "the room has closed", seq);
+        }
+        ControlFlow::Continue(())
     }
 
     fn over_limit(&mut self, kind: &str, seq: Option<u32>, now: Instant) -> ControlFlow<()> {

@@ -238,21 +238,23 @@ fn bars(out: &mut String, targets: &[TargetReport]) {
             "CPU per 1,000 delivered at least 2× better than {} (same load)",
             c.target
         );
-        if step_at(b, cc.rooms).is_none() {
-            let _ = writeln!(
-                out,
-                "| {same_load} | breakroom ran no step at {} rooms (add it to `--rooms`) | **not measured** |",
-                cc.rooms
-            );
-        }
-        if let Some(bs) = step_at(b, cc.rooms) {
-            let ratio = cc.cpu_us_per_1000 / bs.cpu_us_per_1000;
-            bar_row(
-                out,
-                &same_load,
-                cpu(ratio, cc.rooms, cc.cpu_us_per_1000, bs.cpu_us_per_1000),
-                ratio >= 2.0,
-            );
+        match step_at(b, cc.rooms) {
+            Some(bs) => {
+                let ratio = cc.cpu_us_per_1000 / bs.cpu_us_per_1000;
+                bar_row(
+                    out,
+                    &same_load,
+                    cpu(ratio, cc.rooms, cc.cpu_us_per_1000, bs.cpu_us_per_1000),
+                    ratio >= 2.0,
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "| {same_load} | breakroom ran no step at {} rooms (add it to `--rooms`) | **not measured** |",
+                    cc.rooms
+                );
+            }
         }
         // For scale: what the floor itself achieves against the peer at that load.
         if let Some(rs) = find("reference").and_then(|r| step_at(r, cc.rooms)) {

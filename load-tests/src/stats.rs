@@ -143,7 +143,8 @@ pub struct StepResult {
     /// Clients that failed.
     pub failures: usize,
     /// Runs of this step (each on a fresh server) when it was repeated: the figures are those
-    /// of the run with the median p99, except CPU, the median of the runs. 0 or 1: one run.
+    /// of the run with the median p99, except CPU and memory per member, the medians of the
+    /// runs. 0 or 1: one run.
     pub runs: u32,
     /// Of those runs, how many passed; a repeated step passes when most of its runs did.
     pub runs_passed: u32,

@@ -46,8 +46,9 @@ pub struct RoomConfig {
     /// `phase + k·tick_us` of server time (phase taken modulo `tick_us`). A host running many
     /// rooms gives each its own phase, so their ticks spread over the period instead of
     /// firing together when rooms start together. Cues are then sent at the last grid point
-    /// before they are due and scoreboards at the first one after, so they leave in the same
-    /// write as the tick's frame. `None`: every tick is one period after the previous.
+    /// before they are due, and scoreboards and planned phase changes announced at the first
+    /// one after, so they leave in the same write as the tick's frame. `None`: every tick is
+    /// one period after the previous.
     pub tick_phase_us: Option<u64>,
     /// Skeletons received longer ago than this are left out of relayed frames.
     pub stale_pose_us: u64,

@@ -41,7 +41,8 @@ pub struct Room {
     pub(crate) now: Micros,
     /// The exercise step whose keypoints the cross-check is following.
     pub(crate) checked_step: Option<(usize, String)>,
-    /// A phase change on the timeline not announced yet: it is announced on the tick grid.
+    /// When a phase change on the timeline happened that is not announced yet: it is
+    /// announced at the next point of the tick grid.
     pub(crate) phase_note: Option<Micros>,
 }
 

@@ -69,14 +69,15 @@ impl Room {
             .empty_since
             .map(|t| t.saturating_add(self.config.idle_close_us));
         [
-            // Cues and scoreboards go out on the room's tick grid (cues earlier, scoreboards
-            // later), so they leave in the same write as a skeleton frame, and rooms that
-            // started together do not all send their cues at the same instant.
+            // Cues, scoreboards and phase announcements go out on the room's tick grid (cues
+            // earlier, the others later), so they leave in the same write as a skeleton frame,
+            // and rooms that started together do not all send them at the same instant.
             self.session
                 .next_cue_send(lead + SEND_EARLY_US)
                 .map(|t| (self.to_grid(t, false), Due::Cue)),
             self.session.phase_end().map(|t| (t, Due::Phase)),
-            self.phase_note.map(|t| (t, Due::PhaseNote)),
+            self.phase_note
+                .map(|t| (self.to_grid(t, true), Due::PhaseNote)),
             self.session.summary_due().map(|t| (t, Due::Summary)),
             host_away.map(|t| (t, Due::HostAway)),
             self.roster.next_grace().map(|(t, p)| (t, Due::Grace(p))),
@@ -153,7 +154,7 @@ impl Room {
                 self.session.advance(at, &self.config.program);
                 match self.config.tick_phase_us {
                     Some(_) if self.session.is_running() => {
-                        self.phase_note = Some(self.to_grid(now, true));
+                        self.phase_note = Some(now);
                     }
                     _ => self.broadcast_phase(now),
                 }

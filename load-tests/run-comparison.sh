@@ -1,29 +1,55 @@
 #!/usr/bin/env bash
 # Builds the release binaries and runs the comparison: each server pinned to core 0, the
 # generator to core 1; writes load-tests/REPORT.md and load-tests/plot.svg.
-# Extra arguments go to `breakroom-load compare` (e.g. --rooms 1,2,4 --window-s 5).
-# TICK_HZ (default 30) is every server's relay tick; ROOMS and COLYSEUS_ROOMS the load steps
-# (each stops at its first failing step; ROOMS holds every COLYSEUS_ROOMS step breakroom can
-# reach, so that CPU is compared at the peer's capacity on the same load); REPEATS (default 3) the runs per step, each on a fresh
-# server (a step reports its median run and passes when most runs pass). About 20 minutes.
+# Extra arguments go to the main workload's `breakroom-load compare` (e.g. --window-s 8).
+# TICK_HZ (default 30) is every server's relay tick; ROOMS and COLYSEUS_ROOMS the main
+# workload's load steps (each stops at its first failing step; ROOMS holds every
+# COLYSEUS_ROOMS step breakroom can reach, so that CPU is compared at the peer's capacity on
+# the same load); REPEATS (default 3) the runs per step, each on a fresh server (a step reports
+# its median run and passes when most runs pass).
+# The main workload is rooms of 12 participants at 15 Hz. The other workloads the issue names
+# (rooms of 4 and of 40 at 15 Hz, rooms of 12 at 30 Hz) run first, each its own comparison in
+# load-tests/variants/, summarised in the main report; VARIANTS=0 skips them.
+# About 25 minutes for the main workload, 45 more for the others.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -p breakroom -p breakroom-load
-
-# The Colyseus peer (Node 22 from its own node_modules): step load of both room types, same
-# workload, server on core 0 and driver on core 1; its JSON lines join the report.
-colyseus=()
-if [[ ${BREAKROOM_SKIP_COLYSEUS:-0} != 1 ]]; then
+tick=${TICK_HZ:-30}
+repeats=${REPEATS:-3}
+with_colyseus=$([[ ${BREAKROOM_SKIP_COLYSEUS:-0} == 1 ]] && echo 0 || echo 1)
+if [[ $with_colyseus == 1 ]]; then
   npm --prefix load-tests/colyseus install --no-audit --no-fund
-  node22=load-tests/colyseus/node_modules/.bin/node
-  out=target/colyseus-steps.jsonl
-  : > "$out"
-  for variant in state broadcast; do
-    "$node22" load-tests/colyseus/step.mjs --target "$variant" --tick-hz "${TICK_HZ:-30}" \
-      --repeats "${REPEATS:-3}" --rooms "${COLYSEUS_ROOMS:-1,2,4,8,12,16,24,32,48,64}" >> "$out"
-  done
-  colyseus=(--targets breakroom,reference,colyseus --colyseus-json "$out")
 fi
-exec taskset -c 1 target/release/breakroom-load compare --stall --tick-hz "${TICK_HZ:-30}" \
-  --repeats "${REPEATS:-3}" \
-  --rooms "${ROOMS:-1,2,4,8,12,16,24,32,48,64,72,80,96,128}" "${colyseus[@]}" "$@"
+
+# One workload, side by side: OUT PARTICIPANTS HZ ROOMS COLYSEUS_ROOMS [compare args...].
+# The Colyseus peer (Node 22 from its own node_modules) steps both room types first, server
+# on core 0 and driver on core 1; its JSON lines join the report.
+workload() {
+  local out=$1 participants=$2 hz=$3 rooms=$4 colyseus_rooms=$5
+  shift 5
+  local colyseus=()
+  if [[ $with_colyseus == 1 ]]; then
+    local steps
+    steps=target/colyseus-steps-$(basename "$out").jsonl
+    : > "$steps"
+    for variant in state broadcast; do
+      load-tests/colyseus/node_modules/.bin/node load-tests/colyseus/step.mjs \
+        --target "$variant" --participants "$participants" --hz "$hz" --tick-hz "$tick" \
+        --repeats "$repeats" --rooms "$colyseus_rooms" >> "$steps"
+    done
+    colyseus=(--targets breakroom,reference,colyseus --colyseus-json "$steps")
+  fi
+  taskset -c 1 target/release/breakroom-load compare --participants "$participants" \
+    --hz "$hz" --tick-hz "$tick" --repeats "$repeats" --rooms "$rooms" --out "$out" \
+    "${colyseus[@]}" "$@"
+}
+
+variants=()
+if [[ ${VARIANTS:-1} != 0 ]]; then
+  workload load-tests/variants/4x15hz 4 15 8,16,32,48,64,96,128,192,256,320 8,16,32,48,64,96,128
+  workload load-tests/variants/40x15hz 40 15 1,2,4,6,8,12,16,24,32,40,48 1,2,4,6,8,12,16
+  workload load-tests/variants/12x30hz 12 30 4,8,12,16,24,32,48,64,72,80,96,128 4,8,12,16,24,32
+  variants=(--variants load-tests/variants/4x15hz,load-tests/variants/40x15hz,load-tests/variants/12x30hz)
+fi
+workload load-tests 12 15 "${ROOMS:-1,2,4,8,12,16,24,32,48,64,72,80,96,128}" \
+  "${COLYSEUS_ROOMS:-1,2,4,8,12,16,24,32,48,64}" --stall "${variants[@]}" "$@"

@@ -129,7 +129,7 @@ for (const rooms of ROOM_STEPS) {
     return v.length ? v[Math.floor((v.length - 1) / 2)] : null;
   };
   const j = { ...[...runs].sort((a, b) => a.latency_us.p99 - b.latency_us.p99)[Math.floor((runs.length - 1) / 2)] };
-  for (const key of ['cpu_us_per_1000', 'rss_idle_per_conn_bytes', 'rss_per_participant_bytes']) j[key] = middle(key);
+  for (const key of ['cpu_us_per_1000', 'rss_idle_per_conn_bytes', 'rss_per_participant_bytes', 'driver_cpu_fraction']) j[key] = middle(key);
   j.runs = runs.length;
   j.runs_passed = runs.filter((x) => x.pass).length;
   j.runs_p99_us = runs.map((x) => x.latency_us.p99);

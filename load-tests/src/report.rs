@@ -2,10 +2,12 @@
 
 use std::fmt::Write;
 
+use serde::{Deserialize, Serialize};
+
 use crate::stats::StepResult;
 
 /// One target's measurements for the report.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TargetReport {
     /// Target name.
     pub target: String,
@@ -19,6 +21,16 @@ pub struct TargetReport {
     pub stall: Option<(u64, u64, u64, u64)>,
 }
 
+/// Another workload's run (`compare --participants P --hz H --out DIR`), summarised in the
+/// main report with a link to its own.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    /// Where its report is, relative to the main one.
+    pub link: String,
+    /// Its targets, as its own report has them.
+    pub targets: Vec<TargetReport>,
+}
+
 /// One summary row: how to render a target's cell.
 type Row = Box<dyn Fn(&TargetReport) -> String>;
 
@@ -30,8 +42,8 @@ fn ms(us: u64) -> String {
     format!("{:.1}", us as f64 / 1000.0)
 }
 
-/// The Markdown report.
-pub fn markdown(header: &str, targets: &[TargetReport]) -> String {
+/// The Markdown report: the main workload's targets, then a summary of the other workloads.
+pub fn markdown(header: &str, targets: &[TargetReport], others: &[Variant]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# breakroom load test report\n\n{header}\n");
     let _ = writeln!(out, "![p99 skeleton latency against rooms](plot.svg)\n");
@@ -50,9 +62,18 @@ pub fn markdown(header: &str, targets: &[TargetReport]) -> String {
         (
             "capacity (rooms × participants @ Hz)",
             Box::new(|t| {
+                let next_bound = t
+                    .capacity
+                    .and_then(|i| t.steps.get(i + 1))
+                    .is_some_and(StepResult::generator_bound);
+                let note = if next_bound {
+                    " (a lower bound: the load generator was saturated at the next step)"
+                } else {
+                    ""
+                };
                 cap(t).map_or("none passed".into(), |s| {
                     format!(
-                        "{} × {} @ {} Hz ({} members)",
+                        "{} × {} @ {} Hz ({} members){note}",
                         s.rooms,
                         s.participants,
                         s.hz,
@@ -159,20 +180,21 @@ pub fn markdown(header: &str, targets: &[TargetReport]) -> String {
         );
     }
     bars(&mut out, targets);
+    variants(&mut out, others);
     for t in targets {
         let _ = writeln!(out, "\n## {}: every step\n", t.target);
         let _ = writeln!(
             out,
-            "| rooms | members | delivered/s | delivery % | p50 ms | p99 ms | p99.9 ms | max ms | fan-out p99 ms | CPU µs/1000 | RSS/member KiB | cue skew p99 µs | failures | runs passed |"
+            "| rooms | members | delivered/s | delivery % | p50 ms | p99 ms | p99.9 ms | max ms | fan-out p99 ms | CPU µs/1000 | RSS/member KiB | cue skew p99 µs | failures | runs passed | generator CPU % |"
         );
         let _ = writeln!(
             out,
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
         );
         for s in &t.steps {
             let _ = writeln!(
                 out,
-                "| {} | {} | {:.0} | {:.3} | {} | {} | {} | {} | {} | {:.0} | {:.1} | {} | {} | {} |",
+                "| {} | {} | {:.0} | {:.3} | {} | {} | {} | {} | {} | {:.0} | {:.1} | {} | {} | {} | {} |",
                 s.rooms,
                 s.rooms * (s.participants + 1),
                 s.delivered_per_s,
@@ -190,6 +212,11 @@ pub fn markdown(header: &str, targets: &[TargetReport]) -> String {
                     format!("{}/{}", s.runs_passed, s.runs)
                 } else {
                     "1 run".into()
+                },
+                match s.generator_cpu_fraction {
+                    0.0 => "–".into(),
+                    f if s.generator_bound() => format!("**{:.0}** (saturated)", f * 100.0),
+                    f => format!("{:.0}", f * 100.0),
                 }
             );
         }
@@ -210,6 +237,89 @@ fn bar_row(out: &mut String, bar: &str, measured: String, ok: bool) {
     let _ = writeln!(out, "| {bar} | {measured} | {} |", verdict(ok));
 }
 
+/// One row of the bars table whose verdict a saturated load generator may leave open.
+fn bound_row(out: &mut String, bar: &str, measured: String, ok: Option<bool>) {
+    match ok {
+        Some(ok) => bar_row(out, bar, measured, ok),
+        None => {
+            let _ = writeln!(
+                out,
+                "| {bar} | {measured} | **not shown** (a load generator was the limit) |"
+            );
+        }
+    }
+}
+
+/// breakroom's CPU per 1,000 delivered over the reference's, at breakroom's capacity.
+fn vs_reference<'a>(
+    b: &'a TargetReport,
+    r: &'a TargetReport,
+) -> Option<(f64, &'a StepResult, &'a StepResult)> {
+    let bc = cap(b)?;
+    let rs = step_at(r, bc.rooms)?;
+    Some((bc.cpu_us_per_1000 / rs.cpu_us_per_1000, bc, rs))
+}
+
+/// The peer's CPU per 1,000 delivered over `x`'s at the peer's capacity (the largest load
+/// both ran): `Err(rooms)` when `x` ran no step at that load.
+fn same_load<'a>(
+    x: &'a TargetReport,
+    c: &'a TargetReport,
+) -> Option<Result<(f64, &'a StepResult, &'a StepResult), usize>> {
+    let cc = cap(c)?;
+    Some(match step_at(x, cc.rooms) {
+        Some(xs) => Ok((cc.cpu_us_per_1000 / xs.cpu_us_per_1000, cc, xs)),
+        None => Err(cc.rooms),
+    })
+}
+
+/// Whether a target's capacity is only a lower bound: it passed its last step, or the step
+/// it failed saturated the load generator (which then measured itself, not the server).
+fn lower_bound(t: &TargetReport) -> bool {
+    match t.capacity {
+        Some(i) => t.steps.get(i + 1).is_none_or(StepResult::generator_bound),
+        None => t.steps.first().is_some_and(StepResult::generator_bound),
+    }
+}
+
+/// breakroom's capacity over the peer's.
+struct CapacityRatio {
+    ratio: f64,
+    /// breakroom's capacity is a lower bound: so is the ratio.
+    at_least: bool,
+    /// The peer's is: the ratio is an upper bound.
+    at_most: bool,
+}
+
+impl CapacityRatio {
+    fn of(b: &TargetReport, c: &TargetReport) -> Option<Self> {
+        let (bc, cc) = (cap(b)?, cap(c)?);
+        Some(Self {
+            ratio: bc.rooms as f64 / cc.rooms as f64,
+            at_least: lower_bound(b),
+            at_most: lower_bound(c),
+        })
+    }
+
+    fn prefix(&self) -> &'static str {
+        match (self.at_least, self.at_most) {
+            (false, false) => "",
+            (true, false) => "≥ ",
+            (false, true) => "≤ ",
+            (true, true) => "~ ",
+        }
+    }
+
+    /// Whether it meets `bar`; `None` when a bound leaves that open.
+    fn meets(&self, bar: f64) -> Option<bool> {
+        if self.ratio >= bar {
+            (!self.at_most).then_some(true)
+        } else {
+            (!self.at_least).then_some(false)
+        }
+    }
+}
+
 /// The quality bars, each as measured in this run.
 fn bars(out: &mut String, targets: &[TargetReport]) {
     let find = |name: &str| targets.iter().find(|t| t.target == name);
@@ -220,10 +330,7 @@ fn bars(out: &mut String, targets: &[TargetReport]) {
     let cpu = |ratio: f64, rooms: usize, a: f64, b: f64| {
         format!("{ratio:.2}× at {rooms} rooms ({a:.0} vs {b:.0} µs)")
     };
-    if let (Some(r), Some(bc)) = (find("reference"), b_cap)
-        && let Some(rs) = step_at(r, bc.rooms)
-    {
-        let ratio = bc.cpu_us_per_1000 / rs.cpu_us_per_1000;
+    if let Some((ratio, bc, rs)) = find("reference").and_then(|r| vs_reference(b, r)) {
         bar_row(
             out,
             "CPU per 1,000 delivered within 1.5× of the reference",
@@ -234,31 +341,27 @@ fn bars(out: &mut String, targets: &[TargetReport]) {
     for c in targets.iter().filter(|t| t.target.starts_with("colyseus")) {
         let Some(cc) = cap(c) else { continue };
         // The same work: the largest load both passed (the peer's capacity).
-        let same_load = format!(
+        let same = format!(
             "CPU per 1,000 delivered at least 2× better than {} (same load)",
             c.target
         );
-        match step_at(b, cc.rooms) {
-            Some(bs) => {
-                let ratio = cc.cpu_us_per_1000 / bs.cpu_us_per_1000;
-                bar_row(
-                    out,
-                    &same_load,
-                    cpu(ratio, cc.rooms, cc.cpu_us_per_1000, bs.cpu_us_per_1000),
-                    ratio >= 2.0,
-                );
-            }
-            None => {
+        match same_load(b, c) {
+            Some(Ok((ratio, cc, bs))) => bar_row(
+                out,
+                &same,
+                cpu(ratio, cc.rooms, cc.cpu_us_per_1000, bs.cpu_us_per_1000),
+                ratio >= 2.0,
+            ),
+            Some(Err(rooms)) => {
                 let _ = writeln!(
                     out,
-                    "| {same_load} | breakroom ran no step at {} rooms (add it to `--rooms`) | **not measured** |",
-                    cc.rooms
+                    "| {same} | breakroom ran no step at {rooms} rooms (add it to `--rooms`) | **not measured** |"
                 );
             }
+            None => {}
         }
         // For scale: what the floor itself achieves against the peer at that load.
-        if let Some(rs) = find("reference").and_then(|r| step_at(r, cc.rooms)) {
-            let ratio = cc.cpu_us_per_1000 / rs.cpu_us_per_1000;
+        if let Some(Ok((ratio, cc, rs))) = find("reference").and_then(|r| same_load(r, c)) {
             let _ = writeln!(
                 out,
                 "| for scale: the reference relay against {} (same load) | {} | not a bar |",
@@ -266,26 +369,25 @@ fn bars(out: &mut String, targets: &[TargetReport]) {
                 cpu(ratio, cc.rooms, cc.cpu_us_per_1000, rs.cpu_us_per_1000)
             );
         }
-        if let Some(bc) = b_cap {
-            let ratio = cc.cpu_us_per_1000 / bc.cpu_us_per_1000;
+        if let (Some(bc), Some(r)) = (b_cap, CapacityRatio::of(b, c)) {
+            let own = cc.cpu_us_per_1000 / bc.cpu_us_per_1000;
             bar_row(
                 out,
                 "… and each at its own capacity",
-                format!("{ratio:.2}× ({} rooms vs {} rooms)", cc.rooms, bc.rooms),
-                ratio >= 2.0,
+                format!("{own:.2}× ({} rooms vs {} rooms)", cc.rooms, bc.rooms),
+                own >= 2.0,
             );
-            let last = b.steps.last().is_some_and(|s| s.rooms == bc.rooms);
-            let ratio = bc.rooms as f64 / cc.rooms as f64;
-            bar_row(
+            bound_row(
                 out,
                 &format!("capacity at least 3× {}'s, p99 < 50 ms", c.target),
                 format!(
-                    "{}{ratio:.1}× ({} rooms vs {})",
-                    if last { "≥ " } else { "" },
+                    "{}{:.1}× ({} rooms vs {})",
+                    r.prefix(),
+                    r.ratio,
                     bc.rooms,
                     cc.rooms
                 ),
-                ratio >= 3.0,
+                r.meets(3.0),
             );
         }
     }
@@ -322,6 +424,80 @@ fn bars(out: &mut String, targets: &[TargetReport]) {
                 rss as f64 / 1048576.0
             ),
             rise <= 10.0,
+        );
+    }
+}
+
+/// The other workloads, a row each, with the bars' ratios as measured in their own runs.
+fn variants(out: &mut String, variants: &[Variant]) {
+    if variants.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n## Other workloads\n\nEach row is its own `compare` run on this machine, the same way as above but for the room size and send rate; its full report is linked. Capacities are in rooms.\n"
+    );
+    let _ = writeln!(
+        out,
+        "| workload | capacity, rooms | capacity, breakroom ÷ peer (bar ≥ 3×) | CPU per 1,000, peer ÷ breakroom at the same load (bar ≥ 2×) | CPU per 1,000, breakroom ÷ reference at breakroom's capacity (bar ≤ 1.5×) | breakroom p99 at capacity, ms | report |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+    for v in variants {
+        let find = |name: &str| v.targets.iter().find(|t| t.target == name);
+        let Some(first) = v.targets.iter().find_map(|t| t.steps.first()) else {
+            continue;
+        };
+        let workload = format!("{} participants @ {} Hz", first.participants, first.hz);
+        let capacity = v
+            .targets
+            .iter()
+            .map(|t| {
+                let n = cap(t).map_or("none".into(), |s| s.rooms.to_string());
+                format!("{} {n}", t.target)
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let peers = || {
+            v.targets
+                .iter()
+                .filter(|t| t.target.starts_with("colyseus"))
+        };
+        let (mut ratio, mut cpu, mut vs_ref, mut p99) = (vec![], vec![], "–".into(), "–".into());
+        if let Some(b) = find("breakroom") {
+            for c in peers() {
+                if let Some(r) = CapacityRatio::of(b, c) {
+                    ratio.push(format!("{}: {}{:.1}×", c.target, r.prefix(), r.ratio));
+                }
+                match same_load(b, c) {
+                    Some(Ok((r, cc, _))) => {
+                        cpu.push(format!("{}: {r:.2}× at {} rooms", c.target, cc.rooms));
+                    }
+                    Some(Err(rooms)) => {
+                        cpu.push(format!("{}: not measured (no step at {rooms})", c.target));
+                    }
+                    None => {}
+                }
+            }
+            if let Some((r, bc, _)) = find("reference").and_then(|r| vs_reference(b, r)) {
+                vs_ref = format!("{r:.2}× at {} rooms", bc.rooms);
+            }
+            if let Some(bc) = cap(b) {
+                p99 = ms(bc.latency_us.p99);
+            }
+        }
+        let or_dash = |v: Vec<String>| {
+            if v.is_empty() {
+                "–".into()
+            } else {
+                v.join("; ")
+            }
+        };
+        let _ = writeln!(
+            out,
+            "| {workload} | {capacity} | {} | {} | {vs_ref} | {p99} | [report]({}/REPORT.md) |",
+            or_dash(ratio),
+            or_dash(cpu),
+            v.link
         );
     }
 }
@@ -493,17 +669,105 @@ mod tests {
 
     #[test]
     fn a_bar_missed_says_so() {
-        let b = target("breakroom", vec![step(16, 5000.0), step(32, 4800.0)], 1);
+        // Each failed the step after its capacity, with the generator not saturated.
+        let b = target(
+            "breakroom",
+            vec![step(16, 5000.0), step(32, 4800.0), step(40, 4700.0)],
+            1,
+        );
         let c = target(
             "colyseus-broadcast",
-            vec![step(16, 7000.0), step(24, 6800.0)],
+            vec![step(16, 7000.0), step(24, 6800.0), step(32, 6700.0)],
             1,
         );
         let mut out = String::new();
         bars(&mut out, &[b, c]);
-        assert!(out.contains("| capacity at least 3× colyseus-broadcast's, p99 < 50 ms | ≥ 1.3× (32 rooms vs 24) | **not met** |"), "{out}");
+        assert!(out.contains("| capacity at least 3× colyseus-broadcast's, p99 < 50 ms | 1.3× (32 rooms vs 24) | **not met** |"), "{out}");
         // No step at 24 rooms for breakroom: the same-load figure is not guessed.
         assert!(out.contains("no step at 24 rooms"), "{out}");
         assert!(!out.contains("× at 24 rooms"), "{out}");
+    }
+
+    #[test]
+    fn other_workloads_get_a_row_each_with_the_bars_ratios() {
+        let with = |mut t: TargetReport| {
+            for s in &mut t.steps {
+                s.participants = 40;
+                s.latency_us.p99 = 41_000;
+            }
+            t
+        };
+        let b = with(target(
+            "breakroom",
+            vec![step(2, 3000.0), step(8, 2800.0), step(12, 2900.0)],
+            1,
+        ));
+        let r = with(target(
+            "reference",
+            vec![step(2, 2500.0), step(8, 2400.0)],
+            1,
+        ));
+        let c = with(target(
+            "colyseus-state",
+            vec![step(2, 7500.0), step(4, 7000.0)],
+            0,
+        ));
+        // Through results.json and back, as `--variants` reads it.
+        let json = serde_json::to_string(&vec![b, r, c]).expect("serialize");
+        let targets: Vec<TargetReport> = serde_json::from_str(&json).expect("deserialize");
+        let v = Variant {
+            link: "variants/40x15hz".into(),
+            targets,
+        };
+        let out = markdown("h", &[], &[v]);
+        let row = out
+            .lines()
+            .find(|l| l.starts_with("| 40 participants @ 15 Hz"))
+            .unwrap_or_else(|| panic!("no row in\n{out}"));
+        assert!(
+            row.contains("breakroom 8, reference 8, colyseus-state 2"),
+            "{row}"
+        );
+        // 8 rooms against 2, not breakroom's last step: an exact ratio.
+        assert!(row.contains("colyseus-state: 4.0×"), "{row}");
+        // At the peer's capacity (2 rooms): 7500 / 3000.
+        assert!(row.contains("colyseus-state: 2.50× at 2 rooms"), "{row}");
+        // At breakroom's capacity: 2800 / 2400.
+        assert!(row.contains("1.17× at 8 rooms"), "{row}");
+        assert!(
+            row.contains("| 41.0 |") && row.ends_with("[report](variants/40x15hz/REPORT.md) |")
+        );
+    }
+
+    #[test]
+    fn a_peer_whose_generator_gave_out_first_has_only_a_lower_bound() {
+        let b = target(
+            "breakroom",
+            vec![step(16, 4000.0), step(48, 3500.0), step(64, 3400.0)],
+            1,
+        );
+        let mut saturated = step(24, 6000.0);
+        saturated.generator_cpu_fraction = 0.93;
+        let c = target("colyseus-state", vec![step(8, 9000.0), saturated], 0);
+        let mut out = String::new();
+        bars(&mut out, &[b.clone(), c.clone()]);
+        // 48 / 8 = 6×, but the peer might have held more than 8: at most 6×, verdict open.
+        assert!(out.contains("| capacity at least 3× colyseus-state's, p99 < 50 ms | ≤ 6.0× (48 rooms vs 8) | **not shown**"), "{out}");
+        let all = markdown("h", &[b, c], &[]);
+        assert!(
+            all.contains("8 × 12 @ 15 Hz (104 members) (a lower bound"),
+            "{all}"
+        );
+        assert!(all.contains("| **93** (saturated) |"), "{all}");
+        // A failure with the generator not saturated settles it.
+        let fine = target("colyseus-state", vec![step(8, 9000.0), step(24, 6000.0)], 0);
+        let b = target(
+            "breakroom",
+            vec![step(16, 4000.0), step(48, 3500.0), step(64, 3400.0)],
+            1,
+        );
+        let mut out = String::new();
+        bars(&mut out, &[b, fine]);
+        assert!(out.contains("| 6.0× (48 rooms vs 8) | **met** |"), "{out}");
     }
 }

@@ -7,7 +7,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::client::{self, ClientSpec, Plan, RoomShared};
 use crate::stats::{ClientReport, Quantiles, Skew, StepResult, cue_skews, histogram};
-use crate::target::{Endpoint, program};
+use crate::target::{Endpoint, process_cpu_us, program};
 use crate::workload::{Frames, Workload, instant_of, local_us};
 
 /// One step's result and the raw client reports.
@@ -85,8 +85,10 @@ pub async fn run_step(
     // Sample RSS every 500 ms through the run; read CPU at the window's edges.
     rss_max = sample_rss(ep, window_start, rss_max).await;
     let cpu0 = ep.cpu_us();
+    let own0 = process_cpu_us("self");
     rss_max = sample_rss(ep, window_end, rss_max).await;
     let cpu1 = ep.cpu_us();
+    let own1 = process_cpu_us("self");
     let rss_end = ep.rss_bytes();
     let mut reports = Vec::with_capacity(total);
     for h in handles {
@@ -101,6 +103,10 @@ pub async fn run_step(
         if delivered > 0.0 {
             result.cpu_us_per_1000 = (b - a) as f64 * 1000.0 / delivered;
         }
+    }
+    // An in-process server's CPU would count as the generator's.
+    if let (true, Some(a), Some(b)) = (ep.is_external(), own0, own1) {
+        result.generator_cpu_fraction = (b - a) as f64 / w.window.as_micros() as f64;
     }
     if let (Some(idle), Some(end)) = (idle_rss, rss_end) {
         result.rss_per_participant_bytes = (end as f64 - idle as f64) / total as f64;
@@ -214,11 +220,13 @@ pub fn median_of(mut runs: Vec<StepResult>, max_p99_us: u64) -> Option<StepResul
     };
     let cpu = middle(|r| r.cpu_us_per_1000)?;
     let rss = middle(|r| r.rss_per_participant_bytes)?;
+    let generator = middle(|r| r.generator_cpu_fraction)?;
     runs.sort_by_key(|r| r.latency_us.p99);
     let n = runs.len();
     let mut median = runs.into_iter().nth(n.checked_sub(1)? / 2)?;
     median.cpu_us_per_1000 = cpu;
     median.rss_per_participant_bytes = rss;
+    median.generator_cpu_fraction = generator;
     median.runs = u32::try_from(n).unwrap_or(u32::MAX);
     median.runs_passed = u32::try_from(passed).unwrap_or(u32::MAX);
     Some(median)

@@ -148,9 +148,19 @@ pub struct StepResult {
     pub runs: u32,
     /// Of those runs, how many passed; a repeated step passes when most of its runs did.
     pub runs_passed: u32,
+    /// The load generator's own CPU over the window, as a fraction of its one core (the
+    /// Colyseus driver's `driver_cpu_fraction`); 0 when not measured.
+    #[serde(alias = "driver_cpu_fraction")]
+    pub generator_cpu_fraction: f64,
 }
 
 impl StepResult {
+    /// The load generator used most of its core (85 % or more): the step measured the
+    /// generator as much as the server, and a failure there says little about the server.
+    pub fn generator_bound(&self) -> bool {
+        self.generator_cpu_fraction >= 0.85
+    }
+
     /// Delivered over expected, in percent.
     pub fn delivery_pct(&self) -> f64 {
         if self.expected_per_s == 0.0 {

@@ -210,13 +210,12 @@ impl Endpoint {
 
     /// The server process's user + system CPU time, µs.
     pub fn cpu_us(&self) -> Option<u64> {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid?)).ok()?;
-        let rest = stat.rsplit_once(')')?.1;
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        // After the command: state is field 3, utime 14, stime 15 (1-based in proc(5)).
-        let ticks: u64 =
-            fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-        Some(ticks * 1_000_000 / clock_ticks())
+        process_cpu_us(&self.pid?.to_string())
+    }
+
+    /// Whether the server is a process of its own (not in this one).
+    pub fn is_external(&self) -> bool {
+        self.pid.is_some()
     }
 
     /// The server process's resident memory, bytes.
@@ -280,4 +279,14 @@ pub fn program(step_ms: u32) -> Program {
         name: "Load test break".into(),
         steps: vec![step("squats"), step("squats")],
     }
+}
+
+/// CPU time (user + system) of a process (`self` or a pid), µs.
+pub fn process_cpu_us(pid: &str) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // After the command: state is field 3, utime 14, stime 15 (1-based in proc(5)).
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks * 1_000_000 / clock_ticks())
 }

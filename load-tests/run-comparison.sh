@@ -48,7 +48,7 @@ variants=()
 if [[ ${VARIANTS:-1} != 0 ]]; then
   workload load-tests/variants/4x15hz 4 15 8,16,32,48,64,96,128,192,256,320 8,16,32,48,64,96,128
   workload load-tests/variants/40x15hz 40 15 1,2,4,6,8,12,16,24,32,40,48 1,2,4,6,8,12,16
-  workload load-tests/variants/12x30hz 12 30 4,8,12,16,24,32,48,64,72,80,96,128 4,8,12,16,24,32
+  workload load-tests/variants/12x30hz 12 30 4,8,12,16,24,32,48,64,72,80,96,128 4,8,12,16,24,32,48,64
   variants=(--variants load-tests/variants/4x15hz,load-tests/variants/40x15hz,load-tests/variants/12x30hz)
 fi
 workload load-tests 12 15 "${ROOMS:-1,2,4,8,12,16,24,32,48,64,72,80,96,128}" \

@@ -21,6 +21,15 @@ pub struct TargetReport {
     pub stall: Option<(u64, u64, u64, u64)>,
 }
 
+/// What a run measured, as `results.json` keeps it: enough to write its report again.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Results {
+    /// The report's opening paragraph: the workload and how it was run.
+    pub header: String,
+    /// Every target's steps.
+    pub targets: Vec<TargetReport>,
+}
+
 /// Another workload's run (`compare --participants P --hz H --out DIR`), summarised in the
 /// main report with a link to its own.
 #[derive(Debug, Clone)]
@@ -62,14 +71,12 @@ pub fn markdown(header: &str, targets: &[TargetReport], others: &[Variant]) -> S
         (
             "capacity (rooms × participants @ Hz)",
             Box::new(|t| {
-                let next_bound = t
-                    .capacity
-                    .and_then(|i| t.steps.get(i + 1))
-                    .is_some_and(StepResult::generator_bound);
-                let note = if next_bound {
-                    " (a lower bound: the load generator was saturated at the next step)"
-                } else {
-                    ""
+                let note = match t.capacity.map(|i| t.steps.get(i + 1)) {
+                    Some(None) => " (its last step: a lower bound)",
+                    Some(Some(next)) if next.generator_bound() => {
+                        " (a lower bound: the load generator was saturated at the next step)"
+                    }
+                    _ => "",
                 };
                 cap(t).map_or("none passed".into(), |s| {
                     format!(
@@ -289,25 +296,48 @@ struct CapacityRatio {
     at_least: bool,
     /// The peer's is: the ratio is an upper bound.
     at_most: bool,
+    /// The peer passed no step: `ratio` is over its smallest, which its capacity is below.
+    peer_failed_all: bool,
+    /// breakroom's rooms and the peer's (or its smallest step's).
+    rooms: (usize, usize),
 }
 
 impl CapacityRatio {
     fn of(b: &TargetReport, c: &TargetReport) -> Option<Self> {
-        let (bc, cc) = (cap(b)?, cap(c)?);
+        let bc = cap(b)?;
+        let (peer, peer_failed_all) = match cap(c) {
+            Some(cc) => (cc, false),
+            None => (c.steps.first()?, true),
+        };
         Some(Self {
-            ratio: bc.rooms as f64 / cc.rooms as f64,
-            at_least: lower_bound(b),
+            ratio: bc.rooms as f64 / peer.rooms as f64,
+            at_least: lower_bound(b) || peer_failed_all,
             at_most: lower_bound(c),
+            peer_failed_all,
+            rooms: (bc.rooms, peer.rooms),
         })
     }
 
     fn prefix(&self) -> &'static str {
         match (self.at_least, self.at_most) {
             (false, false) => "",
+            (true, false) if self.peer_failed_all => "> ",
             (true, false) => "≥ ",
             (false, true) => "≤ ",
             (true, true) => "~ ",
         }
+    }
+
+    /// `≥ 4.0× (64 rooms vs 16)`, or against a peer that passed no step, `> 32.0× (32 rooms vs
+    /// none: it failed 1)`.
+    fn describe(&self) -> String {
+        let (b, c) = self.rooms;
+        let peer = if self.peer_failed_all {
+            format!("none: it failed {c}")
+        } else {
+            c.to_string()
+        };
+        format!("{}{:.1}× ({b} rooms vs {peer})", self.prefix(), self.ratio)
     }
 
     /// Whether it meets `bar`; `None` when a bound leaves that open.
@@ -320,6 +350,58 @@ impl CapacityRatio {
     }
 }
 
+fn cpu_ratio(ratio: f64, rooms: usize, a: f64, b: f64) -> String {
+    format!("{ratio:.2}× at {rooms} rooms ({a:.0} vs {b:.0} µs)")
+}
+
+/// The CPU bars against a peer that passed a step: at its capacity (the same load), for
+/// scale the reference's ratio there, and each at its own capacity.
+fn same_load_rows(
+    out: &mut String,
+    b: &TargetReport,
+    reference: Option<&TargetReport>,
+    c: &TargetReport,
+    cc: &StepResult,
+) {
+    let same = format!(
+        "CPU per 1,000 delivered at least 2× better than {} (same load)",
+        c.target
+    );
+    match same_load(b, c) {
+        Some(Ok((ratio, cc, bs))) => bar_row(
+            out,
+            &same,
+            cpu_ratio(ratio, cc.rooms, cc.cpu_us_per_1000, bs.cpu_us_per_1000),
+            ratio >= 2.0,
+        ),
+        Some(Err(rooms)) => {
+            let _ = writeln!(
+                out,
+                "| {same} | breakroom ran no step at {rooms} rooms (add it to `--rooms`) | **not measured** |"
+            );
+        }
+        None => {}
+    }
+    // For scale: what the floor itself achieves against the peer at that load.
+    if let Some(Ok((ratio, cc, rs))) = reference.and_then(|r| same_load(r, c)) {
+        let _ = writeln!(
+            out,
+            "| for scale: the reference relay against {} (same load) | {} | not a bar |",
+            c.target,
+            cpu_ratio(ratio, cc.rooms, cc.cpu_us_per_1000, rs.cpu_us_per_1000)
+        );
+    }
+    if let Some(bc) = cap(b) {
+        let own = cc.cpu_us_per_1000 / bc.cpu_us_per_1000;
+        bar_row(
+            out,
+            "… and each at its own capacity",
+            format!("{own:.2}× ({} rooms vs {} rooms)", cc.rooms, bc.rooms),
+            own >= 2.0,
+        );
+    }
+}
+
 /// The quality bars, each as measured in this run.
 fn bars(out: &mut String, targets: &[TargetReport]) {
     let find = |name: &str| targets.iter().find(|t| t.target == name);
@@ -327,66 +409,23 @@ fn bars(out: &mut String, targets: &[TargetReport]) {
     let _ = writeln!(out, "\n## Against the bars\n");
     let _ = writeln!(out, "| bar | measured | verdict |\n|---|---|---|");
     let b_cap = cap(b);
-    let cpu = |ratio: f64, rooms: usize, a: f64, b: f64| {
-        format!("{ratio:.2}× at {rooms} rooms ({a:.0} vs {b:.0} µs)")
-    };
     if let Some((ratio, bc, rs)) = find("reference").and_then(|r| vs_reference(b, r)) {
         bar_row(
             out,
             "CPU per 1,000 delivered within 1.5× of the reference",
-            cpu(ratio, bc.rooms, bc.cpu_us_per_1000, rs.cpu_us_per_1000),
+            cpu_ratio(ratio, bc.rooms, bc.cpu_us_per_1000, rs.cpu_us_per_1000),
             ratio <= 1.5,
         );
     }
     for c in targets.iter().filter(|t| t.target.starts_with("colyseus")) {
-        let Some(cc) = cap(c) else { continue };
-        // The same work: the largest load both passed (the peer's capacity).
-        let same = format!(
-            "CPU per 1,000 delivered at least 2× better than {} (same load)",
-            c.target
-        );
-        match same_load(b, c) {
-            Some(Ok((ratio, cc, bs))) => bar_row(
-                out,
-                &same,
-                cpu(ratio, cc.rooms, cc.cpu_us_per_1000, bs.cpu_us_per_1000),
-                ratio >= 2.0,
-            ),
-            Some(Err(rooms)) => {
-                let _ = writeln!(
-                    out,
-                    "| {same} | breakroom ran no step at {rooms} rooms (add it to `--rooms`) | **not measured** |"
-                );
-            }
-            None => {}
+        if let Some(cc) = cap(c) {
+            same_load_rows(out, b, find("reference"), c, cc);
         }
-        // For scale: what the floor itself achieves against the peer at that load.
-        if let Some(Ok((ratio, cc, rs))) = find("reference").and_then(|r| same_load(r, c)) {
-            let _ = writeln!(
-                out,
-                "| for scale: the reference relay against {} (same load) | {} | not a bar |",
-                c.target,
-                cpu(ratio, cc.rooms, cc.cpu_us_per_1000, rs.cpu_us_per_1000)
-            );
-        }
-        if let (Some(bc), Some(r)) = (b_cap, CapacityRatio::of(b, c)) {
-            let own = cc.cpu_us_per_1000 / bc.cpu_us_per_1000;
-            bar_row(
-                out,
-                "… and each at its own capacity",
-                format!("{own:.2}× ({} rooms vs {} rooms)", cc.rooms, bc.rooms),
-                own >= 2.0,
-            );
+        if let Some(r) = CapacityRatio::of(b, c) {
             bound_row(
                 out,
                 &format!("capacity at least 3× {}'s, p99 < 50 ms", c.target),
-                format!(
-                    "{}{:.1}× ({} rooms vs {})",
-                    r.prefix(),
-                    r.ratio,
-                    bc.rooms,
-                    cc.rooms
-                ),
+                r.describe(),
                 r.meets(3.0),
             );
         }
@@ -466,7 +505,7 @@ fn variants(out: &mut String, variants: &[Variant]) {
         if let Some(b) = find("breakroom") {
             for c in peers() {
                 if let Some(r) = CapacityRatio::of(b, c) {
-                    ratio.push(format!("{}: {}{:.1}×", c.target, r.prefix(), r.ratio));
+                    ratio.push(format!("{}: {}", c.target, r.describe()));
                 }
                 match same_load(b, c) {
                     Some(Ok((r, cc, _))) => {
@@ -769,5 +808,27 @@ mod tests {
         let mut out = String::new();
         bars(&mut out, &[b, fine]);
         assert!(out.contains("| 6.0× (48 rooms vs 8) | **met** |"), "{out}");
+    }
+
+    #[test]
+    fn a_peer_that_passed_no_step_is_below_its_smallest() {
+        let b = target(
+            "breakroom",
+            vec![step(1, 1900.0), step(32, 900.0), step(40, 880.0)],
+            1,
+        );
+        let c = TargetReport {
+            capacity: None,
+            ..target(
+                "colyseus-broadcast",
+                vec![step(1, 5900.0), step(2, 3300.0)],
+                0,
+            )
+        };
+        let mut out = String::new();
+        bars(&mut out, &[b, c]);
+        assert!(out.contains("| capacity at least 3× colyseus-broadcast's, p99 < 50 ms | > 32.0× (32 rooms vs none: it failed 1) | **met** |"), "{out}");
+        // No capacity, so no load both passed: no same-load CPU figure.
+        assert!(!out.contains("better than colyseus-broadcast"), "{out}");
     }
 }

@@ -361,14 +361,14 @@ fn same_load_rows(
     b: &TargetReport,
     reference: Option<&TargetReport>,
     c: &TargetReport,
-    cc: &StepResult,
 ) {
+    let Some(cc) = cap(c) else { return };
     let same = format!(
         "CPU per 1,000 delivered at least 2× better than {} (same load)",
         c.target
     );
     match same_load(b, c) {
-        Some(Ok((ratio, cc, bs))) => bar_row(
+        Some(Ok((ratio, _, bs))) => bar_row(
             out,
             &same,
             cpu_ratio(ratio, cc.rooms, cc.cpu_us_per_1000, bs.cpu_us_per_1000),
@@ -383,7 +383,7 @@ fn same_load_rows(
         None => {}
     }
     // For scale: what the floor itself achieves against the peer at that load.
-    if let Some(Ok((ratio, cc, rs))) = reference.and_then(|r| same_load(r, c)) {
+    if let Some(Ok((ratio, _, rs))) = reference.and_then(|r| same_load(r, c)) {
         let _ = writeln!(
             out,
             "| for scale: the reference relay against {} (same load) | {} | not a bar |",
@@ -418,9 +418,7 @@ fn bars(out: &mut String, targets: &[TargetReport]) {
         );
     }
     for c in targets.iter().filter(|t| t.target.starts_with("colyseus")) {
-        if let Some(cc) = cap(c) {
-            same_load_rows(out, b, find("reference"), c, cc);
-        }
+        same_load_rows(out, b, find("reference"), c);
         if let Some(r) = CapacityRatio::of(b, c) {
             bound_row(
                 out,

@@ -10,7 +10,7 @@
 # The main workload is rooms of 12 participants at 15 Hz. The other workloads the issue names
 # (rooms of 4 and of 40 at 15 Hz, rooms of 12 at 30 Hz) run first, each its own comparison in
 # load-tests/variants/, summarised in the main report; VARIANTS=0 skips them.
-# About 25 minutes for the main workload, 45 more for the others.
+# About an hour in all: 25 minutes for the main workload, 35 for the others.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -p breakroom -p breakroom-load

@@ -71,12 +71,12 @@ pub fn markdown(header: &str, targets: &[TargetReport], others: &[Variant]) -> S
         (
             "capacity (rooms × participants @ Hz)",
             Box::new(|t| {
-                let note = match t.capacity.map(|i| t.steps.get(i + 1)) {
-                    Some(None) => " (its last step: a lower bound)",
-                    Some(Some(next)) if next.generator_bound() => {
+                let note = match bound(t) {
+                    Some(Bound::LastStep) => " (its last step: a lower bound)",
+                    Some(Bound::Generator) => {
                         " (a lower bound: the load generator was saturated at the next step)"
                     }
-                    _ => "",
+                    None => "",
                 };
                 cap(t).map_or("none passed".into(), |s| {
                     format!(
@@ -280,13 +280,29 @@ fn same_load<'a>(
     })
 }
 
-/// Whether a target's capacity is only a lower bound: it passed its last step, or the step
-/// it failed saturated the load generator (which then measured itself, not the server).
-fn lower_bound(t: &TargetReport) -> bool {
-    match t.capacity {
-        Some(i) => t.steps.get(i + 1).is_none_or(StepResult::generator_bound),
-        None => t.steps.first().is_some_and(StepResult::generator_bound),
+/// Why a target's capacity is only a lower bound.
+enum Bound {
+    /// It passed its last step.
+    LastStep,
+    /// The step it failed saturated the load generator, which then measured itself.
+    Generator,
+}
+
+/// Whether, and why, a target's capacity is only a lower bound.
+fn bound(t: &TargetReport) -> Option<Bound> {
+    let failed = match t.capacity {
+        Some(i) => t.steps.get(i + 1),
+        None => t.steps.first(),
+    };
+    match failed {
+        None if t.capacity.is_some() => Some(Bound::LastStep),
+        Some(s) if s.generator_bound() => Some(Bound::Generator),
+        _ => None,
     }
+}
+
+fn lower_bound(t: &TargetReport) -> bool {
+    bound(t).is_some()
 }
 
 /// breakroom's capacity over the peer's.

@@ -34,7 +34,9 @@ pub struct Snapshot {
 ///
 /// Every event is delivered, in order, except [`Event::Poses`]: pose frames never queue. A
 /// frame the application has not read yet is merged with the next one, so an application that
-/// reads slowly gets the newest skeleton of every participant, never a backlog.
+/// reads slowly gets the newest skeleton of every participant, never a backlog. Other events may
+/// overtake a frame not yet read, but never one holding the skeleton of a participant who has
+/// left: that skeleton is dropped when the [`PresenceChange::Left`] is delivered.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Event {

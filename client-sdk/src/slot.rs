@@ -15,7 +15,7 @@ use std::future::poll_fn;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 
-use breakroom_protocol::{Micros, PeerPose};
+use breakroom_protocol::{Micros, ParticipantId, PeerPose};
 use futures_util::task::AtomicWaker;
 
 /// A pose frame: the server time of the room's tick, and skeletons.
@@ -110,6 +110,21 @@ impl Latest<PoseFrame> {
     }
 }
 
+impl Latest<PoseFrame> {
+    /// Drops `p`'s skeleton from the frame not yet taken (and the frame, if nothing is left).
+    /// For a participant who left: events overtake the frame slot, so without this the
+    /// application could learn of the departure and then draw a skeleton from before it.
+    pub(crate) fn forget(&self, p: ParticipantId) {
+        let mut held = self.lock();
+        if let Some((_, poses)) = held.as_mut() {
+            poses.retain(|pose| pose.p != p);
+            if poses.is_empty() {
+                *held = None;
+            }
+        }
+    }
+}
+
 /// Merges a newer frame into a waiting one; both are sorted by participant id, and so is the
 /// result.
 fn merge_into(waiting: &mut PoseFrame, t: Micros, poses: Vec<PeerPose>) {
@@ -128,7 +143,7 @@ mod tests {
     use std::sync::Arc;
     use std::time::Duration;
 
-    use breakroom_protocol::{Landmark, ParticipantId, PoseBlock, PoseModel};
+    use breakroom_protocol::{Landmark, PoseBlock, PoseModel};
 
     use super::*;
 
@@ -156,6 +171,22 @@ mod tests {
         }
         assert_eq!(slot.take(), Some(expected));
         assert_eq!(slot.take(), None);
+    }
+
+    #[test]
+    fn forgetting_a_participant_drops_only_its_waiting_skeleton() {
+        let slot = Latest::default();
+        slot.put_frame(frame(10, &[(1, 1), (2, 2)]));
+        slot.forget(ParticipantId(2));
+        assert_eq!(slot.take(), Some(frame(10, &[(1, 1)])));
+        // A frame left empty is no frame at all.
+        slot.put_frame(frame(20, &[(2, 12)]));
+        slot.forget(ParticipantId(2));
+        assert_eq!(slot.take(), None);
+        // Nothing waiting: nothing to do, and later frames are untouched.
+        slot.forget(ParticipantId(3));
+        slot.put_frame(frame(30, &[(3, 23)]));
+        assert_eq!(slot.take(), Some(frame(30, &[(3, 23)])));
     }
 
     #[test]

@@ -8,11 +8,12 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use breakroom_client::protocol::{
-    ClientMsg, Limits, Program, ServerMsg, Step, close, decode_client, encode_server,
+    ClientMsg, Limits, PoseBlock, Presence, Program, ServerMsg, Step, close, decode_client,
+    encode_server,
 };
 use breakroom_client::{
-    Client, ClientOptions, ErrorCode, Event, JoinOptions, Landmark, ParticipantId, Phase,
-    PhaseState, PoseModel, Reaction, Scoreboard,
+    Client, ClientOptions, ErrorCode, Event, JoinOptions, Landmark, Participant, ParticipantId,
+    PeerPose, Phase, PhaseState, PoseModel, PresenceChange, Reaction, Role, Scoreboard,
 };
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -306,6 +307,73 @@ async fn events_arrive_typed_and_the_clock_syncs() {
     assert!(
         wait > Duration::from_millis(900) && wait <= Duration::from_secs(1),
         "{wait:?}"
+    );
+}
+
+#[tokio::test]
+async fn no_skeleton_of_a_participant_arrives_after_it_left() {
+    let mut server = MockServer::start().await;
+    let (mut client, mut conn) = joined(&mut server).await;
+    let kp = PoseBlock::from_landmarks(PoseModel::BlazePose33, &[Landmark::default(); 33]).unwrap();
+    let pose = |p| PeerPose {
+        p: ParticipantId(p),
+        t: 1,
+        kp: kp.clone(),
+    };
+    let left = Participant {
+        id: ParticipantId(3),
+        name: "p3".to_owned(),
+        role: Role::Participant,
+        presence: Presence::Present,
+        team: None,
+    };
+    // One burst: a frame with participants 3 and 4, then 3 leaves, then a reaction. Events
+    // overtake the frame slot, so the frame is still waiting when the departure is delivered.
+    for msg in [
+        ServerMsg::Poses {
+            t: 1,
+            poses: vec![pose(3), pose(4)],
+        },
+        ServerMsg::Presence {
+            change: PresenceChange::Left,
+            participant: left,
+        },
+        ServerMsg::Reaction {
+            p: ParticipantId(4),
+            reaction: Reaction::Clap,
+        },
+    ] {
+        conn.ws
+            .feed(Message::binary(encode_server(&msg)))
+            .await
+            .unwrap();
+    }
+    conn.ws.flush().await.unwrap();
+    let mut events = Vec::new();
+    while !matches!(events.last(), Some(Event::Reaction { .. })) {
+        events.push(client.next_event_timeout(WAIT).await.unwrap());
+    }
+    events.extend(std::iter::from_fn(|| client.try_next_event()));
+    let gone = events
+        .iter()
+        .position(|e| {
+            matches!(
+                e,
+                Event::Presence {
+                    change: PresenceChange::Left,
+                    ..
+                }
+            )
+        })
+        .expect("the departure");
+    let drawn = |e: &Event, who| matches!(e, Event::Poses { poses, .. } if poses.iter().any(|p| p.p == ParticipantId(who)));
+    assert!(
+        !events[gone..].iter().any(|e| drawn(e, 3)),
+        "a skeleton of participant 3 after it left: {events:?}"
+    );
+    assert!(
+        events.iter().any(|e| drawn(e, 4)),
+        "participant 4's skeleton still arrives: {events:?}"
     );
 }
 

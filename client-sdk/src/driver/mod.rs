@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use breakroom_protocol::clock::{ClockSync, Sample};
-use breakroom_protocol::{ClientMsg, ErrorCode, Limits, ServerMsg};
+use breakroom_protocol::{ClientMsg, ErrorCode, Limits, PresenceChange, ServerMsg};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, sleep_until};
 
@@ -245,6 +245,14 @@ impl Driver {
     }
 
     fn emit(&mut self, event: Event) {
+        // A skeleton from before a departure must not reach the application after it.
+        if let Event::Presence {
+            change: PresenceChange::Left,
+            participant,
+        } = &event
+        {
+            self.shared.incoming_poses.forget(participant.id);
+        }
         if !self.events.is_closed() {
             self.undelivered.push_back(event);
         }

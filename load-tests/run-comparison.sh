@@ -10,7 +10,11 @@
 # The main workload is rooms of 12 participants at 15 Hz. The other workloads the issue names
 # (rooms of 4 and of 40 at 15 Hz, rooms of 12 at 30 Hz) run first, each its own comparison in
 # load-tests/variants/, summarised in the main report; VARIANTS=0 skips them.
-# About an hour in all: 25 minutes for the main workload, 35 for the others.
+# After each workload's steps, `breakroom-load paired` runs PAIRED_ROUNDS (default 7; 0 skips)
+# interleaved rounds at each Colyseus peer's capacity: the peer, breakroom and the reference
+# back to back, so that the same-load CPU ratio compares runs made a minute apart, not a
+# quarter of an hour (CPU per 1,000 drifts by up to a third between such runs here).
+# About 80 minutes in all: 25 for the main workload, 35 for the others, 20 for the rounds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -p breakroom -p breakroom-load
@@ -44,12 +48,26 @@ workload() {
     "${colyseus[@]}" "$@"
 }
 
+# Interleaved same-load rounds for one finished workload: OUT [report args...].
+paired() {
+  local out=$1
+  shift
+  if [[ $with_colyseus == 1 && ${PAIRED_ROUNDS:-7} != 0 ]]; then
+    taskset -c 1 target/release/breakroom-load paired --out "$out" --tick-hz "$tick" \
+      --rounds "${PAIRED_ROUNDS:-7}" "$@"
+  fi
+}
+
 variants=()
 if [[ ${VARIANTS:-1} != 0 ]]; then
   workload load-tests/variants/4x15hz 4 15 8,16,32,48,64,96,128,192,256,320 8,16,32,48,64,96,128
+  paired load-tests/variants/4x15hz
   workload load-tests/variants/40x15hz 40 15 1,2,4,6,8,12,16,24,32,40,48 1,2,4,6,8,12,16
+  paired load-tests/variants/40x15hz
   workload load-tests/variants/12x30hz 12 30 4,8,12,16,24,32,48,64,72,80,96,128 4,8,12,16,24,32,48,64
+  paired load-tests/variants/12x30hz
   variants=(--variants load-tests/variants/4x15hz,load-tests/variants/40x15hz,load-tests/variants/12x30hz)
 fi
 workload load-tests 12 15 "${ROOMS:-1,2,4,8,12,16,24,32,48,64,72,80,96,128}" \
   "${COLYSEUS_ROOMS:-1,2,4,8,12,16,24,32,48,64}" --stall "${variants[@]}" "$@"
+paired load-tests "${variants[@]}"

@@ -77,6 +77,39 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         variants: Vec<PathBuf>,
     },
+    /// Interleaved same-load rounds: at each Colyseus peer's capacity, as a finished `compare`
+    /// run found it (its results.json), the peer, breakroom and the reference run one run each,
+    /// back to back on fresh servers, `--rounds` times in an order that rotates; the rounds go
+    /// into that results.json and the report is written again. About 25 s a round.
+    Paired {
+        /// The `compare` run's output folder.
+        #[arg(long, default_value = "load-tests")]
+        out: PathBuf,
+        /// Rounds per peer.
+        #[arg(long, default_value_t = 7)]
+        rounds: usize,
+        /// Measurement window per run, seconds.
+        #[arg(long, default_value_t = 5)]
+        window_s: u64,
+        /// The servers' relay tick, Hz (as the `compare` run had it).
+        #[arg(long, default_value_t = 30)]
+        tick_hz: u32,
+        /// Pass criterion: p99 end-to-end latency at most this, ms.
+        #[arg(long, default_value_t = 50)]
+        max_p99_ms: u64,
+        /// The Colyseus peer's folder (its `step.mjs`, and Node 22 in its `node_modules`).
+        #[arg(long, default_value = "load-tests/colyseus")]
+        colyseus_dir: PathBuf,
+        /// Where the server binaries are (default: beside this one).
+        #[arg(long)]
+        bin_dir: Option<PathBuf>,
+        /// Pin servers to this core with taskset.
+        #[arg(long, default_value_t = 0)]
+        server_core: usize,
+        /// Other workloads' output folders, for the report, as for `compare`.
+        #[arg(long, value_delimiter = ',')]
+        variants: Vec<PathBuf>,
+    },
     /// Writes REPORT.md and plot.svg again from a run's results.json (after a change to the
     /// report, or to a variant's folder), without measuring anything.
     Report {
@@ -98,6 +131,33 @@ async fn main() -> anyhow::Result<()> {
                 serde_json::from_str(&std::fs::read_to_string(out.join("results.json"))?)?;
             write_report(&out, &results, &variants)
         }
+        Command::Paired {
+            out,
+            rounds,
+            window_s,
+            tick_hz,
+            max_p99_ms,
+            colyseus_dir,
+            bin_dir,
+            server_core,
+            variants,
+        } => {
+            let path = out.join("results.json");
+            let mut results: report::Results =
+                serde_json::from_str(&std::fs::read_to_string(&path).map_err(|e| {
+                    anyhow::anyhow!("{}: {e} (run `compare` first)", path.display())
+                })?)?;
+            let plan = PairedPlan {
+                bin_dir: bin_dir_or_here(bin_dir)?,
+                colyseus_dir,
+                server_core,
+                tick_hz,
+                max_p99_ms,
+                window_s,
+            };
+            results.paired = paired(&results.targets, rounds.max(1), &plan).await?;
+            write_report(&out, &results, &variants)
+        }
         Command::Compare {
             targets,
             rooms,
@@ -115,13 +175,7 @@ async fn main() -> anyhow::Result<()> {
             out,
             variants,
         } => {
-            let bin_dir = match bin_dir {
-                Some(d) => d,
-                None => std::env::current_exe()?
-                    .parent()
-                    .map(PathBuf::from)
-                    .ok_or_else(|| anyhow::anyhow!("no bin dir"))?,
-            };
+            let bin_dir = bin_dir_or_here(bin_dir)?;
             let mut reports = Vec::new();
             for target in targets {
                 if target == Target::Colyseus {
@@ -163,10 +217,160 @@ async fn main() -> anyhow::Result<()> {
             let results = report::Results {
                 header,
                 targets: reports,
+                paired: Vec::new(),
             };
             write_report(&out, &results, &variants)
         }
     }
+}
+
+/// `dir`, or the folder this binary is in.
+fn bin_dir_or_here(dir: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    match dir {
+        Some(d) => Ok(d),
+        None => std::env::current_exe()?
+            .parent()
+            .map(PathBuf::from)
+            .ok_or_else(|| anyhow::anyhow!("no bin dir")),
+    }
+}
+
+/// How `paired` runs each target.
+struct PairedPlan {
+    bin_dir: PathBuf,
+    colyseus_dir: PathBuf,
+    server_core: usize,
+    tick_hz: u32,
+    max_p99_ms: u64,
+    window_s: u64,
+}
+
+/// The interleaved rounds against every peer that passed a step, at its capacity.
+async fn paired(
+    targets: &[TargetReport],
+    rounds: usize,
+    plan: &PairedPlan,
+) -> anyhow::Result<Vec<report::Paired>> {
+    let Some(first) = targets
+        .iter()
+        .find(|t| t.target == "breakroom")
+        .and_then(|t| t.steps.first())
+    else {
+        anyhow::bail!("the run has no breakroom step to take the workload from");
+    };
+    let base = Workload {
+        rooms: 1,
+        participants: first.participants,
+        hz: first.hz,
+        warmup: Duration::from_secs(1),
+        window: Duration::from_secs(plan.window_s),
+        stall: None,
+    };
+    let mut all = Vec::new();
+    for peer in targets.iter().filter(|t| t.target.starts_with("colyseus-")) {
+        let Some(rooms) = peer.capacity.map(|i| peer.steps[i].rooms) else {
+            eprintln!("{}: passed no step, so no load to compare at", peer.target);
+            continue;
+        };
+        let w = Workload {
+            rooms,
+            ..base.clone()
+        };
+        let mut done = Vec::new();
+        for round in 0..rounds {
+            let mut order = vec![
+                peer.target.clone(),
+                "breakroom".to_owned(),
+                "reference".to_owned(),
+            ];
+            order.rotate_left(round % 3);
+            let (mut p, mut b, mut r) = (None, None, None);
+            for name in &order {
+                match name.as_str() {
+                    "breakroom" => b = Some(one_run(Target::Breakroom, &w, plan).await?),
+                    "reference" => r = Some(one_run(Target::Reference, &w, plan).await?),
+                    _ => p = Some(peer_run(&peer.target, &w, plan).await?),
+                }
+            }
+            let (Some(p), Some(b), Some(r)) = (p, b, r) else {
+                unreachable!("each of the three ran")
+            };
+            let cpu = |s: &StepResult| s.cpu_us_per_1000;
+            eprintln!(
+                "paired {} at {rooms} rooms, round {}: {} {:.0}, breakroom {:.0}, reference {:.0} µs/1000: {:.2}×",
+                peer.target,
+                round + 1,
+                peer.target,
+                cpu(&p),
+                cpu(&b),
+                cpu(&r),
+                cpu(&p) / cpu(&b)
+            );
+            let max_us = plan.max_p99_ms * 1000;
+            done.push(report::PairedRound {
+                order,
+                peer: cpu(&p),
+                breakroom: cpu(&b),
+                reference: Some(cpu(&r)),
+                peer_passed: passes(&p, max_us),
+                breakroom_passed: passes(&b, max_us),
+            });
+        }
+        all.push(report::Paired {
+            peer: peer.target.clone(),
+            rooms,
+            rounds: done,
+        });
+    }
+    Ok(all)
+}
+
+/// One run of `w` against breakroom or the reference, on a fresh server.
+async fn one_run(target: Target, w: &Workload, plan: &PairedPlan) -> anyhow::Result<StepResult> {
+    let mut ep =
+        Endpoint::spawn(target, &plan.bin_dir, Some(plan.server_core), plan.tick_hz).await?;
+    let step = run_step(&mut ep, w, None).await;
+    ep.stop().await;
+    Ok(step?.result)
+}
+
+/// One run of `w` against a Colyseus peer, through its own step runner (which pins its
+/// server to core 0 and its driver to core 1).
+async fn peer_run(peer: &str, w: &Workload, plan: &PairedPlan) -> anyhow::Result<StepResult> {
+    let variant = peer
+        .strip_prefix("colyseus-")
+        .ok_or_else(|| anyhow::anyhow!("{peer} is not a Colyseus peer"))?;
+    let node = plan.colyseus_dir.join("node_modules/.bin/node");
+    let output = tokio::process::Command::new(&node)
+        .arg(plan.colyseus_dir.join("step.mjs"))
+        .args(["--target", variant])
+        .args(["--participants", &w.participants.to_string()])
+        .args(["--hz", &w.hz.to_string()])
+        .args(["--tick-hz", &plan.tick_hz.to_string()])
+        .args(["--seconds", &w.window.as_secs().to_string()])
+        .args(["--rooms", &w.rooms.to_string()])
+        .args(["--repeats", "1"])
+        .stderr(std::process::Stdio::inherit())
+        .kill_on_drop(true)
+        .output()
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{}: {e} (npm install in the Colyseus folder first)",
+                node.display()
+            )
+        })?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    from_json_text(&text, plan.max_p99_ms)?
+        .into_iter()
+        .flat_map(|t| t.steps)
+        .find(|s| s.rooms == w.rooms)
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "{peer}: its step runner measured no run at {} rooms",
+                w.rooms
+            )
+        })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -285,7 +489,7 @@ fn write_report(
     )?;
     std::fs::write(
         out.join("REPORT.md"),
-        report::markdown(&results.header, &results.targets, &others),
+        report::markdown(&results.header, &results.targets, &results.paired, &others),
     )?;
     std::fs::write(out.join("plot.svg"), report::svg(&results.targets))?;
     println!("wrote {}", out.join("REPORT.md").display());
@@ -302,13 +506,18 @@ fn read_variant(dir: &std::path::Path, out: &std::path::Path) -> anyhow::Result<
     Ok(report::Variant {
         link,
         targets: results.targets,
+        paired: results.paired,
     })
 }
 
 /// Reads the Colyseus driver's JSON lines: one report per variant (`colyseus-state`,
 /// `colyseus-broadcast`), steps in the order given.
 fn from_json(path: &std::path::Path, max_p99_ms: u64) -> anyhow::Result<Vec<TargetReport>> {
-    let text = std::fs::read_to_string(path)?;
+    from_json_text(&std::fs::read_to_string(path)?, max_p99_ms)
+}
+
+/// [`from_json`] of the lines themselves.
+fn from_json_text(text: &str, max_p99_ms: u64) -> anyhow::Result<Vec<TargetReport>> {
     let mut steps: Vec<StepResult> = Vec::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let mut v: serde_json::Value = serde_json::from_str(line)?;

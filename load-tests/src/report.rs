@@ -28,6 +28,91 @@ pub struct Results {
     pub header: String,
     /// Every target's steps.
     pub targets: Vec<TargetReport>,
+    /// Interleaved same-load rounds against each peer (`breakroom-load paired`), if run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paired: Vec<Paired>,
+}
+
+/// One round of the interleaved same-load measurement: each target's CPU µs per 1,000
+/// delivered, one run each on a fresh server, back to back.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PairedRound {
+    /// The order the targets ran in (it rotates from round to round).
+    pub order: Vec<String>,
+    /// The peer's CPU µs per 1,000 delivered.
+    pub peer: f64,
+    /// breakroom's.
+    pub breakroom: f64,
+    /// The reference relay's.
+    pub reference: Option<f64>,
+    /// Whether the peer's run passed the step's criteria (it runs at its capacity, so noise
+    /// can tip a run over; its CPU is the same work either way).
+    pub peer_passed: bool,
+    /// Whether breakroom's run passed.
+    pub breakroom_passed: bool,
+}
+
+/// Interleaved rounds against one peer at its capacity: CPU compared at the same load with
+/// the targets run minutes, not a quarter of an hour, apart.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Paired {
+    /// The peer (`colyseus-state`, `colyseus-broadcast`).
+    pub peer: String,
+    /// The load: the peer's capacity in rooms.
+    pub rooms: usize,
+    /// Every round, in order.
+    pub rounds: Vec<PairedRound>,
+}
+
+/// The median of per-round ratios, with their range.
+#[derive(Debug, Clone, Copy)]
+struct Spread {
+    median: f64,
+    min: f64,
+    max: f64,
+    n: usize,
+}
+
+impl Paired {
+    /// The peer's CPU over `x`'s, round by round: median and range.
+    fn ratio(&self, x: impl Fn(&PairedRound) -> Option<f64>) -> Option<Spread> {
+        let mut v: Vec<f64> = self
+            .rounds
+            .iter()
+            .filter_map(|r| x(r).filter(|&c| c > 0.0).map(|c| r.peer / c))
+            .collect();
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        let median = match n {
+            0 => return None,
+            n if n % 2 == 1 => v[n / 2],
+            n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+        };
+        Some(Spread {
+            median,
+            min: v[0],
+            max: v[n - 1],
+            n,
+        })
+    }
+
+    fn vs_breakroom(&self) -> Option<Spread> {
+        self.ratio(|r| Some(r.breakroom))
+    }
+
+    fn vs_reference(&self) -> Option<Spread> {
+        self.ratio(|r| r.reference)
+    }
+}
+
+impl Spread {
+    /// `2.05× at 12 rooms: median of 7 interleaved rounds (1.67–2.53×)`.
+    fn describe(&self, rooms: usize) -> String {
+        format!(
+            "{:.2}× at {rooms} rooms: median of {} interleaved rounds ({:.2}–{:.2}×)",
+            self.median, self.n, self.min, self.max
+        )
+    }
 }
 
 /// Another workload's run (`compare --participants P --hz H --out DIR`), summarised in the
@@ -38,6 +123,8 @@ pub struct Variant {
     pub link: String,
     /// Its targets, as its own report has them.
     pub targets: Vec<TargetReport>,
+    /// Its interleaved same-load rounds, if run.
+    pub paired: Vec<Paired>,
 }
 
 /// One summary row: how to render a target's cell.
@@ -52,7 +139,12 @@ fn ms(us: u64) -> String {
 }
 
 /// The Markdown report: the main workload's targets, then a summary of the other workloads.
-pub fn markdown(header: &str, targets: &[TargetReport], others: &[Variant]) -> String {
+pub fn markdown(
+    header: &str,
+    targets: &[TargetReport],
+    paired: &[Paired],
+    others: &[Variant],
+) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# breakroom load test report\n\n{header}\n");
     let _ = writeln!(out, "![p99 skeleton latency against rooms](plot.svg)\n");
@@ -186,7 +278,8 @@ pub fn markdown(header: &str, targets: &[TargetReport], others: &[Variant]) -> S
             targets.iter().map(f).collect::<Vec<_>>().join(" | ")
         );
     }
-    bars(&mut out, targets);
+    bars(&mut out, targets, paired);
+    paired_section(&mut out, paired);
     variants(&mut out, others);
     for t in targets {
         let _ = writeln!(out, "\n## {}: every step\n", t.target);
@@ -371,39 +464,61 @@ fn cpu_ratio(ratio: f64, rooms: usize, a: f64, b: f64) -> String {
 }
 
 /// The CPU bars against a peer that passed a step: at its capacity (the same load), for
-/// scale the reference's ratio there, and each at its own capacity.
+/// scale the reference's ratio there, and each at its own capacity. With interleaved rounds
+/// against this peer, their median is the verdict; the step runs' figure (the targets measured
+/// a quarter of an hour or more apart) is shown beside it.
 fn same_load_rows(
     out: &mut String,
     b: &TargetReport,
     reference: Option<&TargetReport>,
     c: &TargetReport,
+    paired: Option<&Paired>,
 ) {
     let Some(cc) = cap(c) else { return };
     let same = format!(
         "CPU per 1,000 delivered at least 2× better than {} (same load)",
         c.target
     );
+    let interleaved = paired.and_then(|p| Some((p.rooms, p.vs_breakroom()?, p.vs_reference())));
+    if let Some((rooms, spread, _)) = &interleaved {
+        bar_row(out, &same, spread.describe(*rooms), spread.median >= 2.0);
+    }
+    let steps_bar = if interleaved.is_some() {
+        format!(
+            "the same from the step runs above ({} and breakroom measured apart)",
+            c.target
+        )
+    } else {
+        same
+    };
     match same_load(b, c) {
-        Some(Ok((ratio, _, bs))) => bar_row(
-            out,
-            &same,
-            cpu_ratio(ratio, cc.rooms, cc.cpu_us_per_1000, bs.cpu_us_per_1000),
-            ratio >= 2.0,
-        ),
+        Some(Ok((ratio, _, bs))) => {
+            let measured = cpu_ratio(ratio, cc.rooms, cc.cpu_us_per_1000, bs.cpu_us_per_1000);
+            if interleaved.is_some() {
+                let _ = writeln!(out, "| {steps_bar} | {measured} | not the verdict |");
+            } else {
+                bar_row(out, &steps_bar, measured, ratio >= 2.0);
+            }
+        }
         Some(Err(rooms)) => {
             let _ = writeln!(
                 out,
-                "| {same} | breakroom ran no step at {rooms} rooms (add it to `--rooms`) | **not measured** |"
+                "| {steps_bar} | breakroom ran no step at {rooms} rooms (add it to `--rooms`) | **not measured** |"
             );
         }
         None => {}
     }
     // For scale: what the floor itself achieves against the peer at that load.
-    if let Some(Ok((ratio, _, rs))) = reference.and_then(|r| same_load(r, c)) {
+    let scale = format!(
+        "for scale: the reference relay against {} (same load)",
+        c.target
+    );
+    if let Some((rooms, _, Some(spread))) = &interleaved {
+        let _ = writeln!(out, "| {scale} | {} | not a bar |", spread.describe(*rooms));
+    } else if let Some(Ok((ratio, _, rs))) = reference.and_then(|r| same_load(r, c)) {
         let _ = writeln!(
             out,
-            "| for scale: the reference relay against {} (same load) | {} | not a bar |",
-            c.target,
+            "| {scale} | {} | not a bar |",
             cpu_ratio(ratio, cc.rooms, cc.cpu_us_per_1000, rs.cpu_us_per_1000)
         );
     }
@@ -418,8 +533,45 @@ fn same_load_rows(
     }
 }
 
+/// Every interleaved round, per peer.
+fn paired_section(out: &mut String, paired: &[Paired]) {
+    if paired.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n## Same load, interleaved\n\nCPU per 1,000 delivered drifts by up to a third between runs minutes apart on this shared machine, more than the bars' margins. So each peer's capacity load is also run in rounds: the peer, breakroom and the reference one run each, back to back on fresh servers, in an order that rotates. A round's ratio compares runs made within a minute of each other; the bar takes the median round.\n"
+    );
+    for p in paired {
+        let _ = writeln!(out, "### {} at {} rooms\n", p.peer, p.rooms);
+        let _ = writeln!(
+            out,
+            "| round | order | {} µs/1000 | breakroom µs/1000 | reference µs/1000 | {} ÷ breakroom | {} ÷ reference |\n|---|---|---|---|---|---|---|",
+            p.peer, p.peer, p.peer
+        );
+        for (i, r) in p.rounds.iter().enumerate() {
+            let failed = |ok: bool| if ok { "" } else { " (failed the step)" };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {:.0}{} | {:.0}{} | {} | {:.2}× | {} |",
+                i + 1,
+                r.order.join(", "),
+                r.peer,
+                failed(r.peer_passed),
+                r.breakroom,
+                failed(r.breakroom_passed),
+                r.reference.map_or("–".into(), |c| format!("{c:.0}")),
+                r.peer / r.breakroom,
+                r.reference
+                    .map_or("–".into(), |c| format!("{:.2}×", r.peer / c)),
+            );
+        }
+        let _ = writeln!(out);
+    }
+}
+
 /// The issue's quality bars, each as measured in this run.
-fn bars(out: &mut String, targets: &[TargetReport]) {
+fn bars(out: &mut String, targets: &[TargetReport], paired: &[Paired]) {
     let find = |name: &str| targets.iter().find(|t| t.target == name);
     let Some(b) = find("breakroom") else { return };
     let _ = writeln!(out, "\n## Against the bars\n");
@@ -434,7 +586,8 @@ fn bars(out: &mut String, targets: &[TargetReport]) {
         );
     }
     for c in targets.iter().filter(|t| t.target.starts_with("colyseus")) {
-        same_load_rows(out, b, find("reference"), c);
+        let rounds = paired.iter().find(|p| p.peer == c.target);
+        same_load_rows(out, b, find("reference"), c, rounds);
         if let Some(r) = CapacityRatio::of(b, c) {
             bound_row(
                 out,
@@ -520,6 +673,18 @@ fn variants(out: &mut String, variants: &[Variant]) {
             for c in peers() {
                 if let Some(r) = CapacityRatio::of(b, c) {
                     ratio.push(format!("{}: {}", c.target, r.describe()));
+                }
+                let interleaved = v
+                    .paired
+                    .iter()
+                    .find(|p| p.peer == c.target)
+                    .and_then(|p| Some((p.rooms, p.vs_breakroom()?)));
+                if let Some((rooms, spread)) = interleaved {
+                    cpu.push(format!(
+                        "{}: {:.2}× at {rooms} rooms (median of {} interleaved rounds, {:.2}–{:.2}×)",
+                        c.target, spread.median, spread.n, spread.min, spread.max
+                    ));
+                    continue;
                 }
                 match same_load(b, c) {
                     Some(Ok((r, cc, _))) => {
@@ -682,7 +847,7 @@ mod tests {
             0,
         );
         let mut out = String::new();
-        bars(&mut out, &[b, r, c]);
+        bars(&mut out, &[b, r, c], &[]);
         let line = |bar: &str| {
             out.lines()
                 .find(|l| l.starts_with(&format!("| {bar}")))
@@ -712,7 +877,7 @@ mod tests {
         let b = target("breakroom", vec![step(16, 4000.0), step(48, 3500.0)], 1);
         let c = target("colyseus-state", vec![step(12, 9000.0)], 0);
         let mut out = String::new();
-        bars(&mut out, &[b, c]);
+        bars(&mut out, &[b, c], &[]);
         let row = out
             .lines()
             .find(|l| l.contains("better than colyseus-state (same load)"))
@@ -734,7 +899,7 @@ mod tests {
             1,
         );
         let mut out = String::new();
-        bars(&mut out, &[b, c]);
+        bars(&mut out, &[b, c], &[]);
         assert!(out.contains("| capacity at least 3× colyseus-broadcast's, p99 < 50 ms | 1.3× (32 rooms vs 24) | **not met** |"), "{out}");
         // No step at 24 rooms for breakroom: the same-load figure is not guessed.
         assert!(out.contains("no step at 24 rooms"), "{out}");
@@ -771,8 +936,9 @@ mod tests {
         let v = Variant {
             link: "variants/40x15hz".into(),
             targets,
+            paired: vec![],
         };
-        let out = markdown("h", &[], &[v]);
+        let out = markdown("h", &[], &[], &[v]);
         let row = out
             .lines()
             .find(|l| l.starts_with("| 40 participants @ 15 Hz"))
@@ -803,10 +969,10 @@ mod tests {
         saturated.generator_cpu_fraction = 0.93;
         let c = target("colyseus-state", vec![step(8, 9000.0), saturated], 0);
         let mut out = String::new();
-        bars(&mut out, &[b.clone(), c.clone()]);
+        bars(&mut out, &[b.clone(), c.clone()], &[]);
         // 48 / 8 = 6×, but the peer might have held more than 8: at most 6×, verdict open.
         assert!(out.contains("| capacity at least 3× colyseus-state's, p99 < 50 ms | ≤ 6.0× (48 rooms vs 8) | **not shown**"), "{out}");
-        let all = markdown("h", &[b, c], &[]);
+        let all = markdown("h", &[b, c], &[], &[]);
         assert!(
             all.contains("8 × 12 @ 15 Hz (104 members) (a lower bound"),
             "{all}"
@@ -820,7 +986,7 @@ mod tests {
             1,
         );
         let mut out = String::new();
-        bars(&mut out, &[b, fine]);
+        bars(&mut out, &[b, fine], &[]);
         assert!(out.contains("| 6.0× (48 rooms vs 8) | **met** |"), "{out}");
     }
 
@@ -840,9 +1006,104 @@ mod tests {
             )
         };
         let mut out = String::new();
-        bars(&mut out, &[b, c]);
+        bars(&mut out, &[b, c], &[]);
         assert!(out.contains("| capacity at least 3× colyseus-broadcast's, p99 < 50 ms | > 32.0× (32 rooms vs none: it failed 1) | **met** |"), "{out}");
         // No capacity, so no load both passed: no same-load CPU figure.
         assert!(!out.contains("better than colyseus-broadcast"), "{out}");
+    }
+
+    fn round(peer: f64, breakroom: f64, reference: f64) -> PairedRound {
+        PairedRound {
+            order: vec![
+                "colyseus-state".into(),
+                "breakroom".into(),
+                "reference".into(),
+            ],
+            peer,
+            breakroom,
+            reference: Some(reference),
+            peer_passed: true,
+            breakroom_passed: true,
+        }
+    }
+
+    #[test]
+    fn interleaved_rounds_decide_the_same_load_bar_by_their_median() {
+        // Measured apart, 9000 / 5000 = 1.80×: not met. Round by round: 2.50×, 1.90×, 2.10×,
+        // 1.60× (a peer run that failed the step still counts: the same work was done).
+        let b = target("breakroom", vec![step(16, 5000.0), step(48, 3500.0)], 1);
+        let r = target("reference", vec![step(16, 3800.0), step(48, 3000.0)], 1);
+        let c = target(
+            "colyseus-state",
+            vec![step(16, 9000.0), step(32, 7000.0)],
+            0,
+        );
+        let mut rounds = vec![
+            round(10000.0, 4000.0, 3000.0),
+            round(9500.0, 5000.0, 3800.0),
+            round(8400.0, 4000.0, 4200.0),
+            round(8000.0, 5000.0, 4000.0),
+        ];
+        rounds[3].peer_passed = false;
+        let paired = vec![Paired {
+            peer: "colyseus-state".into(),
+            rooms: 16,
+            rounds,
+        }];
+        let out = markdown("h", &[b.clone(), r.clone(), c.clone()], &paired, &[]);
+        let line = |bar: &str| {
+            out.lines()
+                .find(|l| l.starts_with(&format!("| {bar}")))
+                .unwrap_or_else(|| panic!("no row {bar} in\n{out}"))
+                .to_owned()
+        };
+        // The median of an even count is the mean of the middle two: (1.90 + 2.10) / 2.
+        let same = line("CPU per 1,000 delivered at least 2× better than colyseus-state");
+        assert!(
+            same.contains("2.00× at 16 rooms: median of 4 interleaved rounds (1.60–2.50×)")
+                && same.ends_with("**met** |"),
+            "{same}"
+        );
+        let apart = line("the same from the step runs above");
+        assert!(apart.contains("1.80× at 16 rooms") && apart.ends_with("not the verdict |"));
+        // For scale, the reference round by round: 3.33, 2.50, 2.00, 2.00.
+        let scale = line("for scale: the reference relay against colyseus-state");
+        assert!(scale.contains("2.25× at 16 rooms: median of 4"), "{scale}");
+        assert!(out.contains("| 4 | colyseus-state, breakroom, reference | 8000 (failed the step) | 5000 | 4000 | 1.60× | 2.00× |"), "{out}");
+        // Through results.json and back: the rounds survive, and an old file without them
+        // still reads.
+        let results = Results {
+            header: "h".into(),
+            targets: vec![b, r, c],
+            paired,
+        };
+        let json = serde_json::to_string(&results).expect("serialize");
+        let back: Results = serde_json::from_str(&json).expect("deserialize");
+        assert_eq!(back.paired.len(), 1);
+        let old: Results = serde_json::from_str(r#"{"header": "h", "targets": []}"#).expect("old");
+        assert!(old.paired.is_empty());
+        // In another workload's row, the interleaved median replaces the apart figure.
+        let v = Variant {
+            link: "variants/4x15hz".into(),
+            targets: back.targets,
+            paired: back.paired,
+        };
+        let main = markdown("h", &[], &[], &[v]);
+        assert!(
+            main.contains(
+                "colyseus-state: 2.00× at 16 rooms (median of 4 interleaved rounds, 1.60–2.50×)"
+            ),
+            "{main}"
+        );
+        // Without rounds, the apart figure is the verdict again.
+        let mut out = String::new();
+        let b = target("breakroom", vec![step(16, 5000.0), step(48, 3500.0)], 1);
+        let c = target(
+            "colyseus-state",
+            vec![step(16, 9000.0), step(32, 7000.0)],
+            0,
+        );
+        bars(&mut out, &[b, c], &[]);
+        assert!(out.contains("| CPU per 1,000 delivered at least 2× better than colyseus-state (same load) | 1.80× at 16 rooms (9000 vs 5000 µs) | **not met** |"), "{out}");
     }
 }

@@ -88,6 +88,12 @@ pub enum Event {
         /// What.
         reaction: Reaction,
     },
+    /// The room was locked or unlocked by its host or a co-host; a joiner learns the state
+    /// from [`Snapshot::locked`]. Sent only on a change.
+    Lock {
+        /// Whether the room now refuses new joins.
+        locked: bool,
+    },
     /// The session is over: its summary.
     Summary(SessionSummary),
     /// The server refused a message that no call is waiting on (a score, a control, a
@@ -195,6 +201,7 @@ pub(crate) fn incoming(msg: ServerMsg) -> Incoming {
         ServerMsg::Phase { phase, timeline } => Incoming::Event(Event::Phase { phase, timeline }),
         ServerMsg::Flag { flag } => Incoming::Event(Event::Flag(flag)),
         ServerMsg::Reaction { p, reaction } => Incoming::Event(Event::Reaction { p, reaction }),
+        ServerMsg::Lock { locked } => Incoming::Event(Event::Lock { locked }),
         ServerMsg::Summary { summary } => Incoming::Event(Event::Summary(summary)),
     }
 }
@@ -283,6 +290,10 @@ mod tests {
                 p: ParticipantId(3),
                 reaction: Reaction::Clap,
             }),
+        );
+        check(
+            ServerMsg::Lock { locked: true },
+            Incoming::Event(Event::Lock { locked: true }),
         );
         check(
             ServerMsg::Poses {

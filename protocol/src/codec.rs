@@ -34,6 +34,7 @@ pub const SERVER_TYPES: &[&str] = &[
     "phase",
     "flag",
     "reaction",
+    "lock",
     "summary",
     "error",
 ];

@@ -94,6 +94,12 @@ pub enum ServerMsg {
         /// Which.
         reaction: Reaction,
     },
+    /// The room was locked or unlocked by its host or a co-host (sent to everyone connected,
+    /// only when the state changes; a joiner learns it from the snapshot's `locked`).
+    Lock {
+        /// Whether the room now refuses new joins.
+        locked: bool,
+    },
     /// The session is over: its one summary.
     Summary {
         /// The summary.
@@ -178,6 +184,7 @@ impl ServerMsg {
             ServerMsg::Phase { .. } => "phase",
             ServerMsg::Flag { .. } => "flag",
             ServerMsg::Reaction { .. } => "reaction",
+            ServerMsg::Lock { .. } => "lock",
             ServerMsg::Summary { .. } => "summary",
             ServerMsg::Error { .. } => "error",
         }

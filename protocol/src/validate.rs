@@ -216,7 +216,7 @@ pub fn server(msg: &ServerMsg) -> Result {
             }
         }
         ServerMsg::Error { message, .. } => text("message", message, MAX_ERROR_MESSAGE)?,
-        ServerMsg::Pong { .. } | ServerMsg::Reaction { .. } => {}
+        ServerMsg::Pong { .. } | ServerMsg::Reaction { .. } | ServerMsg::Lock { .. } => {}
     }
     Ok(())
 }

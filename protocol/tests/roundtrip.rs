@@ -377,6 +377,7 @@ fn server_msg() -> impl Strategy<Value = ServerMsg> {
             .prop_map(|(phase, timeline)| ServerMsg::Phase { phase, timeline }),
         score_flag().prop_map(|flag| ServerMsg::Flag { flag }),
         (pid(), reaction()).prop_map(|(p, reaction)| ServerMsg::Reaction { p, reaction }),
+        any::<bool>().prop_map(|locked| ServerMsg::Lock { locked }),
         summary().prop_map(|summary| ServerMsg::Summary { summary }),
         (
             error_code(),

@@ -4,7 +4,7 @@
 //! and kicking co-hosts is for the host alone, and nobody can kick the host.
 
 use breakroom_protocol::{
-    ControlAction, EndReason, Micros, ParticipantId, PresenceChange, Role, close,
+    ControlAction, EndReason, Micros, ParticipantId, PresenceChange, Role, ServerMsg, close,
 };
 
 use crate::MemberId;
@@ -21,7 +21,8 @@ impl Room {
     ///   program is complete.
     /// - `End`: a running session ends now with its summary; in the lobby or after the
     ///   results, the room closes.
-    /// - `Lock` / `Unlock`: refuse or accept new joins (resumes and hosts always get in).
+    /// - `Lock` / `Unlock`: refuse or accept new joins (resumes and hosts always get in); a
+    ///   change of state is sent to everyone connected as a `lock` message.
     /// - `Kick` / `MakeCohost`: need `target`.
     pub fn handle_control(
         &mut self,
@@ -71,8 +72,15 @@ impl Room {
                     );
                 }
             },
-            ControlAction::Lock => self.locked = true,
-            ControlAction::Unlock => self.locked = false,
+            ControlAction::Lock | ControlAction::Unlock => {
+                let locked = action == ControlAction::Lock;
+                // Everyone connected sees the state, and only a change is news.
+                if self.locked != locked {
+                    self.locked = locked;
+                    let to = self.roster.connected();
+                    self.out.send(to, ServerMsg::Lock { locked });
+                }
+            }
             ControlAction::Kick => self.kick(now, me, my_role, target)?,
             ControlAction::MakeCohost => self.make_cohost(now, my_role, target)?,
         }

@@ -65,25 +65,29 @@ fn capacity_is_never_exceeded_and_viewers_do_not_count() {
 fn a_locked_room_refuses_joins_but_not_resumes_or_hosts() {
     check(
         "
-        show presence
+        show presence lock
         join f facilitator
         join a participant
         control f lock
+        control f lock                # already locked: nothing to tell
         join b participant
         join v viewer
         drop a
         resume a2 as a
         join g facilitator            # hosts may always come in: they could unlock anyway
+        control g unlock              # a co-host may, and everyone sees it
         control f unlock
         join b participant
         ",
         "
         @0.000 f: presence joined a:participant
+        @0.000 a,f: lock locked
         @0.000 b !! RoomLocked: the room is locked
         @0.000 v !! RoomLocked: the room is locked
         @0.000 f: presence reconnecting a:participant(away)
         @0.000 f: presence resumed a:participant
         @0.000 a2,f: presence joined g:cohost
+        @0.000 a2,f,g: lock unlocked
         @0.000 a2,f,g: presence joined b:participant
         ",
     );

@@ -7,8 +7,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { WEB_DIST, webAppMissing } from '../lib/env.js';
 import { launchBrowser, snap } from '../lib/browser.js';
-import { startServer, getJson } from '../lib/server.js';
-import { checkClientFrame } from '../lib/wire.js';
+import { startServer, getJson, devToken } from '../lib/server.js';
+import { checkClientFrame, connectFacilitator } from '../lib/wire.js';
 import { openView, cuesOf, until, foreignRequests } from '../lib/pages.js';
 
 const SKIP = webAppMissing();
@@ -56,6 +56,21 @@ test('session: facilitator + two participants, synchronized cues, scoreboard, su
     await snap(host.page, NAME, '03-host-lobby');
     await snap(ada.page, NAME, '03-ada-lobby');
     await snap(bob.page, NAME, '03-bob-lobby');
+
+    // Lock and unlock: the host's button shows the room's state as the server says it, also
+    // when a co-host (here a Node client) changes it.
+    const lockState = () => host.page.getAttribute('[data-testid=lock]', 'aria-pressed');
+    assert.equal(await lockState(), 'false');
+    const cohost = await connectFacilitator(srv.url, (await devToken(srv.url, 'Cay', 'facilitator')).token, code);
+    try {
+      cohost.control('lock');
+      await host.page.waitForSelector('[data-testid=lock][aria-pressed=true]', { timeout: 10000 });
+      await host.page.click('[data-testid=lock]');
+      await cohost.waitFor((m) => m.type === 'lock' && m.locked === false, 10000, 'the unlock');
+      await host.page.waitForSelector('[data-testid=lock][aria-pressed=false]', { timeout: 10000 });
+    } finally {
+      await cohost.close();
+    }
 
     // Start; the session runs.
     await host.page.click('[data-testid=start]');

@@ -105,6 +105,8 @@ export interface Events {
   /** A score report was flagged (facilitators only). */
   flag: ScoreFlag;
   reaction: { p: number; reaction: ReactionKind };
+  /** The room was locked or unlocked by its host or a co-host (only on a change; a joiner reads `snapshot.locked`). */
+  lock: { locked: boolean };
   summary: SessionSummary;
   /** The server refused a message no call waits on (score, control, …), or a rejoin failed. */
   error: { code: ErrorCode; message: string; seq?: number };
@@ -699,6 +701,9 @@ export class BreakroomClient {
         return;
       case 'reaction':
         this.emit('reaction', { p: msg.p, reaction: msg.reaction });
+        return;
+      case 'lock':
+        this.emit('lock', { locked: msg.locked });
         return;
       case 'summary':
         this.emit('summary', msg.summary);

@@ -39,6 +39,7 @@ export const SERVER_TYPES = [
   'phase',
   'flag',
   'reaction',
+  'lock',
   'summary',
   'error',
 ] as const;
@@ -505,6 +506,7 @@ const SERVER_SCHEMAS: Record<string, Fields> = {
     ['p', U32, 'req'],
     ['reaction', REACTIONS, 'req'],
   ],
+  lock: [['locked', BOOL, 'req']],
   summary: [['summary', SESSION_SUMMARY, 'req']],
   error: [
     ['code', { k: 'enum', values: ERROR_CODES, lenient: 'unknown' }, 'req'],

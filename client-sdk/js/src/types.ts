@@ -278,6 +278,11 @@ export interface ServerReactionMsg {
   p: ParticipantId;
   reaction: ReactionKind;
 }
+/** The room was locked or unlocked (sent only on a change; a joiner reads `snapshot.locked`). */
+export interface LockMsg {
+  type: 'lock';
+  locked: boolean;
+}
 export interface SummaryMsg {
   type: 'summary';
   summary: SessionSummary;
@@ -299,6 +304,7 @@ export type ServerMsg =
   | PhaseMsg
   | FlagMsg
   | ServerReactionMsg
+  | LockMsg
   | SummaryMsg
   | ErrorMsg;
 

@@ -120,6 +120,38 @@ describe('against the real server', { skip: false }, () => {
     assert.throws(() => participant.start(), /closed/);
   });
 
+  test('a lock reaches everyone in the room, and refuses a newcomer until unlocked', async (t) => {
+    if (!server) return t.skip('no server binary (cargo unavailable)');
+    const { room, facilitator, participant } = await setUp();
+    const fsnap = await facilitator.join(room.code, { role: 'facilitator' });
+    const psnap = await participant.join(room.code);
+    assert.equal(fsnap.locked, false);
+    assert.equal(psnap.locked, false);
+    const seen = { facilitator: [], participant: [] };
+    facilitator.on('lock', (e) => seen.facilitator.push(e.locked));
+    participant.on('lock', (e) => seen.participant.push(e.locked));
+
+    const locked = Promise.all([waitFor(facilitator, 'lock'), waitFor(participant, 'lock')]);
+    facilitator.lock();
+    assert.deepEqual(await locked, [{ locked: true }, { locked: true }]);
+    const late = await devToken(server.http, 'Bo', 'participant');
+    const newcomer = await BreakroomClient.connect(websocketUrl(server.http), late.token, fast);
+    await assert.rejects(newcomer.join(room.code), (e) => e.code === 'room_locked');
+    const unlocked = Promise.all([
+      waitFor(facilitator, 'lock', (e) => e.locked === false),
+      waitFor(participant, 'lock', (e) => e.locked === false),
+    ]);
+    facilitator.unlock();
+    await unlocked;
+    // One message per change, in order, to each of them.
+    assert.deepEqual(seen.participant, [true, false]);
+    assert.deepEqual(seen.facilitator, [true, false]);
+    // The newcomer gets in now, and its snapshot says the room is open.
+    const nsnap = await newcomer.join(room.code);
+    assert.equal(nsnap.locked, false);
+    await Promise.all([newcomer.close(), participant.close(), facilitator.close()]);
+  });
+
   test('a dropped connection resumes its place', async (t) => {
     if (!server) return t.skip('no server binary (cargo unavailable)');
     const proxy = await startProxy(server.addr);

@@ -170,18 +170,14 @@ async function running(main: HTMLElement, client: Client, created: { code: strin
   };
   const btn = (id: string, key: Parameters<typeof t>[0], action: string, cls = '') =>
     h('button', { type: 'button', 'data-testid': id, class: cls || undefined, i18n: key, onclick: control(action) });
+  // The button shows the room's state as the server last said (the snapshot, then each `lock`
+  // message), not what was clicked: a refused or another host's control shows as it is.
   const lockBtn = h('button', { type: 'button', 'data-testid': 'lock' });
-  let locked = false;
   const renderLock = () => {
-    lockBtn.textContent = locked ? t('unlock') : t('lock');
-    lockBtn.setAttribute('aria-pressed', String(locked));
+    lockBtn.textContent = room.locked ? t('unlock') : t('lock');
+    lockBtn.setAttribute('aria-pressed', String(room.locked));
   };
-  lockBtn.addEventListener('click', () => {
-    control(locked ? 'unlock' : 'lock')();
-    locked = !locked;
-    renderLock();
-  });
-  onLang(renderLock);
+  lockBtn.addEventListener('click', () => control(room.locked ? 'unlock' : 'lock')());
 
   const phaseEl = h('p', { class: 'phase', 'data-testid': 'phase' });
   const exerciseEl = h('p', { class: 'exercise', 'data-testid': 'exercise' });
@@ -284,6 +280,7 @@ async function running(main: HTMLElement, client: Client, created: { code: strin
     }
   };
   const render = () => {
+    renderLock();
     renderPeople();
     renderScoreboard(board, room);
     renderFlags();

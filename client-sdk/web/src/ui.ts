@@ -147,6 +147,8 @@ export class Room {
   flags: any[] = [];
   you = -1;
   code = '';
+  /** Whether the room refuses new joins, as the server last said. */
+  locked = false;
   changed = new Set<(what: string) => void>();
 
   constructor(readonly client: Client) {
@@ -159,7 +161,12 @@ export class Room {
       this.scoreboard = s.scoreboard ?? this.scoreboard;
       this.flags = [...(s.flags ?? [])];
       this.flagged = new Set(this.flags.map((f) => f.p));
+      this.locked = s.locked === true;
       this.emit('snapshot');
+    });
+    client.on('lock', (m: any) => {
+      this.locked = m?.locked === true;
+      this.emit('lock');
     });
     client.on('presence', (m: any) => {
       const p: Participant = m.participant;

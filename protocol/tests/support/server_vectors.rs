@@ -455,6 +455,16 @@ fn canonical() -> Vec<Vector> {
             },
         ),
         valid_server(
+            "lock",
+            "The room was locked: it refuses new joins.",
+            ServerMsg::Lock { locked: true },
+        ),
+        valid_server(
+            "unlock",
+            "The room was unlocked.",
+            ServerMsg::Lock { locked: false },
+        ),
+        valid_server(
             "summary",
             "The session's one summary.",
             ServerMsg::Summary {

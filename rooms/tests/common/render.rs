@@ -102,6 +102,9 @@ impl Harness {
             ServerMsg::Reaction { p, reaction } => {
                 format!("reaction {} {reaction:?}", self.pid(*p))
             }
+            ServerMsg::Lock { locked } => {
+                format!("lock {}", if *locked { "locked" } else { "unlocked" })
+            }
             ServerMsg::Summary { summary } => format!("summary {:?}", summary.end),
             other => format!("{other:?}"),
         }

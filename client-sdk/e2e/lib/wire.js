@@ -36,10 +36,11 @@ export function checkClientFrame(payload) {
 }
 
 /**
- * A facilitator connection from Node: hello, join as facilitator, then `control(action)`.
- * `messages` holds every decoded server message; `waitFor(pred)` resolves on the first match.
+ * A member's connection from Node: hello, join (as facilitator, or as `role`), then
+ * `control(action)`. `messages` holds every decoded server message; `waitFor(pred)` resolves on
+ * the first match; `closed` with the close code once the server closes the connection.
  */
-export async function connectFacilitator(baseUrl, token, room, { timeoutMs = 10000 } = {}) {
+export async function connectFacilitator(baseUrl, token, room, { timeoutMs = 10000, role = 'facilitator' } = {}) {
   const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/v1/ws`, 'breakroom.v1');
   ws.binaryType = 'nodebuffer';
   const messages = [];
@@ -61,16 +62,20 @@ export async function connectFacilitator(baseUrl, token, room, { timeoutMs = 100
     });
   };
   const send = (msg) => ws.send(encode(msg));
+  /** Resolves with the close code when the server closes the connection. */
+  const closed = new Promise((resolve) => ws.once('close', (code) => resolve(code)));
   await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
   send({ type: 'hello', seq: ++seq, sdk: 'breakroom-e2e', sdk_version: '0.0.0', token });
   await waitFor((m) => m.type === 'welcome' || m.type === 'error', timeoutMs, 'welcome');
-  send({ type: 'join', seq: ++seq, room, role: 'facilitator', sharing: 'nobody' });
+  send({ type: 'join', seq: ++seq, room, role, sharing: 'nobody' });
   const snapshot = await waitFor((m) => m.type === 'snapshot' || m.type === 'error', timeoutMs, 'snapshot');
   if (snapshot.type === 'error') throw new Error(`join refused: ${JSON.stringify(snapshot)}`);
   return {
     snapshot,
     messages,
     waitFor,
+    closed,
+    leave: () => send({ type: 'leave', seq: ++seq }),
     control: (action, target) => send({ type: 'control', seq: ++seq, action, ...(target === undefined ? {} : { target }) }),
     close: () => new Promise((r) => { ws.once('close', r); ws.close(); setTimeout(r, 2000); }),
   };

@@ -61,6 +61,7 @@ test('session: facilitator + two participants, synchronized cues, scoreboard, su
     // when a co-host (here a Node client) changes it.
     const lockState = () => host.page.getAttribute('[data-testid=lock]', 'aria-pressed');
     assert.equal(await lockState(), 'false');
+    const li = (name) => `[data-testid=participants] li[data-testid=participant]:has(.who:text-is("${name}"))`;
     const cohost = await connectFacilitator(srv.url, (await devToken(srv.url, 'Cay', 'facilitator')).token, code);
     try {
       cohost.control('lock');
@@ -68,9 +69,28 @@ test('session: facilitator + two participants, synchronized cues, scoreboard, su
       await host.page.click('[data-testid=lock]');
       await cohost.waitFor((m) => m.type === 'lock' && m.locked === false, 10000, 'the unlock');
       await host.page.waitForSelector('[data-testid=lock][aria-pressed=false]', { timeout: 10000 });
+
+      // Managing people: the host may remove a co-host but not promote one; a participant
+      // (a Node client, Dee) can be made co-host, then removed, and is closed as kicked.
+      await host.page.waitForSelector(`${li('Cay')}[data-role=cohost] [data-testid=remove]`, { timeout: 10000 });
+      assert.equal(await host.page.$(`${li('Cay')} [data-testid=make-cohost]`), null, 'a co-host is not promoted again');
+      const dee = await connectFacilitator(srv.url, (await devToken(srv.url, 'Dee', 'participant')).token, code, { role: 'participant' });
+      try {
+        await host.page.click(`${li('Dee')}[data-role=participant] [data-testid=make-cohost]`);
+        await host.page.waitForSelector(`${li('Dee')}[data-role=cohost]`, { timeout: 10000 });
+        await dee.waitFor((m) => m.type === 'presence' && m.change === 'role_changed' && m.participant.name === 'Dee', 10000, 'the promotion');
+        await host.page.click(`${li('Dee')} [data-testid=remove]`);
+        assert.equal(await dee.closed, 4000, 'closed as kicked');
+        await host.page.waitForSelector(li('Dee'), { state: 'detached', timeout: 10000 });
+      } finally {
+        await dee.close();
+      }
     } finally {
+      cohost.leave();
       await cohost.close();
     }
+    // Cay left for good before the start: the session is Ada's and Bob's.
+    await host.page.waitForSelector(li('Cay'), { state: 'detached', timeout: 10000 });
 
     // Start; the session runs.
     await host.page.click('[data-testid=start]');

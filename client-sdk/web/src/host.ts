@@ -230,6 +230,29 @@ async function running(main: HTMLElement, client: Client, created: { code: strin
     ),
   );
 
+  // Who may do what to whom, as the server rules it (PROTOCOL.md `control`): the host makes
+  // co-hosts of participants and removes anyone but itself; a co-host removes participants.
+  const personControls = (p: { id: number; name: string; role: string }) => {
+    const me = room.participants.get(room.you)?.role;
+    const act = (action: 'kick' | 'makeCohost') => () => {
+      error.hidden = true;
+      try {
+        client[action](p.id);
+      } catch (e) {
+        showError(error, e);
+      }
+    };
+    const canPromote = me === 'facilitator' && p.role === 'participant';
+    const canRemove = p.role !== 'facilitator' && (me === 'facilitator' || (me === 'cohost' && p.role === 'participant'));
+    return [
+      canPromote
+        ? h('button', { type: 'button', 'data-testid': 'make-cohost', 'aria-label': `${t('make_cohost')}: ${p.name}`, onclick: act('makeCohost') }, t('make_cohost'))
+        : null,
+      canRemove
+        ? h('button', { type: 'button', class: 'danger', 'data-testid': 'remove', 'aria-label': `${t('remove')}: ${p.name}`, onclick: act('kick') }, t('remove'))
+        : null,
+    ];
+  };
   const renderPeople = () => {
     const members = [...room.participants.values()].filter((p) => p.id !== room.you && p.role !== 'viewer');
     const viewers = [...room.participants.values()].filter((p) => p.role === 'viewer').length;
@@ -243,7 +266,8 @@ async function running(main: HTMLElement, client: Client, created: { code: strin
               h('span', { class: 'dot', 'aria-hidden': 'true' }),
               h('span', { class: 'who' }, p.name),
               h('span', { class: 'presence' }, p.presence === 'present' ? t('present') : t('reconnecting')),
-              p.role === 'cohost' ? h('span', { class: 'muted' }, ' (co-host)') : null,
+              p.role === 'cohost' ? h('span', { class: 'muted' }, ` (${t('cohost')})`) : null,
+              ...personControls(p),
             ),
           )),
     );

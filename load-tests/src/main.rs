@@ -293,7 +293,7 @@ async fn paired(
                 }
             }
             let (Some(p), Some(b), Some(r)) = (p, b, r) else {
-                unreachable!("each of the three ran")
+                anyhow::bail!("round {} did not run all three targets", round + 1);
             };
             let cpu = |s: &StepResult| s.cpu_us_per_1000;
             eprintln!(

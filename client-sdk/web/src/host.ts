@@ -157,12 +157,12 @@ async function running(main: HTMLElement, client: Client, created: { code: strin
     }
   });
 
-  const control = (action: string) => () => {
+  const control = (action: string, ...args: unknown[]) => () => {
     error.hidden = true;
     try {
       const f = client[action];
       if (typeof f !== 'function') throw new Error(`the SDK has no ${action}()`);
-      const r = f.call(client);
+      const r = f.call(client, ...args);
       if (r && typeof r.catch === 'function') r.catch((e: unknown) => showError(error, e));
     } catch (e) {
       showError(error, e);
@@ -234,22 +234,14 @@ async function running(main: HTMLElement, client: Client, created: { code: strin
   // co-hosts of participants and removes anyone but itself; a co-host removes participants.
   const personControls = (p: { id: number; name: string; role: string }) => {
     const me = room.participants.get(room.you)?.role;
-    const act = (action: 'kick' | 'makeCohost') => () => {
-      error.hidden = true;
-      try {
-        client[action](p.id);
-      } catch (e) {
-        showError(error, e);
-      }
-    };
     const canPromote = me === 'facilitator' && p.role === 'participant';
     const canRemove = p.role !== 'facilitator' && (me === 'facilitator' || (me === 'cohost' && p.role === 'participant'));
     return [
       canPromote
-        ? h('button', { type: 'button', 'data-testid': 'make-cohost', 'aria-label': `${t('make_cohost')}: ${p.name}`, onclick: act('makeCohost') }, t('make_cohost'))
+        ? h('button', { type: 'button', 'data-testid': 'make-cohost', 'aria-label': `${t('make_cohost')}: ${p.name}`, onclick: control('makeCohost', p.id) }, t('make_cohost'))
         : null,
       canRemove
-        ? h('button', { type: 'button', class: 'danger', 'data-testid': 'remove', 'aria-label': `${t('remove')}: ${p.name}`, onclick: act('kick') }, t('remove'))
+        ? h('button', { type: 'button', class: 'danger', 'data-testid': 'remove', 'aria-label': `${t('remove')}: ${p.name}`, onclick: control('kick', p.id) }, t('remove'))
         : null,
     ];
   };

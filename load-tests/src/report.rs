@@ -837,15 +837,27 @@ mod tests {
         }
     }
 
+    /// Breakroom (`breakroom_at_16` µs per 1,000 at 16 rooms), the reference and Colyseus's
+    /// state room, each with two steps; Colyseus passes neither.
+    fn three_targets(breakroom_at_16: f64) -> [TargetReport; 3] {
+        [
+            target(
+                "breakroom",
+                vec![step(16, breakroom_at_16), step(48, 3500.0)],
+                1,
+            ),
+            target("reference", vec![step(16, 3800.0), step(48, 3000.0)], 1),
+            target(
+                "colyseus-state",
+                vec![step(16, 9000.0), step(32, 7000.0)],
+                0,
+            ),
+        ]
+    }
+
     #[test]
     fn bars_compare_at_the_same_load_and_at_each_capacity() {
-        let b = target("breakroom", vec![step(16, 4000.0), step(48, 3500.0)], 1);
-        let r = target("reference", vec![step(16, 3800.0), step(48, 3000.0)], 1);
-        let c = target(
-            "colyseus-state",
-            vec![step(16, 9000.0), step(32, 7000.0)],
-            0,
-        );
+        let [b, r, c] = three_targets(4000.0);
         let mut out = String::new();
         bars(&mut out, &[b, r, c], &[]);
         let line = |bar: &str| {
@@ -1031,13 +1043,7 @@ mod tests {
     fn interleaved_rounds_decide_the_same_load_bar_by_their_median() {
         // Measured apart, 9000 / 5000 = 1.80×: not met. Round by round: 2.50×, 1.90×, 2.10×,
         // 1.60× (a peer run that failed the step still counts: the same work was done).
-        let b = target("breakroom", vec![step(16, 5000.0), step(48, 3500.0)], 1);
-        let r = target("reference", vec![step(16, 3800.0), step(48, 3000.0)], 1);
-        let c = target(
-            "colyseus-state",
-            vec![step(16, 9000.0), step(32, 7000.0)],
-            0,
-        );
+        let [b, r, c] = three_targets(5000.0);
         let mut rounds = vec![
             round(10000.0, 4000.0, 3000.0),
             round(9500.0, 5000.0, 3800.0),
@@ -1097,12 +1103,7 @@ mod tests {
         );
         // Without rounds, the apart figure is the verdict again.
         let mut out = String::new();
-        let b = target("breakroom", vec![step(16, 5000.0), step(48, 3500.0)], 1);
-        let c = target(
-            "colyseus-state",
-            vec![step(16, 9000.0), step(32, 7000.0)],
-            0,
-        );
+        let [b, _, c] = three_targets(5000.0);
         bars(&mut out, &[b, c], &[]);
         assert!(out.contains("| CPU per 1,000 delivered at least 2× better than colyseus-state (same load) | 1.80× at 16 rooms (9000 vs 5000 µs) | **not met** |"), "{out}");
     }

@@ -126,11 +126,7 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Smoke => smoke().await,
-        Command::Report { out, variants } => {
-            let results: report::Results =
-                serde_json::from_str(&std::fs::read_to_string(out.join("results.json"))?)?;
-            write_report(&out, &results, &variants)
-        }
+        Command::Report { out, variants } => write_report(&out, &read_results(&out)?, &variants),
         Command::Paired {
             out,
             rounds,
@@ -142,11 +138,7 @@ async fn main() -> anyhow::Result<()> {
             server_core,
             variants,
         } => {
-            let path = out.join("results.json");
-            let mut results: report::Results =
-                serde_json::from_str(&std::fs::read_to_string(&path).map_err(|e| {
-                    anyhow::anyhow!("{}: {e} (run `compare` first)", path.display())
-                })?)?;
+            let mut results = read_results(&out)?;
             let plan = PairedPlan {
                 bin_dir: bin_dir_or_here(bin_dir)?,
                 colyseus_dir,
@@ -470,6 +462,14 @@ async fn step_load(
         idle_per_conn,
         stall: stall_result,
     })
+}
+
+/// A finished `compare` run's `results.json` in `out`.
+fn read_results(out: &std::path::Path) -> anyhow::Result<report::Results> {
+    let path = out.join("results.json");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| anyhow::anyhow!("{}: {e} (run `compare` first)", path.display()))?;
+    Ok(serde_json::from_str(&text)?)
 }
 
 /// Writes `results.json`, `REPORT.md` (with the other workloads' rows) and `plot.svg` in `out`.

@@ -61,7 +61,15 @@ const options = {
   external: ['ws', 'node:*'],
   define: { 'process.env.NODE_ENV': '"production"' },
   logLevel: 'info',
-  plugins: [{ name: 'pages', setup: (b) => b.onEnd((r) => r.errors.length === 0 && pages(r.metafile)) }],
+  plugins: [
+    {
+      name: 'pages',
+      setup: (b) =>
+        b.onEnd((r) => {
+          if (r.errors.length === 0) pages(r.metafile);
+        }),
+    },
+  ],
 };
 
 if (watch) {

@@ -43,7 +43,8 @@ pub enum Event {
     /// The room's whole state: after every successful join (including the one
     /// [`crate::Client::join`] returns), after a resume and after a rejoin.
     Snapshot(Box<Snapshot>),
-    /// A synchronized cue; act on it at [`crate::Client::local_instant`] of `cue.at`.
+    /// A synchronized cue; act on it at [`crate::Client::local_instant`] of `cue.at`
+    /// ([`crate::CueSchedule`] says when, never dropping one that is due).
     Cue(Cue),
     /// The skeletons that changed since the previous frame.
     ///
@@ -72,7 +73,8 @@ pub enum Event {
         /// The member as it is now.
         participant: Participant,
     },
-    /// The session's phase changed; `timeline` replaces every cue held so far.
+    /// The session's phase changed; `timeline` replaces every cue still to come (a cue held
+    /// and already due stays due: see [`crate::CueSchedule`]).
     Phase {
         /// Where the session stands now.
         phase: PhaseState,

@@ -7,29 +7,37 @@
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use breakroom_client::{Client, Event, JoinOptions, Landmark, PoseModel};
+//! use breakroom_client::{Client, CueSchedule, Event, JoinOptions, Landmark, PoseModel};
+//! use tokio::time::{Instant, sleep_until};
 //!
 //! # async fn run(token: &str) -> Result<(), breakroom_client::Error> {
 //! let mut client = Client::connect("ws://127.0.0.1:7878/v1/ws", token).await?;
+//! let mut cues = CueSchedule::new();
 //! let snapshot = client.join("ABCD-EFGH", JoinOptions::participant()).await?;
 //! println!("joined {} as {:?}", snapshot.room, snapshot.you);
 //!
-//! while let Some(event) = client.next_event().await {
-//!     match event {
-//!         // Act on a cue at the server's instant, not when it arrived.
-//!         Event::Cue(cue) => {
-//!             client.sleep_until_server(cue.at).await;
-//!             println!("{:?} {:?}", cue.kind, cue.exercise);
+//! loop {
+//!     // Act on cues at the server's instant, not when they arrived; never drop a due one.
+//!     let wake = cues.next_due().map(|at| client.local_instant(at));
+//!     tokio::select! {
+//!         event = client.next_event() => {
+//!             let Some(event) = event else { break };
+//!             cues.handle_event(client.server_now(), &event);
+//!             match event {
+//!                 Event::Summary(summary) => println!("done: {} participants", summary.participants.len()),
+//!                 Event::Closed { code, reason } => println!("closed {code}: {reason}"),
+//!                 _ => {}
+//!             }
 //!         }
-//!         Event::Summary(summary) => println!("done: {} participants", summary.participants.len()),
-//!         Event::Closed { code, reason } => println!("closed {code}: {reason}"),
-//!         _ => {}
+//!         _ = sleep_until(wake.unwrap_or_else(|| Instant::now() + Duration::from_secs(3600))) => {}
+//!     }
+//!     for cue in cues.poll_due(client.server_now()) {
+//!         println!("{:?} {:?}", cue.kind, cue.exercise);
 //!     }
 //!     // From the app's pose model, as often as it runs: latest-wins, paced, never blocks.
 //!     let landmarks = vec![Landmark { x: 0.5, y: 0.5, z: None, visibility: 1.0 }; 33];
 //!     client.send_pose(PoseModel::BlazePose33, &landmarks)?;
 //! }
-//! # let _ = Duration::ZERO;
 //! # Ok(()) }
 //! ```
 //!
@@ -38,6 +46,11 @@
 //!   [`breakroom_protocol::clock::ClockSync`]. [`Client::server_now`] stamps poses;
 //!   [`Client::local_instant`] and [`Client::sleep_until_server`] place a cue's `at` on the
 //!   local (monotonic, tokio) clock.
+//! - **Cues.** [`CueSchedule`] holds the cues of [`Event::Cue`], [`Event::Phase`] and
+//!   [`Event::Snapshot`] and says which are due: in one order (`at`, then `id`: `rest` before
+//!   `next_up`), the cues due at one moment in one batch, and never dropping a cue that is due,
+//!   however late the application polls (a phase whose timeline no longer has a cue that was
+//!   already due keeps it for the next poll). [`CueSchedule`] states the rule.
 //! - **Pacing.** Poses go out at most at `min(max_pose_hz, limits.pose_hz)`, latest-wins;
 //!   scores at `limits.score_hz`, newest count per exercise; controls, reactions, joins and
 //!   leaves at `limits.control_hz`, in order. The server never sees the client exceed a limit.
@@ -63,6 +76,7 @@
 //!   `driver::pacing` paces what goes out, `driver::reconnect` drops, resumes and closes.
 //! - `connect`: the upgrade and the `hello` → `welcome` handshake.
 //! - `event`: [`Event`], [`Snapshot`], and how server messages map onto them.
+//! - `cues`: [`CueSchedule`], which cues are due (sans-IO: time is an input).
 //! - `clock`, `backoff`, `slot`: the monotonic clock, the reconnection schedule, the
 //!   latest-wins slot (which merges incoming pose frames per participant).
 //! - [`track`]: local scoring with the shared exercise detector ([`Client::track`]).
@@ -76,6 +90,7 @@ mod backoff;
 mod client;
 mod clock;
 mod connect;
+mod cues;
 mod driver;
 mod error;
 mod event;
@@ -91,6 +106,7 @@ pub use breakroom_protocol::{
     ScoreEntry, ScoreFlag, Scoreboard, SessionSummary, Sharing, Step,
 };
 pub use client::{Client, ClientHandle};
+pub use cues::CueSchedule;
 pub use error::Error;
 pub use event::{Event, Snapshot};
 pub use options::{ClientOptions, JoinOptions, SDK_NAME};

@@ -4,6 +4,7 @@
 
 import { CodecError, decodeServer, encodeClient } from './codec.js';
 import { ClockSync, type Sample } from './clock.js';
+import { CueSchedule, type CuesDue } from './cues.js';
 import { Detector, type Reading } from './detect.js';
 import { normalizePose, packKeypoints, type Landmark, type PoseInput, type PoseOptions } from './pose.js';
 import type {
@@ -94,13 +95,13 @@ export interface JoinOptions {
 export interface Events {
   /** The room's whole state: after every join, resume and rejoin. */
   snapshot: Snapshot;
-  /** A synchronized cue: act on it at `cue.at` (see `scheduleAt`). */
+  /** A synchronized cue: act on it at `cue.at` (`followCues` does it, never dropping one). */
   cue: Cue;
   /** Skeletons that changed since the room's previous frame (or, after falling behind, the latest of everyone): keep the latest per participant `p`. */
   poses: { t: number; poses: PeerPose[] };
   scoreboard: Scoreboard;
   presence: { change: PresenceChange; participant: Participant };
-  /** The phase changed; `timeline` replaces every cue held so far. */
+  /** The phase changed; `timeline` replaces every cue still to come (`followCues` keeps those already due). */
   phase: { phase: PhaseState; timeline: Cue[] };
   /** A score report was flagged (facilitators only). */
   flag: ScoreFlag;
@@ -454,6 +455,27 @@ export class BreakroomClient {
   /** Round trip of the best clock sample, in µs. */
   roundTrip(): number | undefined {
     return this.clock.roundTrip();
+  }
+
+  /**
+   * Follows the room's cues on the server's clock and calls `onDue` with the cues that are due,
+   * as soon as they are: in order (`at`, then `id`), all the cues due at one moment in one call,
+   * and never dropping a cue that is due, however late the page's timers run (a `phase` whose
+   * timeline no longer has a cue that was already due delivers it at once). See README "Cues".
+   * Call it before `join` so that the snapshot's timeline is followed. Returns a function that
+   * stops following.
+   */
+  followCues(onDue: CuesDue): () => void {
+    const schedule = new CueSchedule({ now: () => this.serverNow(), at: (t, cb) => this.scheduleAt(t, cb) }, onDue);
+    const offs = [
+      this.on('cue', (cue) => schedule.add(cue)),
+      this.on('phase', (m) => schedule.replace(m.timeline, m.phase)),
+      this.on('snapshot', (s) => schedule.replace(s.timeline, s.phase)),
+    ];
+    return () => {
+      for (const off of offs) off();
+      schedule.clear();
+    };
   }
 
   /** Counts an exercise locally and reports it; make one per exercise step (on its `go`). */

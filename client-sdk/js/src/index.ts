@@ -31,6 +31,8 @@ export {
   encodeServer,
 } from './codec.js';
 export type { DecodeErrorKind, UnknownType } from './codec.js';
+export { CueSchedule, cueOrder } from './cues.js';
+export type { CueClock, CuesDue } from './cues.js';
 export { ClockSync, SAMPLES, sampleOffset, sampleRoundTrip } from './clock.js';
 export type { Sample } from './clock.js';
 export {

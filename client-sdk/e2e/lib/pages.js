@@ -3,30 +3,57 @@
 import { watchConsole, watchTraffic } from './browser.js';
 
 /**
- * Records every cue a page shows: for each `data-cue-id`, the first `data-shown-at` seen on the
- * `[data-testid=cue]` element, with its kind. Installed before the page's own scripts run.
+ * Records every cue a page shows: each value the `[data-testid=cue]` element's `data-cue-id`,
+ * `data-cue-kind` and `data-shown-at` ever held, in order, with the element's text, even when
+ * several cues are applied within one task (MutationObserver records keep the old values).
+ * Installed before the page's own scripts run; it relies only on the DOM contract, so it
+ * records an old app as faithfully as the new one.
  */
 const CUE_RECORDER = () => {
   window.__cues = [];
-  const seen = new Set();
-  const scan = () => {
-    for (const el of document.querySelectorAll('[data-testid=cue]')) {
-      const id = el.dataset.cueId;
-      const at = el.dataset.shownAt;
-      if (!id || !at || seen.has(id)) continue;
+  const ATTRS = ['data-cue-id', 'data-cue-kind', 'data-shown-at'];
+  const history = new WeakMap(); // element -> { attr: [values in order] }
+  const rebuild = (el, h) => {
+    const ids = [...h['data-cue-id'], el.getAttribute('data-cue-id')].filter((v) => v !== null);
+    const kinds = [...h['data-cue-kind'], el.getAttribute('data-cue-kind')].filter((v) => v !== null);
+    const at = [...h['data-shown-at'], el.getAttribute('data-shown-at')].filter((v) => v !== null);
+    const seen = new Set(window.__cues.map((c) => c.id));
+    ids.forEach((id, i) => {
+      if (seen.has(id)) return;
       seen.add(id);
-      window.__cues.push({ id, kind: el.dataset.cueKind, shownAt: Number(at), seenAt: performance.timeOrigin + performance.now() });
-    }
+      window.__cues.push({ id, kind: kinds[i], shownAt: Number(at[i]), seenAt: performance.timeOrigin + performance.now(), text: i === ids.length - 1 ? el.textContent : undefined });
+    });
   };
-  new MutationObserver(scan).observe(document, { subtree: true, childList: true, attributes: true });
+  new MutationObserver((records) => {
+    const touched = new Set();
+    for (const r of records) {
+      if (r.type !== 'attributes' || r.target.dataset?.testid !== 'cue') continue;
+      let h = history.get(r.target);
+      if (!h) history.set(r.target, (h = Object.fromEntries(ATTRS.map((a) => [a, []]))));
+      h[r.attributeName].push(r.oldValue);
+      touched.add(r.target);
+    }
+    for (const el of touched) rebuild(el, history.get(el));
+  }).observe(document, { subtree: true, attributes: true, attributeOldValue: true, attributeFilter: ATTRS });
 };
 
-export async function openView(browser, url, label, logs = []) {
+/**
+ * Makes every `setTimeout` of the page run `lagMs` late, as on a main thread busy with pose
+ * detection: timers fire after messages that arrived in the meantime.
+ */
+export const LATE_TIMERS = (lagMs) => {
+  const original = window.setTimeout;
+  window.setTimeout = (fn, ms, ...args) => original(fn, (Number(ms) || 0) + lagMs, ...args);
+};
+
+/** Opens a view; `lateTimersMs` makes its timers run that late (see LATE_TIMERS). */
+export async function openView(browser, url, label, logs = [], { lateTimersMs = 0 } = {}) {
   const context = await browser.newContext({ viewport: { width: 1024, height: 768 } });
   const page = await context.newPage();
   watchConsole(page, label, logs);
   const traffic = watchTraffic(page);
   await page.addInitScript(CUE_RECORDER);
+  if (lateTimersMs > 0) await page.addInitScript(LATE_TIMERS, lateTimersMs);
   await page.goto(url);
   try {
     await page.waitForSelector('body[data-ready="1"]', { timeout: 30000, state: 'attached' });

@@ -236,7 +236,9 @@ export function renderScoreboard(list: HTMLElement, room: Room): void {
       h(
         'span',
         { class: 'marks' },
-        verified ? h('span', { class: 'ok', title: t('verified') }, '✓') : h('span', { class: 'warn', title: t('unverified') }, t('unverified')),
+        // What the server says, nothing more: it verifies a score against the keypoints it
+        // received, and cannot tell a camera that is off from keypoints not yet checked.
+        verified ? h('span', { class: 'ok' }, `✓ ${t('verified')}`) : h('span', { class: 'warn' }, t('unverified')),
         flagged ? h('span', { class: 'flag', title: t('flagged') }, `⚑ ${t('flagged')}`) : null,
       ),
     );
@@ -267,64 +269,54 @@ export function cueText(c: Cue): string {
   }
 }
 
-/** Cues that still make sense when they arrive late. */
-const LATE_OK = new Set(['go', 'rest', 'next_up', 'done']);
-
 /**
  * Shows cues in `el` at their instant on the server's clock: the same instant on every screen.
- * The timeline of a snapshot or phase replaces every pending cue; a cue with a known id
- * replaces that one.
+ * The SDK's `followCues` says when (README "Cues"): a cue that is due is never dropped, however
+ * late this page's timers run (a camera page runs them late: pose detection holds the main
+ * thread), even when a `phase` message replaces the timeline first. The cues due at one moment
+ * come together, in the server's order (`at`, then `id`); each is applied in turn (the
+ * element's `data-cue-*` follow every one), and the element then shows the cues of the latest
+ * instant together: "Rest · Next up: Arm raises", the same on every screen.
  */
 export class CueDisplay {
-  private pending = new Map<number, () => void>();
-  shown: Cue | null = null;
+  /** The cues on screen: those of the latest instant shown. */
+  shown: Cue[] = [];
   private listeners = new Set<(c: Cue) => void>();
 
   constructor(
-    private readonly client: Client,
+    client: Client,
     private readonly el: HTMLElement,
   ) {
-    client.on('cue', (m: any) => this.add(payload<Cue>(m, 'cue')));
-    client.on('snapshot', (s: any) => this.replace(s.timeline ?? []));
-    client.on('phase', (m: any) => {
-      if (Array.isArray(m?.timeline)) this.replace(m.timeline);
-    });
-    onLang(() => {
-      if (this.shown) this.el.textContent = cueText(this.shown);
-    });
+    client.followCues((cues: Cue[]) => this.show(cues));
+    onLang(() => this.render());
   }
 
   onShow(f: (c: Cue) => void): void {
     this.listeners.add(f);
   }
 
-  replace(timeline: Cue[]): void {
-    for (const cancel of this.pending.values()) cancel();
-    this.pending.clear();
-    for (const c of timeline) this.add(c);
-  }
-
-  add(c: Cue): void {
-    this.pending.get(c.id)?.();
-    const late = this.client.serverNow() - c.at;
-    if (late > 1_000_000 && !LATE_OK.has(c.kind)) return;
-    const cancel = this.client.scheduleAt(c.at, () => {
-      this.pending.delete(c.id);
-      this.show(c);
-    });
-    this.pending.set(c.id, typeof cancel === 'function' ? cancel : () => {});
-  }
-
-  private show(c: Cue): void {
-    this.shown = c;
-    this.el.textContent = cueText(c);
-    this.el.dataset.cueId = String(c.id);
-    this.el.dataset.cueKind = c.kind;
-    this.el.dataset.shownAt = String(performance.timeOrigin + performance.now());
+  private show(cues: Cue[]): void {
+    const shownAt = String(performance.timeOrigin + performance.now());
+    for (const c of cues) {
+      this.el.dataset.cueId = String(c.id);
+      this.el.dataset.cueKind = c.kind;
+      this.el.dataset.shownAt = shownAt;
+      for (const f of this.listeners) f(c);
+    }
+    const last = cues[cues.length - 1];
+    const sameInstant = cues.filter((c) => c.at === last.at);
+    // Cues held from an earlier instant still show when this batch shares it (a batch only
+    // ever moves forward in time).
+    this.shown = this.shown.length > 0 && this.shown[0].at === last.at ? [...this.shown, ...sameInstant] : sameInstant;
+    this.el.dataset.cueIds = this.shown.map((c) => c.id).join(' ');
+    this.render();
     this.el.classList.remove('flash');
     void this.el.offsetWidth; // restart the animation
     this.el.classList.add('flash');
-    for (const f of this.listeners) f(c);
+  }
+
+  private render(): void {
+    this.el.textContent = this.shown.map(cueText).join(' · ');
   }
 }
 

@@ -28,10 +28,20 @@ export function webAppMissing() {
   return null;
 }
 
+/** Where the pose recordings are: $BREAKROOM_POSE_DATA, else ../shared/data/pose beside the repository. */
+export const POSE_DATA = process.env.BREAKROOM_POSE_DATA || resolve(REPO_ROOT, '..', 'shared', 'data', 'pose');
+/** The third-party squat clip the fake camera plays (not in the repository; README "The clip"). */
+export const SQUAT_CLIP = join(POSE_DATA, 'tfjs-models', 'pose_squats.mp4');
+
 /** Null when the fake-camera clip exists; otherwise fails (or, if allowed, why to skip). */
 export function cameraMissing() {
-  if (!existsSync(FAKE_CAMERA)) return missing(`fake camera file ${FAKE_CAMERA} is missing`);
-  return null;
+  if (existsSync(FAKE_CAMERA)) return null;
+  if (!existsSync(SQUAT_CLIP)) {
+    return missing(`fake camera file ${FAKE_CAMERA} is missing, and so is the squat clip it is made from: put pose_squats.mp4 ` +
+      'from tensorflow/tfjs-models (pose-detection/test_data/, Apache-2.0) at ' +
+      `${SQUAT_CLIP} (../shared/data/pose/tfjs-models/ beside the checkout, or set BREAKROOM_POSE_DATA)`);
+  }
+  return missing(`fake camera file ${FAKE_CAMERA} is missing (it is made from ${SQUAT_CLIP})`);
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -206,12 +206,25 @@ mod tests {
             .map(|i| cue(i, CueKind::Countdown, 1_000_000 + u64::from(i) * 100_000))
             .chain([cue(4, CueKind::Go, 1_400_000)])
             .collect();
-        s.handle_timeline(1_000_000, &phase(Phase::Countdown, 1_000_000, false), &timeline);
+        s.handle_timeline(
+            1_000_000,
+            &phase(Phase::Countdown, 1_000_000, false),
+            &timeline,
+        );
         assert_eq!(
             run_late(&mut s, 1_000_000, 3_000_000, 0),
-            ["Countdown#1@1100", "Countdown#2@1200", "Countdown#3@1300", "Go#4@1400"]
+            [
+                "Countdown#1@1100",
+                "Countdown#2@1200",
+                "Countdown#3@1300",
+                "Go#4@1400"
+            ]
         );
-        s.handle_timeline(1_000_000, &phase(Phase::Countdown, 1_000_000, false), &timeline);
+        s.handle_timeline(
+            1_000_000,
+            &phase(Phase::Countdown, 1_000_000, false),
+            &timeline,
+        );
         assert_eq!(
             run_late(&mut s, 1_000_000, 3_000_000, 250_000),
             ["Countdown#1 Countdown#2 Countdown#3@1350", "Go#4@1650"]
@@ -228,7 +241,11 @@ mod tests {
         let mut timeline = vec![cue(8, CueKind::Halfway, T - 500_000)];
         timeline.extend(rest_and_next());
         timeline.push(countdown.clone());
-        s.handle_timeline(1_000_000, &phase(Phase::Exercise, 1_000_000, false), &timeline);
+        s.handle_timeline(
+            1_000_000,
+            &phase(Phase::Exercise, 1_000_000, false),
+            &timeline,
+        );
         assert_eq!(names(&s.poll_due(T - 400_000)), "Halfway#8");
         s.handle_timeline(T + 5_000, &phase(Phase::Rest, T, false), &[countdown]);
         assert_eq!(s.next_due(), Some(0), "due at once");
@@ -240,7 +257,11 @@ mod tests {
     #[test]
     fn the_phase_since_counts_as_passed_when_the_clock_estimate_is_behind() {
         let mut s = CueSchedule::new();
-        s.handle_timeline(1_000_000, &phase(Phase::Exercise, 1_000_000, false), &rest_and_next());
+        s.handle_timeline(
+            1_000_000,
+            &phase(Phase::Exercise, 1_000_000, false),
+            &rest_and_next(),
+        );
         s.handle_timeline(T - 2_000, &phase(Phase::Rest, T, false), &[]);
         assert_eq!(names(&s.poll_due(T - 2_000)), "Rest#9 NextUp#10");
     }
@@ -248,14 +269,28 @@ mod tests {
     #[test]
     fn pause_skip_and_end_cancel_only_the_cues_still_to_come() {
         let mut s = CueSchedule::new();
-        let timeline = [cue(5, CueKind::Halfway, 1_500_000), cue(6, CueKind::Done, 3_000_000)];
-        s.handle_timeline(1_000_000, &phase(Phase::Exercise, 1_000_000, false), &timeline);
+        let timeline = [
+            cue(5, CueKind::Halfway, 1_500_000),
+            cue(6, CueKind::Done, 3_000_000),
+        ];
+        s.handle_timeline(
+            1_000_000,
+            &phase(Phase::Exercise, 1_000_000, false),
+            &timeline,
+        );
         s.handle_timeline(1_400_000, &phase(Phase::Exercise, 1_000_000, true), &[]);
         assert_eq!(s.next_due(), None);
         assert_eq!(names(&s.poll_due(9_000_000)), "");
         // Resume: the remaining timeline, shifted.
-        let shifted = [cue(5, CueKind::Halfway, 7_000_000), cue(6, CueKind::Done, 8_500_000)];
-        s.handle_timeline(6_400_000, &phase(Phase::Exercise, 1_000_000, false), &shifted);
+        let shifted = [
+            cue(5, CueKind::Halfway, 7_000_000),
+            cue(6, CueKind::Done, 8_500_000),
+        ];
+        s.handle_timeline(
+            6_400_000,
+            &phase(Phase::Exercise, 1_000_000, false),
+            &shifted,
+        );
         assert_eq!(
             run_late(&mut s, 6_400_000, 10_000_000, 0),
             ["Halfway#5@7000", "Done#6@8500"]
@@ -274,8 +309,16 @@ mod tests {
             ["Rest#9 NextUp#10@2000", "Go#3@2000"]
         );
         // Overdue cues and due held cues merge into one order.
-        s.handle_timeline(0, &phase(Phase::Exercise, 0, false), &[cue(2, CueKind::Beat, T), cue(7, CueKind::Halfway, T)]);
-        s.handle_timeline(T, &phase(Phase::Exercise, 0, false), &[cue(7, CueKind::Halfway, T), cue(12, CueKind::Done, T + 5)]);
+        s.handle_timeline(
+            0,
+            &phase(Phase::Exercise, 0, false),
+            &[cue(2, CueKind::Beat, T), cue(7, CueKind::Halfway, T)],
+        );
+        s.handle_timeline(
+            T,
+            &phase(Phase::Exercise, 0, false),
+            &[cue(7, CueKind::Halfway, T), cue(12, CueKind::Done, T + 5)],
+        );
         assert_eq!(names(&s.poll_due(T + 10)), "Beat#2 Halfway#7 Done#12");
     }
 
@@ -290,7 +333,14 @@ mod tests {
         assert_eq!(names(&s.poll_due(1_600_000)), "");
         assert_eq!(names(&s.poll_due(1_800_000)), "Halfway#5");
         // A timeline handled after its cues' instants: they are due at once.
-        s.handle_timeline(T + 50_000, &phase(Phase::Exercise, T + 10_000, false), &[cue(12, CueKind::Go, T + 10_000), cue(13, CueKind::Halfway, T + 900_000)]);
+        s.handle_timeline(
+            T + 50_000,
+            &phase(Phase::Exercise, T + 10_000, false),
+            &[
+                cue(12, CueKind::Go, T + 10_000),
+                cue(13, CueKind::Halfway, T + 900_000),
+            ],
+        );
         assert_eq!(names(&s.poll_due(T + 50_000)), "Go#12");
         assert_eq!(s.next_due(), Some(T + 900_000));
     }

@@ -592,3 +592,59 @@ async fn refused_connections_fail_connect() {
         Err(breakroom_client::Error::InvalidUrl(_))
     ));
 }
+
+#[tokio::test]
+async fn cues_due_before_a_phase_change_survive_it() {
+    use breakroom_client::{Cue, CueKind, CueSchedule};
+    let mut server = MockServer::start().await;
+    let (mut client, mut conn) = joined(&mut server).await;
+    let cue = |id, kind, at| Cue {
+        id,
+        kind,
+        at,
+        step: 0,
+        exercise: None,
+        n: None,
+    };
+    // The exercise ends at `end`: rest and next_up were announced for it; the `rest` phase
+    // (since `end`) arrives with only the cues still to come, before the application got to
+    // act on the two (it reads everything only now, like a busy application).
+    let end = now() + OFFSET;
+    let countdown = cue(11, CueKind::Countdown, end + 60_000_000);
+    conn.send(ServerMsg::Cue {
+        cue: cue(10, CueKind::NextUp, end),
+    })
+    .await;
+    conn.send(ServerMsg::Cue {
+        cue: cue(9, CueKind::Rest, end),
+    })
+    .await;
+    let rest = PhaseState {
+        phase: Phase::Rest,
+        step: Some(0),
+        since: end,
+        until: Some(end + 61_000_000),
+        paused: false,
+    };
+    conn.send(ServerMsg::Phase {
+        phase: rest,
+        timeline: vec![countdown.clone()],
+    })
+    .await;
+    let mut cues = CueSchedule::new();
+    loop {
+        let event = client.next_event_timeout(WAIT).await.unwrap();
+        cues.handle_event(client.server_now(), &event);
+        if matches!(event, Event::Phase { .. }) {
+            break;
+        }
+    }
+    let due: Vec<(u32, CueKind)> = cues
+        .poll_due(client.server_now())
+        .into_iter()
+        .map(|c| (c.id, c.kind))
+        .collect();
+    assert_eq!(due, [(9, CueKind::Rest), (10, CueKind::NextUp)]);
+    assert_eq!(cues.pending().collect::<Vec<_>>(), [&countdown]);
+    assert_eq!(cues.next_due(), Some(countdown.at));
+}

@@ -34,7 +34,7 @@ after(async () => {
   await srv?.stop();
 });
 
-test('session: facilitator + two participants, synchronized cues, scoreboard, summary', { skip: SKIP ?? false, timeout: 180000 }, async (t) => {
+test('session: facilitator, three participants (one with the camera on, one with late timers) and /view: every cue on every page, scoreboard labels, summary', { skip: SKIP ?? false, timeout: 180000 }, async (t) => {
   try {
     // Facilitator creates the room.
     const host = await openView(browser, `${srv.url}/host?name=Fia`, 'host', logs);

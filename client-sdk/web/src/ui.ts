@@ -305,8 +305,7 @@ export class CueDisplay {
     }
     const last = cues[cues.length - 1];
     const sameInstant = cues.filter((c) => c.at === last.at);
-    // Cues held from an earlier instant still show when this batch shares it (a batch only
-    // ever moves forward in time).
+    // A cue for the instant already on screen (e.g. one that arrived late) joins it.
     this.shown = this.shown.length > 0 && this.shown[0].at === last.at ? [...this.shown, ...sameInstant] : sameInstant;
     this.el.dataset.cueIds = this.shown.map((c) => c.id).join(' ');
     this.render();

@@ -65,13 +65,15 @@ impl CueSchedule {
     }
 
     /// Feeds an event at server time `now`: a [`Event::Cue`] is held, the timeline of an
-    /// [`Event::Phase`] or [`Event::Snapshot`] replaces the held cues. Other events change
-    /// nothing.
+    /// [`Event::Phase`] or [`Event::Snapshot`] replaces the held cues, and [`Event::Closed`]
+    /// (closed for good) cancels the cues still to come, keeping those already due. Other
+    /// events change nothing.
     pub fn handle_event(&mut self, now: Micros, event: &Event) {
         match event {
             Event::Cue(cue) => self.handle_cue(cue.clone()),
             Event::Phase { phase, timeline } => self.handle_timeline(now, phase, timeline),
             Event::Snapshot(s) => self.handle_timeline(now, &s.phase, &s.timeline),
+            Event::Closed { .. } => self.replace(now, &[]),
             _ => {}
         }
     }
@@ -87,7 +89,11 @@ impl CueSchedule {
     /// The `timeline` of a `snapshot` or `phase` message, whose phase is `phase`, handled at
     /// server time `now`: replaces the held cues, except those already due.
     pub fn handle_timeline(&mut self, now: Micros, phase: &PhaseState, timeline: &[Cue]) {
-        let cutoff = now.max(phase.since);
+        self.replace(now.max(phase.since), timeline);
+    }
+
+    /// Replaces the held cues with `timeline`, keeping those due at `cutoff`.
+    fn replace(&mut self, cutoff: Micros, timeline: &[Cue]) {
         let old = std::mem::take(&mut self.held);
         self.at_of.clear();
         for cue in timeline {
@@ -320,6 +326,21 @@ mod tests {
             &[cue(7, CueKind::Halfway, T), cue(12, CueKind::Done, T + 5)],
         );
         assert_eq!(names(&s.poll_due(T + 10)), "Beat#2 Halfway#7 Done#12");
+    }
+
+    #[test]
+    fn closing_keeps_the_due_cues_and_cancels_the_rest() {
+        let mut s = CueSchedule::new();
+        s.handle_timeline(0, &phase(Phase::Exercise, 0, false), &rest_and_next());
+        s.handle_cue(cue(11, CueKind::Countdown, T + 1_000_000));
+        let closed = Event::Closed {
+            code: 1000,
+            reason: "closed by the client".to_owned(),
+        };
+        s.handle_event(T + 10, &closed);
+        assert_eq!(s.next_due(), Some(0));
+        assert_eq!(names(&s.poll_due(T + 10)), "Rest#9 NextUp#10");
+        assert_eq!(s.next_due(), None);
     }
 
     #[test]

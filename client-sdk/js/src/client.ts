@@ -462,8 +462,8 @@ export class BreakroomClient {
    * as soon as they are: in order (`at`, then `id`), all the cues due at one moment in one call,
    * and never dropping a cue that is due, however late the page's timers run (a `phase` whose
    * timeline no longer has a cue that was already due delivers it at once). See README "Cues".
-   * Call it before `join` so that the snapshot's timeline is followed. Returns a function that
-   * stops following.
+   * Call it before `join` so that the snapshot's timeline is followed. When the client is
+   * closed for good, cues still to come are cancelled. Returns a function that stops following.
    */
   followCues(onDue: CuesDue): () => void {
     const schedule = new CueSchedule({ now: () => this.serverNow(), at: (t, cb) => this.scheduleAt(t, cb) }, onDue);
@@ -471,6 +471,8 @@ export class BreakroomClient {
       this.on('cue', (cue) => schedule.add(cue)),
       this.on('phase', (m) => schedule.replace(m.timeline, m.phase)),
       this.on('snapshot', (s) => schedule.replace(s.timeline, s.phase)),
+      // Closed for good: the cues already due are delivered, those still to come cancelled.
+      this.on('closed', () => schedule.replace([])),
     ];
     return () => {
       for (const off of offs) off();

@@ -99,3 +99,33 @@ test('followCues delivers every cue of a program, in order, however late the tim
     await facilitator.close();
   }
 });
+
+test('after close, followCues delivers nothing more (cues still to come are cancelled)', { timeout: 30_000 }, async (t) => {
+  if (!server) return t.skip('no server binary (cargo unavailable)');
+  const fac = await devToken(server.http, 'Fia', 'facilitator');
+  const part = await devToken(server.http, 'Ada', 'participant');
+  const room = await createRoom(server.http, fac.token, program);
+  const facilitator = await BreakroomClient.connect(websocketUrl(server.http), fac.token, { WebSocket });
+  const participant = await BreakroomClient.connect(websocketUrl(server.http), part.token, { WebSocket });
+  try {
+    const delivered = [];
+    let first;
+    const countdown = new Promise((resolve) => (first = resolve));
+    participant.followCues((cues) => {
+      delivered.push(...cues.map((c) => c.kind));
+      first();
+    });
+    await facilitator.join(room.code, { role: 'facilitator' });
+    await participant.join(room.code);
+    facilitator.start();
+    await countdown;
+    await participant.close();
+    const atClose = delivered.length;
+    await new Promise((r) => setTimeout(r, 1_500)); // the next countdown number is 1 s later
+    assert.deepEqual(delivered.slice(atClose), [], 'nothing after close');
+    assert.equal(delivered[0], 'countdown');
+  } finally {
+    await participant.close();
+    await facilitator.close();
+  }
+});

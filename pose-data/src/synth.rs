@@ -1,6 +1,6 @@
-//! Synthetic motions: the first frame of the real squat recording (a person standing, facing
-//! the camera) animated joint by joint, for exercises without a real recording, and the
-//! negatives. Geometry is done on square pixels (x scaled by the video's 720/1280) and
+//! Synthetic motions: a standing frame (the first of the real squat recording, a person
+//! facing the camera) animated joint by joint, for exercises without a real recording, and
+//! the negatives. Geometry is done on square pixels (x scaled by the video's 720/1280) and
 //! converted back to normalized coordinates.
 
 use breakroom_protocol::PoseModel;
@@ -23,13 +23,15 @@ const KNEE: [usize; 2] = [25, 26];
 const ANKLE: [usize; 2] = [27, 28];
 const HEEL: [usize; 2] = [29, 30];
 const TOE: [usize; 2] = [31, 32];
-/// Person's left, person's right.
+/// The person's left (index of the pairs above).
 pub const LEFT: usize = 0;
+/// The person's right.
 pub const RIGHT: usize = 1;
 
 /// A pose on square pixels: `[x, y]` with x scaled by [`ASPECT`].
 #[derive(Debug, Clone)]
 pub struct Body {
+    /// Every landmark, `[x × ASPECT, y]`.
     pub pts: Vec<[f64; 2]>,
 }
 

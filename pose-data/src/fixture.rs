@@ -10,15 +10,20 @@ use serde::Deserialize;
 use crate::clip::{Clip, Frame};
 
 /// A fixture: a clip and what each exercise's detector must find in it.
+#[derive(Debug, Clone)]
 pub struct Fixture {
+    /// The file's name without `.json`.
     pub name: String,
+    /// The recording it comes from, with its licence.
     pub source: &'static str,
+    /// The frames.
     pub clip: Clip,
     /// Reps each listed exercise's detector must count, exactly.
-    pub expected: Vec<(&'static str, u32)>,
+    pub expected: Vec<(String, u32)>,
     /// Milliseconds in the target pose each listed (seconds-scored) exercise's detector must
     /// report, within [`ACTIVE_MS_TOLERANCE`].
-    pub expected_active_ms: Vec<(&'static str, u32)>,
+    pub expected_active_ms: Vec<(String, u32)>,
+    /// How it was made and why each count is expected.
     pub why: String,
 }
 
@@ -29,24 +34,35 @@ pub const ACTIVE_MS_TOLERANCE: u32 = 1_000;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FixtureFile {
+    /// See [`Fixture::name`].
     pub name: String,
+    /// See [`Fixture::source`].
     pub source: String,
+    /// The landmark layout.
     pub model: PoseModel,
+    /// See [`Fixture::why`].
     pub why: String,
+    /// See [`Fixture::expected`].
     pub expected: BTreeMap<String, u32>,
+    /// See [`Fixture::expected_active_ms`].
     #[serde(default)]
     pub expected_active_ms: BTreeMap<String, u32>,
+    /// The frames.
     pub frames: Vec<FileFrame>,
 }
 
+/// A frame of a fixture file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileFrame {
+    /// Capture time, µs.
     pub t_us: u64,
+    /// `[x, y, visibility]` per landmark.
     pub landmarks: Vec<[f64; 3]>,
 }
 
 impl FixtureFile {
+    /// The frames as a clip.
     pub fn clip(&self) -> Clip {
         Clip {
             model: self.model,
@@ -81,7 +97,7 @@ fn model(m: PoseModel) -> String {
     serde_json::to_string(&m).expect("a model serializes")
 }
 
-fn counts(list: &[(&str, u32)]) -> String {
+fn counts(list: &[(String, u32)]) -> String {
     let items: Vec<String> = list
         .iter()
         .map(|(k, v)| format!("{}: {v}", string(k)))
@@ -97,6 +113,7 @@ fn landmarks(lms: &[[f64; 3]]) -> String {
     format!("[{}]", items.join(","))
 }
 
+/// The fixture file's text.
 pub fn write_fixture(f: &Fixture) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{{");
@@ -128,11 +145,11 @@ pub fn write_fixture(f: &Fixture) -> String {
     out
 }
 
-/// The ML Kit still poses file: squat poses with their labels.
-pub fn write_poses(source: &str, why: &str, poses: &[(&str, &[[f64; 3]])]) -> String {
+/// A still poses file (`mlkit_squat_poses.json`): poses with their labels.
+pub fn write_poses(name: &str, source: &str, why: &str, poses: &[(&str, &[[f64; 3]])]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{{");
-    let _ = writeln!(out, "  \"name\": \"mlkit_squat_poses\",");
+    let _ = writeln!(out, "  \"name\": {},", string(name));
     let _ = writeln!(out, "  \"source\": {},", string(source));
     let _ = writeln!(out, "  \"model\": {},", model(PoseModel::BlazePose33));
     let _ = writeln!(out, "  \"why\": {},", string(why));
@@ -155,16 +172,24 @@ pub fn write_poses(source: &str, why: &str, poses: &[(&str, &[[f64; 3]])]) -> St
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PosesFile {
+    /// The file's name without `.json`.
     pub name: String,
+    /// The recording the poses come from, with its licence.
     pub source: String,
+    /// The landmark layout.
     pub model: PoseModel,
+    /// How the file was made and what a detector must do with it.
     pub why: String,
+    /// The labelled poses.
     pub poses: Vec<LabelledPose>,
 }
 
+/// A still pose with its class.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LabelledPose {
+    /// The class, e.g. `squats_up`.
     pub label: String,
+    /// `[x, y, 1]` per landmark.
     pub landmarks: Vec<[f64; 3]>,
 }

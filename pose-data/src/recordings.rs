@@ -1,36 +1,33 @@
-//! The real recordings in `protocol/testdata/pose/`, read into clips.
-
-use std::fs;
+//! The real recordings (found by [`crate::locate`]), read into clips in normalized
+//! coordinates, rounded to 5 decimals as the fixtures store them. Each panics with
+//! [`crate::locate::Missing`]'s message when its file is missing.
 
 use breakroom_protocol::PoseModel;
 use serde_json::Value;
 
 use crate::clip::{Clip, Frame};
+use crate::locate::{MLKIT_POSES, TFJS_ARM_RAISE, TFJS_SQUATS, require};
 use breakroom_protocol::pose::COCO17_NAMES as COCO17;
 
+/// The `source` of fixtures made from [`squats`].
 pub const SQUATS_SOURCE: &str = "tensorflow/tfjs-models pose-detection/test_data/pose_squats.full.json \
     (commit 18a73420e555a3c1948209ebfa807c7086c7ff0c), BlazePose full on a 720x1280 video at 5 fps; \
     Apache-2.0, Copyright Google LLC";
+/// The `source` of fixtures made from [`arm_raise`].
 pub const ARM_RAISE_SOURCE: &str = "tensorflow/tfjs-models pose-detection/test_data/pose_1.json \
     (commit 18a73420e555a3c1948209ebfa807c7086c7ff0c), MoveNet on a 576x576 video at 30 fps; \
     Apache-2.0, Copyright Google LLC";
+/// The `source` of the still poses from [`mlkit`].
 pub const MLKIT_SOURCE: &str = "googlesamples/mlkit android/vision-quickstart/app/src/main/assets/pose/\
     fitness_pose_samples.csv (commit f1047837fe1e02d58063bfc30b830fad23ffbc35), BlazePose on still \
     images; Apache-2.0, Copyright Google LLC";
 
-fn testdata(path: &str) -> String {
-    let full = format!(
-        "{}/../protocol/testdata/pose/{path}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
-}
 
 /// `pose_squats.full.json`: 65 frames of 33 `[x, y, z]` in pixels of a 720x1280 video at
 /// 5 fps. No visibility in the file: 1.0.
 pub fn squats() -> Clip {
     let raw: Vec<Vec<[f64; 3]>> =
-        serde_json::from_str(&testdata("tfjs-models/pose_squats.full.json")).expect("JSON");
+        serde_json::from_str(&require(TFJS_SQUATS.file)).expect("JSON");
     let frames = raw
         .iter()
         .enumerate()
@@ -51,7 +48,7 @@ pub fn squats() -> Clip {
 
 /// `pose_1.json`: 120 frames of `{name: {x, y}}` in pixels of a 576x576 video at 30 fps.
 pub fn arm_raise() -> Clip {
-    let raw: Vec<Value> = serde_json::from_str(&testdata("tfjs-models/pose_1.json")).expect("JSON");
+    let raw: Vec<Value> = serde_json::from_str(&require(TFJS_ARM_RAISE.file)).expect("JSON");
     let frames = raw
         .iter()
         .enumerate()
@@ -76,13 +73,15 @@ pub fn arm_raise() -> Clip {
 /// One ML Kit sample: its class and 33 `[x, y, 1]` scaled by its bounding box into
 /// [0.1, 0.9], aspect kept, centred.
 pub struct StillPose {
+    /// The sample's class (`squats_up`, `pushups_down`, …).
     pub label: String,
+    /// `[x, y, 1]` per landmark.
     pub lms: Vec<[f64; 3]>,
 }
 
 /// Every row of `fitness_pose_samples.csv`: `name, class, 33 × (x, y, z)` in pixels.
 pub fn mlkit() -> Vec<StillPose> {
-    testdata("mlkit/fitness_pose_samples.csv")
+    require(MLKIT_POSES.file)
         .lines()
         .filter(|l| !l.trim().is_empty())
         .map(|line| {

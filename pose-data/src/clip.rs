@@ -1,19 +1,22 @@
 //! A clip of pose frames, and the deterministic transformations the derived fixtures apply.
 
 use breakroom_protocol::{Landmark, PoseModel};
-use breakroom_rooms::{Detector, DetectorPhase};
 
 /// One frame: capture time and landmarks as `[x, y, visibility]` in normalized coordinates.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Frame {
+    /// Capture time, µs.
     pub t_us: u64,
+    /// `[x, y, visibility]` per landmark.
     pub lms: Vec<[f64; 3]>,
 }
 
 /// A sequence of frames of one model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Clip {
+    /// The landmark layout.
     pub model: PoseModel,
+    /// The frames, in time order.
     pub frames: Vec<Frame>,
 }
 
@@ -22,10 +25,12 @@ pub struct Clip {
 pub struct Rng(u64);
 
 impl Rng {
+    /// A generator seeded with `seed`.
     pub fn new(seed: u64) -> Rng {
         Rng(seed)
     }
 
+    /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
@@ -205,6 +210,54 @@ impl Clip {
         }
     }
 
+    /// Drops the frames captured in `[from_us, to_us)`.
+    pub fn drop_between(self, from_us: u64, to_us: u64) -> Clip {
+        self.filter(|f| !(from_us..to_us).contains(&f.t_us))
+    }
+
+    /// Scales x about `cx` by `factor` (y unchanged).
+    pub fn scale_x(self, factor: f64, cx: f64) -> Clip {
+        self.map(|_, _, [x, y, v]| [cx + (x - cx) * factor, y, v])
+    }
+
+    /// Holds frame `index` for `for_us`: copies of it every `step_us` after it, and the later
+    /// frames moved `for_us` later.
+    pub fn hold(mut self, index: usize, for_us: u64, step_us: u64) -> Clip {
+        let Some(held) = self.frames.get(index).cloned() else {
+            return self;
+        };
+        let mut later = self.frames.split_off(index + 1);
+        let copies = for_us / step_us.max(1);
+        for k in 1..=copies {
+            let mut f = held.clone();
+            f.t_us += k * step_us;
+            self.frames.push(f);
+        }
+        for f in &mut later {
+            f.t_us += for_us;
+        }
+        self.frames.extend(later);
+        self
+    }
+
+    /// The clip `times` times in a row, every frame re-timed to its index × `step_us` (the
+    /// recording played at another speed).
+    pub fn looped(&self, times: u64, step_us: u64) -> Clip {
+        let n = self.frames.len() as u64;
+        let frames = (0..times)
+            .flat_map(|rep| {
+                self.frames.iter().enumerate().map(move |(k, f)| Frame {
+                    t_us: (rep * n + k as u64) * step_us,
+                    lms: f.lms.clone(),
+                })
+            })
+            .collect();
+        Clip {
+            model: self.model,
+            frames,
+        }
+    }
+
     /// Rounds every value to 5 decimals, as the files store them, so what the tests run is
     /// exactly what the files hold.
     pub fn rounded(self) -> Clip {
@@ -212,6 +265,7 @@ impl Clip {
     }
 }
 
+/// `v` rounded to 5 decimals (and never `-0`).
 pub fn round5(v: f64) -> f64 {
     let r = (v * 100_000.0).round() / 100_000.0;
     if r == 0.0 { 0.0 } else { r }
@@ -229,18 +283,4 @@ pub fn landmarks(frame: &Frame) -> Vec<Landmark> {
             visibility: v as f32,
         })
         .collect()
-}
-
-/// Runs an exercise's built-in detector over a clip: final reps, active ms and the phases seen.
-pub fn run(exercise: &str, clip: &Clip) -> (u32, u32, Vec<DetectorPhase>) {
-    let mut d = Detector::for_exercise(exercise).expect("a built-in exercise");
-    let mut phases: Vec<DetectorPhase> = Vec::new();
-    for f in &clip.frames {
-        let r = d.update(f.t_us, clip.model, &landmarks(f));
-        if phases.last() != Some(&r.phase) {
-            phases.push(r.phase);
-        }
-    }
-    let r = d.reading();
-    (r.reps, r.active_ms, phases)
 }

@@ -42,7 +42,12 @@ pub fn fixture(name: &str) -> Fixture {
         .fixtures
         .iter()
         .find(|r| r.name == name)
-        .unwrap_or_else(|| panic!("no fixture recipe named {name} in {}", recipe::path().display()))
+        .unwrap_or_else(|| {
+            panic!(
+                "no fixture recipe named {name} in {}",
+                recipe::path().display()
+            )
+        })
         .make(&recipes.reasons)
 }
 
@@ -59,7 +64,10 @@ pub fn files() -> Vec<(String, String)> {
         })
         .collect();
     for stills in &recipes.stills {
-        files.push((format!("{}.json", stills.name), stills.write(&stills.poses())));
+        files.push((
+            format!("{}.json", stills.name),
+            stills.write(&stills.poses()),
+        ));
     }
     files
 }

@@ -69,7 +69,10 @@ fn in_order<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<(String, u32)>
         fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str("an object of counts")
         }
-        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
             let mut pairs = Vec::new();
             while let Some(pair) = map.next_entry()? {
                 pairs.push(pair);
@@ -270,8 +273,8 @@ pub fn path() -> PathBuf {
 
 /// The recipes. Panics if the file is not valid (a test finds out at once).
 pub fn load() -> Recipes {
-    let text = std::fs::read_to_string(path())
-        .unwrap_or_else(|e| panic!("{}: {e}", path().display()));
+    let text =
+        std::fs::read_to_string(path()).unwrap_or_else(|e| panic!("{}: {e}", path().display()));
     parse(&text)
 }
 

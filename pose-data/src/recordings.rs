@@ -22,12 +22,10 @@ pub const MLKIT_SOURCE: &str = "googlesamples/mlkit android/vision-quickstart/ap
     fitness_pose_samples.csv (commit f1047837fe1e02d58063bfc30b830fad23ffbc35), BlazePose on still \
     images; Apache-2.0, Copyright Google LLC";
 
-
 /// `pose_squats.full.json`: 65 frames of 33 `[x, y, z]` in pixels of a 720x1280 video at
 /// 5 fps. No visibility in the file: 1.0.
 pub fn squats() -> Clip {
-    let raw: Vec<Vec<[f64; 3]>> =
-        serde_json::from_str(&require(TFJS_SQUATS.file)).expect("JSON");
+    let raw: Vec<Vec<[f64; 3]>> = serde_json::from_str(&require(TFJS_SQUATS.file)).expect("JSON");
     let frames = raw
         .iter()
         .enumerate()

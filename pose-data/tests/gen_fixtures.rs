@@ -22,13 +22,22 @@ fn writes_every_fixture_of_the_recipes() {
         .arg(&out)
         .output()
         .unwrap();
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let recipes = breakroom_pose_data::recipe::load();
     for recipe in &recipes.fixtures {
         let text = std::fs::read_to_string(out.join(format!("{}.json", recipe.name))).unwrap();
         let file: FixtureFile = serde_json::from_str(&text).unwrap();
         assert_eq!(file.name, recipe.name);
-        assert_eq!(file.expected.len(), recipe.expected.len(), "{}", recipe.name);
+        assert_eq!(
+            file.expected.len(),
+            recipe.expected.len(),
+            "{}",
+            recipe.name
+        );
         assert!(!file.frames.is_empty(), "{}", recipe.name);
     }
     for stills in &recipes.stills {
@@ -51,7 +60,10 @@ fn without_the_recordings_it_fails_saying_where_to_put_them() {
         .unwrap();
     assert!(!run.status.success());
     let err = String::from_utf8_lossy(&run.stderr);
-    assert!(err.contains("../shared/data/pose/") && err.contains(ENV), "{err}");
+    assert!(
+        err.contains("../shared/data/pose/") && err.contains(ENV),
+        "{err}"
+    );
     for s in SOURCES {
         assert!(
             err.contains(s.file) && err.contains(s.repo) && err.contains(s.commit),

@@ -9,10 +9,10 @@
 
 use std::hint::black_box;
 
+use breakroom_pose_data::clip::landmarks;
 use breakroom_protocol::{Landmark, PoseModel};
 use breakroom_rooms::Detector;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use breakroom_pose_data::clip::landmarks;
 
 /// A fixture's frames, generated from the recordings (`rooms/fixtures/recipes.json`).
 fn frames(name: &str) -> Vec<(u64, Vec<Landmark>)> {

@@ -102,7 +102,10 @@ fn no_generated_fixture_is_in_the_repository() {
             }
         }
     }
-    assert!(found.is_empty(), "generated at test time, not kept: {found:?}");
+    assert!(
+        found.is_empty(),
+        "generated at test time, not kept: {found:?}"
+    );
 }
 
 /// The fixtures as their files hold them (the generated content, which the test above holds

@@ -71,7 +71,11 @@ fn fixtures_readme_is_up_to_date() {
         .iter()
         .filter(|p| as_labelled(&p.label, &p.lms))
         .count();
-    let text = readme::write(&breakroom_pose_data::fixtures(), (right, poses.len()));
+    let text = readme::write(
+        &breakroom_pose_data::fixtures(),
+        (right, poses.len()),
+        generated(),
+    );
     if std::env::var_os(REGEN).is_some() {
         fs::write(readme_path(), text).unwrap();
         return;

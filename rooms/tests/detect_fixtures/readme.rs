@@ -99,7 +99,7 @@ are generated, not kept. Only keypoints: no image, video or sound.
 "#;
 
 /// The README, with the fixture table and the measured classification accuracy.
-pub fn write(fixtures: &[Fixture], mlkit: (usize, usize)) -> String {
+pub fn write(fixtures: &[Fixture], mlkit: (usize, usize), files: &[(String, String)]) -> String {
     let mut out = HEAD.replace("TOLERANCE", &ACTIVE_MS_TOLERANCE.to_string());
     let _ = writeln!(out, "\n## Fixtures\n");
     let _ = writeln!(out, "| file | model | frames | rate | expected | why |");
@@ -150,5 +150,24 @@ pub fn write(fixtures: &[Fixture], mlkit: (usize, usize)) -> String {
         "- Every fixture above counts exactly as expected at its own rate, and also when \
          relayed at 15, 10 and 5 Hz (no rep missed; `lower_frame_rates_miss_no_rep_on_the_fixtures`)."
     );
+    let _ = writeln!(
+        out,
+        "- The {} generated files, in recipe order, hash to FNV-1a 64 `{:016x}`: every machine \
+         generates the same bytes, and a change to the generator or the recipes that changes one \
+         shows here.",
+        files.len(),
+        fnv1a(files)
+    );
     out
+}
+
+/// FNV-1a 64 over every file's name and content.
+fn fnv1a(files: &[(String, String)]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (name, content) in files {
+        for b in name.bytes().chain(content.bytes()) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
 }

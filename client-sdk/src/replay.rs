@@ -259,7 +259,7 @@ mod tests {
         ));
         let missing = Path::new("/nonexistent/pose_squats.full.json");
         let err = Recording::from_pixel_file(missing, PoseModel::BlazePose33, 720.0, 1280.0, 5.0)
-            .unwrap_err();
+            .expect_err("no such file");
         assert!(
             err.to_string()
                 .contains("/nonexistent/pose_squats.full.json"),

@@ -72,3 +72,27 @@ fn without_the_recordings_it_fails_saying_where_to_put_them() {
     }
     assert!(!out.exists(), "nothing written");
 }
+
+/// The README's "Pose recordings" names the public source of every recording the tests read:
+/// repository, commit and path.
+#[test]
+fn the_readme_names_every_recordings_source() {
+    let readme =
+        std::fs::read_to_string(breakroom_pose_data::locate::repo_root().join("README.md"))
+            .unwrap();
+    let section = readme
+        .split("### Pose recordings")
+        .nth(1)
+        .expect("a \"Pose recordings\" section");
+    for s in SOURCES {
+        let repo = s.repo.trim_start_matches("https://github.com/");
+        assert!(
+            section.contains(s.file)
+                && section.contains(repo)
+                && section.contains(s.commit)
+                && section.contains(s.path),
+            "README.md does not name where {} comes from",
+            s.file
+        );
+    }
+}

@@ -1,6 +1,8 @@
 //! `breakroom detect FILE`: runs every exercise detector over a recording in the fixture format
 //! (`rooms/fixtures/README.md`) and prints the reps each counts and its phase over time, so a
-//! person can check a new recording or threshold without writing code.
+//! person can check a new recording or threshold without writing code. The detector fixtures
+//! are generated from the recordings beside the checkout: `cargo run -p breakroom-pose-data
+//! --bin gen-fixtures -- target/fixtures/detect` writes them.
 
 use std::fmt::Write as _;
 use std::path::Path;

@@ -401,10 +401,16 @@ fn unusable_settings_are_refused_with_the_reason() {
 
 #[test]
 fn detect_counts_the_real_squats_of_a_fixture() {
-    let fixture = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/rooms/fixtures/detect/squats_real_5hz.json"
-    );
+    // Generated from the recording beside the checkout, as `gen-fixtures` writes it.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("squats_real_5hz.json");
+    let generated = breakroom_pose_data::fixture("squats_real_5hz");
+    std::fs::write(
+        &path,
+        breakroom_pose_data::fixture::write_fixture(&generated),
+    )
+    .unwrap();
+    let fixture = path.to_str().unwrap();
     let out = stdout(run(breakroom().args(["detect", fixture, "--json"])));
     let outcomes: serde_json::Value = serde_json::from_str(&out).unwrap();
     let reps = |id: &str| {

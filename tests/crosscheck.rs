@@ -40,7 +40,7 @@ async fn participant(mut client: Client, code: String, behaviour: Behaviour) -> 
         .unwrap();
     let Event::Cue(go) = go else { unreachable!() };
     client.sleep_until_server(go.at).await;
-    let squats = Recording::squats();
+    let squats = real_squats();
     let frame_time = Duration::from_secs_f64(1.0 / f64::from(squats.fps));
     let mut tick = tokio::time::interval(frame_time);
     match behaviour {
@@ -174,4 +174,19 @@ async fn honest_reports_pass_claims_beyond_the_keypoints_are_flagged_and_no_came
         .unwrap();
     assert_eq!(stored, summary);
     srv.server.shutdown().await;
+}
+
+/// tfjs-models' real squats (two full reps a pass), from the recordings beside the checkout;
+/// fails, saying where to put them, when they are missing.
+fn real_squats() -> Recording {
+    use breakroom_pose_data::locate::{TFJS_SQUATS, require};
+    let json = require(TFJS_SQUATS.file);
+    Recording::from_pixel_json(
+        &json,
+        breakroom_protocol::PoseModel::BlazePose33,
+        720.0,
+        1280.0,
+        5.0,
+    )
+    .unwrap()
 }

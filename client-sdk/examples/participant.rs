@@ -1,15 +1,21 @@
-//! A simulated participant: joins a room and, while an exercise runs, replays a real recorded
-//! squat session as its skeleton (looped, interpolated from 5 fps to 15 Hz), counts it with the
-//! shared exercise detector (`Client::track`) and reports what it counts.
+//! A simulated participant: joins a room and, while an exercise runs, replays squats as its
+//! skeleton (looped, interpolated to 15 Hz), counts them with the shared exercise detector
+//! (`Client::track`) and reports what it counts.
 //!
 //! ```text
 //! cargo run -p breakroom-client --example participant -- ROOM-CODE \
-//!     [--server http://127.0.0.1:7878] [--token TOKEN] [--name Bob]
+//!     [--server http://127.0.0.1:7878] [--token TOKEN] [--name Bob] \
+//!     [--recording FILE [--size 720x1280] [--fps 5]]
 //! ```
 //!
 //! The token comes from `--token`, else `$BREAKROOM_TOKEN`, else the server's dev endpoint.
-//! Whatever the exercise, the replay is squats, and it is counted honestly: squats score, an
-//! arm-raise step scores what the arm-raise detector sees in a squat (nothing).
+//! The squats are synthesized (`Recording::squats`, two a pass of 6 s) unless `--recording`
+//! gives a BlazePose-33 recording, `[frames][33][x, y, z]` in pixels of a `--size` image at
+//! `--fps` frames per second; the defaults fit tfjs-models' real squats,
+//! `../shared/data/pose/tfjs-models/pose_squats.full.json` (see the README's "Pose
+//! recordings"). Whatever the exercise, the replay is squats, and it is counted honestly:
+//! squats score, an arm-raise step scores what the arm-raise detector sees in a squat
+//! (nothing).
 
 mod common;
 
@@ -18,14 +24,15 @@ use std::time::Duration;
 use anyhow::Context;
 use breakroom_client::replay::Recording;
 use breakroom_client::{
-    Client, CueKind, Event, JoinOptions, ParticipantId, Phase, PhaseState, Program, Tracker,
-    websocket_url,
+    Client, CueKind, Event, JoinOptions, ParticipantId, Phase, PhaseState, PoseModel, Program,
+    Tracker, websocket_url,
 };
 use tokio::time::{Instant, MissedTickBehavior, interval};
 
 use common::Args;
 
-const USAGE: &str = "usage: participant ROOM-CODE [--server URL] [--token TOKEN] [--name NAME]";
+const USAGE: &str = "usage: participant ROOM-CODE [--server URL] [--token TOKEN] [--name NAME] \
+                     [--recording FILE [--size WxH] [--fps N]]";
 /// How often a skeleton is offered to the client (the recording is interpolated to this).
 const POSE_HZ: u32 = 15;
 
@@ -48,9 +55,9 @@ struct Simulation {
 }
 
 impl Simulation {
-    fn new() -> Self {
+    fn new(recording: Recording) -> Self {
         Simulation {
-            recording: Recording::squats(),
+            recording,
             tracker: None,
             step: None,
             banked: Duration::ZERO,
@@ -120,6 +127,40 @@ impl Simulation {
     }
 }
 
+/// The skeletons to replay: synthesized squats, or the `--recording` file.
+fn recording(args: &Args) -> anyhow::Result<Recording> {
+    let Some(file) = args.get("recording") else {
+        println!("replaying synthesized squats (--recording FILE replays a real one)");
+        return Ok(Recording::squats());
+    };
+    let size = args.get("size").unwrap_or("720x1280");
+    let (width, height) = size
+        .split_once('x')
+        .and_then(|(w, h)| Some((w.parse::<f32>().ok()?, h.parse::<f32>().ok()?)))
+        .with_context(|| format!("--size {size}: expected WIDTHxHEIGHT in pixels"))?;
+    let fps: f32 = args
+        .get("fps")
+        .unwrap_or("5")
+        .parse()
+        .context("--fps: expected frames per second")?;
+    let recording = Recording::from_pixel_file(
+        std::path::Path::new(file),
+        PoseModel::BlazePose33,
+        width,
+        height,
+        fps,
+    )
+    .with_context(|| {
+        "the real recordings are not in the repository: see the README's \"Pose recordings\" \
+         for where they come from and ../shared/data/pose/ for where they go"
+    })?;
+    println!(
+        "replaying {file}: {} frames at {fps} fps",
+        recording.frames.len()
+    );
+    Ok(recording)
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse()?;
@@ -128,6 +169,7 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     let code = args.positional.first().context(USAGE)?.clone();
+    let recording = recording(&args)?;
     let server = args.server();
     let name = args.get("name").unwrap_or("Bob").to_owned();
     let http = reqwest::Client::new();
@@ -142,7 +184,7 @@ async fn main() -> anyhow::Result<()> {
         snapshot.room, program.name
     );
 
-    let mut sim = Simulation::new();
+    let mut sim = Simulation::new(recording);
     sim.follow(&client, &program, &snapshot.phase);
     let mut ticker = interval(Duration::from_secs(1) / POSE_HZ);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);

@@ -80,8 +80,8 @@
 //! - `clock`, `backoff`, `slot`: the monotonic clock, the reconnection schedule, the
 //!   latest-wins slot (which merges incoming pose frames per participant).
 //! - [`track`]: local scoring with the shared exercise detector ([`Client::track`]).
-//! - [`replay`]: a recorded squat session and a knee-angle rep counter, to simulate a
-//!   participant (examples, tests).
+//! - [`replay`]: skeletons to replay, to simulate a participant (examples, tests, the load
+//!   generator): synthesized squats by default, or a recording loaded from a file.
 //!
 //! Invariant: this crate never touches the wire format itself; `breakroom_protocol` encodes and
 //! decodes every message.

@@ -1,25 +1,36 @@
-//! A simulated participant: real recorded skeletons to replay.
+//! A simulated participant: skeletons to replay.
 //!
-//! [`Recording::squats`] is 13 s of BlazePose landmarks of a person doing bodyweight squats
-//! (tensorflow/tfjs-models test data, Apache-2.0, Copyright Google LLC; see
-//! `protocol/testdata/pose/tfjs-models/NOTES.txt`). Count it with the shared detector
-//! ([`crate::Client::track`], or `breakroom_rooms::detect::Detector`): one pass holds two full
-//! reps and a third that is still rising at the last frame. (Looping it, the jump from the last
-//! frame back to the first may or may not complete that third rep, depending on the rate.)
+//! [`Recording::squats`] synthesizes them: a BlazePose-33 person, drawn by hand from body
+//! proportions (no recording in it), doing bodyweight squats facing the camera, two per pass,
+//! standing at the start and end of the pass so it loops without a jump. It is the default
+//! movement of the examples and the load generator, and needs no file. Count it with the
+//! shared detector ([`crate::Client::track`], or `breakroom_rooms::detect::Detector`): two reps
+//! a pass.
+//!
+//! A real recording is loaded with [`Recording::from_pixel_file`] (or
+//! [`Recording::from_pixel_json`]): for instance tfjs-models' `pose_squats.full.json` (65
+//! frames at 5 fps of a 720×1280 video, two full reps and a third still rising at the last
+//! frame), which is not in the repository but beside it in `../shared/data/pose/` (the README's
+//! "Pose recordings" says where it comes from).
 
+use std::path::Path;
 use std::time::Duration;
 
 use breakroom_protocol::{Landmark, PoseModel};
 
-/// The embedded squats recording: `[65 frames][33 landmarks][x, y, z]` in pixels.
-const SQUATS_JSON: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../protocol/testdata/pose/tfjs-models/pose_squats.full.json"
-));
+mod synth;
 
 /// Why a recording could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
+    /// The file could not be read.
+    #[error("cannot read the recording {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
     /// Not JSON of the expected shape.
     #[error("recording is not a [frames][landmarks][x, y, z] array: {0}")]
     Json(#[from] serde_json::Error),
@@ -50,12 +61,26 @@ pub struct Recording {
 }
 
 impl Recording {
-    /// The embedded squats recording: BlazePose-33, 65 frames at 5 fps, 720×1280 portrait,
-    /// visibility 1.0, depth normalized like x.
+    /// Synthesized squats: BlazePose-33, 90 frames at 15 fps (6 s), a 720×1280 portrait
+    /// image, visibility 1.0, no depth. Each pass is two squats of 2.5 s, each after 0.5 s
+    /// standing; the 2D knee angle goes from about 178° standing to about 97° at the bottom.
     pub fn squats() -> Recording {
-        // The embedded file is valid; the `squats_recording_loads` test checks it.
-        Recording::from_pixel_json(SQUATS_JSON, PoseModel::BlazePose33, 720.0, 1280.0, 5.0)
-            .expect("the embedded squats recording is valid")
+        synth::squats()
+    }
+
+    /// Loads a `[frames][landmarks][x, y, z?]` file in pixels, as [`Self::from_pixel_json`].
+    pub fn from_pixel_file(
+        path: &Path,
+        model: PoseModel,
+        width: f32,
+        height: f32,
+        fps: f32,
+    ) -> Result<Recording, ReplayError> {
+        let json = std::fs::read_to_string(path).map_err(|source| ReplayError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Recording::from_pixel_json(&json, model, width, height, fps)
     }
 
     /// Loads `[frames][landmarks][x, y, z?]` in pixels of a `width`×`height` image: x and z
@@ -133,45 +158,91 @@ fn lerp(a: f32, b: f32, t: f32) -> f32 {
 mod tests {
     use super::*;
 
+    /// Reps the shared detector counts in one pass, sampled at `hz`.
+    fn reps_in_one_pass(rec: &Recording, hz: u32) -> u32 {
+        let mut detector =
+            breakroom_rooms::detect::Detector::for_exercise("squats").expect("squats");
+        let samples = (rec.duration().as_secs_f64() * f64::from(hz)).round() as u32;
+        for i in 0..samples {
+            let t = Duration::from_secs(1) * i / hz;
+            let t_us = u64::try_from(t.as_micros()).expect("small");
+            detector.update(t_us, rec.model, &rec.frame_at(t));
+        }
+        detector.reading().reps
+    }
+
     #[test]
-    fn squats_recording_loads() {
+    fn synthesized_squats_are_valid_skeletons() {
         let rec = Recording::squats();
-        assert_eq!(rec.frames.len(), 65);
+        assert_eq!(rec.model, PoseModel::BlazePose33);
+        assert_eq!(rec.frames.len(), 90);
         assert!(rec.frames.iter().all(|f| f.len() == 33));
+        assert_eq!(rec.duration(), Duration::from_secs(6));
+        // Every frame quantizes into a valid keypoint block, inside the image.
+        for frame in &rec.frames {
+            breakroom_protocol::PoseBlock::from_landmarks(rec.model, frame).expect("valid frame");
+            assert!(
+                frame
+                    .iter()
+                    .all(|l| (0.0..=1.0).contains(&l.x) && (0.0..=1.0).contains(&l.y))
+            );
+        }
+        // It loops without a jump: the last frame is a step away from the first.
+        let jump = rec.frames[0]
+            .iter()
+            .zip(&rec.frames[89])
+            .map(|(a, b)| (a.x - b.x).abs().max((a.y - b.y).abs()))
+            .fold(0.0f32, f32::max);
+        assert!(jump < 0.005, "{jump}");
+    }
+
+    /// The shared detector sees the two reps of one pass, at 5, 15 or 30 Hz, and four in two
+    /// passes (the loop adds and loses none).
+    #[test]
+    fn the_shared_detector_counts_two_synthesized_squats_a_pass() {
+        let rec = Recording::squats();
+        for hz in [5u32, 15, 30] {
+            assert_eq!(reps_in_one_pass(&rec, hz), 2, "at {hz} Hz");
+        }
+        let twice = Recording {
+            frames: [rec.frames.clone(), rec.frames.clone()].concat(),
+            ..rec
+        };
+        assert_eq!(reps_in_one_pass(&twice, 15), 4);
+    }
+
+    /// The real recording (`../shared/data/pose/tfjs-models/pose_squats.full.json`) loads, and
+    /// the shared detector sees its two full reps, at the raw 5 fps or interpolated to 15 Hz.
+    #[test]
+    fn the_real_squats_recording_loads_and_counts_two() {
+        use breakroom_pose_data::locate::{TFJS_SQUATS, require};
+        let path = breakroom_pose_data::locate::dir().join(TFJS_SQUATS.file);
+        // `require` fails, saying where to put it, when the recording is missing.
+        let json = require(TFJS_SQUATS.file);
+        let rec = Recording::from_pixel_json(&json, PoseModel::BlazePose33, 720.0, 1280.0, 5.0)
+            .expect("valid");
+        let from_file =
+            Recording::from_pixel_file(&path, PoseModel::BlazePose33, 720.0, 1280.0, 5.0)
+                .expect("valid");
+        assert_eq!(rec, from_file);
+        assert_eq!(rec.frames.len(), 65);
         assert_eq!(rec.duration(), Duration::from_secs(13));
         let nose = rec.frames[0][0];
         assert!((nose.x - 360.1 / 720.0).abs() < 1e-4 && (nose.y - 238.05 / 1280.0).abs() < 1e-4);
-        // Every frame quantizes into a valid keypoint block.
-        for frame in &rec.frames {
-            breakroom_protocol::PoseBlock::from_landmarks(rec.model, frame).expect("valid frame");
-        }
-    }
-
-    /// The shared detector sees the two full reps of one pass, at the raw 5 fps or
-    /// interpolated to 15 Hz.
-    #[test]
-    fn the_shared_detector_counts_the_two_reps_of_one_pass() {
-        let rec = Recording::squats();
         for hz in [5u32, 15] {
-            let mut detector =
-                breakroom_rooms::detect::Detector::for_exercise("squats").expect("squats");
-            for i in 0..13 * hz {
-                let t = Duration::from_secs(1) * i / hz;
-                let t_us = u64::try_from(t.as_micros()).expect("small");
-                detector.update(t_us, rec.model, &rec.frame_at(t));
-            }
-            assert_eq!(detector.reading().reps, 2, "at {hz} Hz");
+            assert_eq!(reps_in_one_pass(&rec, hz), 2, "at {hz} Hz");
         }
     }
 
     #[test]
     fn interpolation_is_halfway_between_frames() {
         let rec = Recording::squats();
-        let mid = rec.frame_at(Duration::from_millis(100)); // half of the 200 ms frame
-        let (a, b) = (rec.frames[0][0], rec.frames[1][0]);
-        assert!((mid[0].x - (a.x + b.x) / 2.0).abs() < 1e-5);
-        // Looping: 13 s is frame 0 again.
-        assert_eq!(rec.frame_at(Duration::from_secs(13)), rec.frames[0]);
+        let step = 1.0 / f64::from(rec.fps);
+        let mid = rec.frame_at(Duration::from_secs_f64(step * 10.5));
+        let (a, b) = (rec.frames[10][24], rec.frames[11][24]);
+        assert!((mid[24].y - (a.y + b.y) / 2.0).abs() < 1e-5);
+        // Looping: one pass later is frame 0 again.
+        assert_eq!(rec.frame_at(rec.duration()), rec.frames[0]);
     }
 
     #[test]
@@ -186,5 +257,13 @@ mod tests {
                 expected: 17
             })
         ));
+        let missing = Path::new("/nonexistent/pose_squats.full.json");
+        let err = Recording::from_pixel_file(missing, PoseModel::BlazePose33, 720.0, 1280.0, 5.0)
+            .expect_err("no such file");
+        assert!(
+            err.to_string()
+                .contains("/nonexistent/pose_squats.full.json"),
+            "{err}"
+        );
     }
 }

@@ -1,10 +1,9 @@
-//! Real pose-model output (see `testdata/pose/README.md`) through the whole client path:
-//! landmarks → keypoint block → `pose` frame → decode → landmarks.
+//! Real pose-model output (the recordings in `../shared/data/pose/`, found by
+//! `breakroom_pose_data::locate`; see the README's "Pose recordings") through the whole client
+//! path: landmarks → keypoint block → `pose` frame → decode → landmarks.
 //!
 //! Every x and y comes back within 0.001 of the image size (in fact within half a quantization
 //! step, 1.5 / 65535 / 2), and a BlazePose-33 frame without depth fits in 200 bytes.
-
-use std::fs;
 
 use breakroom_protocol::pose::COCO17_NAMES as COCO17;
 use breakroom_protocol::{ClientMsg, Landmark, PoseModel, decode_client, encode_client};
@@ -15,9 +14,9 @@ const T: u64 = 1_767_225_600_000_000;
 /// Half a quantization step of x and y, plus f32 rounding.
 const HALF_STEP: f32 = 1.5 / 65535.0 / 2.0 + 1e-6;
 
+/// A recording's text; fails, saying where to put it, when it is missing.
 fn testdata(path: &str) -> String {
-    let full = format!("{}/testdata/pose/{path}", env!("CARGO_MANIFEST_DIR"));
-    fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
+    breakroom_pose_data::locate::require(path)
 }
 
 fn landmark(x: f64, y: f64, z: Option<f64>) -> Landmark {

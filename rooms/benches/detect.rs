@@ -1,45 +1,26 @@
 //! Cost of one detector frame: `Detector::update` on the real BlazePose squat recording
-//! resampled to 30 Hz (`fixtures/detect/squats_30hz.json`), frame after frame; and, beside it,
-//! what the server already spends on each received skeleton without the detector: decoding the
-//! pose message and dequantizing its keypoint block.
+//! resampled to 30 Hz (the `squats_30hz` fixture, generated from `../shared/data/pose/`),
+//! frame after frame; and, beside it, what the server already spends on each received
+//! skeleton without the detector: decoding the pose message and dequantizing its keypoint
+//! block.
 //!
 //! `cargo bench -p breakroom-rooms --bench detect -- --warm-up-time 1 --measurement-time 3`
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
 
+use breakroom_pose_data::clip::landmarks;
 use breakroom_protocol::{Landmark, PoseModel};
 use breakroom_rooms::Detector;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use serde_json::Value;
 
-fn frames(model: &str) -> Vec<(u64, Vec<Landmark>)> {
-    let path = format!(
-        "{}/fixtures/detect/{model}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let file: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect(&path)).unwrap();
-    file["frames"]
-        .as_array()
-        .unwrap()
+/// A fixture's frames, generated from the recordings (`rooms/fixtures/recipes.json`).
+fn frames(name: &str) -> Vec<(u64, Vec<Landmark>)> {
+    breakroom_pose_data::fixture(name)
+        .clip
+        .frames
         .iter()
-        .map(|f| {
-            let lms = f["landmarks"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|l| {
-                    let v = |i: usize| l[i].as_f64().unwrap() as f32;
-                    Landmark {
-                        x: v(0),
-                        y: v(1),
-                        z: None,
-                        visibility: v(2),
-                    }
-                })
-                .collect();
-            (f["t_us"].as_u64().unwrap(), lms)
-        })
+        .map(|f| (f.t_us, landmarks(f)))
         .collect()
 }
 

@@ -5,33 +5,16 @@
 use breakroom_protocol::{Landmark, PoseModel};
 use breakroom_rooms::detect::{self, DetectorPhase};
 use breakroom_rooms::{Catalogue, Detector, Exercise, Reading};
-use serde_json::Value;
 
-/// A fixture's model and frames.
+/// A fixture's model and frames, generated from the recordings (`rooms/fixtures/recipes.json`).
 fn fixture(name: &str) -> (PoseModel, Vec<(u64, Vec<Landmark>)>) {
-    let path = format!("{}/fixtures/detect/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    let file: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let model = serde_json::from_value(file["model"].clone()).unwrap();
-    let frames = file["frames"]
-        .as_array()
-        .unwrap()
+    let clip = breakroom_pose_data::fixture(name).clip;
+    let frames = clip
+        .frames
         .iter()
-        .map(|f| {
-            let lms = f["landmarks"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|l| Landmark {
-                    x: l[0].as_f64().unwrap() as f32,
-                    y: l[1].as_f64().unwrap() as f32,
-                    z: None,
-                    visibility: l[2].as_f64().unwrap() as f32,
-                })
-                .collect();
-            (f["t_us"].as_u64().unwrap(), lms)
-        })
+        .map(|f| (f.t_us, breakroom_pose_data::clip::landmarks(f)))
         .collect();
-    (model, frames)
+    (clip.model, frames)
 }
 
 fn feed(d: &mut Detector, model: PoseModel, frames: &[(u64, Vec<Landmark>)]) -> Reading {

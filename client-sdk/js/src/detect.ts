@@ -1,7 +1,7 @@
 // The exercise detector: a line-by-line port of the Rust one (rooms/src/detect/), which the
 // server runs to cross-check reported scores. Same algorithm, same thresholds (read from the
-// shared catalogue, rooms/catalogue.json), held to the same fixture files
-// (rooms/fixtures/detect/). Landmarks are rounded to f32 first, as the Rust `Landmark` holds
+// shared catalogue, rooms/catalogue.json), held to the same fixtures (generated from
+// rooms/fixtures/recipes.json). Landmarks are rounded to f32 first, as the Rust `Landmark` holds
 // them, so both sides compute on the very same values.
 //
 // 1. landmarks: used only if finite, strictly inside (-0.25, 1.25) and at least 0.5 visible;

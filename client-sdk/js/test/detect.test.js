@@ -1,15 +1,16 @@
-// The detector port against the shared fixture files rooms/fixtures/detect/*.json (the same
-// files the Rust detector is tested with): every expected count, exactly.
+// The detector port against the shared fixtures (the same ones the Rust detector is tested
+// with): one per recipe in rooms/fixtures/recipes.json, generated from the recordings beside
+// the checkout by the Rust generator (test/support/fixtures.js): every expected count, exactly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { Detector, builtinCatalogue, squatState } from '../dist/index.js';
+import { loadFixture, recipes } from './support/fixtures.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const dir = join(here, '..', '..', '..', 'rooms', 'fixtures', 'detect');
 const ACTIVE_MS_TOLERANCE = 1000;
 
 const toLandmarks = (lms) =>
@@ -24,16 +25,21 @@ function run(exercise, fixture) {
   return d.reading();
 }
 
-const files = readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'mlkit_squat_poses.json').sort();
+test('there are recipes to test', () => {
+  assert.ok(recipes.fixtures.length >= 30 && recipes.stills.length === 1);
+});
 
 test('the catalogue is the shared one', () => {
   const shared = JSON.parse(readFileSync(join(here, '..', '..', '..', 'rooms', 'catalogue.json'), 'utf8'));
   assert.deepEqual(builtinCatalogue(), shared);
 });
 
-for (const file of files) {
-  const fixture = JSON.parse(readFileSync(join(dir, file), 'utf8'));
-  test(`fixture ${fixture.name}`, () => {
+for (const recipe of recipes.fixtures) {
+  test(`fixture ${recipe.name}`, () => {
+    const fixture = loadFixture(recipe.name);
+    // The generated file carries the recipe's contract.
+    assert.deepEqual(fixture.expected, recipe.expected);
+    assert.deepEqual(fixture.expected_active_ms ?? {}, recipe.expected_active_ms ?? {});
     const first = fixture.frames[0].t_us;
     const last = fixture.frames[fixture.frames.length - 1].t_us;
     for (const [exercise, want] of Object.entries(fixture.expected)) {
@@ -50,7 +56,9 @@ for (const file of files) {
 }
 
 test('ML Kit still squat poses: squatState classifies at least 95% as labelled', () => {
-  const file = JSON.parse(readFileSync(join(dir, 'mlkit_squat_poses.json'), 'utf8'));
+  const [stills] = recipes.stills;
+  assert.equal(stills.min_share, 0.95);
+  const file = loadFixture(stills.name);
   let right = 0;
   for (const p of file.poses) {
     const want = p.label.endsWith('_up') ? 'up' : 'down';

@@ -3,20 +3,20 @@
 // rejoin after the grace period).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import WebSocket from 'ws';
 
 import { BreakroomClient, createRoom, devToken, exercises, websocketUrl } from '../dist/index.js';
-import { startProxy, startServer, waitFor, workspace } from './support/server.js';
+import { loadFixture } from './support/fixtures.js';
+import { startProxy, startServer, waitFor } from './support/server.js';
 
 const program = {
   name: 'JS SDK test',
   steps: [{ exercise: 'squats', duration_ms: 20_000, rest_ms: 0 }],
 };
-const squatFrames = JSON.parse(
-  readFileSync(join(workspace, 'rooms', 'fixtures', 'detect', 'squats_real_5hz.json'), 'utf8'),
-).frames.map((f) => f.landmarks.map(([x, y, visibility]) => ({ x, y, visibility })));
+// The real squats, as generated from the recording beside the checkout (support/fixtures.js).
+const squatFrames = loadFixture('squats_real_5hz').frames.map((f) =>
+  f.landmarks.map(([x, y, visibility]) => ({ x, y, visibility })),
+);
 const fast = { WebSocket, backoffBaseMs: 100, backoffMaxMs: 400 };
 
 let server;

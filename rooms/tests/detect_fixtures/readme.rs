@@ -4,23 +4,64 @@ use std::fmt::Write as _;
 
 use breakroom_protocol::PoseModel;
 
-use crate::json::{ACTIVE_MS_TOLERANCE, Fixture};
+use breakroom_pose_data::fixture::{ACTIVE_MS_TOLERANCE, Fixture};
 
 const HEAD: &str = r#"# Detector fixtures
 
 The shared contract of breakroom's exercise detector (`breakroom_rooms::detect`): pose keypoint
 streams with the repetitions each exercise's detector must count in them. The Rust detector is
-tested against these files (`rooms/tests/detect_fixtures/`), and the TypeScript SDK's port must
-agree on the very same files.
+tested against them (`rooms/tests/detect_fixtures/`), and the TypeScript SDK's port must agree
+on the very same streams (`client-sdk/js/test/detect.test.js`).
 
-Generated, do not edit: `BREAKROOM_REGEN_FIXTURES=1 cargo test -p breakroom-rooms --test
-detect_fixtures` rewrites `detect/*.json` and this README from the recordings in
-`protocol/testdata/pose/`; without the variable, the test fails if any file is out of date.
-Derived variants are deterministic (fixed seeds, arithmetic-only noise).
+The streams are made from third-party recordings, which are not in the repository (see the
+top-level README, "Pose recordings"). The repository keeps each fixture's **recipe** in
+[`recipes.json`](recipes.json): the recording it starts from, the transformations applied in
+order, the counts each detector must reach, and why. The files are **generated at test time**
+by one generator, the `breakroom-pose-data` crate (`pose-data/`), from the recordings in
+`../shared/data/pose/` beside the repository root, or in `$BREAKROOM_POSE_DATA`:
+
+```sh
+cargo run -p breakroom-pose-data --bin gen-fixtures -- target/fixtures/detect
+```
+
+The Rust tests generate them in memory; the TypeScript tests run that command first (into
+`target/fixtures/detect/`, or read `$BREAKROOM_FIXTURES` if set). A missing recording fails
+every test that needs it, with the file, where to put it and its public source. Derived
+variants are deterministic (fixed seeds, arithmetic-only noise), so every machine generates the
+same bytes. This README is generated too: `BREAKROOM_REGEN_FIXTURES=1 cargo test -p
+breakroom-rooms --test detect_fixtures` rewrites it; without the variable, the test fails if
+it is out of date.
+
+## Recipes
+
+`recipes.json` holds `reasons` (texts several fixtures share), `fixtures` and `stills`. A
+fixture recipe: `name`; `from`, the recording (`tfjs_squats`: `tfjs-models/pose_squats.full.json`,
+BlazePose-33, 65 frames at 5 fps, x/720, y/1280; `tfjs_arm_raise`: `tfjs-models/pose_1.json`,
+COCO-17, 120 frames at 30 fps, x/576, y/576), read with visibility 1 and rounded to 5
+decimals; `steps`, applied in order (`pose-data/src/recipe.rs`):
+
+| step | effect |
+|---|---|
+| `{"cut": [a, b]}` | frames a to b − 1 by index, times unchanged |
+| `{"resample_hz": n}` | sampled at n Hz from the first frame, each landmark interpolated linearly |
+| `{"drop_random": {"fraction", "seed"}}` | each frame dropped with that probability (splitmix64) |
+| `{"drop_between_us": [a, b]}` | frames captured in [a, b) µs dropped |
+| `{"noise": {"sigma", "seed"}}` | gaussian-like noise (Irwin–Hall) on every x and y |
+| `"mirror"` | x → 1 − x, left and right landmarks swapped |
+| `{"scale": {"factor", "about": [x, y], "shift": [dx, dy]}}` | scaled about a point, then shifted; `factor` is a number or `{"start", "per_s"}` |
+| `{"scale_x": {"factor", "about"}}` | x scaled about `about` |
+| `{"jitter_us": {"max_us", "seed"}}` | each timestamp moved by up to ±max_us, order kept |
+| `"off_screen_invisible"` | landmarks outside the image get visibility 0.1 |
+| `{"hold": {"frame", "for_us", "step_us"}}` | that frame held (copies every step_us), later frames moved later |
+| `{"loop": {"times", "step_us"}}` | the clip repeated, frame k at k × step_us |
+| `{"synth": {"motion", …}}` | the first frame (a person standing) animated joint by joint (`pose-data/src/synth.rs`) |
+
+then `expected`, `expected_active_ms` (optional), `why` and `reason` (a key of `reasons`
+appended to `why`). Every value of the result is rounded to 5 decimals.
 
 ## Format
 
-`detect/<name>.json`, one object per file:
+`<name>.json`, one object per file:
 
 | key | meaning |
 |---|---|
@@ -37,28 +78,28 @@ catalogue (`rooms/catalogue.json`), every frame fed in order with its `t_us`, th
 landmarks (no depth), then the final reading compared. Every count must also respect the rate
 bound `reps <= floor((last t_us - first t_us) / 1e6 * max_per_min / 60) + 1`.
 
-`detect/mlkit_squat_poses.json` holds still poses instead of frames: `{"name", "source",
-"model", "why", "poses": [{"label": "squats_up" | "squats_down", "landmarks": [[x, y, 1], …]}]}`.
-`detect::squat_state` (the squat detector's knee angle against the midpoint of its thresholds)
-must classify at least 95% of them as labelled.
+`mlkit_squat_poses.json` (recipe in `stills`) holds still poses instead of frames: `{"name",
+"source", "model", "why", "poses": [{"label": "squats_up" | "squats_down", "landmarks": [[x,
+y, 1], …]}]}`: the ML Kit poses whose class starts with `label_prefix`, each scaled by its
+bounding box into [0.1, 0.9]. `detect::squat_state` (the squat detector's knee angle against
+the midpoint of its thresholds) must classify at least `min_share` of them as labelled.
 
 ## Sources and licence
 
 - `tensorflow/tfjs-models`, `pose-detection/test_data/` at commit
-  `18a73420e555a3c1948209ebfa807c7086c7ff0c`: `pose_squats.full.json` (BlazePose full, 65
-  frames at 5 fps of a 720x1280 video: x/720, y/1280) and `pose_1.json` (MoveNet COCO-17, 120
-  frames at 30 fps of a 576x576 video: x/576, y/576). Copyright Google LLC, Apache License 2.0.
+  `18a73420e555a3c1948209ebfa807c7086c7ff0c`: `pose_squats.full.json` and `pose_1.json`.
+  Copyright Google LLC, Apache License 2.0.
 - `googlesamples/mlkit`, `android/vision-quickstart/app/src/main/assets/pose/fitness_pose_samples.csv`
   at commit `f1047837fe1e02d58063bfc30b830fad23ffbc35`: 812 labelled still BlazePose poses in
   pixels, of which the 416 squat poses are used. Copyright Google LLC, Apache License 2.0.
 
-Both licences are in `protocol/testdata/pose/*/LICENSE.txt`; keep them and this attribution
-when redistributing these files. The synthetic fixtures animate frame 0 of the tfjs squat
-recording and are under the same licence. Only keypoints are here: no image, video or sound.
+The generated files are derived from these recordings (the synthetic ones animate frame 0 of
+the tfjs squat recording) and fall under the same licence and attribution; that is why they
+are generated, not kept. Only keypoints: no image, video or sound.
 "#;
 
 /// The README, with the fixture table and the measured classification accuracy.
-pub fn write(fixtures: &[Fixture], mlkit: (usize, usize)) -> String {
+pub fn write(fixtures: &[Fixture], mlkit: (usize, usize), files: &[(String, String)]) -> String {
     let mut out = HEAD.replace("TOLERANCE", &ACTIVE_MS_TOLERANCE.to_string());
     let _ = writeln!(out, "\n## Fixtures\n");
     let _ = writeln!(out, "| file | model | frames | rate | expected | why |");
@@ -109,5 +150,24 @@ pub fn write(fixtures: &[Fixture], mlkit: (usize, usize)) -> String {
         "- Every fixture above counts exactly as expected at its own rate, and also when \
          relayed at 15, 10 and 5 Hz (no rep missed; `lower_frame_rates_miss_no_rep_on_the_fixtures`)."
     );
+    let _ = writeln!(
+        out,
+        "- The {} generated files, in recipe order, hash to FNV-1a 64 `{:016x}`: every machine \
+         generates the same bytes, and a change to the generator or the recipes that changes one \
+         shows here.",
+        files.len(),
+        fnv1a(files)
+    );
     out
+}
+
+/// FNV-1a 64 over every file's name and content.
+fn fnv1a(files: &[(String, String)]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (name, content) in files {
+        for b in name.bytes().chain(content.bytes()) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
 }

@@ -1,0 +1,416 @@
+//! The recipes (`rooms/fixtures/recipes.json`): for each fixture, the recording it starts
+//! from, the transformations applied in order, and what each detector must find in it. The
+//! repository keeps the recipes; the fixture files are generated from them at test time.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+use crate::clip::Clip;
+use crate::fixture::{self, Fixture};
+use crate::recordings::{self, ARM_RAISE_SOURCE, MLKIT_SOURCE, SQUATS_SOURCE};
+use crate::synth::{self, Body};
+
+/// The recipes file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recipes {
+    /// What the file is (for people).
+    #[serde(rename = "//")]
+    pub about: Vec<String>,
+    /// Reasons several fixtures share, by name (appended to a fixture's `why`).
+    pub reasons: BTreeMap<String, String>,
+    /// The clip fixtures, in file order.
+    pub fixtures: Vec<Recipe>,
+    /// The still pose files.
+    pub stills: Vec<StillsRecipe>,
+}
+
+/// A recording a recipe starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum From {
+    /// `tfjs-models/pose_squats.full.json`: BlazePose-33, 65 frames at 5 fps.
+    TfjsSquats,
+    /// `tfjs-models/pose_1.json`: COCO-17, 120 frames at 30 fps.
+    TfjsArmRaise,
+}
+
+/// One fixture's recipe.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recipe {
+    /// The file's name without `.json`.
+    pub name: String,
+    /// The recording it starts from.
+    pub from: From,
+    /// The transformations, in order.
+    #[serde(default)]
+    pub steps: Vec<Step>,
+    /// Reps each listed exercise's detector must count, exactly (in the file's order).
+    #[serde(deserialize_with = "in_order")]
+    pub expected: Vec<(String, u32)>,
+    /// Milliseconds in the target pose, within [`fixture::ACTIVE_MS_TOLERANCE`].
+    #[serde(default, deserialize_with = "in_order")]
+    pub expected_active_ms: Vec<(String, u32)>,
+    /// How it is made and why each count is expected.
+    pub why: String,
+    /// A shared reason (a key of [`Recipes::reasons`]) appended to `why`.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// A JSON object of counts as `(key, count)` pairs in the order they are written.
+fn in_order<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<(String, u32)>, D::Error> {
+    struct Pairs;
+    impl<'de> serde::de::Visitor<'de> for Pairs {
+        type Value = Vec<(String, u32)>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object of counts")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut pairs = Vec::new();
+            while let Some(pair) = map.next_entry()? {
+                pairs.push(pair);
+            }
+            Ok(pairs)
+        }
+    }
+    d.deserialize_map(Pairs)
+}
+
+/// A scale factor: constant, or growing linearly with time.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(untagged)]
+pub enum Factor {
+    /// The same at every frame.
+    Constant(f64),
+    /// `start + per_s × t` (t in seconds since the clip's time 0).
+    Linear {
+        /// The factor at t = 0.
+        start: f64,
+        /// Growth per second.
+        per_s: f64,
+    },
+}
+
+/// One transformation.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Step {
+    /// Frames `[from, to)` by index, times unchanged.
+    Cut([usize; 2]),
+    /// Sampled at this rate, each landmark interpolated linearly.
+    ResampleHz(u64),
+    /// Each frame dropped with probability `fraction` (splitmix64 seeded with `seed`).
+    DropRandom {
+        /// Probability of dropping a frame.
+        fraction: f64,
+        /// The generator's seed.
+        seed: u64,
+    },
+    /// The frames captured in `[from, to)` µs dropped.
+    DropBetweenUs([u64; 2]),
+    /// Gaussian-like noise of `sigma` on every x and y.
+    Noise {
+        /// Standard deviation, in image units.
+        sigma: f64,
+        /// The generator's seed.
+        seed: u64,
+    },
+    /// x → 1 − x with left and right landmarks swapped.
+    Mirror,
+    /// Scaled about `about` by `factor`, then shifted by `shift`.
+    Scale {
+        /// The factor.
+        factor: Factor,
+        /// The fixed point.
+        about: [f64; 2],
+        /// The shift after scaling.
+        #[serde(default)]
+        shift: [f64; 2],
+    },
+    /// x scaled about `about` by `factor`, y unchanged.
+    ScaleX {
+        /// The factor.
+        factor: f64,
+        /// The fixed x.
+        about: f64,
+    },
+    /// Each timestamp moved by up to ±`max_us`, order kept.
+    JitterUs {
+        /// The largest move.
+        max_us: u64,
+        /// The generator's seed.
+        seed: u64,
+    },
+    /// Landmarks outside the image get visibility 0.1.
+    OffScreenInvisible,
+    /// Frame `frame` held for `for_us` (copies every `step_us`), later frames moved later.
+    Hold {
+        /// Index of the held frame.
+        frame: usize,
+        /// How long it is held.
+        for_us: u64,
+        /// Time between the copies.
+        step_us: u64,
+    },
+    /// The clip `times` times in a row, frame k of the result at k × `step_us`.
+    Loop {
+        /// How many times.
+        times: u64,
+        /// Time between frames.
+        step_us: u64,
+    },
+    /// The clip replaced by its first frame (a person standing) animated by a motion.
+    Synth(Motion),
+}
+
+/// The synthetic motions ([`crate::synth`]), each at 10 Hz.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "motion", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Motion {
+    /// See [`synth::jumping_jacks`].
+    JumpingJacks {
+        /// Repetitions.
+        reps: u32,
+        /// Seconds per repetition.
+        period_s: f64,
+    },
+    /// See [`synth::march`].
+    March {
+        /// Steps.
+        steps: u32,
+        /// Seconds per step.
+        step_s: f64,
+    },
+    /// See [`synth::side_bends`].
+    SideBends {
+        /// Repetitions.
+        reps: u32,
+        /// Seconds per repetition.
+        period_s: f64,
+        /// How far the upper body turns.
+        degrees: f64,
+    },
+    /// See [`synth::calf_raises`].
+    CalfRaises {
+        /// Repetitions.
+        reps: u32,
+        /// Seconds per repetition.
+        period_s: f64,
+        /// Rise, in image heights.
+        rise: f64,
+    },
+    /// See [`synth::shoulder_rolls`].
+    ShoulderRolls {
+        /// Repetitions.
+        reps: u32,
+        /// Seconds per repetition.
+        period_s: f64,
+        /// Rise, as a fraction of the nose-to-shoulders gap.
+        fraction: f64,
+    },
+    /// See [`synth::pushups`].
+    DeskPushups {
+        /// Repetitions.
+        reps: u32,
+        /// Seconds per repetition.
+        period_s: f64,
+        /// Upper arm elevation, degrees.
+        elevation_deg: f64,
+    },
+    /// See [`synth::neck_stretch`].
+    NeckStretch {
+        /// Seconds each tilt is held.
+        hold_s: f64,
+        /// Tilt, degrees.
+        degrees: f64,
+    },
+    /// See [`synth::still`].
+    Still {
+        /// Duration.
+        seconds: f64,
+        /// Noise on every coordinate.
+        noise: f64,
+    },
+    /// See [`synth::arm_waving`].
+    ArmWaving {
+        /// Duration.
+        seconds: f64,
+    },
+    /// See [`synth::one_arm_overhead`].
+    OneArmOverhead {
+        /// Duration.
+        seconds: f64,
+        /// Seconds per swing.
+        period_s: f64,
+    },
+}
+
+/// A still poses file's recipe.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StillsRecipe {
+    /// The file's name without `.json`.
+    pub name: String,
+    /// The ML Kit classes kept (by prefix, e.g. `squats_`).
+    pub label_prefix: String,
+    /// The least share of poses the detector must classify as labelled.
+    pub min_share: f64,
+    /// How it is made and what a detector must do with it.
+    pub why: String,
+}
+
+/// `rooms/fixtures/recipes.json`.
+pub fn path() -> PathBuf {
+    crate::locate::repo_root().join("rooms/fixtures/recipes.json")
+}
+
+/// The recipes. Panics if the file is not valid (a test finds out at once).
+pub fn load() -> Recipes {
+    let text =
+        std::fs::read_to_string(path()).unwrap_or_else(|e| panic!("{}: {e}", path().display()));
+    parse(&text)
+}
+
+/// Parses a recipes file.
+pub fn parse(text: &str) -> Recipes {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("recipes.json: {e}"))
+}
+
+impl Step {
+    /// The clip after this step.
+    fn apply(&self, clip: Clip) -> Clip {
+        match *self {
+            Step::Cut([from, to]) => clip.cut(from..to),
+            Step::ResampleHz(hz) => clip.resample(hz),
+            Step::DropRandom { fraction, seed } => clip.drop_random(fraction, seed),
+            Step::DropBetweenUs([from, to]) => clip.drop_between(from, to),
+            Step::Noise { sigma, seed } => clip.noise(sigma, seed),
+            Step::Mirror => clip.mirror(),
+            Step::Scale {
+                factor,
+                about,
+                shift,
+            } => clip.scale_shift(
+                |t| match factor {
+                    Factor::Constant(f) => f,
+                    Factor::Linear { start, per_s } => start + per_s * t as f64 / 1e6,
+                },
+                (about[0], about[1]),
+                (shift[0], shift[1]),
+            ),
+            Step::ScaleX { factor, about } => clip.scale_x(factor, about),
+            Step::JitterUs { max_us, seed } => clip.jitter_times(max_us, seed),
+            Step::OffScreenInvisible => clip.off_screen_invisible(),
+            Step::Hold {
+                frame,
+                for_us,
+                step_us,
+            } => clip.hold(frame, for_us, step_us),
+            Step::Loop { times, step_us } => clip.looped(times, step_us),
+            Step::Synth(ref motion) => match clip.frames.first() {
+                Some(first) => motion.animate(&Body::from_frame(first)),
+                None => clip,
+            },
+        }
+    }
+}
+
+impl Motion {
+    /// The motion, animated from `base`.
+    pub fn animate(&self, base: &Body) -> Clip {
+        match *self {
+            Motion::JumpingJacks { reps, period_s } => synth::jumping_jacks(base, reps, period_s),
+            Motion::March { steps, step_s } => synth::march(base, steps, step_s),
+            Motion::SideBends {
+                reps,
+                period_s,
+                degrees,
+            } => synth::side_bends(base, reps, period_s, degrees),
+            Motion::CalfRaises {
+                reps,
+                period_s,
+                rise,
+            } => synth::calf_raises(base, reps, period_s, rise),
+            Motion::ShoulderRolls {
+                reps,
+                period_s,
+                fraction,
+            } => synth::shoulder_rolls(base, reps, period_s, fraction),
+            Motion::DeskPushups {
+                reps,
+                period_s,
+                elevation_deg,
+            } => synth::pushups(base, reps, period_s, elevation_deg),
+            Motion::NeckStretch { hold_s, degrees } => synth::neck_stretch(base, hold_s, degrees),
+            Motion::Still { seconds, noise } => synth::still(base, seconds, noise),
+            Motion::ArmWaving { seconds } => synth::arm_waving(base, seconds),
+            Motion::OneArmOverhead { seconds, period_s } => {
+                synth::one_arm_overhead(base, seconds, period_s)
+            }
+        }
+    }
+}
+
+/// The `source` of synthetic fixtures.
+pub const SYNTH_SOURCE: &str = "synthetic: frame 0 of tensorflow/tfjs-models \
+    pose-detection/test_data/pose_squats.full.json (commit \
+    18a73420e555a3c1948209ebfa807c7086c7ff0c, Apache-2.0, Copyright Google LLC) animated joint \
+    by joint on square pixels";
+
+impl Recipe {
+    /// The fixture this recipe makes. Panics with where to put the recording when it is
+    /// missing.
+    pub fn make(&self, reasons: &BTreeMap<String, String>) -> Fixture {
+        let (start, recorded) = match self.from {
+            From::TfjsSquats => (recordings::squats(), SQUATS_SOURCE),
+            From::TfjsArmRaise => (recordings::arm_raise(), ARM_RAISE_SOURCE),
+        };
+        let synthetic = self.steps.iter().any(|s| matches!(s, Step::Synth(_)));
+        let clip = self
+            .steps
+            .iter()
+            .fold(start, |clip, step| step.apply(clip))
+            .rounded();
+        let mut why = self.why.clone();
+        if let Some(reason) = &self.reason {
+            let text = reasons
+                .get(reason)
+                .unwrap_or_else(|| panic!("{}: no reason {reason:?}", self.name));
+            why = format!("{why} {text}");
+        }
+        Fixture {
+            name: self.name.clone(),
+            source: if synthetic { SYNTH_SOURCE } else { recorded },
+            clip,
+            expected: self.expected.clone(),
+            expected_active_ms: self.expected_active_ms.clone(),
+            why,
+        }
+    }
+}
+
+impl StillsRecipe {
+    /// The labelled poses this recipe keeps, in file order.
+    pub fn poses(&self) -> Vec<recordings::StillPose> {
+        recordings::mlkit()
+            .into_iter()
+            .filter(|p| p.label.starts_with(&self.label_prefix))
+            .collect()
+    }
+
+    /// The file's text.
+    pub fn write(&self, poses: &[recordings::StillPose]) -> String {
+        let list: Vec<(&str, &[[f64; 3]])> = poses
+            .iter()
+            .map(|p| (p.label.as_str(), p.lms.as_slice()))
+            .collect();
+        fixture::write_poses(&self.name, MLKIT_SOURCE, &self.why, &list)
+    }
+}

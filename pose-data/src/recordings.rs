@@ -1,0 +1,115 @@
+//! The real recordings (found by [`crate::locate`]), read into clips in normalized
+//! coordinates, rounded to 5 decimals as the fixtures store them. Each panics with
+//! [`crate::locate::Missing`]'s message when its file is missing.
+
+use breakroom_protocol::PoseModel;
+use serde_json::Value;
+
+use crate::clip::{Clip, Frame};
+use crate::locate::{MLKIT_POSES, TFJS_ARM_RAISE, TFJS_SQUATS, require};
+use breakroom_protocol::pose::COCO17_NAMES as COCO17;
+
+/// The `source` of fixtures made from [`squats`].
+pub const SQUATS_SOURCE: &str = "tensorflow/tfjs-models pose-detection/test_data/pose_squats.full.json \
+    (commit 18a73420e555a3c1948209ebfa807c7086c7ff0c), BlazePose full on a 720x1280 video at 5 fps; \
+    Apache-2.0, Copyright Google LLC";
+/// The `source` of fixtures made from [`arm_raise`].
+pub const ARM_RAISE_SOURCE: &str = "tensorflow/tfjs-models pose-detection/test_data/pose_1.json \
+    (commit 18a73420e555a3c1948209ebfa807c7086c7ff0c), MoveNet on a 576x576 video at 30 fps; \
+    Apache-2.0, Copyright Google LLC";
+/// The `source` of the still poses from [`mlkit`].
+pub const MLKIT_SOURCE: &str = "googlesamples/mlkit android/vision-quickstart/app/src/main/assets/pose/\
+    fitness_pose_samples.csv (commit f1047837fe1e02d58063bfc30b830fad23ffbc35), BlazePose on still \
+    images; Apache-2.0, Copyright Google LLC";
+
+/// `pose_squats.full.json`: 65 frames of 33 `[x, y, z]` in pixels of a 720x1280 video at
+/// 5 fps. No visibility in the file: 1.0.
+pub fn squats() -> Clip {
+    let raw: Vec<Vec<[f64; 3]>> = serde_json::from_str(&require(TFJS_SQUATS.file)).expect("JSON");
+    let frames = raw
+        .iter()
+        .enumerate()
+        .map(|(i, f)| Frame {
+            t_us: i as u64 * 200_000,
+            lms: f
+                .iter()
+                .map(|&[x, y, _]| [x / 720.0, y / 1280.0, 1.0])
+                .collect(),
+        })
+        .collect();
+    Clip {
+        model: PoseModel::BlazePose33,
+        frames,
+    }
+    .rounded()
+}
+
+/// `pose_1.json`: 120 frames of `{name: {x, y}}` in pixels of a 576x576 video at 30 fps.
+pub fn arm_raise() -> Clip {
+    let raw: Vec<Value> = serde_json::from_str(&require(TFJS_ARM_RAISE.file)).expect("JSON");
+    let frames = raw
+        .iter()
+        .enumerate()
+        .map(|(i, f)| Frame {
+            t_us: i as u64 * 1_000_000 / 30,
+            lms: COCO17
+                .iter()
+                .map(|name| {
+                    let px = |axis: &str| f[name][axis].as_f64().expect("pixels");
+                    [px("x") / 576.0, px("y") / 576.0, 1.0]
+                })
+                .collect(),
+        })
+        .collect();
+    Clip {
+        model: PoseModel::Coco17,
+        frames,
+    }
+    .rounded()
+}
+
+/// One ML Kit sample: its class and 33 `[x, y, 1]` scaled by its bounding box into
+/// [0.1, 0.9], aspect kept, centred.
+pub struct StillPose {
+    /// The sample's class (`squats_up`, `pushups_down`, …).
+    pub label: String,
+    /// `[x, y, 1]` per landmark.
+    pub lms: Vec<[f64; 3]>,
+}
+
+/// Every row of `fitness_pose_samples.csv`: `name, class, 33 × (x, y, z)` in pixels.
+pub fn mlkit() -> Vec<StillPose> {
+    require(MLKIT_POSES.file)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let cols: Vec<&str> = line.split(',').collect();
+            let nums: Vec<f64> = cols[2..]
+                .iter()
+                .map(|c| c.trim().parse().expect("a number"))
+                .collect();
+            assert_eq!(nums.len(), 99, "33 landmarks of x, y, z");
+            let pts: Vec<(f64, f64)> = nums.chunks(3).map(|c| (c[0], c[1])).collect();
+            let (min_x, max_x) = bounds(pts.iter().map(|p| p.0));
+            let (min_y, max_y) = bounds(pts.iter().map(|p| p.1));
+            let (w, h) = (max_x - min_x, max_y - min_y);
+            let scale = 0.8 / w.max(h);
+            let (ox, oy) = (0.1 + (0.8 - w * scale) / 2.0, 0.1 + (0.8 - h * scale) / 2.0);
+            let lms = pts
+                .iter()
+                .map(|&(x, y)| [ox + (x - min_x) * scale, oy + (y - min_y) * scale, 1.0])
+                .map(|lm| lm.map(crate::clip::round5))
+                .collect();
+            StillPose {
+                label: cols[1].trim().to_owned(),
+                lms,
+            }
+        })
+        .collect()
+}
+
+fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    })
+}

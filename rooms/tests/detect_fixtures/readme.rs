@@ -17,7 +17,7 @@ The streams are made from third-party recordings, which are not in the repositor
 top-level README, "Pose recordings"). The repository keeps each fixture's **recipe** in
 [`recipes.json`](recipes.json): the recording it starts from, the transformations applied in
 order, the counts each detector must reach, and why. The files are **generated at test time**
-by one generator, the `breakroom-pose-data` crate (`pose-data/`), from the recordings in
+by one generator, the `breakroom-pose-data` crate (`rooms/pose-data/`), from the recordings in
 `../shared/data/pose/` beside the repository root, or in `$BREAKROOM_POSE_DATA`:
 
 ```sh
@@ -38,7 +38,7 @@ it is out of date.
 fixture recipe: `name`; `from`, the recording (`tfjs_squats`: `tfjs-models/pose_squats.full.json`,
 BlazePose-33, 65 frames at 5 fps, x/720, y/1280; `tfjs_arm_raise`: `tfjs-models/pose_1.json`,
 COCO-17, 120 frames at 30 fps, x/576, y/576), read with visibility 1 and rounded to 5
-decimals; `steps`, applied in order (`pose-data/src/recipe.rs`):
+decimals; `steps`, applied in order (`rooms/pose-data/src/recipe.rs`):
 
 | step | effect |
 |---|---|
@@ -54,7 +54,7 @@ decimals; `steps`, applied in order (`pose-data/src/recipe.rs`):
 | `"off_screen_invisible"` | landmarks outside the image get visibility 0.1 |
 | `{"hold": {"frame", "for_us", "step_us"}}` | that frame held (copies every step_us), later frames moved later |
 | `{"loop": {"times", "step_us"}}` | the clip repeated, frame k at k × step_us |
-| `{"synth": {"motion", …}}` | the first frame (a person standing) animated joint by joint (`pose-data/src/synth.rs`) |
+| `{"synth": {"motion", …}}` | the first frame (a person standing) animated joint by joint (`rooms/pose-data/src/synth.rs`) |
 
 then `expected`, `expected_active_ms` (optional), `why` and `reason` (a key of `reasons`
 appended to `why`). Every value of the result is rounded to 5 decimals.

@@ -54,10 +54,11 @@ pub const MLKIT_POSES: Source = Source {
 /// Every recording the tests read.
 pub const SOURCES: [Source; 3] = [TFJS_SQUATS, TFJS_ARM_RAISE, MLKIT_POSES];
 
-/// The repository root (this crate sits one level below it).
+/// The repository root (this crate sits two levels below it, in `rooms/pose-data`).
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
+        .ancestors()
+        .nth(2)
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 

@@ -19,8 +19,8 @@ impl Room {
     /// - `Pause` / `Resume`: the remaining timeline shifts by the paused time.
     /// - `Skip`: to the countdown of the next step (clears a pause); past the last step the
     ///   program is complete.
-    /// - `End`: a running session ends now with its summary; in the lobby or after the
-    ///   results, the room closes.
+    /// - `End`: a running session ends now with its summary, and the room closes (see
+    ///   [`Self::conclude`]); in the lobby, the room closes.
     /// - `Lock` / `Unlock`: refuse or accept new joins (resumes and hosts always get in); a
     ///   change of state is sent to everyone connected as a `lock` message.
     /// - `Kick` / `MakeCohost`: need `target`.
@@ -62,7 +62,7 @@ impl Room {
                 self.broadcast_phase(now);
             }
             ControlAction::End => match self.session.stage() {
-                Stage::Running => self.finish_session(now, EndReason::Facilitator),
+                Stage::Running => self.conclude(now, EndReason::Facilitator),
                 Stage::Lobby | Stage::Results | Stage::Closed => {
                     self.close_room(
                         now,
@@ -86,6 +86,14 @@ impl Room {
         }
         self.run_timers(now);
         Ok(())
+    }
+
+    /// The session is over: its summary goes to everyone connected, then the room closes and
+    /// every connection with it, with `close::NORMAL` ("the session is over": clients do not
+    /// reconnect). The summary stays readable over REST.
+    pub(crate) fn conclude(&mut self, now: Micros, reason: EndReason) {
+        self.finish_session(now, reason);
+        self.close_room(now, reason, close::NORMAL, "the session is over");
     }
 
     fn kick(

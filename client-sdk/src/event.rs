@@ -79,7 +79,8 @@ pub enum Event {
         /// The cues still to come.
         timeline: Vec<Cue>,
     },
-    /// A score report was flagged (facilitators only).
+    /// A score report was flagged (facilitators only), or the figures of a flag already told
+    /// changed: a flag with the same `p`, `exercise`, `reason` and `at` replaces the one held.
     Flag(ScoreFlag),
     /// A member reacted.
     Reaction {

@@ -102,7 +102,10 @@ export interface Events {
   presence: { change: PresenceChange; participant: Participant };
   /** The phase changed; `timeline` replaces every cue held so far. */
   phase: { phase: PhaseState; timeline: Cue[] };
-  /** A score report was flagged (facilitators only). */
+  /**
+   * A score report was flagged (facilitators only), or the figures of a flag already told
+   * changed: a flag with the same `p`, `exercise`, `reason` and `at` replaces the one held.
+   */
   flag: ScoreFlag;
   reaction: { p: number; reaction: ReactionKind };
   /** The room was locked or unlocked by its host or a co-host (only on a change; a joiner reads `snapshot.locked`). */

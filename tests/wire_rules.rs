@@ -54,7 +54,11 @@ async fn a_fragmented_oversized_message_is_closed_with_1009_and_a_reason() {
         c.hello(&srv.token(&format!("big{attempt}"), TokenRole::Participant))
             .await;
         let sent = send_fragmented(&mut c, 1 << 20, 16 * 1024).await;
-        assert_eq!(sent, Ok(()), "attempt {attempt}: the server reset the connection");
+        assert_eq!(
+            sent,
+            Ok(()),
+            "attempt {attempt}: the server reset the connection"
+        );
         let closed = c.closed().await;
         let Some((code, reason)) = closed else {
             panic!("attempt {attempt}: no close frame (1006)");
@@ -334,7 +338,10 @@ async fn tokens_issued_in_the_future_or_living_too_long_are_refused() {
         })
         .await;
         let (err, message, _) = next_error(&mut c).await;
-        assert_eq!((err, message.as_str()), (ErrorCode::Unauthorized, "token invalid"));
+        assert_eq!(
+            (err, message.as_str()),
+            (ErrorCode::Unauthorized, "token invalid")
+        );
         assert_eq!(c.closed().await.map(|c| c.0), Some(close::POLICY));
     }
 }

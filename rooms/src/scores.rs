@@ -81,6 +81,9 @@ impl StepScore {
     }
 }
 
+/// Claims made outside an exercise window, in one stretch: (reps, active ms) by exercise id.
+type OffWindowClaims = BTreeMap<String, (u32, u32)>;
+
 /// One participant's record for the session.
 #[derive(Debug, Clone)]
 pub(crate) struct Card {
@@ -99,7 +102,7 @@ pub(crate) struct Card {
     check: Option<(usize, Detector)>,
     /// Claims made outside any exercise window (lobby, rest, another step), by exercise, in
     /// the stretch of the session they were made in: counters never go down there either.
-    off_window: Option<(u64, BTreeMap<String, (u32, u32)>)>,
+    off_window: Option<(u64, OffWindowClaims)>,
 }
 
 impl Card {

@@ -2,7 +2,9 @@
 //!
 //! The reader decodes and checks each frame, applies the per-kind rate limits and forwards
 //! inputs to the room actor; the writer drains the connection's [`Outbox`] in batches (feed,
-//! then one flush). Neither holds a lock across an await.
+//! then one flush). Neither holds a lock across an await. When the server closes a connection,
+//! the socket lingers after the close frame, reading and dropping what the client still sends
+//! (see [`LINGER`]), so that the client reads the close code instead of a reset.
 
 use std::future::poll_fn;
 use std::net::SocketAddr;

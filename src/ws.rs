@@ -4,7 +4,7 @@
 //! inputs to the room actor; the writer drains the connection's [`Outbox`] in batches (feed,
 //! then one flush). Neither holds a lock across an await. When the server closes a connection,
 //! the socket lingers after the close frame, reading and dropping what the client still sends
-//! (see [`LINGER`]), so that the client reads the close code instead of a reset.
+//! (see `LINGER`), so that the client reads the close code instead of a reset.
 
 use std::future::poll_fn;
 use std::net::SocketAddr;
@@ -71,7 +71,7 @@ fn lists(headers: &HeaderMap, name: header::HeaderName, token: &str) -> bool {
 /// Upgrades to a WebSocket after checking subprotocol, origin and capacity.
 ///
 /// The upgrade is done here rather than by axum's `WebSocketUpgrade`, which hides the socket:
-/// the connection keeps it, to drain what a refused client still sends (see [`LINGER`]).
+/// the connection keeps it, to drain what a refused client still sends (see `LINGER`).
 pub async fn upgrade(
     State(hub): State<Arc<Hub>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

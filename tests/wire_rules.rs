@@ -76,6 +76,19 @@ async fn a_fragmented_oversized_message_is_closed_with_1009_and_a_reason() {
 }
 
 #[tokio::test]
+async fn a_websocket_framing_error_is_closed_with_1002_and_a_reason() {
+    let srv = TestServer::start().await;
+    let mut c = raw_connect(&srv.ws_url()).await;
+    c.hello(&srv.token("frames", TokenRole::Participant)).await;
+    // A continuation with nothing to continue.
+    let frame = Frame::message(vec![0x80], OpCode::Data(Data::Continue), true);
+    c.ws.send(Message::Frame(frame)).await.unwrap();
+    let (code, reason) = c.closed().await.expect("a close frame");
+    assert_eq!(code, close::PROTOCOL_ERROR, "{reason}");
+    assert!(reason.contains("protocol error"), "{reason}");
+}
+
+#[tokio::test]
 async fn before_hello_a_text_frame_gets_1002_an_oversized_one_1009_and_anything_else_1008() {
     let srv = TestServer::start().await;
     let mut c = raw_connect(&srv.ws_url()).await;

@@ -95,7 +95,8 @@ pub enum Event {
         /// Whether the room now refuses new joins.
         locked: bool,
     },
-    /// The session is over: its summary.
+    /// The session is over: its summary. The server then closes the connection with 1000
+    /// (the client ends, without reconnecting).
     Summary(SessionSummary),
     /// The server refused a message that no call is waiting on (a score, a control, a
     /// reaction, a leave, a pose), or a rejoin after a refused resume failed.

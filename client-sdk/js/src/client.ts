@@ -110,6 +110,7 @@ export interface Events {
   reaction: { p: number; reaction: ReactionKind };
   /** The room was locked or unlocked by its host or a co-host (only on a change; a joiner reads `snapshot.locked`). */
   lock: { locked: boolean };
+  /** The session is over: its summary. The server then closes the connection with 1000 (a `closed` event; no reconnection). */
   summary: SessionSummary;
   /** The server refused a message no call waits on (score, control, …), or a rejoin failed. */
   error: { code: ErrorCode; message: string; seq?: number };

@@ -205,3 +205,23 @@ fn a_room_of_shared_screens_stays_open() {
     );
     assert!(!h.room.is_closed());
 }
+
+#[test]
+fn an_end_while_a_completed_program_waits_for_late_reports_summarizes_and_closes_with_1000() {
+    let h = check(
+        "
+        show persist summary close
+        join f facilitator
+        control f start
+        wait 29s                      # done at 28.3; the summary would come at 30.3
+        control f end
+        ",
+        "
+        @29.000 persist summary Completed @0.000..@28.300
+        @29.000 f: summary Completed
+        @29.000 close f 1000 the session is over
+        ",
+    );
+    assert_summaries(&h);
+    assert!(h.room.is_closed());
+}

@@ -2,7 +2,9 @@
 //!
 //! In the manner of LiveKit's access tokens: the issuer is the API key, the subject a user id,
 //! and the claims name the room (or any room), the role and the grants. Tokens never appear in
-//! logs.
+//! logs. The rules a token must meet are specified in `protocol/PROTOCOL.md`, "Minting tokens":
+//! [`LEEWAY_S`] of clock skew on `exp` and `iat`, no `iat` in the future beyond it, and a
+//! lifetime (`exp - iat`) of at most the configured maximum.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -81,6 +83,12 @@ pub struct Claims {
     pub exp: u64,
 }
 
+/// Seconds of clock skew allowed between the token's minter and the server, on `exp` and `iat`.
+pub const LEEWAY_S: u64 = 5;
+
+/// The longest token lifetime (`exp - iat`) accepted unless configured otherwise: a day.
+pub const DEFAULT_MAX_LIFETIME_S: u64 = 24 * 60 * 60;
+
 /// Why a token was refused. Deliberately vague towards clients.
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
@@ -98,6 +106,7 @@ pub struct TokenKeys {
     key: String,
     encoding: EncodingKey,
     decoding: DecodingKey,
+    max_lifetime_s: u64,
 }
 
 impl std::fmt::Debug for TokenKeys {
@@ -115,6 +124,15 @@ impl TokenKeys {
             key: key.to_owned(),
             encoding: EncodingKey::from_secret(secret.as_bytes()),
             decoding: DecodingKey::from_secret(secret.as_bytes()),
+            max_lifetime_s: DEFAULT_MAX_LIFETIME_S,
+        }
+    }
+
+    /// The same keys, accepting tokens whose lifetime (`exp - iat`) is at most `max`.
+    pub fn with_max_lifetime(self, max: Duration) -> TokenKeys {
+        TokenKeys {
+            max_lifetime_s: max.as_secs(),
+            ..self
         }
     }
 
@@ -148,12 +166,19 @@ impl TokenKeys {
         )?)
     }
 
-    /// Checks a token's signature, issuer and expiry, and returns its claims.
+    /// Checks a token's signature, issuer, expiry, issue time and lifetime, and returns its
+    /// claims.
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        self.verify_at(token, unix_seconds())
+    }
+
+    /// [`Self::verify`] with the current time given (seconds since the Unix epoch).
+    pub fn verify_at(&self, token: &str, now: u64) -> Result<Claims, TokenError> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[&self.key]);
         validation.set_required_spec_claims(&["exp", "iss", "sub"]);
-        validation.leeway = 5;
+        // `exp` is checked below, against `now`.
+        validation.validate_exp = false;
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).map_err(
             |e| match e.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
@@ -161,6 +186,15 @@ impl TokenKeys {
             },
         )?;
         let claims = data.claims;
+        if claims.exp.saturating_add(LEEWAY_S) < now {
+            return Err(TokenError::Expired);
+        }
+        // Issued in the future (beyond the skew allowed), or valid for longer than allowed:
+        // a token minted by a broken or compromised minter.
+        let lifetime = claims.exp.saturating_sub(claims.iat);
+        if claims.iat > now.saturating_add(LEEWAY_S) || lifetime > self.max_lifetime_s {
+            return Err(TokenError::Invalid);
+        }
         let name_ok = !claims.name.is_empty()
             && claims.name.chars().count() <= breakroom_protocol::validate::MAX_NAME
             && !claims.name.chars().any(char::is_control);
@@ -303,7 +337,7 @@ mod tests {
             room: None,
             role: TokenRole::Viewer,
             grants: Grants::for_role(TokenRole::Viewer),
-            iat: 0,
+            iat: unix_seconds() - 120,
             exp: unix_seconds() - 60,
         };
         let token = jsonwebtoken::encode(&Header::default(), &claims, &keys.encoding).expect("enc");
@@ -311,5 +345,52 @@ mod tests {
         claims.exp = unix_seconds() + 60;
         let token = jsonwebtoken::encode(&Header::default(), &claims, &keys.encoding).expect("enc");
         assert!(keys.verify(&token).is_ok());
+    }
+
+    /// The rules of "Minting tokens" in PROTOCOL.md, at the edges of the leeway and lifetime.
+    #[test]
+    fn issue_time_and_lifetime_are_bounded() {
+        let keys =
+            TokenKeys::new("key", &"s".repeat(32)).with_max_lifetime(Duration::from_secs(600));
+        let now = 1_800_000_000;
+        let check = |iat: u64, exp: u64| {
+            let claims = Claims {
+                iss: "key".into(),
+                sub: "u".into(),
+                name: "A".into(),
+                email: None,
+                room: None,
+                role: TokenRole::Participant,
+                grants: Grants::for_role(TokenRole::Participant),
+                iat,
+                exp,
+            };
+            let token = keys.sign(&claims).expect("signed");
+            match keys.verify_at(&token, now) {
+                Ok(_) => "ok",
+                Err(TokenError::Expired) => "expired",
+                Err(TokenError::Invalid) => "invalid",
+            }
+        };
+        let cases = [
+            // (iat, exp, verdict)
+            (now, now + 600, "ok"),
+            (now, now + 601, "invalid"),
+            (now + LEEWAY_S, now + 60, "ok"),
+            (now + LEEWAY_S + 1, now + 60, "invalid"),
+            (now + 3600, now + 3660, "invalid"),
+            (now - 100, now - LEEWAY_S, "ok"),
+            (now - 100, now - LEEWAY_S - 1, "expired"),
+            (now - 700, now - 100, "expired"),
+        ];
+        for (iat, exp, want) in cases {
+            assert_eq!(
+                check(iat, exp),
+                want,
+                "iat now{:+} exp now{:+}",
+                iat as i64 - now as i64,
+                exp as i64 - now as i64
+            );
+        }
     }
 }

@@ -77,6 +77,10 @@ pub struct Settings {
     /// Lifetime of dev tokens and of `breakroom token` tokens, in seconds [default: 3600]
     #[arg(long, env = "BREAKROOM_TOKEN_TTL_S")]
     pub token_ttl_s: Option<u64>,
+    /// Longest lifetime (`exp` - `iat`) of an access token the server accepts, in seconds
+    /// [default: 86400]
+    #[arg(long, env = "BREAKROOM_MAX_TOKEN_LIFETIME_S")]
+    pub max_token_lifetime_s: Option<u64>,
     /// Seconds graceful shutdown may take [default: 10]
     #[arg(long, env = "BREAKROOM_SHUTDOWN_TIMEOUT_S")]
     pub shutdown_timeout_s: Option<u64>,
@@ -126,6 +130,7 @@ impl Settings {
             grace_s,
             idle_close_s,
             token_ttl_s,
+            max_token_lifetime_s,
             shutdown_timeout_s,
             log_format,
             web_dir,
@@ -181,6 +186,8 @@ pub struct Config {
     pub idle_close: Duration,
     /// Token lifetime for minted tokens.
     pub token_ttl: Duration,
+    /// Longest token lifetime accepted.
+    pub max_token_lifetime: Duration,
     /// Bound on graceful shutdown.
     pub shutdown_timeout: Duration,
     /// JSON logs instead of text.
@@ -219,6 +226,16 @@ impl Config {
         if log_format != "text" && log_format != "json" {
             anyhow::bail!("log format must be `text` or `json`, not `{log_format}`");
         }
+        let token_ttl = s.token_ttl_s.unwrap_or(3600);
+        let max_token_lifetime = s
+            .max_token_lifetime_s
+            .unwrap_or(crate::auth::DEFAULT_MAX_LIFETIME_S);
+        if token_ttl > max_token_lifetime {
+            anyhow::bail!(
+                "the token TTL ({token_ttl} s) is over the longest token lifetime accepted \
+                 ({max_token_lifetime} s)"
+            );
+        }
         Ok(Config {
             listen: s
                 .listen
@@ -246,7 +263,8 @@ impl Config {
                 .clamp(1, 1024),
             grace: Duration::from_secs(s.grace_s.unwrap_or(60)),
             idle_close: Duration::from_secs(s.idle_close_s.unwrap_or(300)),
-            token_ttl: Duration::from_secs(s.token_ttl_s.unwrap_or(3600)),
+            token_ttl: Duration::from_secs(token_ttl),
+            max_token_lifetime: Duration::from_secs(max_token_lifetime),
             shutdown_timeout: Duration::from_secs(s.shutdown_timeout_s.unwrap_or(10)),
             json_logs: log_format == "json",
             web_dir: s.web_dir.unwrap_or_else(|| PathBuf::from(DEFAULT_WEB_DIR)),

@@ -87,7 +87,8 @@ impl Hub {
     /// A hub for a configuration and store.
     pub fn new(config: Config, store: Arc<dyn Store>, public_url: String) -> Hub {
         Hub {
-            keys: TokenKeys::new(&config.api_key, &config.api_secret),
+            keys: TokenKeys::new(&config.api_key, &config.api_secret)
+                .with_max_lifetime(config.max_token_lifetime),
             connection_slots: Arc::new(Semaphore::new(config.max_connections)),
             config,
             clock: Clock::new(),

@@ -38,6 +38,8 @@ struct Limiters {
     /// Violations allowed before the connection is closed.
     abuse: Bucket,
     last_told: Option<Instant>,
+    /// When the client was last told that a pose's capture time was refused.
+    pose_time_told: Option<Instant>,
 }
 
 /// A connection's state.
@@ -65,6 +67,7 @@ impl Session {
             ping: Bucket::new(5.0, 10.0, now),
             abuse: Bucket::new(2.0, 100.0, now),
             last_told: None,
+            pose_time_told: None,
         };
         Session {
             hub,
@@ -172,6 +175,13 @@ impl Session {
                 let member = self.member();
                 let cmd = match other {
                     ClientMsg::Pose { t, kp } => {
+                        if !breakroom_protocol::validate::pose_time(t, received) {
+                            // Dropped (the room would refuse it too); told at most once a
+                            // second, for a client whose clock estimate is broken sends every
+                            // pose this way.
+                            self.tell_pose_time(now, t, received);
+                            return ControlFlow::Continue(());
+                        }
                         // Skeletons go to the room's pose inbox, not its command channel.
                         let arrived = Arrived {
                             member,
@@ -227,6 +237,28 @@ impl Session {
             self.error(ErrorCode::NotFound, "the room has closed", seq);
         }
         ControlFlow::Continue(())
+    }
+
+    fn tell_pose_time(&mut self, now: Instant, t: Micros, received: Micros) {
+        let quiet = self
+            .limits
+            .pose_time_told
+            .is_some_and(|told| now.duration_since(told).as_secs() < 1);
+        if quiet {
+            return;
+        }
+        self.limits.pose_time_told = Some(now);
+        let (how, by) = if t < received {
+            ("behind", received - t)
+        } else {
+            ("ahead of", t - received)
+        };
+        let message = format!(
+            "pose dropped: its t is {} ms {how} the server's clock (the limit is {} ms)",
+            by / 1000,
+            breakroom_protocol::validate::MAX_POSE_SKEW_US / 1000
+        );
+        self.error(ErrorCode::BadMessage, &message, None);
     }
 
     fn over_limit(&mut self, kind: &str, seq: Option<u32>, now: Instant) -> ControlFlow<()> {
@@ -382,7 +414,7 @@ impl Session {
             .is_some_and(|r| normalize_code(r) != code)
         {
             self.error(
-                ErrorCode::Forbidden,
+                ErrorCode::Unauthorized,
                 "the token is for another room",
                 Some(seq),
             );

@@ -2,7 +2,9 @@
 //!
 //! The reader decodes and checks each frame, applies the per-kind rate limits and forwards
 //! inputs to the room actor; the writer drains the connection's [`Outbox`] in batches (feed,
-//! then one flush). Neither holds a lock across an await.
+//! then one flush). Neither holds a lock across an await. When the server closes a connection,
+//! the socket lingers after the close frame, reading and dropping what the client still sends
+//! (see `LINGER`), so that the client reads the close code instead of a reset.
 
 use std::future::poll_fn;
 use std::net::SocketAddr;
@@ -11,9 +13,8 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use breakroom_protocol::{
     ClientMsg, DecodeError, ErrorCode, Limits, MAX_CLIENT_MSG_BYTES, SUBPROTOCOL, ServerMsg, close,
@@ -22,14 +23,23 @@ use breakroom_protocol::{
 use bytes::Bytes;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
+use tokio_tungstenite::WebSocketStream;
 use tokio_util::sync::CancellationToken;
+use tungstenite::Message;
+use tungstenite::protocol::frame::CloseFrame;
+use tungstenite::protocol::{Role, WebSocketConfig};
 
 use crate::hub::Hub;
 use crate::outbox::{Item, Outbox};
 use crate::problem::Problem;
 use crate::session::Session;
+
+/// A connection's WebSocket, over the upgraded HTTP connection.
+type Socket = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
 
 /// Hard cap on a frame tungstenite will buffer; the protocol's own limit is checked after.
 const TRANSPORT_MAX_MESSAGE: usize = 16 * 1024;
@@ -40,35 +50,58 @@ const WRITE_BUFFER: usize = 16 * 1024;
 /// A batch that cannot be written within this time means the peer stopped reading: its
 /// outbox stayed full past this bound, and the connection is dropped.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+/// After the server's close frame, what the client still sends is read and dropped until it
+/// closes its side, for at most this long: closing a socket with unread bytes resets it, and
+/// a client still sending (a large message, say) would lose the close frame and see 1006.
+const LINGER: Duration = Duration::from_secs(5);
+/// ... and until it has been quiet this long (a client that answered the close frame and waits
+/// for the server to close the TCP connection first, as RFC 6455 has it).
+const LINGER_QUIET: Duration = Duration::from_millis(500);
+
+/// Whether a header lists `token` (comma-separated, case-insensitive).
+fn lists(headers: &HeaderMap, name: header::HeaderName, token: &str) -> bool {
+    headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().eq_ignore_ascii_case(token))
+}
 
 /// Upgrades to a WebSocket after checking subprotocol, origin and capacity.
+///
+/// The upgrade is done here rather than by axum's `WebSocketUpgrade`, which hides the socket:
+/// the connection keeps it, to drain what a refused client still sends (see `LINGER`).
 pub async fn upgrade(
     State(hub): State<Arc<Hub>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+    mut req: Request,
 ) -> Response {
-    let ws = match ws {
-        Ok(ws) => ws,
-        Err(_) => {
-            return Problem::new(
-                StatusCode::UPGRADE_REQUIRED,
-                "upgrade-required",
-                "GET /v1/ws needs a WebSocket upgrade with the subprotocol breakroom.v1",
-            )
-            .into_response();
-        }
+    let headers = req.headers();
+    let key = headers.get(header::SEC_WEBSOCKET_KEY).cloned();
+    let is_upgrade = req.method() == axum::http::Method::GET
+        && lists(headers, header::CONNECTION, "upgrade")
+        && lists(headers, header::UPGRADE, "websocket")
+        && headers
+            .get(header::SEC_WEBSOCKET_VERSION)
+            .is_some_and(|v| v == "13");
+    let on_upgrade = req.extensions_mut().remove::<hyper::upgrade::OnUpgrade>();
+    let (true, Some(key), Some(on_upgrade)) = (is_upgrade, key, on_upgrade) else {
+        return Problem::new(
+            StatusCode::UPGRADE_REQUIRED,
+            "upgrade-required",
+            "GET /v1/ws needs a WebSocket upgrade with the subprotocol breakroom.v1",
+        )
+        .into_response();
     };
-    if !ws
-        .requested_protocols()
-        .any(|p| p.as_bytes() == SUBPROTOCOL.as_bytes())
-    {
+    let headers = req.headers();
+    if !lists(headers, header::SEC_WEBSOCKET_PROTOCOL, SUBPROTOCOL) {
         return Problem::bad_request(format!(
             "unsupported or missing WebSocket subprotocol: this server speaks `{SUBPROTOCOL}`"
         ))
         .into_response();
     }
-    if !origin_allowed(&hub, &headers) {
+    if !origin_allowed(&hub, headers) {
         return Problem::forbidden("this Origin may not open breakroom connections")
             .into_response();
     }
@@ -80,13 +113,38 @@ pub async fn upgrade(
     };
     tracing::debug!(%peer, "websocket upgrade");
     let hub2 = hub.clone();
-    ws.protocols([SUBPROTOCOL])
-        .max_message_size(TRANSPORT_MAX_MESSAGE)
-        .max_frame_size(TRANSPORT_MAX_MESSAGE)
-        .read_buffer_size(READ_BUFFER)
-        .write_buffer_size(WRITE_BUFFER)
-        .max_write_buffer_size(WRITE_BUFFER + 2 * breakroom_protocol::MAX_SERVER_MSG_BYTES)
-        .on_upgrade(move |socket| hub2.tasks.track_future(run(hub, socket, permit)))
+    hub.tasks.spawn(async move {
+        let upgraded = match on_upgrade.await {
+            Ok(upgraded) => upgraded,
+            Err(err) => {
+                tracing::debug!(%err, "websocket upgrade failed");
+                return;
+            }
+        };
+        let config = WebSocketConfig::default()
+            .max_message_size(Some(TRANSPORT_MAX_MESSAGE))
+            .max_frame_size(Some(TRANSPORT_MAX_MESSAGE))
+            .read_buffer_size(READ_BUFFER)
+            .write_buffer_size(WRITE_BUFFER)
+            .max_write_buffer_size(WRITE_BUFFER + 2 * breakroom_protocol::MAX_SERVER_MSG_BYTES);
+        let socket =
+            WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
+                .await;
+        run(hub2, socket, permit).await;
+    });
+    let accept = tungstenite::handshake::derive_accept_key(key.as_bytes());
+    let mut response = StatusCode::SWITCHING_PROTOCOLS.into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+    h.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    h.insert(
+        header::SEC_WEBSOCKET_PROTOCOL,
+        HeaderValue::from_static(SUBPROTOCOL),
+    );
+    if let Ok(accept) = HeaderValue::from_str(&accept) {
+        h.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
+    }
+    response
 }
 
 /// Same-origin is always allowed; other browser origins only if listed (`*` allows any).
@@ -109,34 +167,60 @@ fn origin_allowed(hub: &Hub, headers: &HeaderMap) -> bool {
     matches!((host, origin_host), (Some(h), Some(o)) if h.eq_ignore_ascii_case(o))
 }
 
-async fn run(hub: Arc<Hub>, socket: WebSocket, permit: OwnedSemaphorePermit) {
+async fn run(hub: Arc<Hub>, socket: Socket, permit: OwnedSemaphorePermit) {
     hub.metrics.connections.inc();
     let id = hub.next_id();
     let outbox = Arc::new(Outbox::new(hub.config.outbox_messages));
     let done = CancellationToken::new();
-    let (sink, stream) = socket.split();
+    let (sink, mut stream) = socket.split();
     let writer = hub
         .tasks
         .spawn(write_loop(hub.clone(), sink, outbox.clone(), done.clone()));
     let mut session = Session::new(hub.clone(), id, outbox.clone());
-    read_loop(&hub, &mut session, stream, &outbox, &done).await;
+    let peer_gone = read_loop(&hub, &mut session, &mut stream, &outbox, &done).await;
     session.finish().await;
     if !outbox.is_closing() {
         outbox.close(close::NORMAL, "bye");
     }
-    let _ = writer.await;
+    if let Ok(Some(sink)) = writer.await
+        && !peer_gone
+        && let Ok(mut socket) = stream.reunite(sink)
+    {
+        linger(socket.get_mut()).await;
+    }
     hub.metrics.connections.dec();
     drop(permit);
     tracing::debug!(conn = id, "connection closed");
 }
 
+/// After the server's close frame went out: ends the server's side of the TCP connection and
+/// reads (and drops) whatever the client still sends, until it closes its side, goes quiet for
+/// [`LINGER_QUIET`], or [`LINGER`] passes. Closing with unread bytes would reset the connection,
+/// and a client still sending would then lose the close frame.
+async fn linger(io: &mut TokioIo<hyper::upgrade::Upgraded>) {
+    let drain = async {
+        let _ = io.shutdown().await;
+        let mut scratch = [0u8; 4096];
+        loop {
+            match tokio::time::timeout(LINGER_QUIET, io.read(&mut scratch)).await {
+                Ok(Ok(n)) if n > 0 => continue,
+                _ => return,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(LINGER, drain).await;
+}
+
+/// Reads and handles frames until the connection ends. Returns true when the peer ended it
+/// (its close frame, end of stream, or a broken connection), false when the server did (its
+/// close frame is on its way).
 async fn read_loop(
     hub: &Hub,
     session: &mut Session,
-    mut stream: SplitStream<WebSocket>,
+    stream: &mut SplitStream<Socket>,
     outbox: &Outbox,
     done: &CancellationToken,
-) {
+) -> bool {
     // Made once, not per message: each `cancelled()` registers a waiter under the token's lock.
     // None is polled after it completes: `done` and the deadline return, and the shutdown
     // branch closes the outbox, which stays closing, so its precondition stays false.
@@ -151,11 +235,11 @@ async fn read_loop(
         let frame = tokio::select! {
             biased;
             frame = stream.next() => frame,
-            () = &mut done => return,
+            () = &mut done => return false,
             () = &mut hello_deadline, if !session.said_hello() => {
                 let secs = hub.config.hello_timeout.as_secs_f32();
                 outbox.close(close::POLICY, format!("no valid hello within {secs} s"));
-                return;
+                return false;
             }
             () = &mut shutdown, if !session.in_room() && !outbox.is_closing() => {
                 outbox.close(close::GOING_AWAY, "server shutting down");
@@ -164,18 +248,27 @@ async fn read_loop(
         };
         let received = hub.clock.now();
         let bytes = match frame {
-            None | Some(Err(_)) => {
-                if let Some(Err(err)) = frame {
-                    // The transport's own size cap; ours is smaller and answered below.
-                    let inner = err.into_inner();
-                    if matches!(
-                        inner.downcast_ref::<tungstenite::Error>(),
-                        Some(tungstenite::Error::Capacity(_))
-                    ) {
-                        outbox.close(close::TOO_BIG, "message too big");
+            None => return true,
+            Some(Err(err)) => {
+                return match err {
+                    // Over the transport's size cap, fragmented or not; the protocol's own
+                    // limit is smaller and answered below.
+                    tungstenite::Error::Capacity(_) => {
+                        outbox.close(
+                            close::TOO_BIG,
+                            format!("message over {MAX_CLIENT_MSG_BYTES} bytes"),
+                        );
+                        false
                     }
-                }
-                return;
+                    tungstenite::Error::Protocol(err) => {
+                        outbox.close(
+                            close::PROTOCOL_ERROR,
+                            truncate_reason(&format!("WebSocket protocol error: {err}")),
+                        );
+                        false
+                    }
+                    _ => true,
+                };
             }
             Some(Ok(Message::Binary(bytes))) => bytes,
             Some(Ok(Message::Text(_))) => {
@@ -183,10 +276,10 @@ async fn read_loop(
                     close::PROTOCOL_ERROR,
                     "text frames are not part of breakroom.v1",
                 );
-                return;
+                return false;
             }
-            Some(Ok(Message::Close(_))) => return,
-            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            Some(Ok(Message::Close(_))) => return true,
+            Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => continue,
         };
         if bytes.len() > MAX_CLIENT_MSG_BYTES {
             outbox.close(
@@ -196,7 +289,7 @@ async fn read_loop(
                     bytes.len()
                 ),
             );
-            return;
+            return false;
         }
         match decode_client(&bytes) {
             Ok(msg) => {
@@ -208,10 +301,10 @@ async fn read_loop(
                         msg.seq(),
                     );
                     outbox.close(close::POLICY, "the first message must be hello");
-                    return;
+                    return false;
                 }
                 if session.handle(msg, received).await.is_break() {
-                    return;
+                    return false;
                 }
             }
             Err(err) => {
@@ -222,15 +315,24 @@ async fn read_loop(
                 session.error(code, &truncate(&err.to_string()), None);
                 if !session.said_hello() {
                     outbox.close(close::POLICY, "the first message must be a valid hello");
-                    return;
+                    return false;
                 }
                 if session.strike() {
                     outbox.close(close::PROTOCOL_ERROR, "too many malformed messages");
-                    return;
+                    return false;
                 }
             }
         }
     }
+}
+
+/// A close frame's reason is at most 123 bytes.
+fn truncate_reason(s: &str) -> String {
+    let mut end = s.len().min(123);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_owned()
 }
 
 /// Error messages are bounded on the wire.
@@ -240,12 +342,15 @@ fn truncate(s: &str) -> String {
         .collect()
 }
 
+/// Writes the outbox's batches until it closes. Returns the sink when the close frame went out
+/// (the connection may then linger), `None` when the peer was given up on.
 async fn write_loop(
     hub: Arc<Hub>,
-    mut sink: SplitSink<WebSocket, Message>,
+    mut sink: SplitSink<Socket, Message>,
     outbox: Arc<Outbox>,
     done: CancellationToken,
-) {
+) -> Option<SplitSink<Socket, Message>> {
+    let mut closed = false;
     let mut batch = Vec::new();
     // Made once, not per batch: each `cancelled()` registers a waiter under the token's lock.
     let mut cancelled = pin!(done.cancelled());
@@ -314,15 +419,17 @@ async fn write_loop(
         }
         if let Some(c) = close {
             let frame = CloseFrame {
-                code: c.code,
+                code: c.code.into(),
                 reason: c.reason.into(),
             };
-            let _ =
+            let sent =
                 tokio::time::timeout(WRITE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
+            closed = matches!(sent, Ok(Ok(())));
             break;
         }
     }
     done.cancel();
+    closed.then_some(sink)
 }
 
 /// The limits announced in `welcome`.

@@ -311,6 +311,7 @@ tick_hz = 9
 grace_s = 10
 idle_close_s = 11
 token_ttl_s = 12
+max_token_lifetime_s = 14
 shutdown_timeout_s = 13
 log_format = "json"
 web_dir = "/srv/breakroom/web"

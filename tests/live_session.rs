@@ -163,6 +163,21 @@ async fn a_facilitator_and_six_participants_run_a_two_exercise_program() {
         assert_eq!(Some(&points), expected_points.get(&p.p));
         assert!(p.flags.is_empty(), "{p:?}");
     }
+    // The session is over: the SDK reports the server's 1000 close and ends, no reconnection.
+    let closed = loop {
+        match host.next_event_timeout(WAIT).await.unwrap() {
+            Event::Closed { code, reason } => break (code, reason),
+            Event::Phase { .. } => {}
+            other => panic!("after the summary: {other:?}"),
+        }
+    };
+    assert_eq!(
+        closed,
+        (
+            breakroom_protocol::close::NORMAL,
+            "the session is over".to_owned()
+        )
+    );
     drop(host);
     srv.server.shutdown().await;
 }

@@ -93,7 +93,7 @@ async fn a_stalled_reader_neither_slows_the_others_nor_grows_without_bound() {
         }
         sender
             .send(&ClientMsg::Pose {
-                t: u64::from(sent),
+                t: srv.server.hub().clock.now(),
                 kp: pose(0.3),
             })
             .await;
@@ -118,8 +118,9 @@ async fn a_stalled_reader_neither_slows_the_others_nor_grows_without_bound() {
     }
     assert_eq!(reactions, sent, "the active reader lost reliable messages");
 
-    // The active reader still gets the newest skeleton.
-    let marker = 1_000_000_000;
+    // The active reader still gets the newest skeleton (its `t` tells it apart: a pose's `t`
+    // must be within 1 s of the server's clock, so the marker is a time ahead of the others).
+    let marker = srv.server.hub().clock.now() + 500_000;
     sender
         .send(&ClientMsg::Pose {
             t: marker,

@@ -81,7 +81,8 @@ pub enum Event {
         /// The cues still to come.
         timeline: Vec<Cue>,
     },
-    /// A score report was flagged (facilitators only).
+    /// A score report was flagged (facilitators only), or the figures of a flag already told
+    /// changed: a flag with the same `p`, `exercise`, `reason` and `at` replaces the one held.
     Flag(ScoreFlag),
     /// A member reacted.
     Reaction {
@@ -96,7 +97,8 @@ pub enum Event {
         /// Whether the room now refuses new joins.
         locked: bool,
     },
-    /// The session is over: its summary.
+    /// The session is over: its summary. The server then closes the connection with 1000
+    /// (the client ends, without reconnecting).
     Summary(SessionSummary),
     /// The server refused a message that no call is waiting on (a score, a control, a
     /// reaction, a leave, a pose), or a rejoin after a refused resume failed.

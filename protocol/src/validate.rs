@@ -33,6 +33,17 @@ pub const MAX_STEPS: usize = 32;
 pub const MAX_LISTED: usize = 1000;
 /// Longest error message, in characters.
 pub const MAX_ERROR_MESSAGE: usize = 256;
+/// How far a `pose`'s `t` may lie from the server's clock when the pose arrives, either way,
+/// in µs: a capture older than this is stale for every receiver, and one further ahead is a
+/// broken clock estimate (the clock-sync error is half a round trip).
+pub const MAX_POSE_SKEW_US: u64 = 1_000_000;
+
+/// Whether a `pose` captured at `t` (server time, as the sender estimated it) may be relayed
+/// when it arrives at server time `now`: within [`MAX_POSE_SKEW_US`] of it, either way. This
+/// bound needs the receiver's clock, so it is checked by the server, not by [`client`].
+pub fn pose_time(t: u64, now: u64) -> bool {
+    t.abs_diff(now) <= MAX_POSE_SKEW_US
+}
 
 type Result = std::result::Result<(), DecodeError>;
 

@@ -25,6 +25,11 @@ impl Room {
 
     /// A member's latest skeleton. Kept until the next one replaces it; relayed on the room's
     /// tick to whoever the member's sharing allows.
+    ///
+    /// `now` is when the pose arrived; its capture time `t` must lie within
+    /// `MAX_POSE_SKEW_US` of it (see `breakroom_protocol::validate::pose_time`), else the pose is
+    /// refused: a capture time far from the server's clock would break every receiver's
+    /// freshness rule.
     pub fn handle_pose(
         &mut self,
         now: Micros,
@@ -41,6 +46,11 @@ impl Room {
         }
         if kp.check().is_err() {
             return Err(RoomError::BadRequest("malformed keypoint block"));
+        }
+        if !breakroom_protocol::validate::pose_time(t, now) {
+            return Err(RoomError::BadRequest(
+                "the pose's capture time is over 1 s from the server's clock",
+            ));
         }
         let (id, sharing) = (place.id, place.sharing);
         // The cross-check sees every participant's keypoints, shared or not, and keeps only
@@ -114,9 +124,16 @@ impl Room {
             None if self.session.is_summarized() => {
                 return Err(RoomError::InvalidState("the session is over"));
             }
-            None if reps == 0 && active_ms == 0 => Vec::new(),
             None => {
+                // Outside the exercise's window (the lobby, a rest, another step): counts
+                // nothing, but a counter still may not go down within one stretch.
                 let window = u64::from(self.session.serial());
+                self.ledger
+                    .off_window_claim(id, exercise, reps, active_ms, window)?;
+                if reps == 0 && active_ms == 0 {
+                    self.run_timers(now);
+                    return Ok(());
+                }
                 self.ledger
                     .wrong_exercise(id, ex, reps, active_ms, now, window)
                     .into_iter()

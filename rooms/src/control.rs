@@ -10,7 +10,6 @@ use breakroom_protocol::{
 use crate::MemberId;
 use crate::error::RoomError;
 use crate::room::Room;
-use crate::session::Stage;
 
 impl Room {
     /// A control from a facilitator or co-host.
@@ -19,8 +18,8 @@ impl Room {
     /// - `Pause` / `Resume`: the remaining timeline shifts by the paused time.
     /// - `Skip`: to the countdown of the next step (clears a pause); past the last step the
     ///   program is complete.
-    /// - `End`: a running session ends now with its summary; in the lobby or after the
-    ///   results, the room closes.
+    /// - `End`: a session that started ends now with its summary, and the room closes with
+    ///   `close::NORMAL` (see [`Self::conclude`]); in the lobby, the room closes (4003).
     /// - `Lock` / `Unlock`: refuse or accept new joins (resumes and hosts always get in); a
     ///   change of state is sent to everyone connected as a `lock` message.
     /// - `Kick` / `MakeCohost`: need `target`.
@@ -61,17 +60,17 @@ impl Room {
                 self.session.skip(now, &self.config)?;
                 self.broadcast_phase(now);
             }
-            ControlAction::End => match self.session.stage() {
-                Stage::Running => self.finish_session(now, EndReason::Facilitator),
-                Stage::Lobby | Stage::Results | Stage::Closed => {
-                    self.close_room(
-                        now,
-                        EndReason::Facilitator,
-                        close::ROOM_CLOSED,
-                        "the facilitator closed the room",
-                    );
-                }
-            },
+            // A session that started and has no summary yet (running, or completed and waiting
+            // for late reports) ends with its summary; otherwise (the lobby) the room closes.
+            ControlAction::End if self.session.owes_summary() => {
+                self.conclude(now, EndReason::Facilitator);
+            }
+            ControlAction::End => self.close_room(
+                now,
+                EndReason::Facilitator,
+                close::ROOM_CLOSED,
+                "the facilitator closed the room",
+            ),
             ControlAction::Lock | ControlAction::Unlock => {
                 let locked = action == ControlAction::Lock;
                 // Everyone connected sees the state, and only a change is news.
@@ -86,6 +85,14 @@ impl Room {
         }
         self.run_timers(now);
         Ok(())
+    }
+
+    /// The session is over: its summary goes to everyone connected, then the room closes and
+    /// every connection with it, with `close::NORMAL` ("the session is over": clients do not
+    /// reconnect). The summary stays readable over REST.
+    pub(crate) fn conclude(&mut self, now: Micros, reason: EndReason) {
+        self.finish_session(now, reason);
+        self.close_room(now, reason, close::NORMAL, "the session is over");
     }
 
     fn kick(

@@ -81,6 +81,9 @@ impl StepScore {
     }
 }
 
+/// Claims made outside an exercise window, in one stretch: (reps, active ms) by exercise id.
+type OffWindowClaims = BTreeMap<String, (u32, u32)>;
+
 /// One participant's record for the session.
 #[derive(Debug, Clone)]
 pub(crate) struct Card {
@@ -97,6 +100,9 @@ pub(crate) struct Card {
     flag_keys: BTreeMap<(u8, String, u64), usize>,
     /// The detector of the step the participant's keypoints currently feed.
     check: Option<(usize, Detector)>,
+    /// Claims made outside any exercise window (lobby, rest, another step), by exercise, in
+    /// the stretch of the session they were made in: counters never go down there either.
+    off_window: Option<(u64, OffWindowClaims)>,
 }
 
 impl Card {
@@ -159,14 +165,22 @@ impl Card {
         self.flag(key, flag)
     }
 
-    /// Records a flag once per key; a repeat updates the stored flag instead. Returns the flag
-    /// when it is new (to tell facilitators).
+    /// Records a flag once per key; a repeat updates the stored flag's figures, keeping the
+    /// `at` of when it was first raised (which, with `p`, `exercise` and `reason`, identifies
+    /// it for clients). Returns the flag as stored when it is new or its figures changed, to
+    /// tell facilitators: what they hold is always what the summary will say.
     fn flag(&mut self, key: (u8, String, u64), flag: ScoreFlag) -> Option<ScoreFlag> {
         if let Some(&i) = self.flag_keys.get(&key) {
-            if let Some(stored) = self.flags.get_mut(i) {
-                *stored = flag;
+            let stored = self.flags.get_mut(i)?;
+            let updated = ScoreFlag {
+                at: stored.at,
+                ..flag
+            };
+            if *stored == updated {
+                return None;
             }
-            return None;
+            *stored = updated.clone();
+            return Some(updated);
         }
         self.flag_keys.insert(key, self.flags.len());
         self.flags.push(flag.clone());
@@ -240,6 +254,7 @@ impl Ledger {
             flags: Vec::new(),
             flag_keys: BTreeMap::new(),
             check: None,
+            off_window: None,
         };
         self.cards.insert(p, card);
     }
@@ -366,6 +381,36 @@ impl Ledger {
             flags.extend(card.mismatch_flag(p, step, exercise, 0, now));
         }
         flags
+    }
+
+    /// Records a claim made outside any exercise window, in stretch `window` of the session:
+    /// like a claim in a window, it may not lower a counter claimed before in the same stretch
+    /// for the same exercise. Bounded: one entry per exercise of the program, for one stretch.
+    pub(crate) fn off_window_claim(
+        &mut self,
+        p: ParticipantId,
+        exercise: &str,
+        reps: u32,
+        active_ms: u32,
+        window: u64,
+    ) -> Result<(), RoomError> {
+        let card = self.cards.get_mut(&p).ok_or(RoomError::NotInRoom)?;
+        let claims = match &mut card.off_window {
+            Some((w, claims)) if *w == window => claims,
+            slot => &mut slot.insert((window, BTreeMap::new())).1,
+        };
+        match claims.get_mut(exercise) {
+            Some((r, ms)) => {
+                if reps < *r || active_ms < *ms {
+                    return Err(RoomError::ScoreDecreased);
+                }
+                (*r, *ms) = (reps, active_ms);
+            }
+            None => {
+                claims.insert(exercise.to_owned(), (reps, active_ms));
+            }
+        }
+        Ok(())
     }
 
     /// Flags a report for an exercise of the program that is not running. `window` tells apart

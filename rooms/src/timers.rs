@@ -160,7 +160,7 @@ impl Room {
                 }
             }
             Due::PhaseNote => self.broadcast_phase(now),
-            Due::Summary => self.finish_session(now, EndReason::Completed),
+            Due::Summary => self.conclude(now, EndReason::Completed),
             Due::HostAway => {
                 self.close_room(
                     now,

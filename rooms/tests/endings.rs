@@ -26,14 +26,14 @@ fn the_program_completes() {
         control f start
         wait 24s
         score a jumping_jacks 5 500
-        wait 7s
-        end shutdown                  # later shutdown: nothing more to summarize
+        wait 7s                       # the session is over: everyone is closed with 1000
+        end shutdown                  # later shutdown: nothing more to summarize or close
         ",
         "
         @30.300 persist summary Completed @0.000..@28.300 | a: squats 0r/0ms/0p, jumping_jacks 5r/500ms/5p
         @30.300 a,f: summary Completed
-        @31.000 close f 1001 server shutting down
-        @31.000 close a 1001 server shutting down
+        @30.300 close f 1000 the session is over
+        @30.300 close a 1000 the session is over
         ",
     );
     assert_summaries(&h);
@@ -41,7 +41,7 @@ fn the_program_completes() {
 }
 
 #[test]
-fn the_facilitator_ends_then_closes() {
+fn the_facilitator_ends_the_session_and_everyone_is_closed_after_the_summary() {
     let h = check(
         "
         show phase persist summary close
@@ -51,11 +51,10 @@ fn the_facilitator_ends_then_closes() {
         control f start
         wait 9.3s
         score a squats 3 2000
-        control f end                 # the session ends; results stay up
+        control f end                 # the session ends: summary, then the room closes
         score a squats 4 3000         # too late
-        wait 10m                      # people still here: the room stays
+        wait 10m
         poll
-        control f end                 # now the room closes
         ",
         "
         @0.000 a,f,v: phase countdown step=0 since=@0.000 until=@3.300 cues=13 from @0.300
@@ -63,12 +62,12 @@ fn the_facilitator_ends_then_closes() {
         @9.300 a,f,v: phase results since=@9.300
         @9.300 persist summary Facilitator @0.000..@9.300 | a: squats 3r/2000ms/9p, jumping_jacks 0r/0ms/0p
         @9.300 a,f,v: summary Facilitator
-        @9.300 a !! InvalidState: the session is over
+        @9.300 a,f,v: phase closed since=@9.300
+        @9.300 close f 1000 the session is over
+        @9.300 close a 1000 the session is over
+        @9.300 close v 1000 the session is over
+        @9.300 a !! NotFound: the room is closed
         @609.300 next wake-up none
-        @609.300 a,f,v: phase closed since=@609.300
-        @609.300 close f 4003 the facilitator closed the room
-        @609.300 close a 4003 the facilitator closed the room
-        @609.300 close v 4003 the facilitator closed the room
         ",
     );
     assert_summaries(&h);
@@ -166,15 +165,13 @@ fn an_empty_lobby_closes_itself_without_a_summary() {
 }
 
 #[test]
-fn an_empty_room_after_the_results_closes_with_its_one_summary() {
+fn a_completed_program_closes_the_room_with_its_one_summary() {
     let h = check(
         "
         show persist close phase
         join f facilitator
         control f start
         wait 31s
-        leave f
-        wait 301s
         poll
         ",
         "
@@ -184,7 +181,9 @@ fn an_empty_room_after_the_results_closes_with_its_one_summary() {
         @18.300 f: phase exercise step=1 since=@18.300 until=@28.300 cues=2 from @23.300
         @28.300 f: phase results since=@28.300
         @30.300 persist summary Completed @0.000..@28.300
-        @332.000 next wake-up none
+        @30.300 f: phase closed since=@30.300
+        @30.300 close f 1000 the session is over
+        @31.000 next wake-up none
         ",
     );
     assert_summaries(&h);
@@ -205,4 +204,24 @@ fn a_room_of_shared_screens_stays_open() {
         ",
     );
     assert!(!h.room.is_closed());
+}
+
+#[test]
+fn an_end_while_a_completed_program_waits_for_late_reports_summarizes_and_closes_with_1000() {
+    let h = check(
+        "
+        show persist summary close
+        join f facilitator
+        control f start
+        wait 29s                      # done at 28.3; the summary would come at 30.3
+        control f end
+        ",
+        "
+        @29.000 persist summary Completed @0.000..@28.300
+        @29.000 f: summary Completed
+        @29.000 close f 1000 the session is over
+        ",
+    );
+    assert_summaries(&h);
+    assert!(h.room.is_closed());
 }

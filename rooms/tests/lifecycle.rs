@@ -41,6 +41,7 @@ fn a_program_runs_from_lobby_to_results() {
         @28.300 a,f: phase results since=@28.300
         @30.300 persist summary Completed @0.000..@28.300 | a: squats 0r/0ms/0p, jumping_jacks 0r/0ms/0p
         @30.300 a,f: summary Completed
+        @30.300 a,f: phase closed since=@30.300
         ",
     );
 }
@@ -133,6 +134,7 @@ fn skip_goes_to_the_next_steps_countdown_and_past_the_last_completes() {
         @8.300 f: phase exercise step=1 since=@8.300 until=@18.300 cues=2 from @13.300
         @9.000 f: phase results since=@9.000
         @11.000 f: summary Completed
+        @11.000 f: phase closed since=@11.000
         ",
     );
 }

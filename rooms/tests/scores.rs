@@ -23,7 +23,8 @@ fn plausible_reports_count_and_implausible_ones_are_capped_and_flagged() {
         score a squats 4 3000
         score b squats 20 3000
         wait 3s                       # 7 s: 5 plus 2
-        score b squats 30 7000        # still too fast: capped again, flagged once per step
+        score b squats 30 7000        # still too fast: one flag per step, its figures updated
+        score b squats 30 7000        # nothing changed: nothing to tell
         wait 1s
         ",
         "
@@ -33,6 +34,7 @@ fn plausible_reports_count_and_implausible_ones_are_capped_and_flagged() {
         @7.300 f: flag b squats TooFast claimed=20 accepted=5
         @7.800 a,b,f: scoreboard b=15 a=12 total=27
         @10.300 a,b,f: scoreboard b=21 a=12 total=33
+        @10.300 f: flag b squats TooFast claimed=30 accepted=7 raised=@7.300
         ",
     );
 }
@@ -62,6 +64,29 @@ fn counters_only_go_up() {
 }
 
 #[test]
+fn counters_only_go_up_outside_an_exercise_too() {
+    check(
+        "
+        show flag
+        join f facilitator
+        join a participant
+        score a squats 3 0            # lobby: flagged, counts nothing
+        score a squats 2 0            # and may not go down either
+        score a squats 3 500          # same claim, more time: fine
+        control f start               # a new stretch (the countdown) starts afresh
+        score a squats 1 0
+        score a squats 0 0
+        ",
+        "
+        @0.000 f: flag a squats WrongExercise claimed=3 accepted=0
+        @0.000 a !! ScoreDecreased: score counters may only increase within an exercise
+        @0.000 f: flag a squats WrongExercise claimed=1 accepted=0
+        @0.000 a !! ScoreDecreased: score counters may only increase within an exercise
+        ",
+    );
+}
+
+#[test]
 fn reports_for_other_exercises_are_refused_or_flagged() {
     check(
         "
@@ -76,7 +101,7 @@ fn reports_for_other_exercises_are_refused_or_flagged() {
         wait 5.3s
         score a neck_stretch 1 1000   # not in the program
         score a jumping_jacks 5 1000  # in the program, not running: flagged, nothing counts
-        score a jumping_jacks 6 1000  # same stretch: no second flag
+        score a jumping_jacks 6 1000  # same stretch: the same flag, updated
         score v squats 1 0
         score q squats 1 0
         wait 1s
@@ -87,6 +112,7 @@ fn reports_for_other_exercises_are_refused_or_flagged() {
         @0.500 a,f,q,v: scoreboard a=0 q=0 total=0
         @5.300 a !! UnknownExercise: exercise `neck_stretch` is not in this room's program
         @5.300 f: flag a jumping_jacks WrongExercise claimed=5 accepted=0
+        @5.300 f: flag a jumping_jacks WrongExercise claimed=6 accepted=0
         @5.300 v !! Forbidden: viewers only watch
         @5.300 q !! Forbidden: the token does not allow sending scores
         ",

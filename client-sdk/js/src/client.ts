@@ -103,11 +103,15 @@ export interface Events {
   presence: { change: PresenceChange; participant: Participant };
   /** The phase changed; `timeline` replaces every cue still to come (`followCues` keeps those already due). */
   phase: { phase: PhaseState; timeline: Cue[] };
-  /** A score report was flagged (facilitators only). */
+  /**
+   * A score report was flagged (facilitators only), or the figures of a flag already told
+   * changed: a flag with the same `p`, `exercise`, `reason` and `at` replaces the one held.
+   */
   flag: ScoreFlag;
   reaction: { p: number; reaction: ReactionKind };
   /** The room was locked or unlocked by its host or a co-host (only on a change; a joiner reads `snapshot.locked`). */
   lock: { locked: boolean };
+  /** The session is over: its summary. The server then closes the connection with 1000 (a `closed` event; no reconnection). */
   summary: SessionSummary;
   /** The server refused a message no call waits on (score, control, …), or a rejoin failed. */
   error: { code: ErrorCode; message: string; seq?: number };

@@ -184,7 +184,13 @@ export class Room {
     });
     client.on('flag', (m: any) => {
       const f = payload<any>(m, 'flag');
-      this.flags.push(f);
+      // A flag is sent again when its figures change, with the same `p`, `exercise`, `reason`
+      // and `at`: it replaces the one held, so the page shows what the summary will say.
+      const same = this.flags.findIndex(
+        (g) => g.p === f.p && g.exercise === f.exercise && g.reason === f.reason && g.at === f.at,
+      );
+      if (same >= 0) this.flags[same] = f;
+      else this.flags.push(f);
       this.flagged.add(f.p);
       this.emit('flag');
     });

@@ -29,7 +29,7 @@ use std::fmt::Write as _;
 
 use breakroom_protocol::{
     ControlAction, EndReason, Landmark, Micros, ParticipantId, PoseBlock, PoseModel, Program,
-    Reaction, RequestedRole, ServerMsg, SessionSummary, Sharing, Step,
+    Reaction, RequestedRole, ScoreFlag, ServerMsg, SessionSummary, Sharing, Step,
 };
 use breakroom_rooms::{JoinRequest, MemberId, Output, Room, RoomConfig};
 
@@ -163,6 +163,8 @@ pub(crate) struct Harness {
     pub(crate) started: bool,
     /// The latest instant of each cue sent, by id.
     cues: BTreeMap<u32, Micros>,
+    /// The latest `flag` message sent for each flag, by (p, exercise, reason, at).
+    live_flags: BTreeMap<(ParticipantId, String, String, Micros), ScoreFlag>,
 }
 
 impl Harness {
@@ -187,6 +189,7 @@ impl Harness {
             best: BTreeMap::new(),
             started: false,
             cues: BTreeMap::new(),
+            live_flags: BTreeMap::new(),
         }
     }
 
@@ -285,8 +288,13 @@ impl Harness {
     }
 
     pub(crate) fn pose(&mut self, label: &str) {
+        self.pose_at(label, self.now);
+    }
+
+    /// A pose captured at `t` (server time), arriving now.
+    pub(crate) fn pose_at(&mut self, label: &str, t: Micros) {
         let m = self.member(label);
-        let r = self.room.handle_pose(self.now, m, self.now, pose_block());
+        let r = self.room.handle_pose(self.now, m, t, pose_block());
         self.after_input();
         self.result(label, r);
     }
@@ -437,6 +445,18 @@ impl Harness {
                 }
             }
             Output::Summary(summary) => {
+                // What facilitators were told last about a flag is what the summary says.
+                for flag in summary.participants.iter().flat_map(|p| &p.flags) {
+                    let key = (
+                        flag.p,
+                        flag.exercise.clone(),
+                        format!("{:?}", flag.reason),
+                        flag.at,
+                    );
+                    if let Some(live) = self.live_flags.get(&key) {
+                        assert_eq!(live, flag, "the live flag differs from the summary's");
+                    }
+                }
                 if self.shown("persist") {
                     let text = format!("persist {}", self.render_summary(&summary));
                     self.line(text);
@@ -480,6 +500,15 @@ impl Harness {
                 self.cues.insert(cue.id, cue.at);
             }
             ServerMsg::Summary { .. } => self.summary_sends += 1,
+            ServerMsg::Flag { flag } => {
+                let key = (
+                    flag.p,
+                    flag.exercise.clone(),
+                    format!("{:?}", flag.reason),
+                    flag.at,
+                );
+                self.live_flags.insert(key, flag.clone());
+            }
             ServerMsg::Scoreboard { scoreboard } => {
                 for e in &scoreboard.ranking {
                     let best = self.best.entry(e.p).or_default();

@@ -91,14 +91,21 @@ impl Harness {
                 }
                 s
             }
-            ServerMsg::Flag { flag } => format!(
-                "flag {} {} {:?} claimed={} accepted={}",
-                self.pid(flag.p),
-                flag.exercise,
-                flag.reason,
-                flag.claimed,
-                flag.accepted
-            ),
+            ServerMsg::Flag { flag } => {
+                let mut s = format!(
+                    "flag {} {} {:?} claimed={} accepted={}",
+                    self.pid(flag.p),
+                    flag.exercise,
+                    flag.reason,
+                    flag.claimed,
+                    flag.accepted
+                );
+                // An update of a flag raised earlier keeps that flag's `at`.
+                if flag.at != self.now {
+                    let _ = write!(s, " raised=@{}", self.time(flag.at));
+                }
+                s
+            }
             ServerMsg::Reaction { p, reaction } => {
                 format!("reaction {} {reaction:?}", self.pid(*p))
             }

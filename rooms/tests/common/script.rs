@@ -59,6 +59,19 @@ impl Harness {
             ["leave", name] => self.leave(name),
             ["drop", name] => self.drop_conn(name),
             ["pose", name] => self.pose(name),
+            // A pose whose capture time is `t` ms from now (`-1000`, `+1000`), or `0` / `max`
+            // for the extremes of a u64.
+            ["pose", name, t] => {
+                let t = match *t {
+                    "0" => 0,
+                    "max" => u64::MAX,
+                    ms => {
+                        let ms: i64 = ms.parse().unwrap_or_else(|_| panic!("bad pose time {ms}"));
+                        self.now.saturating_add_signed(ms * 1000)
+                    }
+                };
+                self.pose_at(name, t);
+            }
             ["score", name, ex, reps, ms] => {
                 let reps = reps.parse().unwrap_or_else(|_| panic!("bad reps"));
                 let ms = ms.parse().unwrap_or_else(|_| panic!("bad ms"));

@@ -36,6 +36,8 @@ pub struct RoomHandle {
     pub poses: Arc<PoseInbox>,
     /// The room's session id.
     pub session: String,
+    /// The user id of the token that created the room (who may read it over REST).
+    pub creator: String,
 }
 
 /// What a resume token stands for.
@@ -108,11 +110,13 @@ impl Hub {
         self.next_id.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// Creates a live room running `program` and starts its actor. Returns the code.
+    /// Creates a live room running `program` for the user `creator` and starts its actor.
+    /// Returns the code and the session id.
     pub fn create_room(
         self: &Arc<Self>,
         program: Program,
         capacity: Option<u16>,
+        creator: &str,
     ) -> Result<(String, String), RoomError> {
         let session = crate::auth::random_token(12);
         let cfg = &self.config;
@@ -146,6 +150,7 @@ impl Hub {
                 tx,
                 poses: poses.clone(),
                 session: session.clone(),
+                creator: creator.to_owned(),
             });
             self.metrics.rooms.inc();
             self.tasks

@@ -21,7 +21,7 @@ pub struct User {
 }
 
 /// One line of a room's session list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SessionListing {
     /// Session id.
     pub session: String,

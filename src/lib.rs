@@ -8,7 +8,8 @@
 //!   [`outbox::Outbox`] is the transport-neutral handle through which rooms reach members.
 //! - [`http`] is the REST surface (`/v1/...`, RFC 9457 problems), health and metrics.
 //! - [`web`] serves the built web app at `/` (SPA fallback, CSP).
-//! - [`store`] persists session summaries and users (SQLite by default).
+//! - [`store`] persists session summaries (SQLite by default): numbers, and the names of the
+//!   participants beside their results; nothing about anyone else, and no email.
 //!
 //! Invariants: this crate is the only place where tokio meets room logic; it never encodes a
 //! message except through `breakroom-protocol`; no lock is held across an await; logs carry

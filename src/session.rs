@@ -19,7 +19,6 @@ use crate::outbox::{Item, Outbox};
 use crate::pose_inbox::Arrived;
 use crate::ratelimit::Bucket;
 use crate::room_actor::RoomCmd;
-use crate::store::User;
 
 /// The room a connection has joined.
 #[derive(Debug)]
@@ -285,14 +284,6 @@ impl Session {
                 return ControlFlow::Break(());
             }
             *count += 1;
-        }
-        let user = User {
-            id: claims.sub.clone(),
-            name: claims.name.clone(),
-            email: claims.email.clone(),
-        };
-        if let Err(err) = self.hub.store.upsert_user(&user).await {
-            tracing::warn!(conn = self.id, %err, "could not store user");
         }
         let resume_token = crate::auth::random_token(24);
         self.hub.resumes.insert(

@@ -813,7 +813,7 @@ async fn a_summary_answers_those_who_took_part_and_the_facilitators_of_its_room_
             &creator,
             &host,
             &[ada.clone(), linus.clone()],
-            &[vera.clone()],
+            std::slice::from_ref(&vera),
         )
         .await;
     let path = format!("/v1/sessions/{}", ended.session);

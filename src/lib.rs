@@ -1,14 +1,16 @@
 //! The breakroom server: live group break rooms over WebSocket.
 //!
 //! - [`server::Server`] binds, serves and shuts down gracefully.
-//! - [`hub::Hub`] is the shared state: the registry of live rooms (a concurrent map), resume
-//!   tokens, connection caps, the store and metrics.
+//! - [`hub::Hub`] is the shared state: the directory of live rooms, resume tokens and
+//!   connection counts per user (each a small type that owns its map and rules), the store
+//!   and metrics.
 //! - [`room_actor`] runs one tokio task per room around the sans-IO `breakroom-rooms` engine.
 //! - [`ws`] and [`session`] are the WebSocket endpoint and a connection's protocol state;
 //!   [`outbox::Outbox`] is the transport-neutral handle through which rooms reach members.
 //! - [`http`] is the REST surface (`/v1/...`, RFC 9457 problems), health and metrics.
 //! - [`web`] serves the built web app at `/` (SPA fallback, CSP).
-//! - [`store`] persists session summaries and users (SQLite by default).
+//! - [`store`] persists session summaries (SQLite by default): numbers, and the names of the
+//!   participants beside their results; nothing about anyone else, and no email.
 //!
 //! Invariants: this crate is the only place where tokio meets room logic; it never encodes a
 //! message except through `breakroom-protocol`; no lock is held across an await; logs carry

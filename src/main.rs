@@ -177,53 +177,63 @@ fn init_logs(json: bool) {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
-    let dev = config
-        .dev
-        .then(|| (config.api_key.clone(), config.api_secret.clone()));
-    let key_file = config.data_dir.join(breakroom::auth::KEY_FILE);
+    let dev = config.dev;
     let key = config.api_key.clone();
+    // Where the secret is kept, when it is the generated key: the secret itself is never
+    // printed (not even in dev mode), only the path of the owner-only file that holds it.
+    let key_file = config.data_dir.join(breakroom::auth::KEY_FILE);
+    let kept = std::fs::read_to_string(&key_file)
+        .ok()
+        .and_then(|text| serde_json::from_str::<breakroom::auth::ApiKey>(&text).ok())
+        .is_some_and(|k| k.key == key);
     let server = Server::start(config).await?;
-    if dev.is_none() && key_file.exists() {
-        eprintln!(
-            "API key {key}; its secret is kept in {} (mint tokens with `breakroom token`)",
+    let secret_is = if kept {
+        format!(
+            "its secret is kept in {} (readable by you only)",
             key_file.display()
-        );
-    }
-    if let Some((key, secret)) = dev {
+        )
+    } else {
+        "its secret is the one you set (--api-secret / BREAKROOM_API_SECRET)".to_owned()
+    };
+    if dev {
         let addr = server.addr();
         eprintln!(
             "\n  ************************************************************\n  \
              *  DEVELOPMENT MODE — not for production                   *\n  \
              ************************************************************\n  \
-             API key:    {key}\n  API secret: {secret}\n  \
+             API key: {key}; {secret_is}\n  \
              Guest tokens (loopback only):\n    \
              curl -s -X POST http://{addr}/v1/dev/token -H 'content-type: application/json' \
              -d '{{\"name\":\"Ada\",\"role\":\"facilitator\"}}'\n"
         );
+    } else if kept {
+        eprintln!("API key {key}; {secret_is} (mint tokens with `breakroom token`)");
     }
+    // The handlers are in place before the line that tells a supervisor the server is up, so
+    // that a SIGTERM sent right after it stops the server gracefully.
+    let stop = stop_signal()?;
     println!("breakroom listening on http://{}", server.addr());
-    wait_for_signal().await;
+    stop.await;
     server.shutdown().await;
     Ok(())
 }
 
-async fn wait_for_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on SIGINT or SIGTERM; the handlers are installed when this is called.
+fn stop_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut int = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+        let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+        Ok(async move {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
+        })
     }
+    #[cfg(not(unix))]
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }

@@ -7,11 +7,12 @@ use serde::Serialize;
 /// The media type of problem documents.
 pub const CONTENT_TYPE: &str = "application/problem+json";
 
-/// An HTTP problem response.
-#[derive(Debug, Clone, Serialize)]
+/// An HTTP problem response (RFC 9457).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {
-    /// A URI naming the problem type.
+    /// A URI naming the problem type: `https://breakroom.dev/problems/<slug>`.
     #[serde(rename = "type")]
+    #[schema(format = "uri")]
     pub kind: String,
     /// Short summary of the problem type.
     pub title: String,

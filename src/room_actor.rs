@@ -167,8 +167,7 @@ pub async fn run(
         outbox.close(code_close, reason);
     }
     hub.rooms.remove(&code);
-    hub.resumes
-        .retain(|_, e| e.place.as_ref().is_none_or(|(c, _)| *c != code));
+    hub.resumes.forget_room(&code);
     hub.metrics.rooms.dec();
     tracing::info!(room = %code, "room closed");
 }

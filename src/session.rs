@@ -14,12 +14,11 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use crate::auth::{Claims, TokenError, TokenRole};
-use crate::hub::{Hub, ResumeEntry, RoomHandle, normalize_code};
+use crate::hub::{Hub, RoomHandle, normalize_code};
 use crate::outbox::{Item, Outbox};
 use crate::pose_inbox::Arrived;
 use crate::ratelimit::Bucket;
 use crate::room_actor::RoomCmd;
-use crate::store::User;
 
 /// The room a connection has joined.
 #[derive(Debug)]
@@ -151,12 +150,8 @@ impl Session {
                 match self.joined.take() {
                     Some(j) => {
                         let _ = j.handle.tx.send(RoomCmd::Leave(self.member())).await;
-                        if let Some(mut e) = self
-                            .resume_token
-                            .as_ref()
-                            .and_then(|t| self.hub.resumes.get_mut(t))
-                        {
-                            e.place = None;
+                        if let Some(t) = &self.resume_token {
+                            self.hub.resumes.clear_place(t);
                         }
                     }
                     None => self.error(ErrorCode::NotInRoom, "not in a room", Some(seq)),
@@ -303,37 +298,13 @@ impl Session {
                 return ControlFlow::Break(());
             }
         };
-        {
-            let mut count = self
-                .hub
-                .user_connections
-                .entry(claims.sub.clone())
-                .or_insert(0);
-            if *count >= self.hub.config.max_connections_per_user {
-                drop(count);
-                let msg = "too many connections for this user";
-                self.error(ErrorCode::Forbidden, msg, Some(seq));
-                self.outbox.close(close::POLICY, msg);
-                return ControlFlow::Break(());
-            }
-            *count += 1;
+        if !self.hub.user_connections.try_open(&claims.sub) {
+            let msg = "too many connections for this user";
+            self.error(ErrorCode::Forbidden, msg, Some(seq));
+            self.outbox.close(close::POLICY, msg);
+            return ControlFlow::Break(());
         }
-        let user = User {
-            id: claims.sub.clone(),
-            name: claims.name.clone(),
-            email: claims.email.clone(),
-        };
-        if let Err(err) = self.hub.store.upsert_user(&user).await {
-            tracing::warn!(conn = self.id, %err, "could not store user");
-        }
-        let resume_token = crate::auth::random_token(24);
-        self.hub.resumes.insert(
-            resume_token.clone(),
-            ResumeEntry {
-                user: claims.sub.clone(),
-                place: None,
-            },
-        );
+        let resume_token = self.hub.resumes.issue(&claims.sub);
         self.resume_token = Some(resume_token.clone());
         self.claims = Some(claims);
         self.send(&ServerMsg::Welcome {
@@ -357,10 +328,7 @@ impl Session {
             .as_ref()
             .map(|c| c.sub.clone())
             .unwrap_or_default();
-        let place = match self.hub.resumes.get(old) {
-            Some(e) if e.user == user => e.place.clone(),
-            _ => None,
-        };
+        let place = self.hub.resumes.place_of(old, &user);
         let Some((code, participant)) = place else {
             return Err("unknown or expired resume token".into());
         };
@@ -379,7 +347,7 @@ impl Session {
         }
         match answer.await {
             Ok(Ok(())) => {
-                self.hub.resumes.remove(old);
+                self.hub.resumes.revoke(old);
                 self.set_place(&code, participant);
                 self.joined = Some(Joined { code, handle });
                 Ok(())
@@ -390,12 +358,8 @@ impl Session {
     }
 
     fn set_place(&self, code: &str, participant: ParticipantId) {
-        if let Some(mut e) = self
-            .resume_token
-            .as_ref()
-            .and_then(|t| self.hub.resumes.get_mut(t))
-        {
-            e.place = Some((code.to_owned(), participant));
+        if let Some(t) = &self.resume_token {
+            self.hub.resumes.place(t, code, participant);
         }
     }
 
@@ -482,15 +446,10 @@ impl Session {
             tracing::debug!(conn = self.id, room = %j.code, "connection dropped from room");
             let _ = j.handle.tx.send(RoomCmd::Disconnect(self.member())).await;
         } else if let Some(t) = &self.resume_token {
-            self.hub.resumes.remove(t);
+            self.hub.resumes.revoke(t);
         }
         if let Some(claims) = &self.claims {
-            if let Some(mut n) = self.hub.user_connections.get_mut(&claims.sub) {
-                *n = n.saturating_sub(1);
-            }
-            self.hub
-                .user_connections
-                .remove_if(&claims.sub, |_, n| *n == 0);
+            self.hub.user_connections.close(&claims.sub);
         }
     }
 }

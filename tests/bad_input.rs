@@ -193,7 +193,7 @@ async fn a_participant_cannot_control_and_scores_cannot_decrease() {
     let (_, seq) = expect_error(&mut p, ErrorCode::Forbidden).await;
     assert_eq!(seq, Some(5));
     let url = srv.http_url(&format!("/v1/rooms/{code}"));
-    let info: serde_json::Value = reqwest::get(&url).await.unwrap().json().await.unwrap();
+    let info: serde_json::Value = common::api_get(&url).await.json().await.unwrap();
     assert_eq!(info["phase"]["phase"], "lobby", "{info}");
 
     host.send(&ClientMsg::Control {

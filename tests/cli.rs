@@ -449,3 +449,56 @@ fn detect_counts_the_real_squats_of_a_fixture() {
 fn stdout(out: Output) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
+
+#[tokio::test]
+async fn dev_mode_names_the_file_that_keeps_the_secret_and_never_prints_the_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let stderr_path = dir.path().join("stderr.log");
+    let stderr = std::fs::File::create(&stderr_path).unwrap();
+    let mut child = breakroom()
+        .args(["serve", "--dev", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&data)
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let log = || std::fs::read_to_string(&stderr_path).unwrap();
+    assert!(
+        first.starts_with("breakroom listening on http://127.0.0.1:"),
+        "unexpected first line {first:?}; stderr:\n{}",
+        log()
+    );
+
+    // The generated key is in the data folder, readable by the owner only.
+    let key_file = data.join(breakroom::auth::KEY_FILE);
+    let kept: breakroom::auth::ApiKey =
+        serde_json::from_str(&std::fs::read_to_string(&key_file).unwrap()).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{}", key_file.display());
+    }
+
+    let status = terminate(child).await;
+    assert!(status.success(), "exit {status:?}; stderr:\n{}", log());
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    let printed = format!("{first}{rest}{}", log());
+
+    // The banner names the key and the file, never the secret.
+    assert!(printed.contains("DEVELOPMENT MODE"), "{printed}");
+    assert!(printed.contains(&kept.key), "{printed}");
+    assert!(
+        printed.contains(&key_file.display().to_string()),
+        "the banner does not say where the secret is:\n{printed}"
+    );
+    assert!(
+        !printed.contains(&kept.secret),
+        "the API secret was printed:\n{printed}"
+    );
+}

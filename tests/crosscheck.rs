@@ -166,9 +166,8 @@ async fn honest_reports_pass_claims_beyond_the_keypoints_are_flagged_and_no_came
     assert!(entry(honest).verified && entry(cheater).verified && !entry(nocam).verified);
 
     // And the stored summary says the same.
-    let stored: SessionSummary = reqwest::get(srv.http_url(&format!("/v1/sessions/{session}")))
+    let stored: SessionSummary = common::api_get(&srv.http_url(&format!("/v1/sessions/{session}")))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();

@@ -200,9 +200,14 @@ async fn a_created_room_is_described_by_its_code_however_it_is_typed() {
 
     let lower = code.to_lowercase();
     let undashed = code.replace('-', "");
+    // Its creator may read it (see `room_reads_answer_…` for who else).
     for typed in [code, lower.as_str(), undashed.as_str()] {
-        let (status, content_type, info) =
-            answer(http().get(srv.http_url(&format!("/v1/rooms/{typed}")))).await;
+        let (status, content_type, info) = answer(
+            http()
+                .get(srv.http_url(&format!("/v1/rooms/{typed}")))
+                .bearer_auth(&token),
+        )
+        .await;
         assert_eq!(status, 200, "{typed}: {info}");
         assert_eq!(content_type, "application/json");
         assert_eq!(info["code"], code, "{info}");
@@ -216,8 +221,12 @@ async fn a_created_room_is_described_by_its_code_however_it_is_typed() {
         assert_eq!(info["program"], prog, "{info}");
     }
 
-    let (status, _, sessions) =
-        answer(http().get(srv.http_url(&format!("/v1/rooms/{lower}/sessions")))).await;
+    let (status, _, sessions) = answer(
+        http()
+            .get(srv.http_url(&format!("/v1/rooms/{lower}/sessions")))
+            .bearer_auth(&token),
+    )
+    .await;
     assert_eq!(status, 200, "{sessions}");
     assert_eq!(sessions, json!({ "room": code, "sessions": [] }));
 
@@ -228,7 +237,12 @@ async fn a_created_room_is_described_by_its_code_however_it_is_typed() {
     };
     let detail = problem(
         404,
-        &answer(http().get(srv.http_url(&format!("/v1/rooms/{unknown}")))).await,
+        &answer(
+            http()
+                .get(srv.http_url(&format!("/v1/rooms/{unknown}")))
+                .bearer_auth(&token),
+        )
+        .await,
     );
     assert!(detail.contains("no live room"), "{detail}");
 }
@@ -651,4 +665,309 @@ async fn the_total_cap_refuses_upgrades_with_503_until_a_slot_frees() {
     again
         .hello(&srv.token("linus", TokenRole::Participant))
         .await;
+}
+
+/// How a read was made: with nothing, a bearer token, or HTTP Basic credentials.
+#[derive(Debug, Clone)]
+enum Cred {
+    None,
+    Bearer(String),
+    Basic(&'static str, &'static str),
+}
+
+async fn read(srv: &TestServer, path: &str, cred: &Cred) -> (u16, String, Value) {
+    let req = http().get(srv.http_url(path));
+    let req = match cred {
+        Cred::None => req,
+        Cred::Bearer(t) => req.bearer_auth(t),
+        Cred::Basic(k, s) => req.basic_auth(k, Some(s)),
+    };
+    answer(req).await
+}
+
+/// A token for `user` with a role, for one room or any.
+fn token_for(srv: &TestServer, user: &str, role: TokenRole, room: Option<&str>) -> String {
+    let spec = breakroom::auth::TokenSpec {
+        user: user.into(),
+        name: format!("Name of {user}"),
+        email: None,
+        room: room.map(str::to_owned),
+        role,
+        grants: None,
+    };
+    srv.server
+        .hub()
+        .keys
+        .mint(spec, std::time::Duration::from_secs(600))
+        .unwrap()
+}
+
+/// Checks that a read is refused exactly like one of something that does not exist: the same
+/// status, type and detail, so that the answer says nothing about existence.
+fn refused_like(missing: &(u16, String, Value), got: &(u16, String, Value), why: &str) {
+    problem(404, got);
+    assert_eq!(got.2, missing.2, "{why}: {got:?}");
+}
+
+#[tokio::test]
+async fn room_reads_answer_only_the_api_key_a_token_for_the_room_and_its_creator() {
+    let srv = TestServer::start().await;
+    let creator = srv.token("creator", TokenRole::Facilitator);
+    let created = answer(
+        http()
+            .post(srv.http_url("/v1/rooms"))
+            .bearer_auth(&creator)
+            .json(&json!({ "program": squats_program() })),
+    )
+    .await;
+    assert_eq!(created.0, 201, "{created:?}");
+    let code = created.2["code"].as_str().unwrap().to_owned();
+    let other = if code == "ABCD-EFGH" {
+        "ABCD-EFGK"
+    } else {
+        "ABCD-EFGH"
+    };
+    let for_this = |role| Cred::Bearer(token_for(&srv, "p-room", role, Some(&code)));
+    let lower = code.to_lowercase();
+
+    // (credentials, may read)
+    let cases = [
+        (Cred::Basic("test-key", common::SECRET), true),
+        (Cred::Bearer(creator.clone()), true),
+        (for_this(TokenRole::Participant), true),
+        (for_this(TokenRole::Viewer), true),
+        (
+            Cred::Bearer(token_for(
+                &srv,
+                "p-lower",
+                TokenRole::Participant,
+                Some(&lower),
+            )),
+            true,
+        ),
+        (Cred::None, false),
+        (Cred::Bearer("not-a-jwt".into()), false),
+        // Any-room tokens of people who did not create it, facilitators included.
+        (
+            Cred::Bearer(srv.token("p-any", TokenRole::Participant)),
+            false,
+        ),
+        (
+            Cred::Bearer(srv.token("f-any", TokenRole::Facilitator)),
+            false,
+        ),
+        (
+            Cred::Bearer(token_for(
+                &srv,
+                "p-other",
+                TokenRole::Facilitator,
+                Some(other),
+            )),
+            false,
+        ),
+        (
+            Cred::Basic("test-key", "not-the-secret-not-the-secret-not-the"),
+            false,
+        ),
+        (Cred::Basic("other-key", common::SECRET), false),
+        (Cred::Basic("test-key", ""), false),
+    ];
+    for path in [
+        format!("/v1/rooms/{code}"),
+        format!("/v1/rooms/{code}/sessions"),
+    ] {
+        // What a room that does not exist answers, to the API key itself.
+        let nothing = path.replace(&code, other);
+        let missing = read(&srv, &nothing, &Cred::Basic("test-key", common::SECRET)).await;
+        for (cred, allowed) in &cases {
+            let got = read(&srv, &path, cred).await;
+            if *allowed {
+                assert_eq!(got.0, 200, "{path} {cred:?}: {got:?}");
+                assert_eq!(got.1, "application/json");
+            } else if path.ends_with("/sessions") {
+                // An unknown room has an empty list; a refused read is a 404 (never a list).
+                problem(404, &got);
+                assert!(
+                    got.2["detail"].as_str().unwrap().contains("no room"),
+                    "{got:?}"
+                );
+            } else {
+                refused_like(&missing, &got, &format!("{path} {cred:?}"));
+            }
+        }
+    }
+    let (_, _, info) = read(&srv, &format!("/v1/rooms/{code}"), &cases[0].0).await;
+    assert_eq!(info["code"], code.as_str());
+}
+
+#[tokio::test]
+async fn a_summary_answers_those_who_took_part_and_the_facilitators_of_its_room_only() {
+    let srv = TestServer::start().await;
+    let creator = srv.token("creator", TokenRole::Facilitator);
+    let host = srv.token("host", TokenRole::Facilitator);
+    let ada = srv.token("ada", TokenRole::Participant);
+    let linus = srv.token("linus", TokenRole::Participant);
+    let vera = srv.token("vera", TokenRole::Viewer);
+    let (ended, _people) = srv
+        .run_session(
+            &creator,
+            &host,
+            &[ada.clone(), linus.clone()],
+            std::slice::from_ref(&vera),
+        )
+        .await;
+    let path = format!("/v1/sessions/{}", ended.session);
+    let missing = read(
+        &srv,
+        "/v1/sessions/no-such-session",
+        &Cred::Bearer(ada.clone()),
+    )
+    .await;
+    problem(404, &missing);
+
+    // (credentials, may read)
+    let cases = [
+        (Cred::Basic("test-key", common::SECRET), true),
+        (Cred::Bearer(ada.clone()), true),
+        (Cred::Bearer(linus.clone()), true),
+        // The room's creator while it is live, and a facilitator token for that room.
+        (Cred::Bearer(creator.clone()), true),
+        (
+            Cred::Bearer(token_for(
+                &srv,
+                "f-room",
+                TokenRole::Facilitator,
+                Some(&ended.code),
+            )),
+            true,
+        ),
+        (Cred::None, false),
+        // A viewer and the host did not take part; a participant token for the room is not a
+        // facilitator's; nor is someone else's any-room facilitator token.
+        (Cred::Bearer(vera.clone()), false),
+        (Cred::Bearer(host.clone()), false),
+        (
+            Cred::Bearer(token_for(
+                &srv,
+                "p-room",
+                TokenRole::Participant,
+                Some(&ended.code),
+            )),
+            false,
+        ),
+        (
+            Cred::Bearer(srv.token("f-any", TokenRole::Facilitator)),
+            false,
+        ),
+        (
+            Cred::Bearer(srv.token("stranger", TokenRole::Participant)),
+            false,
+        ),
+        (Cred::Basic("test-key", "wrong"), false),
+    ];
+    for (cred, allowed) in &cases {
+        let got = read(&srv, &path, cred).await;
+        if *allowed {
+            assert_eq!(got.0, 200, "{cred:?}: {got:?}");
+            assert_eq!(got.2["session"], ended.session.as_str(), "{got:?}");
+            let users: Vec<&str> = got.2["participants"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["user"].as_str().unwrap())
+                .collect();
+            assert_eq!(users, ["ada", "linus"], "{got:?}");
+        } else {
+            let missing = read(&srv, "/v1/sessions/no-such-session", cred).await;
+            refused_like(&missing, &got, &format!("{cred:?}"));
+        }
+    }
+}
+
+/// Every (method, path) of the README's HTTP surface table.
+const SURFACE: &[(&str, &str)] = &[
+    ("get", "/v1/ws"),
+    ("post", "/v1/rooms"),
+    ("get", "/v1/rooms/{code}"),
+    ("get", "/v1/rooms/{code}/sessions"),
+    ("get", "/v1/sessions/{id}"),
+    ("get", "/v1/exercises"),
+    ("post", "/v1/dev/token"),
+    ("get", "/v1/openapi.json"),
+    ("get", "/healthz"),
+    ("get", "/readyz"),
+    ("get", "/metrics"),
+];
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_endpoint_and_its_problems() {
+    let srv = TestServer::start().await;
+    let (status, content_type, doc) = answer(http().get(srv.http_url("/v1/openapi.json"))).await;
+    assert_eq!((status, content_type.as_str()), (200, "application/json"));
+    assert_eq!(doc["openapi"], "3.1.0");
+    // The same document as the library builds.
+    assert_eq!(doc, breakroom::http::openapi());
+
+    let mut documented = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            documented.push((method.clone(), path.clone()));
+            for (code, response) in op["responses"].as_object().unwrap() {
+                let content = &response["content"];
+                if code.starts_with('4') || code.starts_with('5') {
+                    // Every error is documented as a problem document.
+                    let schema = &content["application/problem+json"]["schema"]["$ref"];
+                    assert_eq!(
+                        schema, "#/components/schemas/Problem",
+                        "{method} {path} {code}"
+                    );
+                }
+            }
+        }
+    }
+    let mut expected: Vec<(String, String)> = SURFACE
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    expected.sort();
+    documented.sort();
+    assert_eq!(documented, expected);
+
+    // The reads name both ways to present credentials; creating a room, the bearer token.
+    let security = |path: &str, method: &str| doc["paths"][path][method]["security"].clone();
+    for path in [
+        "/v1/rooms/{code}",
+        "/v1/rooms/{code}/sessions",
+        "/v1/sessions/{id}",
+    ] {
+        assert_eq!(
+            security(path, "get"),
+            json!([{ "bearer": [] }, { "api_key": [] }]),
+            "{path}"
+        );
+    }
+    assert_eq!(security("/v1/rooms", "post"), json!([{ "bearer": [] }]));
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(schemes["bearer"]["scheme"], "bearer");
+    assert_eq!(schemes["api_key"]["scheme"], "basic");
+
+    // The problem schema is RFC 9457's members.
+    let problem = &doc["components"]["schemas"]["Problem"];
+    assert_eq!(
+        problem["required"],
+        json!(["type", "title", "status", "detail"])
+    );
+    // The summary's schema comes from the protocol's type, field for field.
+    let summary = &doc["components"]["schemas"]["SessionSummary"]["properties"];
+    for field in [
+        "session",
+        "room",
+        "program",
+        "started_at",
+        "ended_at",
+        "end",
+        "participants",
+    ] {
+        assert!(summary.get(field).is_some(), "no {field} in {summary}");
+    }
 }

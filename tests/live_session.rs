@@ -139,9 +139,8 @@ async fn a_facilitator_and_six_participants_run_a_two_exercise_program() {
     // Exactly one summary is in SQLite, readable over REST, equal to what clients got.
     assert_eq!(host_summary.session, session);
     let sessions: serde_json::Value =
-        reqwest::get(srv.http_url(&format!("/v1/rooms/{code}/sessions")))
+        common::api_get(&srv.http_url(&format!("/v1/rooms/{code}/sessions")))
             .await
-            .unwrap()
             .json()
             .await
             .unwrap();
@@ -150,9 +149,8 @@ async fn a_facilitator_and_six_participants_run_a_two_exercise_program() {
         1,
         "{sessions}"
     );
-    let stored: SessionSummary = reqwest::get(srv.http_url(&format!("/v1/sessions/{session}")))
+    let stored: SessionSummary = common::api_get(&srv.http_url(&format!("/v1/sessions/{session}")))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();

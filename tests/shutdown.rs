@@ -135,7 +135,7 @@ async fn sigterm_persists_the_live_session_and_closes_clients_with_1001() {
         .await
         .unwrap();
     let url = format!("http://{}/v1/sessions/{session}", server.addr());
-    let summary: serde_json::Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+    let summary: serde_json::Value = common::api_get(&url).await.json().await.unwrap();
     assert_eq!(summary["end"], "shutdown");
     let pia = summary["participants"]
         .as_array()

@@ -7,6 +7,7 @@ pub type Micros = u64;
 
 /// A participant's id within one room, stable across reconnects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct ParticipantId(pub u32);
 
@@ -57,6 +58,7 @@ pub enum Sharing {
 
 /// The phase of a room's session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// Waiting for the facilitator to start.
@@ -123,6 +125,7 @@ pub struct Participant {
 
 /// One step of a program: an exercise, then an optional rest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Step {
     /// Catalogue id of the exercise.
     pub exercise: String,
@@ -137,6 +140,7 @@ pub struct Step {
 
 /// An ordered list of exercises: what a session runs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Program {
     /// Program name (1 to 64 characters).
     pub name: String,
@@ -146,6 +150,7 @@ pub struct Program {
 
 /// Where a session stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PhaseState {
     /// The phase.
     pub phase: Phase,
@@ -250,6 +255,7 @@ pub struct Scoreboard {
 
 /// Why a score report was flagged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FlagReason {
     /// More reps (or seconds) than the exercise's plausible maximum rate allows.
@@ -263,6 +269,7 @@ pub enum FlagReason {
 
 /// A flagged score report: the claim was capped, and facilitators are told.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScoreFlag {
     /// Who reported.
     pub p: ParticipantId,
@@ -283,6 +290,7 @@ pub struct ScoreFlag {
 
 /// Why a session ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EndReason {
     /// The program ran to its end.
@@ -297,6 +305,7 @@ pub enum EndReason {
 
 /// A participant's result for one exercise.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExerciseResult {
     /// Catalogue id.
     pub exercise: String,
@@ -314,6 +323,7 @@ pub struct ExerciseResult {
 
 /// One participant's part of a session summary.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ParticipantSummary {
     /// Room-local id.
     pub p: ParticipantId,
@@ -332,6 +342,7 @@ pub struct ParticipantSummary {
 
 /// The one summary of a session: numbers only, never keypoints.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionSummary {
     /// Session id, unique per server.
     pub session: String,

@@ -15,6 +15,7 @@ const BUILTIN_JSON: &str = include_str!("../catalogue.json");
 
 /// The exercises a room's program may use.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Catalogue {
     /// Format version of the catalogue file (currently 1).
@@ -25,6 +26,7 @@ pub struct Catalogue {
 
 /// One exercise of the catalogue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Exercise {
     /// Catalogue id, as programs and score reports name it: `a-z`, `0-9` and `_`.
@@ -49,6 +51,7 @@ pub struct Exercise {
 
 /// An exercise's display names, one per supported language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Names {
     /// English.
@@ -59,6 +62,7 @@ pub struct Names {
 
 /// What an exercise counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Unit {
     /// Repetitions: points per accepted rep.

@@ -48,6 +48,7 @@ pub struct Room {
 
 /// A room's public state, for REST.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoomInfo {
     /// Room code.
     pub code: String,

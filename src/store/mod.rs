@@ -1,5 +1,7 @@
 //! Persistence behind a small trait, so that another backend (PostgreSQL) can be added without
-//! touching the rooms. Only numbers are stored: session summaries and users' names and emails.
+//! touching the rooms. What is stored is the session summaries: numbers, and beside each
+//! participant's results their user id, display name and team. Nothing about anyone else (hosts,
+//! viewers, people who never joined), and no email.
 
 mod sqlite;
 
@@ -9,19 +11,8 @@ use serde::Serialize;
 
 pub use sqlite::SqliteStore;
 
-/// A user as stored: an id, a display name and an email only if one was given.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct User {
-    /// User id (the token's subject).
-    pub id: String,
-    /// Display name.
-    pub name: String,
-    /// Email, if the identity provider gave one.
-    pub email: Option<String>,
-}
-
 /// One line of a room's session list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SessionListing {
     /// Session id.
     pub session: String,
@@ -58,8 +49,6 @@ pub trait Store: Send + Sync + 'static {
     async fn summary(&self, session: &str) -> Result<Option<SessionSummary>, StoreError>;
     /// The sessions held in a room, oldest first.
     async fn sessions_of_room(&self, room: &str) -> Result<Vec<SessionListing>, StoreError>;
-    /// Creates or updates a user.
-    async fn upsert_user(&self, user: &User) -> Result<(), StoreError>;
     /// Whether the store answers (for `/readyz`).
     async fn ping(&self) -> Result<(), StoreError>;
 }

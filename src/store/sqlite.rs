@@ -10,7 +10,7 @@ use breakroom_protocol::{
 use sqlx::Row;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
-use super::{Saved, SessionListing, Store, StoreError, User};
+use super::{Saved, SessionListing, Store, StoreError};
 
 /// SQLite store.
 #[derive(Debug, Clone)]
@@ -228,24 +228,6 @@ impl Store for SqliteStore {
             .collect())
     }
 
-    async fn upsert_user(&self, user: &User) -> Result<(), StoreError> {
-        let now = crate::auth::unix_seconds() as i64;
-        sqlx::query(
-            "INSERT INTO users (id, display_name, email, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name,
-                 email = COALESCE(excluded.email, users.email), updated_at = excluded.updated_at",
-        )
-        .bind(&user.id)
-        .bind(&user.name)
-        .bind(&user.email)
-        .bind(now)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
@@ -318,5 +300,48 @@ mod tests {
         let again = SqliteStore::open(&url).await.expect("reopen");
         assert_eq!(again.summary("s-1").await.expect("read"), Some(summary(5)));
         assert_eq!(again.summary("nope").await.expect("read"), None);
+    }
+
+    #[tokio::test]
+    async fn an_older_store_loses_its_users_and_their_bytes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}/t.db?mode=rwc", dir.path().display());
+        // A store as the previous version left it: the first two migrations, and a user.
+        let old = tempfile::tempdir().expect("tempdir");
+        for (name, sql) in [
+            ("0001_init.sql", include_str!("migrations/0001_init.sql")),
+            (
+                "0002_verification.sql",
+                include_str!("migrations/0002_verification.sql"),
+            ),
+        ] {
+            std::fs::write(old.path().join(name), sql).expect("write");
+        }
+        let pool = SqlitePool::connect(&url).await.expect("connect");
+        sqlx::migrate::Migrator::new(old.path())
+            .await
+            .expect("migrator")
+            .run(&pool)
+            .await
+            .expect("old migrations");
+        sqlx::query(
+            "INSERT INTO users (id, display_name, email, created_at, updated_at)
+             VALUES ('u-zelda', 'Zelda Oldrow', 'zelda@mail.example', 0, 0)",
+        )
+        .execute(&pool)
+        .await
+        .expect("insert");
+        pool.close().await;
+
+        let store = SqliteStore::open(&url).await.expect("open");
+        store.close().await;
+        for entry in std::fs::read_dir(dir.path()).expect("dir") {
+            let path = entry.expect("entry").path();
+            let bytes = std::fs::read(&path).expect("read");
+            for word in ["Zelda Oldrow", "zelda@mail.example"] {
+                let found = bytes.windows(word.len()).any(|w| w == word.as_bytes());
+                assert!(!found, "{} still holds {word:?}", path.display());
+            }
+        }
     }
 }

@@ -350,3 +350,78 @@ pub fn metric_value(exposition: &str, series: &str) -> Option<f64> {
         .find(|(name, _)| *name == series)
         .map(|(_, value)| value.parse().unwrap())
 }
+
+/// `GET url` with the API key of the test servers (HTTP Basic), which may read every room and
+/// session over REST.
+pub async fn api_get(url: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(url)
+        .basic_auth("test-key", Some(SECRET))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A session that ran to its end: its room code and session id.
+pub struct Ended {
+    pub code: String,
+    pub session: String,
+}
+
+impl TestServer {
+    /// Runs a whole session: `creator` (a token with the control grant) creates a room, the
+    /// `host` joins as facilitator, then the `participants` and `viewers`; the host starts the
+    /// program and ends it. Returns once the summary is in the store. Everyone stays connected.
+    pub async fn run_session(
+        &self,
+        creator: &str,
+        host: &str,
+        participants: &[String],
+        viewers: &[String],
+    ) -> (Ended, Vec<Raw>) {
+        use breakroom_protocol::{ControlAction, RequestedRole};
+        let resp = reqwest::Client::new()
+            .post(self.http_url("/v1/rooms"))
+            .bearer_auth(creator)
+            .json(&serde_json::json!({ "program": program(&[("squats", 60_000, 0)]) }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201);
+        let body: serde_json::Value = resp.json().await.unwrap();
+        let code = body["code"].as_str().unwrap().to_owned();
+        let session = body["session"].as_str().unwrap().to_owned();
+        let saved_before = self.metric("breakroom_summaries_saved_total").await;
+
+        let mut people = Vec::new();
+        let mut h = raw_connect(&self.ws_url()).await;
+        h.hello(host).await;
+        h.join(&code, RequestedRole::Facilitator).await;
+        for (tokens, role) in [
+            (participants, RequestedRole::Participant),
+            (viewers, RequestedRole::Viewer),
+        ] {
+            for token in tokens {
+                let mut c = raw_connect(&self.ws_url()).await;
+                c.hello(token).await;
+                c.join(&code, role).await;
+                people.push(c);
+            }
+        }
+        for action in [ControlAction::Start, ControlAction::End] {
+            let seq = h.next_seq();
+            h.send(&ClientMsg::Control {
+                seq,
+                action,
+                target: None,
+            })
+            .await;
+        }
+        h.until(|m| matches!(m, ServerMsg::Summary { .. })).await;
+        let saved = saved_before.unwrap_or(0.0) + 1.0;
+        self.wait_for_metric("breakroom_summaries_saved_total", saved)
+            .await;
+        people.insert(0, h);
+        (Ended { code, session }, people)
+    }
+}

@@ -1,6 +1,6 @@
 // Builds (if needed) and starts the real breakroom server binary on a free loopback port.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './env.js';
@@ -72,6 +72,15 @@ export async function getJson(url, init) {
   const text = await res.text();
   if (!res.ok) throw new Error(`${init?.method || 'GET'} ${url}: ${res.status} ${text}`);
   return text ? JSON.parse(text) : null;
+}
+
+/** A REST read with the server's API key (HTTP Basic, the key generated in its data folder):
+ * rooms and session summaries answer only the API key, a token for the room, its creator, or
+ * (summaries) those who took part. */
+export async function apiJson(srv, path) {
+  const { key, secret } = JSON.parse(readFileSync(join(srv.dataDir, 'api-key.json'), 'utf8'));
+  const basic = Buffer.from(`${key}:${secret}`).toString('base64');
+  return getJson(`${srv.url}${path}`, { headers: { authorization: `Basic ${basic}` } });
 }
 
 export async function devToken(base, name, role = 'facilitator') {

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { WEB_DIST, cameraMissing, webAppMissing } from '../lib/env.js';
 import { launchBrowser, snap } from '../lib/browser.js';
-import { startServer, devToken, createRoom, getJson, metric } from '../lib/server.js';
+import { startServer, devToken, createRoom, apiJson, metric } from '../lib/server.js';
 import { checkClientFrame, connectFacilitator } from '../lib/wire.js';
 import { openView, until, intText, foreignRequests } from '../lib/pages.js';
 
@@ -69,7 +69,7 @@ test('camera: pose detection in the page, reps counted and verified by the serve
     await snap(cam.page, NAME, '05-end');
 
     // The server's stored summary: verified by its own detector.
-    const stored = await getJson(`${srv.url}/v1/sessions/${summaryMsg.summary.session}`);
+    const stored = await apiJson(srv, `/v1/sessions/${summaryMsg.summary.session}`);
     const me = stored.participants.find((p) => p.name === 'Cam');
     assert.ok(me, `Cam in the summary: ${JSON.stringify(stored)}`);
     const squats = me.results.find((r) => r.exercise === 'squats');

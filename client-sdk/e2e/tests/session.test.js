@@ -12,7 +12,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { WEB_DIST, cameraMissing, sleep as sleep, webAppMissing } from '../lib/env.js';
 import { launchBrowser, snap } from '../lib/browser.js';
-import { startServer, getJson, devToken } from '../lib/server.js';
+import { startServer, apiJson, devToken } from '../lib/server.js';
 import { checkClientFrame, connectFacilitator } from '../lib/wire.js';
 import { openView, cuesOf, until, foreignRequests } from '../lib/pages.js';
 
@@ -226,9 +226,9 @@ test('session: facilitator, three participants (one with the camera on, one with
     assert.ok(pairs.some((p) => p.kind === 'go'), 'the go cue was shown on both pages');
 
     // The server stored the session.
-    const { sessions } = await getJson(`${srv.url}/v1/rooms/${code}/sessions`);
+    const { sessions } = await apiJson(srv, `/v1/rooms/${code}/sessions`);
     assert.equal(sessions.length, 1);
-    const summary = await getJson(`${srv.url}/v1/sessions/${sessions[0].session}`);
+    const summary = await apiJson(srv, `/v1/sessions/${sessions[0].session}`);
     assert.equal(summary.end, 'completed');
     assert.deepEqual(summary.participants.map((p) => p.name).sort(), ['Ada', 'Bob', 'Cid']);
     for (const p of summary.participants) {

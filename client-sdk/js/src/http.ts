@@ -47,14 +47,45 @@ export function websocketUrl(httpBase: string): string {
   throw new TypeError(`${httpBase}: expected http(s):// or ws(s)://`);
 }
 
+// The shapes below are the server's, as its OpenAPI document (`GET /v1/openapi.json`) states
+// them: test/openapi.test.js typechecks them against types generated from the real server's.
+
+/** `POST /v1/dev/token` body. */
+export interface DevTokenRequest {
+  name: string;
+  role?: 'facilitator' | 'participant' | 'viewer';
+  room?: string;
+}
+
+/** `POST /v1/dev/token` answer. */
+export interface DevToken {
+  token: string;
+  user: string;
+  expires_at: number;
+}
+
+/** `POST /v1/rooms` body. */
+export interface CreateRoomRequest {
+  program: Program;
+  capacity?: number;
+}
+
+/** `POST /v1/rooms` answer. */
+export interface RoomCreated {
+  code: string;
+  session: string;
+  join_url: string;
+  ws_url: string;
+}
+
 /** A guest token from a server in dev mode (`POST /v1/dev/token`, loopback only). */
 export async function devToken(
   httpBase: string,
   name: string,
-  role?: 'facilitator' | 'participant' | 'viewer',
-): Promise<{ token: string; user: string; expires_at: number }> {
-  const body: Record<string, string> = { name };
-  if (role !== undefined) body['role'] = role;
+  role?: DevTokenRequest['role'],
+): Promise<DevToken> {
+  const body: DevTokenRequest = { name };
+  if (role !== undefined) body.role = role;
   return request(`${base(httpBase)}/v1/dev/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -68,9 +99,9 @@ export async function createRoom(
   token: string,
   program: Program,
   capacity?: number,
-): Promise<{ code: string; session: string; join_url: string; ws_url: string }> {
-  const body: Record<string, unknown> = { program };
-  if (capacity !== undefined) body['capacity'] = capacity;
+): Promise<RoomCreated> {
+  const body: CreateRoomRequest = { program };
+  if (capacity !== undefined) body.capacity = capacity;
   return request(`${base(httpBase)}/v1/rooms`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },

@@ -46,6 +46,7 @@ export {
 } from './detect.js';
 export type { DetectorLandmark, DetectorPhase, Reading } from './detect.js';
 export { HttpError, createRoom, devToken, exercises, websocketUrl } from './http.js';
+export type { CreateRoomRequest, DevToken, DevTokenRequest, RoomCreated } from './http.js';
 export {
   PoseError,
   blockLength,

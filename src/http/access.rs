@@ -1,0 +1,107 @@
+//! Who is asking: the credentials a request presents, and what they let it read.
+//!
+//! Two kinds of credentials: an access token (`Authorization: Bearer <JWT>`), held by people,
+//! and the API key itself (`Authorization: Basic base64(key:secret)`), held by a backend. A
+//! read that the credentials do not allow is answered exactly like one for a room or session
+//! that does not exist (404), so that a room code or session id leaks nothing.
+
+use axum::http::{HeaderMap, header};
+use base64::Engine as _;
+use breakroom_protocol::SessionSummary;
+use subtle::ConstantTimeEq as _;
+
+use crate::auth::Claims;
+use crate::hub::{Hub, RoomHandle, normalize_code};
+use crate::problem::Problem;
+
+/// The OpenAPI name of the bearer-token scheme.
+pub(super) const BEARER: &str = "bearer";
+/// The OpenAPI name of the API-key scheme (HTTP Basic).
+pub(super) const API_KEY: &str = "api_key";
+
+/// The credentials of a request.
+#[derive(Debug)]
+pub enum Caller {
+    /// The API key and its secret: the backend, which may read everything.
+    ApiKey,
+    /// The holder of a valid access token.
+    Token(Claims),
+}
+
+/// The `Authorization` header split into its scheme (case-insensitive, RFC 9110 §11.1) and
+/// credentials.
+fn authorization(headers: &HeaderMap) -> Option<(&str, &str)> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().split_once(' '))
+        .map(|(scheme, credentials)| (scheme, credentials.trim()))
+}
+
+/// The bearer token's claims, or a 401 problem.
+pub(super) fn bearer(hub: &Hub, headers: &HeaderMap) -> Result<Claims, Problem> {
+    let token = authorization(headers)
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
+        .map(|(_, token)| token)
+        .ok_or_else(|| Problem::unauthorized("send `Authorization: Bearer <access token>`"))?;
+    hub.keys
+        .verify(token)
+        .map_err(|e| Problem::unauthorized(e.to_string()))
+}
+
+/// Whether `Basic` credentials are the server's API key and secret. Compared in constant time.
+fn is_api_key(hub: &Hub, credentials: &str) -> bool {
+    let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(credentials) else {
+        return false;
+    };
+    let Some(colon) = decoded.iter().position(|&b| b == b':') else {
+        return false;
+    };
+    let (key, secret) = (&decoded[..colon], &decoded[colon + 1..]);
+    let key_ok = key.ct_eq(hub.config.api_key.as_bytes());
+    let secret_ok = secret.ct_eq(hub.config.api_secret.as_bytes());
+    bool::from(key_ok & secret_ok)
+}
+
+impl Caller {
+    /// Who sent the request; `None` without credentials, or with wrong or expired ones.
+    pub fn of(hub: &Hub, headers: &HeaderMap) -> Option<Caller> {
+        let (scheme, credentials) = authorization(headers)?;
+        if scheme.eq_ignore_ascii_case("Bearer") {
+            hub.keys.verify(credentials).ok().map(Caller::Token)
+        } else if scheme.eq_ignore_ascii_case("Basic") {
+            is_api_key(hub, credentials).then_some(Caller::ApiKey)
+        } else {
+            None
+        }
+    }
+
+    /// Whether the caller may read the room `code` (normalized) and its list of sessions: the
+    /// API key, a token for that room, or the token that created it while it is live.
+    pub fn may_read_room(&self, code: &str, live: Option<&RoomHandle>) -> bool {
+        match self {
+            Caller::ApiKey => true,
+            Caller::Token(claims) => {
+                claims
+                    .room
+                    .as_deref()
+                    .is_some_and(|r| normalize_code(r) == code)
+                    || live.is_some_and(|room| room.creator == claims.sub)
+            }
+        }
+    }
+
+    /// Whether the caller may read a session's summary: the API key, someone who took part in
+    /// it, or a facilitator of its room (a token with the control grant that may read the
+    /// room). `live` is the room, if it is still live.
+    pub fn may_read_summary(&self, summary: &SessionSummary, live: Option<&RoomHandle>) -> bool {
+        match self {
+            Caller::ApiKey => true,
+            Caller::Token(claims) => {
+                summary.participants.iter().any(|p| p.user == claims.sub)
+                    || (claims.grants.control
+                        && self.may_read_room(&normalize_code(&summary.room), live))
+            }
+        }
+    }
+}

@@ -143,16 +143,17 @@ struct MovementArgs {
     /// Without one, participants replay a synthesized squat.
     #[arg(long)]
     recording: Option<PathBuf>,
-    /// The recording's image size and frame rate, `WIDTHxHEIGHT@FPS`.
-    #[arg(long, default_value = "720x1280@5")]
-    recording_geometry: String,
+    /// The recording's image size and frame rate, `WIDTHxHEIGHT@FPS` (default `720x1280@5`,
+    /// that of `tfjs-models/pose_squats.full.json`); also `BREAKROOM_LOAD_RECORDING_GEOMETRY`.
+    #[arg(long)]
+    recording_geometry: Option<String>,
 }
 
 impl MovementArgs {
     fn load(self) -> anyhow::Result<std::sync::Arc<Movement>> {
         Ok(std::sync::Arc::new(Movement::from_args(
             self.recording,
-            &self.recording_geometry,
+            self.recording_geometry,
         )?))
     }
 }

@@ -23,8 +23,13 @@ pub const REP: Duration = Duration::from_secs(3);
 /// Reps in one pass of the synthesized movement (which then loops seamlessly).
 const REPS_PER_PASS: u32 = 4;
 
-/// The environment variable naming a recording, as `--recording` does.
+/// The environment variable naming a recording, as `--recording` does (the Colyseus driver
+/// reads it too).
 pub const RECORDING_ENV: &str = "BREAKROOM_LOAD_RECORDING";
+/// The environment variable giving its geometry, as `--recording-geometry` does.
+pub const GEOMETRY_ENV: &str = "BREAKROOM_LOAD_RECORDING_GEOMETRY";
+/// The geometry of `tfjs-models/pose_squats.full.json`, the default.
+pub const DEFAULT_GEOMETRY: &str = "720x1280@5";
 
 /// What participants replay.
 #[derive(Debug, Clone, Default)]
@@ -43,12 +48,17 @@ pub enum Movement {
 
 impl Movement {
     /// The recording at `path` (`--recording`, else `BREAKROOM_LOAD_RECORDING`), if any, with
-    /// `geometry` `WIDTHxHEIGHT@FPS`; else the synthesized squat.
-    pub fn from_args(path: Option<PathBuf>, geometry: &str) -> anyhow::Result<Movement> {
+    /// `geometry` `WIDTHxHEIGHT@FPS` (`--recording-geometry`, else
+    /// `BREAKROOM_LOAD_RECORDING_GEOMETRY`, else [`DEFAULT_GEOMETRY`]); else the synthesized
+    /// squat.
+    pub fn from_args(path: Option<PathBuf>, geometry: Option<String>) -> anyhow::Result<Movement> {
         let path = path.or_else(|| std::env::var_os(RECORDING_ENV).map(PathBuf::from));
+        let geometry = geometry
+            .or_else(|| std::env::var(GEOMETRY_ENV).ok())
+            .unwrap_or_else(|| DEFAULT_GEOMETRY.to_owned());
         match path {
             None => Ok(Movement::Synthesized),
-            Some(path) => Movement::recording(&path, geometry),
+            Some(path) => Movement::recording(&path, &geometry),
         }
     }
 

@@ -362,6 +362,8 @@ pub(crate) struct WorkloadRow {
     pub(crate) vs_reference: Option<String>,
     /// breakroom's p99 at its capacity.
     pub(crate) p99: Option<String>,
+    /// breakroom's hold in the server at its capacity, p50 / p99.
+    pub(crate) hold: Option<String>,
 }
 
 /// The row of workload `v`; `None` when it has no step at all.
@@ -389,6 +391,7 @@ pub(crate) fn workload_row(v: &Variant) -> Option<WorkloadRow> {
         cpu_ratios: Vec::new(),
         vs_reference: None,
         p99: None,
+        hold: None,
     };
     let Some(b) = find(&v.targets, Target::Breakroom) else {
         return Some(row);
@@ -426,5 +429,15 @@ pub(crate) fn workload_row(v: &Variant) -> Option<WorkloadRow> {
         row.vs_reference = Some(format!("{r:.2}× at {} rooms", bc.rooms));
     }
     row.p99 = b.at_capacity().map(|bc| super::ms(bc.latency_us.p99));
+    row.hold = b
+        .at_capacity()
+        .filter(|bc| !bc.hold_us.is_unmeasured())
+        .map(|bc| {
+            format!(
+                "{} / {}",
+                super::ms(bc.hold_us.p50),
+                super::ms(bc.hold_us.p99)
+            )
+        });
     Some(row)
 }

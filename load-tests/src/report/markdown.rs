@@ -6,6 +6,7 @@ use std::fmt::Write;
 use super::judgement::{self, Bound, Verdict};
 use super::model::{Paired, TargetReport, Variant};
 use super::ms;
+use crate::stats::StepResult;
 use crate::target::Target;
 
 /// One summary row: how to render a target's cell.
@@ -98,6 +99,10 @@ fn summary(out: &mut String, targets: &[TargetReport]) {
             }),
         ),
         (
+            "hold in server (pose written → tick of its frame) p50 / p99 / max, ms",
+            Box::new(|t| t.at_capacity().map_or("–".into(), |s| hold(t.target, s))),
+        ),
+        (
             "delivered skeletons/s (% of expected)",
             Box::new(|t| {
                 t.at_capacity().map_or("–".into(), |s| {
@@ -169,6 +174,22 @@ fn summary(out: &mut String, targets: &[TargetReport]) {
     }
 }
 
+/// A step's hold in the server: p50 / p99 / max, or why there is none.
+fn hold(target: Target, s: &StepResult) -> String {
+    if !target.stamps_ticks() {
+        "not measured".into()
+    } else if s.hold_us.is_unmeasured() {
+        "not measured (a run from before the metric)".into()
+    } else {
+        format!(
+            "{} / {} / {}",
+            ms(s.hold_us.p50),
+            ms(s.hold_us.p99),
+            ms(s.hold_us.max)
+        )
+    }
+}
+
 /// The bars table.
 pub(crate) fn bars(out: &mut String, lines: &[judgement::BarLine]) {
     let _ = writeln!(out, "\n## Against the bars\n");
@@ -235,9 +256,9 @@ fn variants(out: &mut String, variants: &[Variant]) {
     );
     let _ = writeln!(
         out,
-        "| workload | capacity, rooms | capacity, breakroom ÷ peer (bar ≥ 3×) | CPU per 1,000, peer ÷ breakroom at the same load (bar ≥ 2×) | CPU per 1,000, breakroom ÷ reference at breakroom's capacity (bar ≤ 1.5×) | breakroom p99 at capacity, ms | report |"
+        "| workload | capacity, rooms | capacity, breakroom ÷ peer (bar ≥ 3×) | CPU per 1,000, peer ÷ breakroom at the same load (bar ≥ 2×) | CPU per 1,000, breakroom ÷ reference at breakroom's capacity (bar ≤ 1.5×) | breakroom p99 at capacity, ms | breakroom hold in server p50 / p99 at capacity, ms | report |"
     );
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
     let or_dash = |v: &[String]| {
         if v.is_empty() {
             "–".into()
@@ -251,13 +272,14 @@ fn variants(out: &mut String, variants: &[Variant]) {
         };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | [report]({}/REPORT.md) |",
+            "| {} | {} | {} | {} | {} | {} | {} | [report]({}/REPORT.md) |",
             row.workload,
             row.capacity,
             or_dash(&row.capacity_ratios),
             or_dash(&row.cpu_ratios),
             row.vs_reference.as_deref().unwrap_or("–"),
             row.p99.as_deref().unwrap_or("–"),
+            row.hold.as_deref().unwrap_or("–"),
             v.link
         );
     }
@@ -268,16 +290,16 @@ fn steps(out: &mut String, t: &TargetReport) {
     let _ = writeln!(out, "\n## {}: every step\n", t.target);
     let _ = writeln!(
         out,
-        "| rooms | members | delivered/s | delivery % | p50 ms | p99 ms | p99.9 ms | max ms | fan-out p99 ms | CPU µs/1000 | RSS/member KiB | cue skew p99 µs | failures | runs passed | generator CPU % |"
+        "| rooms | members | delivered/s | delivery % | p50 ms | p99 ms | p99.9 ms | max ms | fan-out p99 ms | hold in server p50 / p99 ms | CPU µs/1000 | RSS/member KiB | cue skew p99 µs | failures | runs passed | generator CPU % |"
     );
     let _ = writeln!(
         out,
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     );
     for s in &t.steps {
         let _ = writeln!(
             out,
-            "| {} | {} | {:.0} | {:.3} | {} | {} | {} | {} | {} | {:.0} | {:.1} | {} | {} | {} | {} |",
+            "| {} | {} | {:.0} | {:.3} | {} | {} | {} | {} | {} | {} | {:.0} | {:.1} | {} | {} | {} | {} |",
             s.rooms,
             s.rooms * (s.participants + 1),
             s.delivered_per_s,
@@ -287,6 +309,11 @@ fn steps(out: &mut String, t: &TargetReport) {
             ms(s.latency_us.p999),
             ms(s.latency_us.max),
             ms(s.relay_latency_us.p99),
+            if s.hold_us.is_unmeasured() {
+                "–".into()
+            } else {
+                format!("{} / {}", ms(s.hold_us.p50), ms(s.hold_us.p99))
+            },
             s.cpu_us_per_1000,
             s.rss_per_participant_bytes / 1024.0,
             s.cue_skew_us.p99,

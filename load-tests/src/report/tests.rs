@@ -308,3 +308,39 @@ fn interleaved_rounds_decide_the_same_load_bar_by_their_median() {
     bars(&mut out, &[b, c], &[]);
     assert!(out.contains("| CPU per 1,000 delivered at least 2× better than colyseus-state (same load) | 1.80× at 16 rooms (9000 vs 5000 µs) | **not met** |"), "{out}");
 }
+
+/// The hold in the server is shown where it was measured, and said so where it was not: a
+/// Colyseus peer's driver cannot see ticks, and a run from before the metric has none.
+#[test]
+fn the_hold_in_the_server_is_reported_where_measured() {
+    let [mut b, r, c] = three_targets(4000.0);
+    b.steps[1].hold_us = crate::stats::Quantiles {
+        p50: 16_700,
+        p99: 33_900,
+        p999: 34_100,
+        max: 34_500,
+    };
+    let out = markdown("h", &[b.clone(), r, c], &[], &[]);
+    let row = out
+        .lines()
+        .find(|l| l.starts_with("| hold in server"))
+        .unwrap_or_else(|| panic!("no hold row in\n{out}"));
+    assert_eq!(
+        row,
+        "| hold in server (pose written → tick of its frame) p50 / p99 / max, ms | 16.7 / 33.9 / 34.5 | not measured (a run from before the metric) | not measured |"
+    );
+    assert!(out.contains("| 0.0 | 16.7 / 33.9 | 3500 |"), "{out}");
+    // Another workload's row names its phases and carries breakroom's hold at capacity.
+    let v = Variant {
+        link: "variants/12x15hz-in-phase".into(),
+        targets: vec![b],
+        paired: vec![],
+        in_phase: true,
+    };
+    let main = markdown("h", &[], &[], &[v]);
+    let row = main
+        .lines()
+        .find(|l| l.starts_with("| 12 participants @ 15 Hz, in phase |"))
+        .unwrap_or_else(|| panic!("no in-phase row in\n{main}"));
+    assert!(row.contains("| 16.7 / 33.9 | [report]"), "{row}");
+}

@@ -70,7 +70,7 @@ pub(crate) enum Verdict {
     /// Breakroom ran no step at the load to compare at.
     NotMeasured,
     /// Shown beside the verdict (the step runs, when interleaved rounds decide).
-    NotTheVerdict,
+    Beside,
     /// For scale only (the reference relay against a peer).
     NotABar,
 }
@@ -253,7 +253,7 @@ fn same_load_rows(
         Some(Ok((ratio, _, bs))) => {
             let measured = cpu_ratio(ratio, cc.rooms, cc.cpu_us_per_1000, bs.cpu_us_per_1000);
             let verdict = if interleaved.is_some() {
-                Verdict::NotTheVerdict
+                Verdict::Beside
             } else {
                 Verdict::of(ratio >= 2.0)
             };

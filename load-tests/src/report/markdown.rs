@@ -200,7 +200,7 @@ pub(crate) fn bars(out: &mut String, lines: &[judgement::BarLine]) {
             Verdict::NotMet => "**not met**",
             Verdict::Open => "**not shown** (a load generator was the limit)",
             Verdict::NotMeasured => "**not measured**",
-            Verdict::NotTheVerdict => "not the verdict",
+            Verdict::Beside => "not the verdict",
             Verdict::NotABar => "not a bar",
         };
         let _ = writeln!(out, "| {} | {} | {verdict} |", l.bar, l.measured);

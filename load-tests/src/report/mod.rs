@@ -1,9 +1,9 @@
 //! The load test report, in four parts:
 //!
-//! - [`model`]: the results model: what a run measured, as `results.json` keeps it.
-//! - `judgement`: the bars, each as measured, with its verdict; other workloads' rows.
-//! - [`markdown`]: `REPORT.md`.
-//! - [`svg`]: `plot.svg`, p99 skeleton latency against rooms.
+//! - [`model`], the results model: what a run measured, as `results.json` keeps it.
+//! - `judgement`, the bars, each as measured, with its verdict; other workloads' rows.
+//! - [`mod@markdown`], `REPORT.md`.
+//! - [`mod@svg`], `plot.svg`: p99 skeleton latency against rooms.
 //!
 //! Targets are told apart by [`crate::target::Target`], which also says what each measures.
 

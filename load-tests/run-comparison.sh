@@ -8,13 +8,16 @@
 # the same load); REPEATS (default 3) the runs per step, each on a fresh server (a step reports
 # its median run and passes when most runs pass).
 # The main workload is rooms of 12 participants at 15 Hz. The other workloads the issue names
-# (rooms of 4 and of 40 at 15 Hz, rooms of 12 at 30 Hz) run first, each its own comparison in
-# load-tests/variants/, summarised in the main report; VARIANTS=0 skips them.
+# (rooms of 4 and of 40 at 15 Hz, rooms of 12 at 30 Hz, and rooms of 12 at 15 Hz whose
+# participants send in phase, without Colyseus, whose driver has no in-phase mode) run first,
+# each its own comparison in load-tests/variants/, summarised in the main report; VARIANTS=0
+# skips them. Participants replay the synthesized squat; BREAKROOM_LOAD_RECORDING=FILE (and
+# BREAKROOM_LOAD_RECORDING_GEOMETRY) replays a recording instead, in every driver.
 # After each workload's steps, `breakroom-load paired` runs PAIRED_ROUNDS (default 7; 0 skips)
 # interleaved rounds at each Colyseus peer's capacity: the peer, breakroom and the reference
 # back to back, so that the same-load CPU ratio compares runs made a minute apart, not a
 # quarter of an hour (CPU per 1,000 drifts by up to a third between such runs here).
-# About 80 minutes in all: 25 for the main workload, 35 for the others, 20 for the rounds.
+# About 90 minutes in all: 25 for the main workload, 45 for the others, 20 for the rounds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -p breakroom -p breakroom-load
@@ -66,7 +69,9 @@ if [[ ${VARIANTS:-1} != 0 ]]; then
   paired load-tests/variants/40x15hz
   workload load-tests/variants/12x30hz 12 30 4,8,12,16,24,32,48,64,72,80,96,128 4,8,12,16,24,32,48,64
   paired load-tests/variants/12x30hz
-  variants=(--variants load-tests/variants/4x15hz,load-tests/variants/40x15hz,load-tests/variants/12x30hz)
+  with_colyseus=0 workload load-tests/variants/12x15hz-in-phase 12 15 \
+    1,2,4,8,12,16,24,32,48,64,72,80,96,128 "" --in-phase
+  variants=(--variants load-tests/variants/4x15hz,load-tests/variants/40x15hz,load-tests/variants/12x30hz,load-tests/variants/12x15hz-in-phase)
 fi
 workload load-tests 12 15 "${ROOMS:-1,2,4,8,12,16,24,32,48,64,72,80,96,128}" \
   "${COLYSEUS_ROOMS:-1,2,4,8,12,16,24,32,48,64}" --stall "${variants[@]}" "$@"

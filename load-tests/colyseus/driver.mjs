@@ -25,18 +25,57 @@ const CONNECT_CONCURRENCY = 32;
 const HARD_DEADLINE_MS = (WARMUP + SECONDS + GRACE + 120) * 1000; // connect budget included
 const hardTimer = setTimeout(() => { console.error('driver: hard deadline hit'); process.exit(3); }, HARD_DEADLINE_MS);
 
-// ---- keypoint blocks from the real recording (breakroom layout, BlazePose-33, no depth) ----
-const here = new URL('.', import.meta.url).pathname;
-const rec = JSON.parse(readFileSync(here + '../../protocol/testdata/pose/tfjs-models/pose_squats.full.json', 'utf8'));
+// ---- keypoint blocks (breakroom layout, BlazePose-33, no depth) ----
+// By default the synthesized squat of breakroom-load (src/movement.rs, the same figure and
+// motion: a rep every 3 s, 4 reps a pass, sampled at HZ); with BREAKROOM_LOAD_RECORDING=FILE, a
+// [frames][33][x, y, z] pixel recording (BREAKROOM_LOAD_RECORDING_GEOMETRY, default
+// 720x1280@5), as breakroom-load --recording takes it. Recordings live beside the repository,
+// in ../shared/data/pose/; none is in it.
+function squatAt(sec) {
+  const phase = (sec / 3) % 1;
+  const depth = Math.pow(0.5 - 0.5 * Math.cos(2 * Math.PI * phase), 1.2);
+  const kneeAngle = 178 - 88 * depth, tilt = 30 * depth, lean = 8 + 35 * depth, arm = 10 + 75 * depth;
+  const to = ([x, y], len, deg) => [x + len * Math.sin(deg * Math.PI / 180), y + len * Math.cos(deg * Math.PI / 180)];
+  const ankle = [0.52, 0.9];
+  const knee = to(ankle, 0.21, 180 - tilt);
+  const hip = to(knee, 0.21, -tilt - kneeAngle);
+  const shoulder = to(hip, 0.25, 180 - lean);
+  const nose = to(shoulder, 0.09, 165 - lean);
+  const elbow = to(shoulder, 0.14, arm);
+  const wrist = to(elbow, 0.12, arm + 15);
+  const head = (dx, dy) => [nose[0] + dx, nose[1] + dy];
+  const out = [nose, head(-0.006, -0.012), head(-0.010, -0.013), head(-0.014, -0.013), head(-0.004, -0.012),
+    head(-0.007, -0.013), head(-0.010, -0.013), head(-0.035, -0.006), head(-0.030, -0.006), head(-0.004, 0.014),
+    head(-0.002, 0.014)];
+  const pair = ([x, y], scale) => { out.push([x + 0.015 * scale, y], [x - 0.015 * scale, y]); };
+  for (const p of [shoulder, elbow, wrist]) pair(p, 1.5);
+  for (const [dx, dy] of [[0.012, 0.022], [0.018, 0.018], [0.008, 0.015]]) {
+    const h = to(wrist, dy, arm + 15);
+    pair([h[0] + dx * 0.3, h[1]], 1.5);
+  }
+  for (const p of [hip, knee, ankle, to(ankle, 0.025, -60), to(ankle, 0.07, 80)]) pair(p, 1);
+  return out;
+}
+function normalizedFrames() {
+  const file = process.env.BREAKROOM_LOAD_RECORDING;
+  if (!file) return Array.from({ length: 12 * HZ }, (_, i) => squatAt(i / HZ));
+  const m = /^(\d+(?:\.\d+)?)x(\d+(?:\.\d+)?)@/.exec(process.env.BREAKROOM_LOAD_RECORDING_GEOMETRY ?? '720x1280@5');
+  if (!m) throw new Error('BREAKROOM_LOAD_RECORDING_GEOMETRY is not WIDTHxHEIGHT@FPS');
+  let rec;
+  try { rec = JSON.parse(readFileSync(file, 'utf8')); } catch (e) {
+    throw new Error(`${file}: ${e.message} (recordings live beside the repository in ../shared/data/pose/)`);
+  }
+  return rec.map((frame) => frame.map(([x, y]) => [x / Number(m[1]), y / Number(m[2])]));
+}
 const q16 = (v) => Math.round((Math.min(1.25, Math.max(-0.25, v)) + 0.25) / 1.5 * 65535);
-const FRAMES = rec.map((frame) => {
+const FRAMES = normalizedFrames().map((frame) => {
   const b = new Uint8Array(2 + 33 * 5);
   const dv = new DataView(b.buffer);
   b[0] = 1; b[1] = 0;
   frame.forEach(([x, y], i) => {
-    dv.setUint16(2 + i * 5, q16(x / 720), true);
-    dv.setUint16(2 + i * 5 + 2, q16(y / 1280), true);
-    b[2 + i * 5 + 4] = 255; // recording has no visibility: 1.0
+    dv.setUint16(2 + i * 5, q16(x), true);
+    dv.setUint16(2 + i * 5 + 2, q16(y), true);
+    b[2 + i * 5 + 4] = 255; // visibility 1.0
   });
   return b;
 });

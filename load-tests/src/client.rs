@@ -8,6 +8,10 @@
 //! clients share one process, see [`RoomShared`]) and records, for every skeleton of the sender
 //! due up to that one and not covered yet, `receipt − due`: a skeleton superseded on the server
 //! (latest wins) is covered by the first later skeleton that arrives, and its latency says so.
+//!
+//! The facilitator also records each skeleton's **hold in the server**: the frame's tick time
+//! (`poses.t`, server clock) minus the instant the sender wrote that skeleton to its socket
+//! (mapped to server time through the sender's clock sync, shared through [`RoomShared`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -25,7 +29,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::stats::{ClientReport, Samples};
-use crate::workload::{Frames, instant_of, local_us};
+use crate::workload::{Frames, Phases, instant_of, local_us};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -48,6 +52,9 @@ pub struct SenderInfo {
 pub struct RoomShared {
     /// Senders by participant id.
     pub senders: Mutex<HashMap<u32, SenderInfo>>,
+    /// When each skeleton due in the window was written, in server time, by (participant id,
+    /// the pose's `t`): the facilitator takes it out when the skeleton reaches it.
+    pub sent: Mutex<HashMap<(u32, u64), u64>>,
 }
 
 /// The timetable of a run, on the generator's clock (µs).
@@ -82,6 +89,8 @@ pub struct ClientSpec {
     pub facilitator: bool,
     /// Stop reading for this long from the window's start.
     pub stall: Option<Duration>,
+    /// Where the room's participants send within the period.
+    pub phases: Phases,
 }
 
 /// Opens a WebSocket offering `breakroom.v1`.
@@ -153,6 +162,8 @@ struct Receiver {
     next_due: HashMap<u32, (u64, SenderInfo)>,
     shared: Arc<RoomShared>,
     plan: Option<Plan>,
+    /// Records the hold in the server (one client per room does: the facilitator).
+    holds: bool,
 }
 
 impl Receiver {
@@ -171,6 +182,14 @@ impl Receiver {
                 let tick_local = t.saturating_add_signed(self.offset.saturating_neg());
                 if in_window(tick_local) {
                     self.report.relay.record(now.saturating_sub(tick_local));
+                }
+                if self.holds {
+                    let mut sent = self.shared.sent.lock().unwrap_or_else(|e| e.into_inner());
+                    for pp in &poses {
+                        if let Some(at) = sent.remove(&(pp.p.0, pp.t)) {
+                            self.report.hold.record(t.saturating_sub(at));
+                        }
+                    }
                 }
                 for pp in poses {
                     if pp.p.0 == self.me {
@@ -255,6 +274,7 @@ pub async fn run(
         stalled: spec.stall.is_some(),
         latency: Samples::default(),
         relay: Samples::default(),
+        hold: Samples::default(),
         expected: 0,
         covered: 0,
         entries: 0,
@@ -285,6 +305,7 @@ pub async fn run(
         next_due: HashMap::new(),
         shared: shared.clone(),
         plan: None,
+        holds: spec.facilitator,
     };
     rx.handle(snapshot);
     let _ = ready.send(true).await;
@@ -303,8 +324,7 @@ pub async fn run(
         }
     };
     rx.plan = Some(plan);
-    let phase = ((spec.room * 11 + spec.index * 37) % 100) as u64 * plan.period / 100;
-    let base = plan.start + phase;
+    let base = plan.start + spec.phases.offset(spec.room, spec.index, plan.period);
     if !spec.facilitator {
         shared
             .senders
@@ -345,7 +365,12 @@ pub async fn run(
             () = &mut close => break,
             () = tokio::time::sleep_until(instant_of(due)), if sending => {
                 let i = (k as usize) % len;
-                let msg = ClientMsg::Pose { t: due.saturating_add_signed(offset), kp: frames.blocks[i].clone() };
+                let t = due.saturating_add_signed(offset);
+                if due >= plan.window_start && due < plan.window_end {
+                    let at = local_us().saturating_add_signed(offset);
+                    shared.sent.lock().unwrap_or_else(|e| e.into_inner()).insert((me, t), at);
+                }
+                let msg = ClientMsg::Pose { t, kp: frames.blocks[i].clone() };
                 if let Err(e) = send(&mut ws, &msg).await {
                     rx.report.failure = Some(format!("send: {e}"));
                     break;

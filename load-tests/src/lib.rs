@@ -1,7 +1,9 @@
 //! `breakroom-load`: an open-loop load generator for breakroom, and `reference-relay`, the
 //! minimal relay it is compared with (the physical floor).
 //!
-//! - [`workload`]: rooms of participants replaying the real squat recording at a fixed rate.
+//! - [`workload`]: rooms of participants replaying a movement at a fixed rate, spread over the
+//!   period or in phase.
+//! - [`movement`]: the synthesized squat (the default), or a recording given by path.
 //! - [`client`]: one simulated client speaking `breakroom.v1` directly; open-loop sending,
 //!   per-recipient latency from each skeleton's scheduled instant.
 //! - [`stats`]: HDR histograms and the per-step [`stats::StepResult`] (also the JSON other
@@ -14,6 +16,7 @@
 //! Invariant: every loop is bounded in count and time; every run stops by itself.
 
 pub mod client;
+pub mod movement;
 pub mod relay;
 pub mod report;
 pub mod run;
@@ -32,16 +35,21 @@ pub async fn smoke() -> anyhow::Result<Vec<String>> {
         warmup: std::time::Duration::from_secs(1),
         window: std::time::Duration::from_secs(4),
         stall: None,
+        phases: workload::Phases::Spread,
+        movement: std::sync::Arc::new(movement::Movement::Synthesized),
     };
     let step = run::run_step(&mut ep, &w, None).await?;
     let r = &step.result;
     println!(
-        "smoke: delivered {:.0}/s of {:.0}/s, p50 {} p99 {} max {} µs, cue skew p99 {} µs, {} late cues, {:.2} scoreboards/client/s",
+        "smoke: delivered {:.0}/s of {:.0}/s, p50 {} p99 {} max {} µs, hold in server p50 {} p99 {} max {} µs, cue skew p99 {} µs, {} late cues, {:.2} scoreboards/client/s",
         r.delivered_per_s,
         r.expected_per_s,
         r.latency_us.p50,
         r.latency_us.p99,
         r.latency_us.max,
+        r.hold_us.p50,
+        r.hold_us.p99,
+        r.hold_us.max,
         r.cue_skew_us.p99,
         r.late_cues,
         r.scoreboards_per_client_s

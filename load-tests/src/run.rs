@@ -7,7 +7,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::client::{self, ClientSpec, Plan, RoomShared};
 use crate::stats::{ClientReport, Quantiles, Skew, StepResult, cue_skews, histogram};
-use crate::target::{Endpoint, process_cpu_us, program};
+use crate::target::{Endpoint, Target, process_cpu_us, program};
 use crate::workload::{Frames, Workload, instant_of, local_us};
 
 /// One step's result and the raw client reports.
@@ -28,7 +28,7 @@ pub async fn run_step(
     w: &Workload,
     idle_rss: Option<u64>,
 ) -> anyhow::Result<Step> {
-    let frames = Arc::new(Frames::squats(w.hz)?);
+    let frames = Arc::new(Frames::of(&w.movement, w.hz)?);
     let prog = program(20_000);
     let (ready_tx, mut ready_rx) = mpsc::channel(1024);
     let (plan_tx, plan_rx) = watch::channel::<Option<Plan>>(None);
@@ -47,6 +47,7 @@ pub async fn run_step(
                 index,
                 facilitator: index == 0,
                 stall: (room == 0 && index == 1).then_some(w.stall).flatten(),
+                phases: w.phases,
             };
             handles.push(tokio::spawn(client::run(
                 spec,
@@ -96,7 +97,7 @@ pub async fn run_step(
             reports.push(r);
         }
     }
-    let mut result = summarize(ep.target.name(), w, &reports);
+    let mut result = summarize(ep.target, w, &reports);
     result.connect_per_s = connect_per_s;
     if let (Some(a), Some(b)) = (cpu0, cpu1) {
         let delivered = result.delivered_per_s * w.window.as_secs_f64();
@@ -129,13 +130,15 @@ async fn sample_rss(ep: &Endpoint, until: u64, mut max: Option<u64>) -> Option<u
 }
 
 /// Adds up client reports (the stalled client's receive side excluded).
-pub fn summarize(target: &str, w: &Workload, reports: &[ClientReport]) -> StepResult {
+pub fn summarize(target: Target, w: &Workload, reports: &[ClientReport]) -> StepResult {
     let mut latency = histogram();
     let mut relay = histogram();
+    let mut hold = histogram();
     let (mut expected, mut covered, mut scoreboards) = (0, 0, 0);
     for r in reports.iter().filter(|r| !r.stalled) {
         r.latency.add_to(&mut latency);
         r.relay.add_to(&mut relay);
+        r.hold.add_to(&mut hold);
         expected += r.expected;
         covered += r.covered;
         scoreboards += r.scoreboards;
@@ -147,7 +150,7 @@ pub fn summarize(target: &str, w: &Workload, reports: &[ClientReport]) -> StepRe
     }
     let secs = w.window.as_secs_f64();
     StepResult {
-        target: target.into(),
+        target,
         rooms: w.rooms,
         participants: w.participants,
         hz: w.hz,
@@ -155,6 +158,11 @@ pub fn summarize(target: &str, w: &Workload, reports: &[ClientReport]) -> StepRe
         expected_per_s: expected as f64 / secs,
         latency_us: Quantiles::of(&latency),
         relay_latency_us: Quantiles::of(&relay),
+        hold_us: if hold.is_empty() {
+            Quantiles::default()
+        } else {
+            Quantiles::of(&hold)
+        },
         cue_skew_us: Skew {
             p99: if skews.is_empty() {
                 0

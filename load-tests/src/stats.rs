@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
+use crate::target::Target;
+
 /// A latency histogram in µs, 1 µs to 60 s, 3 significant digits.
 pub fn histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 60_000_000, 3).expect("the bounds are valid")
@@ -52,6 +54,10 @@ pub struct ClientReport {
     pub latency: Samples,
     /// Server tick time (`poses.t`, mapped through clock sync) → receipt, µs.
     pub relay: Samples,
+    /// Hold in the server: the frame's tick time (`poses.t`) minus the instant the sender wrote
+    /// the skeleton, both in server time, µs; recorded by the facilitator only, so once per
+    /// relayed skeleton due in the window.
+    pub hold: Samples,
     /// Skeletons of others scheduled in the window (what this client should receive).
     pub expected: u64,
     /// Of those, how many a received frame covered (the same or a later skeleton).
@@ -84,6 +90,11 @@ pub struct Quantiles {
 }
 
 impl Quantiles {
+    /// Nothing was measured (every figure zero).
+    pub fn is_unmeasured(&self) -> bool {
+        self.max == 0
+    }
+
     /// The quantiles of a histogram.
     pub fn of(h: &Histogram<u64>) -> Quantiles {
         Quantiles {
@@ -110,8 +121,8 @@ pub struct Skew {
 #[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct StepResult {
-    /// `breakroom`, `reference`, `colyseus`.
-    pub target: String,
+    /// Which server (`breakroom`, `reference`, `colyseus-state`, `colyseus-broadcast`).
+    pub target: Target,
     /// Rooms.
     pub rooms: usize,
     /// Participants per room.
@@ -126,6 +137,10 @@ pub struct StepResult {
     pub latency_us: Quantiles,
     /// Server fan-out latency, tick → receipt.
     pub relay_latency_us: Quantiles,
+    /// Hold in the server, the sender's write → the tick of the frame carrying it (see
+    /// `load-tests/README.md`); all zero when not measured (older runs, the Colyseus driver).
+    #[serde(skip_serializing_if = "Quantiles::is_unmeasured")]
+    pub hold_us: Quantiles,
     /// Spread of the local act instants of one cue across a room's clients.
     pub cue_skew_us: Skew,
     /// Cues that arrived after their instant.

@@ -13,15 +13,33 @@ use std::time::Duration;
 use breakroom::auth::{TokenKeys, TokenRole, TokenSpec};
 use breakroom_protocol::{Program, Step};
 
-/// Which server a run measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// Which server a run measures. Reports, `results.json` and the Colyseus driver's JSON name it
+/// by [`Target::name`] (`breakroom`, `reference`, `colyseus-state`, `colyseus-broadcast`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "kebab-case")]
 pub enum Target {
     /// The breakroom server (`target/<profile>/breakroom serve`).
+    #[default]
     Breakroom,
     /// The reference relay (`reference-relay`): the floor.
     Reference,
-    /// Colyseus, measured by its own Node driver (results read from JSON).
-    Colyseus,
+    /// Colyseus's state-synchronised room, measured by its own Node driver (results read from
+    /// JSON). On the command line `colyseus` names both Colyseus peers.
+    #[value(alias = "colyseus")]
+    ColyseusState,
+    /// Colyseus's broadcast room, measured by the same driver.
+    ColyseusBroadcast,
 }
 
 impl Target {
@@ -30,8 +48,41 @@ impl Target {
         match self {
             Target::Breakroom => "breakroom",
             Target::Reference => "reference",
-            Target::Colyseus => "colyseus",
+            Target::ColyseusState => "colyseus-state",
+            Target::ColyseusBroadcast => "colyseus-broadcast",
         }
+    }
+
+    /// A peer breakroom is judged against (a Colyseus room), as opposed to breakroom itself or
+    /// the reference floor.
+    pub fn is_peer(self) -> bool {
+        self.colyseus_room().is_some()
+    }
+
+    /// The Colyseus room type, as its driver's `--target` takes it.
+    pub fn colyseus_room(self) -> Option<&'static str> {
+        match self {
+            Target::ColyseusState => Some("state"),
+            Target::ColyseusBroadcast => Some("broadcast"),
+            Target::Breakroom | Target::Reference => None,
+        }
+    }
+
+    /// Whether it sends cues (the reference relay does not; the Colyseus driver tracks none).
+    pub fn sends_cues(self) -> bool {
+        self == Target::Breakroom
+    }
+
+    /// Whether its frames carry the tick time the fan-out latency and the hold are measured
+    /// from (the Colyseus driver measures neither).
+    pub fn stamps_ticks(self) -> bool {
+        !self.is_peer()
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -95,7 +146,7 @@ impl Endpoint {
                     tick_hz.to_string(),
                 ],
             ),
-            Target::Colyseus => {
+            Target::ColyseusState | Target::ColyseusBroadcast => {
                 anyhow::bail!("colyseus runs from its own Node driver; pass --colyseus-json")
             }
         };

@@ -42,13 +42,14 @@ pub struct RoomConfig {
     /// Interval of the skeleton relay, in microseconds. The default here (15 Hz) keeps the
     /// engine's transcripts readable; the server sets it from its `tick_hz` (30 Hz by default).
     pub tick_us: u64,
-    /// When set, the relay's ticks after the first of a busy spell fall on the grid
-    /// `phase + k·tick_us` of server time (phase taken modulo `tick_us`). A host running many
-    /// rooms gives each its own phase, so their ticks spread over the period instead of
-    /// firing together when rooms start together. Cues are then sent at the last grid point
-    /// before they are due, and scoreboards and planned phase changes announced at the first
-    /// one after, so they leave in the same write as the tick's frame. `None`: every tick is
-    /// one period after the previous.
+    /// When set, every relay tick falls on the grid `phase + k·tick_us` of server time (phase
+    /// taken modulo `tick_us`): a pose goes out at the first grid point at or after its
+    /// arrival. A host running many rooms gives each its own phase, so their ticks spread over
+    /// the period instead of firing together when rooms start together. Cues are then sent at
+    /// the last grid point before they are due, and scoreboards and planned phase changes
+    /// announced at the first one after, so they leave in the same write as the tick's frame.
+    /// `None`: the first pose after a quiet spell goes out at once, and every tick is one
+    /// period after the previous. Either way no pose waits more than one period.
     pub tick_phase_us: Option<u64>,
     /// Skeletons received longer ago than this are left out of relayed frames.
     pub stale_pose_us: u64,

@@ -8,6 +8,14 @@
 //! (the host replaces that frame, latest wins): so a client that drops frames loses nothing but
 //! time, and a client that keeps up gets each skeleton once. The relay only wakes up when a new
 //! pose arrived since the last tick: an idle room sleeps.
+//!
+//! **The hold guarantee**: a pose goes out in a frame at most one tick period after it arrived
+//! (or is replaced by a newer pose of its sender that does), whatever the senders' phases; a
+//! host that runs the tick late adds only its own lateness. With a tick phase, every frame
+//! falls on the grid `phase + k·period`: a pose waits for the first grid point at or after its
+//! arrival, and the poses that arrive until then ride in the same frame. (The first pose after
+//! a quiet spell is not sent at once: a frame sent off the grid then pushed the next grid tick
+//! a whole period on, and the poses that arrived just after it waited up to two periods.)
 
 use std::collections::BTreeMap;
 
@@ -51,8 +59,10 @@ pub(crate) struct Relay {
 }
 
 impl Relay {
-    /// Keeps `kp` as the participant's latest pose and schedules a tick, at once after a quiet
-    /// spell, else one `tick.0` after the last, moved up to the grid of phase `tick.1` if set.
+    /// Keeps `kp` as the participant's latest pose and schedules a tick if none is: with a
+    /// phase `tick.1`, at the first point of the grid `phase + k·tick.0` at or after `now`
+    /// (after the last tick); without one, at once after a quiet spell, else one `tick.0` after
+    /// the last tick. Either way the pose goes out at most one period after `now`.
     pub(crate) fn accept(
         &mut self,
         now: Micros,
@@ -83,11 +93,19 @@ impl Relay {
             },
         );
         if self.next_tick.is_none() {
-            let due = self.last_tick.map_or(now, |last| {
-                let due = last.saturating_add(tick_us);
-                phase.map_or(due, |phase| on_grid(due, tick_us, phase))
+            self.next_tick = Some(match phase {
+                // The first grid point at or after the arrival that is not the last tick's.
+                Some(phase) => {
+                    let from = self
+                        .last_tick
+                        .map_or(now, |last| now.max(last.saturating_add(1)));
+                    on_grid(from, tick_us, phase)
+                }
+                None => self
+                    .last_tick
+                    .map_or(now, |last| last.saturating_add(tick_us))
+                    .max(now),
             });
-            self.next_tick = Some(due.max(now));
         }
     }
 
@@ -209,8 +227,9 @@ mod tests {
         relay.next_tick().expect("a tick is due")
     }
 
-    /// Two rooms whose skeletons arrive at the same instants tick apart once the first frame
-    /// (sent at once) is out, each on its own phase, never sooner than a period apart.
+    /// Two rooms whose skeletons arrive at the same instants tick apart, each on its own phase
+    /// from the first frame on, never sooner than a period apart; without a phase the first
+    /// frame goes out at once and the next ones a period after the last.
     #[test]
     fn phased_rooms_spread_their_ticks() {
         let tick = 33_333;
@@ -222,6 +241,7 @@ mod tests {
             for _ in 0..6 {
                 let due = pose_at(&mut relay, now, (tick, phase));
                 assert!(due >= now);
+                assert!(due - now <= tick, "a pose held over a period");
                 if let Some(&last) = at.last() {
                     assert!(due - last >= tick, "two ticks within a period");
                 }
@@ -231,21 +251,28 @@ mod tests {
             }
             ticks.push(at);
         }
-        // The first frame goes out at once in every room.
-        assert!(ticks.iter().all(|t| t[0] == 1_000_000));
-        // Then each phased room sits on its grid: 0 and 16 ms into the period.
+        // Each phased room sits on its grid from the first frame: 0 and 16 ms into the period.
+        assert!(ticks[0].iter().all(|t| t % tick == 0), "{:?}", ticks[0]);
         assert!(
-            ticks[0][1..].iter().all(|t| t % tick == 0),
-            "{:?}",
-            ticks[0]
-        );
-        assert!(
-            ticks[1][1..].iter().all(|t| t % tick == 16_000),
+            ticks[1].iter().all(|t| t % tick == 16_000),
             "{:?}",
             ticks[1]
         );
-        // Without a phase the ticks follow the arrivals.
+        // Without a phase the first frame goes out at once, then the ticks follow the arrivals.
+        assert_eq!(ticks[2][0], 1_000_000);
         assert_eq!(ticks[2][1], 1_000_000 + tick);
+    }
+
+    /// A pose that arrives on a grid point just after that point's tick waits for the next
+    /// one, not a second frame at the same instant.
+    #[test]
+    fn a_pose_right_after_a_tick_waits_one_period() {
+        let tick = 33_333;
+        let mut relay = Relay::default();
+        let due = pose_at(&mut relay, 0, (tick, Some(0)));
+        assert_eq!(due, 0);
+        assert!(relay.tick(0, 1_000_000).everyone.is_some());
+        assert_eq!(pose_at(&mut relay, 0, (tick, Some(0))), tick);
     }
 
     /// A host's timer fires a little after the tick is due: the room still ticks once per

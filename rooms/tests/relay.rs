@@ -1,7 +1,8 @@
 //! Skeleton relay: one frame per audience per tick, honouring sharing, carrying what changed
 //! since the previous tick (`poses [...]`) beside the complete set for a member whose previous
 //! frame is still unsent (`full [...]`, shown when it differs); stale poses left out; no empty
-//! frames; an idle room sleeps.
+//! frames; an idle room sleeps; and no skeleton waits in the room longer than one tick
+//! period, whether its senders are in phase, at random phases or bursting.
 
 mod common;
 
@@ -387,4 +388,211 @@ fn poses_held_back_until_the_frame_is_due_go_out_the_same() {
     assert!(most_held >= 1, "nothing was ever held back");
     assert!(eager_out.len() >= 50, "only {} frames", eager_out.len());
     assert_eq!(held_out, eager_out);
+}
+
+/// The hold-time check: senders' arrival schedules, and a host that runs the room like the
+/// server's room actor.
+mod hold {
+    use breakroom_protocol::{Micros, RequestedRole, ServerMsg, Sharing};
+    use breakroom_rooms::{JoinRequest, MemberId, Output, Room};
+
+    use super::{SENDERS, SPAN, TICK};
+
+    /// A seeded xorshift: the same "random" phases on every run.
+    pub(crate) struct Rng(pub(crate) u64);
+
+    impl Rng {
+        pub(crate) fn below(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % n
+        }
+    }
+
+    /// `(arrival, sender)` for `senders` (members 2..) over `span`, sorted by arrival.
+    pub(crate) fn arrivals(
+        start: Micros,
+        span: u64,
+        senders: u64,
+        mut next: impl FnMut(u64, u64) -> Option<Vec<u64>>,
+    ) -> Vec<(Micros, u64)> {
+        let mut out = Vec::new();
+        for s in 0..senders {
+            // `next(sender, k)`: the offsets from `start` of the sender's k-th batch.
+            for k in 0.. {
+                let Some(batch) = next(s, k) else { break };
+                if batch.iter().any(|&at| at >= span) {
+                    break;
+                }
+                out.extend(batch.into_iter().map(|at| (start + at, 2 + s)));
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
+    /// However the senders' poses fall against the room's tick grid, every skeleton goes out
+    /// at most one tick period after it arrived (or is replaced by a newer one of its sender
+    /// that does), with a tick phase (as the server runs rooms) or without. The host behaves
+    /// like the server's room actor: it holds poses back while a frame is due and hands them
+    /// in, each with its arrival time, when its timer fires, which may be late by up to a
+    /// millisecond (tokio rounds sleeps up): that lateness is the only slack allowed.
+    pub(crate) fn check(name: &str, arrivals: &[(Micros, u64)]) {
+        for phase in [Some(0), Some(12_345), Some(TICK - 1), None] {
+            for late in [0, 1_000] {
+                check_one(name, arrivals, phase, late);
+            }
+        }
+    }
+
+    fn check_one(name: &str, arrivals: &[(Micros, u64)], phase: Option<u64>, late: u64) {
+        let start = crate::common::T0;
+        let mut config = crate::common::config();
+        config.tick_us = TICK;
+        config.tick_phase_us = phase;
+        let mut room = Room::new(start, config).expect("a valid room");
+        for m in 1..=1 + SENDERS {
+            let req = JoinRequest {
+                user: format!("u{m}"),
+                name: format!("n{m}"),
+                role: if m == 1 {
+                    RequestedRole::Facilitator
+                } else {
+                    RequestedRole::Participant
+                },
+                sharing: Sharing::Room,
+                team: None,
+                may_control: m == 1,
+                may_publish_pose: true,
+                may_publish_score: true,
+            };
+            room.handle_join(start, MemberId(m), req).expect("joins");
+        }
+        while room.poll_output().is_some() {}
+
+        // The host's loop, as the room actor runs it; frames to the facilitator, by the host's
+        // instant, with the (participant, t) of each fresh pose.
+        let mut frames: Vec<(Micros, Vec<(u32, Micros)>)> = Vec::new();
+        let mut collect = |room: &mut Room, now: Micros| {
+            while let Some(out) = room.poll_output() {
+                if let Output::Poses { to, fresh, .. } = out
+                    && to.contains(&MemberId(1))
+                {
+                    let ServerMsg::Poses { poses, .. } = fresh else {
+                        panic!("a poses output that is not a poses message");
+                    };
+                    frames.push((now, poses.iter().map(|p| (p.p.0, p.t)).collect()));
+                }
+            }
+        };
+        let pose = |room: &mut Room, at: Micros, m: u64| {
+            room.handle_pose(at, MemberId(m), at, crate::common::pose_block())
+                .expect("accepted");
+        };
+        let (mut i, mut waiting) = (0, Vec::new());
+        let give_up = start + SPAN + 1_000_000;
+        loop {
+            let timer = room.poll_timeout().map(|t| t + late);
+            match (arrivals.get(i).copied(), timer) {
+                (Some((at, m)), timer) if timer.is_none_or(|t| at < t) => {
+                    i += 1;
+                    if room.frame_due().is_some() {
+                        waiting.push((at, m));
+                    } else {
+                        pose(&mut room, at, m);
+                        collect(&mut room, at);
+                    }
+                }
+                (_, Some(fire)) if fire <= give_up => {
+                    for (at, m) in waiting.drain(..) {
+                        pose(&mut room, at, m);
+                    }
+                    room.handle_timeout(fire);
+                    collect(&mut room, fire);
+                }
+                _ => break,
+            }
+            if i == arrivals.len() && room.frame_due().is_none() && waiting.is_empty() {
+                break;
+            }
+        }
+
+        // Every skeleton: the first frame carrying it or a newer one of its sender (members
+        // joined in order, so member m holds participant id m).
+        let mut worst = 0;
+        for &(at, m) in arrivals {
+            let sent = frames.iter().find(|(when, poses)| {
+                *when >= at && poses.iter().any(|&(p, t)| u64::from(p) == m && t >= at)
+            });
+            let Some(&(when, _)) = sent else {
+                panic!("{name}, phase {phase:?}: a pose of {m} at {at} never went out");
+            };
+            let held = when - at;
+            worst = worst.max(held);
+            assert!(
+                held <= TICK + late,
+                "{name}, phase {phase:?}, timer late {late} µs: a skeleton of {m} arriving at \
+                 +{} µs waited {held} µs",
+                at - start
+            );
+        }
+        assert!(worst > 0, "{name}: no skeleton ever waited");
+        // Frames never come faster than the tick (but for the host's own lateness).
+        for w in frames.windows(2) {
+            assert!(
+                w[1].0 - w[0].0 >= TICK - 1 - late,
+                "{name}, phase {phase:?}, timer late {late} µs: frames at {} and {}",
+                w[0].0 - start,
+                w[1].0 - start
+            );
+        }
+    }
+}
+
+const TICK: u64 = 33_333;
+const PERIOD_15HZ: u64 = 66_667;
+const SENDERS: u64 = 6;
+const SPAN: u64 = 3_000_000;
+
+/// Everyone at 15 Hz in phase (as people who start together send): a burst every period, read
+/// within 1.5 ms.
+#[test]
+fn senders_in_phase_wait_at_most_one_tick() {
+    let arrivals = hold::arrivals(common::T0, SPAN, SENDERS, |s, k| {
+        Some(vec![5_000 + k * PERIOD_15HZ + s * 300])
+    });
+    hold::check("in phase", &arrivals);
+}
+
+/// Seeded random phases at 15 Hz, each send jittered by up to 4 ms.
+#[test]
+fn senders_at_random_phases_wait_at_most_one_tick() {
+    let mut rng = hold::Rng(0x5eed_1234_abcd_0001);
+    for _ in 0..20 {
+        let phases: Vec<u64> = (0..SENDERS).map(|_| rng.below(PERIOD_15HZ)).collect();
+        let arrivals = hold::arrivals(common::T0, SPAN, SENDERS, |s, k| {
+            let jitter = rng.below(4_000);
+            Some(vec![phases[s as usize] + k * PERIOD_15HZ + jitter])
+        });
+        hold::check("random phases", &arrivals);
+    }
+}
+
+/// 30 Hz senders whose poses arrive in bunches of 1 to 5, 150 µs apart, after stalls of as many
+/// periods (a network hiccup), each bunch at a seeded instant: the poses a newer one replaced
+/// count as sent with it.
+#[test]
+fn bursts_wait_at_most_one_tick() {
+    let mut rng = hold::Rng(0xb0b5_7a11_0000_0042);
+    for _ in 0..20 {
+        let mut at = vec![0u64; SENDERS as usize];
+        let arrivals = hold::arrivals(common::T0, SPAN, SENDERS, |s, _| {
+            let n = 1 + rng.below(5);
+            let t = at[s as usize] + n * TICK + rng.below(TICK);
+            at[s as usize] = t;
+            Some((0..n).map(|i| t + i * 150).collect())
+        });
+        hold::check("bursts", &arrivals);
+    }
 }

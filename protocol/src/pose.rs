@@ -255,8 +255,14 @@ impl PoseBlock {
                 c.fill(0);
                 continue;
             }
-            let x = round_to(u32::from(u16::from_le_bytes([c[0], c[1]])), u32::from(COORD_GRID));
-            let y = round_to(u32::from(u16::from_le_bytes([c[2], c[3]])), u32::from(COORD_GRID));
+            let x = round_to(
+                u32::from(u16::from_le_bytes([c[0], c[1]])),
+                u32::from(COORD_GRID),
+            );
+            let y = round_to(
+                u32::from(u16::from_le_bytes([c[2], c[3]])),
+                u32::from(COORD_GRID),
+            );
             // Both are at most 65535: a multiple of 51 rounds within the u16 range.
             c[0..2].copy_from_slice(&(x as u16).to_le_bytes());
             c[2..4].copy_from_slice(&(y as u16).to_le_bytes());
@@ -409,7 +415,10 @@ mod tests {
         let raw = PoseBlock::from_landmarks(PoseModel::BlazePose33, &lms).expect("valid");
         let half = 1.5 / 1285.0 / 2.0 + 1e-6;
         for (a, b) in raw.landmarks().iter().zip(raw.canonical().landmarks()) {
-            assert!((a.x - b.x).abs() <= half && (a.y - b.y).abs() <= half, "{a:?} {b:?}");
+            assert!(
+                (a.x - b.x).abs() <= half && (a.y - b.y).abs() <= half,
+                "{a:?} {b:?}"
+            );
             let (za, zb) = (a.z.expect("depth"), b.z.expect("depth"));
             assert!((za.clamp(-120.0 / 127.0, 120.0 / 127.0) - zb).abs() <= 4.0 / 127.0 + 1e-6);
         }

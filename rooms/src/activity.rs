@@ -2,11 +2,12 @@
 //!
 //! Viewers send nothing: each of these from a viewer is refused as forbidden.
 
-use breakroom_protocol::{Micros, PoseBlock, Reaction, Role, ServerMsg};
+use breakroom_protocol::{Micros, ParticipantId, PoseBlock, Reaction, Role, ServerMsg};
 
 use crate::MemberId;
 use crate::error::RoomError;
 use crate::members::Place;
+use crate::plausible::Track;
 use crate::room::Room;
 use crate::scores::Report;
 
@@ -43,6 +44,13 @@ impl Room {
             return Err(RoomError::BadRequest("malformed keypoint block"));
         }
         let (id, sharing) = (place.id, place.sharing);
+        // Only a plausible body is relayed, and only in its canonical form.
+        let kp = self
+            .tracks
+            .entry(id)
+            .or_default()
+            .judge(now, &kp)
+            .map_err(RoomError::ImplausiblePose)?;
         // The cross-check sees every participant's keypoints, shared or not, and keeps only
         // its detector's counts.
         if let (Some((step, exercise)), Some(model)) = (self.session.running_step(), kp.model())
@@ -60,6 +68,11 @@ impl Room {
         );
         self.run_timers(now);
         Ok(())
+    }
+
+    /// How many of a participant's skeletons were refused as implausible in this room.
+    pub fn implausible_poses(&self, p: ParticipantId) -> u64 {
+        self.tracks.get(&p).map_or(0, Track::refused)
     }
 
     /// Cumulative counters for one exercise since its step began.

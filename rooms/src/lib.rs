@@ -23,6 +23,7 @@
 //!   `scores.rs`: capped counters and flags; `scoreboard.rs`: ranking and its pacing;
 //!   `summary.rs`: the session summary.
 //! - [`Catalogue`]: the exercises, compiled in from `catalogue.json`.
+//! - [`plausible`]: whether a skeleton is a plausible human body, judged before it is relayed.
 //! - [`detect`]: the exercise [`Detector`] that counts reps from keypoints (no room state).
 //!
 //! # Invariants
@@ -47,6 +48,7 @@ pub mod detect;
 mod error;
 mod members;
 mod output;
+pub mod plausible;
 mod presence;
 mod relay;
 mod room;

@@ -1,6 +1,8 @@
 //! The room: its state, creation, membership inputs (join, resume, leave, drop) and public
 //! read-outs. Other inputs live in `control.rs` and `activity.rs`, time in `timers.rs`.
 
+use std::collections::HashMap;
+
 use breakroom_protocol::{
     Micros, ParticipantId, PhaseState, Program, RequestedRole, Role, Scoreboard, ServerMsg, close,
 };
@@ -12,6 +14,7 @@ use crate::config::{self, JoinRequest, MAX_VIEWERS, RoomConfig};
 use crate::error::RoomError;
 use crate::members::{Place, Roster};
 use crate::output::{Outbox, Output};
+use crate::plausible::Track;
 use crate::relay::Relay;
 use crate::scoreboard::{self, Pacer};
 use crate::scores::Ledger;
@@ -30,6 +33,8 @@ pub struct Room {
     pub(crate) session: Session,
     pub(crate) ledger: Ledger,
     pub(crate) relay: Relay,
+    /// Each participant's pose stream, for the plausibility check.
+    pub(crate) tracks: HashMap<ParticipantId, Track>,
     pub(crate) pacer: Pacer,
     pub(crate) out: Outbox,
     pub(crate) locked: bool,
@@ -85,6 +90,7 @@ impl Room {
             session: Session::new(now),
             ledger: Ledger::new(steps),
             relay: Relay::default(),
+            tracks: HashMap::new(),
             pacer: Pacer::default(),
             out: Outbox::default(),
             locked: false,

@@ -7,7 +7,6 @@ use breakroom_protocol::{Micros, ParticipantId, PoseBlock, Reaction, Role, Serve
 use crate::MemberId;
 use crate::error::RoomError;
 use crate::members::Place;
-use crate::plausible::Track;
 use crate::room::Room;
 use crate::scores::Report;
 
@@ -46,10 +45,8 @@ impl Room {
         let (id, sharing) = (place.id, place.sharing);
         // Only a plausible body is relayed, and only in its canonical form.
         let kp = self
-            .tracks
-            .entry(id)
-            .or_default()
-            .judge(now, &kp)
+            .judges
+            .judge(now, id, &kp)
             .map_err(RoomError::ImplausiblePose)?;
         // The cross-check sees every participant's keypoints, shared or not, and keeps only
         // its detector's counts.
@@ -72,7 +69,13 @@ impl Room {
 
     /// How many of a participant's skeletons were refused as implausible in this room.
     pub fn implausible_poses(&self, p: ParticipantId) -> u64 {
-        self.tracks.get(&p).map_or(0, Track::refused)
+        self.judges.refused(p)
+    }
+
+    /// Skeletons refused as implausible since the previous poll, by kind
+    /// ([`crate::plausible::Implausible::KINDS`]): poll until `None`, for metrics.
+    pub fn poll_implausible(&mut self) -> Option<(&'static str, u64)> {
+        self.judges.poll()
     }
 
     /// Cumulative counters for one exercise since its step began.

@@ -39,10 +39,11 @@
 //!
 //! Sans-IO and deterministic: time is the caller's `now`, and nothing else is read.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use breakroom_protocol::pose::VISIBILITY_GRID;
-use breakroom_protocol::{Micros, PoseBlock, PoseModel};
+use breakroom_protocol::{Micros, ParticipantId, PoseBlock, PoseModel};
 
 /// Aspect ratios (width / height) at which a pose is tried: 9:16 portrait, 3:4, 1:1, 4:3 and
 /// 16:9 landscape.
@@ -102,14 +103,21 @@ pub enum Implausible {
 }
 
 impl Implausible {
-    /// A short label, for metrics.
+    /// Every [`Self::kind`], in order.
+    pub const KINDS: [&'static str; 5] = ["no_body", "scale", "bone", "resized", "jump"];
+
+    /// A short label, for metrics: one of [`Self::KINDS`].
     pub fn kind(self) -> &'static str {
+        Self::KINDS[self.index()]
+    }
+
+    fn index(self) -> usize {
         match self {
-            Implausible::NoBody => "no_body",
-            Implausible::Scale => "scale",
-            Implausible::Bone(_) => "bone",
-            Implausible::Resized => "resized",
-            Implausible::Jump => "jump",
+            Implausible::NoBody => 0,
+            Implausible::Scale => 1,
+            Implausible::Bone(_) => 2,
+            Implausible::Resized => 3,
+            Implausible::Jump => 4,
         }
     }
 }
@@ -191,6 +199,41 @@ impl Track {
     /// How many poses this track refused.
     pub fn refused(&self) -> u64 {
         self.refused
+    }
+}
+
+/// A room's judges: each participant's [`Track`], and the refusals its host has not yet
+/// polled (for metrics).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Judges {
+    tracks: HashMap<ParticipantId, Track>,
+    unpolled: [u64; Implausible::KINDS.len()],
+}
+
+impl Judges {
+    /// Judges participant `p`'s pose (see [`Track::judge`]).
+    pub(crate) fn judge(
+        &mut self,
+        now: Micros,
+        p: ParticipantId,
+        kp: &PoseBlock,
+    ) -> Result<PoseBlock, Implausible> {
+        let verdict = self.tracks.entry(p).or_default().judge(now, kp);
+        if let Err(why) = verdict {
+            self.unpolled[why.index()] += 1;
+        }
+        verdict
+    }
+
+    /// Poses of participant `p` refused so far.
+    pub(crate) fn refused(&self, p: ParticipantId) -> u64 {
+        self.tracks.get(&p).map_or(0, Track::refused)
+    }
+
+    /// Refusals since the previous poll, by kind: each kind with a count, once.
+    pub(crate) fn poll(&mut self) -> Option<(&'static str, u64)> {
+        let i = self.unpolled.iter().position(|&n| n > 0)?;
+        Some((Implausible::KINDS[i], std::mem::take(&mut self.unpolled[i])))
     }
 }
 

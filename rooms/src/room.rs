@@ -1,8 +1,6 @@
 //! The room: its state, creation, membership inputs (join, resume, leave, drop) and public
 //! read-outs. Other inputs live in `control.rs` and `activity.rs`, time in `timers.rs`.
 
-use std::collections::HashMap;
-
 use breakroom_protocol::{
     Micros, ParticipantId, PhaseState, Program, RequestedRole, Role, Scoreboard, ServerMsg, close,
 };
@@ -14,7 +12,7 @@ use crate::config::{self, JoinRequest, MAX_VIEWERS, RoomConfig};
 use crate::error::RoomError;
 use crate::members::{Place, Roster};
 use crate::output::{Outbox, Output};
-use crate::plausible::Track;
+use crate::plausible::Judges;
 use crate::relay::Relay;
 use crate::scoreboard::{self, Pacer};
 use crate::scores::Ledger;
@@ -34,7 +32,7 @@ pub struct Room {
     pub(crate) ledger: Ledger,
     pub(crate) relay: Relay,
     /// Each participant's pose stream, for the plausibility check.
-    pub(crate) tracks: HashMap<ParticipantId, Track>,
+    pub(crate) judges: Judges,
     pub(crate) pacer: Pacer,
     pub(crate) out: Outbox,
     pub(crate) locked: bool,
@@ -90,7 +88,7 @@ impl Room {
             session: Session::new(now),
             ledger: Ledger::new(steps),
             relay: Relay::default(),
-            tracks: HashMap::new(),
+            judges: Judges::default(),
             pacer: Pacer::default(),
             out: Outbox::default(),
             locked: false,

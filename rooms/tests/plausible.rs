@@ -455,3 +455,109 @@ fn a_body_that_doubles_in_size_at_once_is_refused() {
         "after a pause"
     );
 }
+
+mod room {
+    //! The room relays only plausible skeletons, in canonical form, and counts the others.
+
+    use breakroom_protocol::{
+        Landmark, Micros, PoseBlock, PoseModel, Program, RequestedRole, ServerMsg, Sharing, Step,
+    };
+    use breakroom_rooms::plausible::standing;
+    use breakroom_rooms::{JoinRequest, MemberId, Output, Room, RoomConfig, RoomError};
+
+    const T0: Micros = 1_700_000_000_000_000;
+
+    fn join(room: &mut Room, m: u64, role: RequestedRole) -> breakroom_protocol::ParticipantId {
+        let req = JoinRequest {
+            user: format!("user-{m}"),
+            name: format!("member {m}"),
+            role,
+            sharing: Sharing::Room,
+            team: None,
+            may_control: role == RequestedRole::Facilitator,
+            may_publish_pose: true,
+            may_publish_score: true,
+        };
+        room.handle_join(T0, MemberId(m), req)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Runs the room until `until` and returns the skeletons relayed.
+    fn relayed(room: &mut Room, until: Micros) -> Vec<PoseBlock> {
+        let mut out = Vec::new();
+        loop {
+            while let Some(o) = room.poll_output() {
+                if let Output::Poses { fresh, .. } = o
+                    && let ServerMsg::Poses { poses, .. } = fresh
+                {
+                    out.extend(poses.into_iter().map(|p| p.kp));
+                }
+            }
+            match room.poll_timeout() {
+                Some(t) if t <= until => room.handle_timeout(t),
+                _ => return out,
+            }
+        }
+    }
+
+    #[test]
+    fn only_plausible_skeletons_are_relayed_and_refusals_are_counted() {
+        let config = RoomConfig {
+            code: "ABC-123".into(),
+            session: "s1".into(),
+            program: Program {
+                name: "Quick break".into(),
+                steps: vec![Step {
+                    exercise: "squats".into(),
+                    duration_ms: 10_000,
+                    rest_ms: 0,
+                    bpm: None,
+                }],
+            },
+            ..RoomConfig::default()
+        };
+        let mut room = Room::new(T0, config).unwrap_or_else(|e| panic!("{e}"));
+        join(&mut room, 1, RequestedRole::Facilitator);
+        let p = join(&mut room, 2, RequestedRole::Participant);
+        relayed(&mut room, T0);
+
+        let body = PoseBlock::from_landmarks(PoseModel::Coco17, &standing(PoseModel::Coco17))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            !body.is_canonical(),
+            "the SDK's quantization is finer than promised"
+        );
+        let now = T0 + 10_000;
+        room.handle_pose(now, MemberId(2), now, body.clone())
+            .unwrap_or_else(|e| panic!("{e}"));
+        // One frame per audience (facilitators, participants), each with the canonical form.
+        let frames = relayed(&mut room, now + 200_000);
+        assert!(!frames.is_empty());
+        assert!(
+            frames.iter().all(|kp| *kp == body.canonical()),
+            "{frames:?}"
+        );
+
+        let dot = vec![
+            Landmark {
+                x: 0.5,
+                y: 0.5,
+                z: None,
+                visibility: 1.0
+            };
+            17
+        ];
+        let dot =
+            PoseBlock::from_landmarks(PoseModel::Coco17, &dot).unwrap_or_else(|e| panic!("{e}"));
+        let now = now + 300_000;
+        let refused = room.handle_pose(now, MemberId(2), now, dot);
+        assert!(
+            matches!(refused, Err(RoomError::ImplausiblePose(_))),
+            "{refused:?}"
+        );
+        assert_eq!(relayed(&mut room, now + 200_000), Vec::<PoseBlock>::new());
+        assert_eq!(room.implausible_poses(p), 1);
+        assert_eq!(room.poll_implausible(), Some(("scale", 1)));
+        assert_eq!(room.poll_implausible(), None);
+    }
+}

@@ -561,3 +561,83 @@ mod room {
         assert_eq!(room.poll_implausible(), None);
     }
 }
+
+mod covert {
+    //! How much a sender can still hide: a simple covert encoder jitters every coordinate of a
+    //! real recording, replayed at 30 Hz, by `b` bits of data (steps of the promised
+    //! precision) and picks each visibility from two levels (one more bit); the largest `b`
+    //! whose every frame passes gives the capacity it achieves.
+
+    use breakroom_protocol::pose::COORD_GRID;
+    use breakroom_protocol::{Micros, PoseBlock, PoseModel};
+    use breakroom_rooms::plausible::Track;
+
+    use super::{Bytes, block, pose_data, resample};
+
+    /// Hides `bits` random bits in each x and y, and one in each visibility, of `kp`.
+    fn hide(kp: &PoseBlock, bits: u32, rng: &mut Bytes) -> PoseBlock {
+        let mut bytes = kp.canonical().as_bytes().to_vec();
+        let depth = kp.has_depth();
+        let stride = if depth { 6 } else { 5 };
+        let half = 1i32 << bits >> 1;
+        for c in bytes[2..].chunks_exact_mut(stride) {
+            for k in [0, 2] {
+                let q = i32::from(u16::from_le_bytes([c[k], c[k + 1]]));
+                let word = i32::from(rng.next()) << 8 | i32::from(rng.next());
+                let offset = (word & ((1 << bits) - 1)) - half;
+                let q = (q + offset * i32::from(COORD_GRID)).clamp(0, 65535);
+                c[k..k + 2].copy_from_slice(&(q as u16).to_le_bytes());
+            }
+            c[4] = if rng.next() & 1 == 0 { 170 } else { 255 };
+        }
+        PoseBlock::from_bytes(bytes).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Whether every frame passes with `bits` hidden per coordinate.
+    fn passes(model: PoseModel, frames: &[PoseBlock], bits: u32) -> bool {
+        let mut rng = Bytes(0x5eed + u64::from(bits));
+        let mut track = Track::default();
+        frames.iter().enumerate().all(|(i, kp)| {
+            let loaded = hide(kp, bits, &mut rng);
+            let _ = model;
+            track.judge(i as Micros * 33_334, &loaded).is_ok()
+        })
+    }
+
+    #[test]
+    fn a_simple_covert_encoder_hides_far_less_than_the_block_holds() {
+        let mut worst = f64::INFINITY;
+        let mut best: f64 = 0.0;
+        for rec in pose_data::all() {
+            let (Some(fps), PoseModel::BlazePose33) = (rec.fps, rec.model) else {
+                continue;
+            };
+            let frames: Vec<PoseBlock> = resample(&rec.frames, fps, 30.0)
+                .iter()
+                .map(|f| block(rec.model, f))
+                .collect();
+            let bits = (0..=12)
+                .take_while(|&b| passes(rec.model, &frames, b))
+                .last();
+            let Some(bits) = bits else {
+                panic!("{}: the unmodified recording is refused", rec.name);
+            };
+            assert!(
+                bits < 12,
+                "{}: the check does not bound the jitter",
+                rec.name
+            );
+            // x and y of 33 landmarks, plus a visibility bit each, 30 times a second.
+            let rate = f64::from(33 * (2 * bits + 1) * 30);
+            eprintln!(
+                "covert: {} hides {bits} bits per coordinate: {rate} bit/s",
+                rec.name
+            );
+            worst = worst.min(rate);
+            best = best.max(rate);
+        }
+        let raw = f64::from(200 * 8 * 30);
+        eprintln!("covert: {worst}–{best} bit/s of the {raw} bit/s a raw block carried");
+        assert!(best < raw / 2.0, "{best} bit/s");
+    }
+}

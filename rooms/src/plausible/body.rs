@@ -16,7 +16,17 @@ pub(super) struct Pt {
 }
 
 pub(super) fn dist(a: Pt, b: Pt) -> f64 {
-    (a.x - b.x).hypot(a.y - b.y)
+    dist2(a, b).sqrt()
+}
+
+/// Whether `a` and `b` are further apart than `limit` (no square root: the hot path).
+pub(super) fn further(a: Pt, b: Pt, limit: f64) -> bool {
+    dist2(a, b) > limit * limit
+}
+
+fn dist2(a: Pt, b: Pt) -> f64 {
+    let (dx, dy) = (a.x - b.x, a.y - b.y);
+    dx * dx + dy * dy
 }
 
 fn mid(a: Pt, b: Pt) -> Pt {
@@ -24,6 +34,17 @@ fn mid(a: Pt, b: Pt) -> Pt {
         x: (a.x + b.x) / 2.0,
         y: (a.y + b.y) / 2.0,
     }
+}
+
+/// A set of landmark indices as bits.
+const fn bits(ids: &[usize]) -> u64 {
+    let mut set = 0;
+    let mut k = 0;
+    while k < ids.len() {
+        set |= 1 << ids[k];
+        k += 1;
+    }
+    set
 }
 
 /// Where each model keeps the landmarks the checks use.
@@ -38,7 +59,7 @@ pub(super) struct Layout {
     /// Whole limbs: joints from the root, longest total length, name.
     limbs: &'static [(&'static [usize], f64, &'static str)],
     /// Torso and head: the slower part of the body.
-    pub(super) core: &'static [usize],
+    pub(super) core: u64,
 }
 
 const BLAZEPOSE: Layout = Layout {
@@ -89,7 +110,7 @@ const BLAZEPOSE: Layout = Layout {
         (&[23, 25, 27], 2.3, "leg"),
         (&[24, 26, 28], 2.3, "leg"),
     ],
-    core: &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 23, 24],
+    core: bits(&[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 23, 24]),
 };
 
 const COCO: Layout = Layout {
@@ -124,7 +145,7 @@ const COCO: Layout = Layout {
         (&[11, 13, 15], 2.3, "leg"),
         (&[12, 14, 16], 2.3, "leg"),
     ],
-    core: &[0, 1, 2, 3, 4, 5, 6, 11, 12],
+    core: bits(&[0, 1, 2, 3, 4, 5, 6, 11, 12]),
 };
 
 pub(super) fn layout(model: PoseModel) -> &'static Layout {
@@ -166,8 +187,15 @@ impl View<'_> {
         let reference = |i: usize| usable(&self.mark(i));
         let (ls, rs) = self.layout.shoulders;
         let (lh, rh) = self.layout.hips;
-        let shoulders: Vec<usize> = [ls, rs].into_iter().filter(|&i| reference(i)).collect();
-        let hips: Vec<usize> = [lh, rh].into_iter().filter(|&i| reference(i)).collect();
+        // The usable ones of a pair, without allocating: `ids[..n]`.
+        let pick = |a: usize, b: usize| match (reference(a), reference(b)) {
+            (true, true) => ([a, b], 2),
+            (true, false) => ([a, a], 1),
+            (false, true) => ([b, b], 1),
+            (false, false) => ([a, b], 0),
+        };
+        let ((s_ids, s_n), (h_ids, h_n)) = (pick(ls, rs), pick(lh, rh));
+        let (shoulders, hips) = (&s_ids[..s_n], &h_ids[..h_n]);
         let centre = |ids: &[usize]| match ids {
             [a, b] => mid(self.pt(*a), self.pt(*b)),
             [a] => self.pt(*a),
@@ -175,7 +203,7 @@ impl View<'_> {
         };
         let width = (shoulders.len() == 2).then(|| dist(self.pt(ls), self.pt(rs)));
         if let (Some(w), 2) = (width, hips.len()) {
-            let t = dist(centre(&shoulders), centre(&hips));
+            let t = dist(centre(shoulders), centre(hips));
             return Some(t.hypot(2.0 * w));
         }
         // No hips: the shoulders and the neck, more loosely. Without shoulders and a nose,
@@ -184,20 +212,25 @@ impl View<'_> {
         if !reference(nose) {
             return None;
         }
-        let neck = dist(self.pt(nose), centre(&shoulders));
+        let neck = dist(self.pt(nose), centre(shoulders));
         Some(2.1 * (2.0 * w).hypot(2.0 * neck))
     }
 
     /// The torso is a torso (shoulders and hips face the same way, its sides agree), and the
     /// head is small and sits on the shoulders.
     pub(super) fn head(&self, scale: f64) -> Result<(), Implausible> {
-        let face: Vec<usize> = std::iter::once(self.layout.nose)
-            .chain(self.layout.face.iter().copied())
-            .filter(|&i| self.mark(i).present())
-            .collect();
+        let mut present = [0usize; 11];
+        let mut n = 0;
+        for i in std::iter::once(self.layout.nose).chain(self.layout.face.iter().copied()) {
+            if self.mark(i).present() && n < present.len() {
+                present[n] = i;
+                n += 1;
+            }
+        }
+        let face = &present[..n];
         for (k, &a) in face.iter().enumerate() {
             for &b in &face[k + 1..] {
-                if dist(self.pt(a), self.pt(b)) > HEAD * scale * self.slack(a, b) {
+                if further(self.pt(a), self.pt(b), HEAD * scale * self.slack(a, b)) {
                     return Err(Implausible::Bone("head"));
                 }
             }
@@ -230,9 +263,9 @@ impl View<'_> {
         }
         let nose = self.layout.nose;
         if [ls, rs, nose].iter().all(|&i| self.mark(i).present()) {
-            let neck = dist(self.pt(nose), mid(self.pt(ls), self.pt(rs)));
+            let neck = (self.pt(nose), mid(self.pt(ls), self.pt(rs)));
             let slack = self.slack(nose, ls).max(self.slack(nose, rs));
-            if neck > NECK * scale * slack {
+            if further(neck.0, neck.1, NECK * scale * slack) {
                 return Err(Implausible::Bone("neck"));
             }
         }
@@ -249,9 +282,8 @@ impl View<'_> {
     }
 
     pub(super) fn bones(&self, scale: f64) -> Result<(), Implausible> {
-        let n = self.pose.marks.len();
         // Reach of each landmark's nearest present ancestor, walking up absent ones.
-        let mut up: Vec<Option<(usize, f64)>> = vec![None; n];
+        let mut up = [None::<(usize, f64)>; 33];
         for &(child, parent, limit, name) in self.layout.bones {
             let via = if self.mark(parent).present() {
                 Some((parent, limit))
@@ -264,7 +296,7 @@ impl View<'_> {
                 continue;
             }
             let allowed = limit * scale * self.slack(child, anchor);
-            if dist(self.pt(child), self.pt(anchor)) > allowed {
+            if further(self.pt(child), self.pt(anchor), allowed) {
                 return Err(Implausible::Bone(name));
             }
         }

@@ -51,7 +51,7 @@ use std::fmt;
 use breakroom_protocol::pose::VISIBILITY_GRID;
 use breakroom_protocol::{Micros, ParticipantId, PoseBlock, PoseModel};
 
-use body::{View, dist, layout};
+use body::{View, further, layout};
 
 mod body;
 mod figure;
@@ -166,7 +166,7 @@ impl Track {
     /// the previous pose), or why not (and nothing but the refusal count changes).
     pub fn judge(&mut self, now: Micros, kp: &PoseBlock) -> Result<PoseBlock, Implausible> {
         let canonical = kp.canonical();
-        let Some(pose) = Pose::read(&canonical) else {
+        let Some(mut pose) = Pose::read(&canonical) else {
             // `handle_pose` refuses malformed blocks before this; a judge refuses them too.
             self.refused += 1;
             return Err(Implausible::NoBody);
@@ -179,19 +179,24 @@ impl Track {
         });
         let candidates = prev.map_or(ALL_ASPECTS, |(_, _, aspects)| aspects);
         let mut passed = 0u8;
+        let mut scales = [None; ASPECTS.len()];
         let mut first = None;
-        for (i, &aspect) in ASPECTS.iter().enumerate() {
+        for (i, scale) in scales.iter_mut().enumerate() {
             if candidates & (1 << i) == 0 {
                 continue;
             }
-            match judge_at(&pose, prev.map(|(dt, p, _)| (dt, p)), aspect) {
-                Ok(()) => passed |= 1 << i,
+            match judge_at(&pose, prev.map(|(dt, p, _)| (dt, p)), i) {
+                Ok(s) => {
+                    passed |= 1 << i;
+                    *scale = s;
+                }
                 Err(why) => {
                     first.get_or_insert(why);
                 }
             }
         }
         if passed != 0 {
+            pose.scales = scales;
             self.last = Some((now, pose, passed));
             return Ok(canonical);
         }
@@ -262,6 +267,8 @@ struct Pose {
     depth: bool,
     /// Per landmark: x, y (image units), z (image widths), visibility level 0–3.
     marks: Vec<Mark>,
+    /// The body scale at each aspect ratio it passed at (set once judged).
+    scales: [Option<f64>; ASPECTS.len()],
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -309,19 +316,25 @@ impl Pose {
             model,
             depth,
             marks,
+            scales: [None; ASPECTS.len()],
         })
     }
 }
 
-/// The whole judgement at one aspect ratio.
-fn judge_at(pose: &Pose, prev: Option<(Micros, &Pose)>, aspect: f64) -> Result<(), Implausible> {
+/// The whole judgement at aspect ratio `ASPECTS[a]`: the body scale there, if any.
+fn judge_at(
+    pose: &Pose,
+    prev: Option<(Micros, &Pose)>,
+    a: usize,
+) -> Result<Option<f64>, Implausible> {
+    let aspect = ASPECTS[a];
     let view = View {
         pose,
         aspect,
         layout: layout(pose.model),
     };
     if !pose.marks.iter().any(Mark::present) {
-        return Ok(());
+        return Ok(None);
     }
     let scale = view.scale().ok_or(Implausible::NoBody)?;
     if !(MIN_SCALE..=MAX_SCALE).contains(&scale) {
@@ -330,15 +343,16 @@ fn judge_at(pose: &Pose, prev: Option<(Micros, &Pose)>, aspect: f64) -> Result<(
     view.head(scale)?;
     view.bones(scale)?;
     let Some((dt_us, prev)) = prev else {
-        return Ok(());
+        return Ok(Some(scale));
     };
     let before = View {
         pose: prev,
         aspect,
         layout: view.layout,
     };
-    let Some(prev_scale) = before.scale() else {
-        return Ok(());
+    // Judged at this aspect ratio too (it is one of the stream's), or empty.
+    let Some(prev_scale) = prev.scales[a] else {
+        return Ok(Some(scale));
     };
     let dt = dt_us as f64 / 1e6;
     let growth = (scale / prev_scale).ln().abs();
@@ -350,7 +364,7 @@ fn judge_at(pose: &Pose, prev: Option<(Micros, &Pose)>, aspect: f64) -> Result<(
         if !now.present() || !then.present() {
             continue;
         }
-        let speed = if view.layout.core.contains(&i) {
+        let speed = if view.layout.core & (1 << i) != 0 {
             CORE_SPEED
         } else {
             LIMB_SPEED
@@ -360,13 +374,15 @@ fn judge_at(pose: &Pose, prev: Option<(Micros, &Pose)>, aspect: f64) -> Result<(
         } else {
             1.0
         };
-        let moved = dist(view.pt(i), before.pt(i));
         let deeper = ((now.z - then.z) * aspect).abs();
-        if moved > (JITTER + speed * dt) * body * slack
-            || deeper > (DEPTH_JITTER + DEPTH_SPEED * dt) * body * slack
+        if further(
+            view.pt(i),
+            before.pt(i),
+            (JITTER + speed * dt) * body * slack,
+        ) || deeper > (DEPTH_JITTER + DEPTH_SPEED * dt) * body * slack
         {
             return Err(Implausible::Jump);
         }
     }
-    Ok(())
+    Ok(Some(scale))
 }

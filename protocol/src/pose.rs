@@ -164,6 +164,9 @@ pub struct PoseBlock(#[serde(with = "serde_bytes")] Vec<u8>);
 
 impl PoseBlock {
     /// Quantizes landmarks into a block. Depth is kept only if every landmark has one.
+    ///
+    /// The block keeps the layout's full precision; a relay passes on its
+    /// [`Self::canonical`] form.
     pub fn from_landmarks(model: PoseModel, landmarks: &[Landmark]) -> Result<Self, PoseError> {
         let expected = model.landmark_count();
         if landmarks.len() != expected {

@@ -4,7 +4,9 @@
 //! A pose is judged in its canonical form ([`PoseBlock::canonical`]): what is relayed is
 //! exactly what was judged. Landmarks whose visibility rounds to 0 are *absent* and judged not
 //! at all (canonicalization zeroes them); the others are *present*, and a present landmark
-//! below visibility 0.5 is *unsure* and held to looser limits.
+//! below visibility 0.5 is *unsure* and held to looser limits. A pose with at most a fifth of
+//! its landmarks unsure that passes only without them (a model's guesses, which receivers
+//! neither draw nor count) is relayed without them.
 //!
 //! # What is checked
 //!
@@ -162,13 +164,38 @@ pub struct Track {
 const ALL_ASPECTS: u8 = (1 << ASPECTS.len()) - 1;
 
 impl Track {
-    /// Judges a pose arriving at `now`: its canonical form if it is plausible (and it becomes
-    /// the previous pose), or why not (and nothing but the refusal count changes).
+    /// Judges a pose arriving at `now`: what to relay if it is plausible (and it becomes the
+    /// previous pose), or why not (and nothing but the refusal count changes).
+    ///
+    /// What is relayed is the canonical form; or, when only that fails, the canonical form
+    /// without its unsure landmarks (below visibility 0.5: a model's guesses, which receivers
+    /// do not draw or count) if they are at most a fifth of them and it passes so.
     pub fn judge(&mut self, now: Micros, kp: &PoseBlock) -> Result<PoseBlock, Implausible> {
         let canonical = kp.canonical();
+        let why = match self.attempt(now, canonical.clone()) {
+            Ok(kp) => return Ok(kp),
+            Err(why) => why,
+        };
+        // A few guesses astray (at most a fifth of the landmarks) are dropped; a pose made
+        // mostly of guesses is not a body seen.
+        let (sure, dropped) = without_unsure(&canonical);
+        let few = canonical
+            .model()
+            .is_some_and(|m| dropped <= m.landmark_count() / 5);
+        if dropped > 0
+            && few
+            && let Ok(kp) = self.attempt(now, sure)
+        {
+            return Ok(kp);
+        }
+        self.refused += 1;
+        Err(why)
+    }
+
+    /// One judgement of a canonical block, counting nothing.
+    fn attempt(&mut self, now: Micros, canonical: PoseBlock) -> Result<PoseBlock, Implausible> {
         let Some(mut pose) = Pose::read(&canonical) else {
             // `handle_pose` refuses malformed blocks before this; a judge refuses them too.
-            self.refused += 1;
             return Err(Implausible::NoBody);
         };
         let prev = self.last.as_ref().and_then(|(at, p, aspects)| {
@@ -200,7 +227,6 @@ impl Track {
             self.last = Some((now, pose, passed));
             return Ok(canonical);
         }
-        self.refused += 1;
         // At least one aspect ratio was tried, so a reason was kept.
         Err(first.unwrap_or(Implausible::NoBody))
     }
@@ -253,6 +279,23 @@ impl Judges {
         let i = self.unpolled.iter().position(|&n| n > 0)?;
         Some((Implausible::KINDS[i], std::mem::take(&mut self.unpolled[i])))
     }
+}
+
+/// A canonical block with its unsure landmarks (visibility level 1, ⅓) made absent, and how
+/// many there were.
+fn without_unsure(canonical: &PoseBlock) -> (PoseBlock, usize) {
+    let stride = if canonical.has_depth() { 6 } else { 5 };
+    let mut bytes = canonical.as_bytes().to_vec();
+    let landmarks = bytes.get_mut(2..).unwrap_or_default();
+    let mut dropped = 0;
+    for c in landmarks.chunks_exact_mut(stride) {
+        if c[4] == VISIBILITY_GRID {
+            c.fill(0);
+            dropped += 1;
+        }
+    }
+    let sure = PoseBlock::from_bytes(bytes).unwrap_or_else(|_| canonical.clone());
+    (sure, dropped)
 }
 
 /// Judges one pose on its own (no previous pose): its canonical form, or why it is refused.

@@ -42,6 +42,11 @@ fn judge(c: &mut Criterion) {
         });
     }
     let blocks = swaying(PoseModel::BlazePose33);
+    group.bench_function("alone_blazepose33", |b| {
+        b.iter(|| {
+            black_box(breakroom_rooms::plausible::judge_alone(black_box(&blocks[0])).is_ok())
+        });
+    });
     group.bench_function("canonical_blazepose33", |b| {
         b.iter(|| black_box(black_box(&blocks[0]).canonical()));
     });

@@ -14,6 +14,13 @@ pub struct Kind {
     pub kind: &'static str,
 }
 
+/// Why a skeleton was refused as implausible.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct Reason {
+    /// One of `breakroom_rooms::plausible::Implausible::KINDS`.
+    pub reason: &'static str,
+}
+
 /// The server's metrics.
 #[derive(Debug)]
 pub struct Metrics {
@@ -28,6 +35,8 @@ pub struct Metrics {
     pub messages_out: Family<Kind, Counter>,
     /// Skeleton frames replaced before a slow connection could send them.
     pub stale_frames_dropped: Counter,
+    /// Skeletons refused as not a plausible human body (dropped, not relayed), by reason.
+    pub poses_implausible: Family<Reason, Counter>,
     /// Items a writer found waiting per batch.
     pub outbox_depth: Histogram,
     /// How far ahead of their time cues reached the socket, in seconds (negative never counted:
@@ -55,6 +64,7 @@ impl Metrics {
             messages_in: Family::default(),
             messages_out: Family::default(),
             stale_frames_dropped: Counter::default(),
+            poses_implausible: Family::default(),
             outbox_depth: Histogram::new(exponential_buckets(1.0, 2.0, 10)),
             cue_lead_seconds: Histogram::new(exponential_buckets(0.001, 2.0, 14)),
             cues_late: Counter::default(),
@@ -85,6 +95,15 @@ impl Metrics {
             "Skeleton frames replaced by newer ones before a slow connection sent them",
             m.stale_frames_dropped.clone(),
         );
+        registry.register(
+            "poses_implausible",
+            "Skeletons refused as not a plausible human body, by reason",
+            m.poses_implausible.clone(),
+        );
+        // Every reason is listed from the start, at zero.
+        for reason in breakroom_rooms::plausible::Implausible::KINDS {
+            let _ = m.poses_implausible.get_or_create(&Reason { reason });
+        }
         registry.register(
             "outbox_depth",
             "Items found waiting per writer batch",
@@ -124,6 +143,13 @@ impl Metrics {
     /// Counts `n` messages of a type sent.
     pub fn count_out(&self, kind: &'static str, n: u64) {
         self.counts_out.inc_by(kind, n);
+    }
+
+    /// Counts `n` skeletons refused as implausible for `reason`.
+    pub fn count_implausible(&self, reason: &'static str, n: u64) {
+        self.poses_implausible
+            .get_or_create(&Reason { reason })
+            .inc_by(n);
     }
 
     /// Counts a message of a type received.

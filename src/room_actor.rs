@@ -272,6 +272,9 @@ pub fn send_error(hub: &Hub, outbox: &Outbox, err: &RoomError, seq: Option<u32>)
 }
 
 async fn deliver(hub: &Hub, room: &mut Room, members: &mut HashMap<MemberId, Arc<Outbox>>) {
+    while let Some((reason, n)) = room.poll_implausible() {
+        hub.metrics.count_implausible(reason, n);
+    }
     while let Some(output) = room.poll_output() {
         match output {
             Output::Send { to, msg } => {

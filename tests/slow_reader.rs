@@ -6,7 +6,7 @@ mod common;
 
 use breakroom::auth::TokenRole;
 use breakroom_protocol::{
-    ClientMsg, Landmark, PoseBlock, PoseModel, PresenceChange, Reaction, RequestedRole, ServerMsg,
+    ClientMsg, PoseBlock, PoseModel, PresenceChange, Reaction, RequestedRole, ServerMsg,
 };
 use common::{Raw, Settings, TestServer, program, raw_connect};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -14,14 +14,10 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 const BATCH: u32 = 250;
 const MAX_REACTIONS: u32 = 50_000;
 
-fn pose(x: f32) -> PoseBlock {
-    let lm = Landmark {
-        x,
-        y: 0.5,
-        z: None,
-        visibility: 1.0,
-    };
-    PoseBlock::from_landmarks(PoseModel::Coco17, &[lm; 17]).unwrap()
+/// A still, plausible body (the server refuses anything else).
+fn pose() -> PoseBlock {
+    let body = breakroom_rooms::plausible::standing(PoseModel::Coco17);
+    PoseBlock::from_landmarks(PoseModel::Coco17, &body).unwrap()
 }
 
 #[tokio::test]
@@ -94,7 +90,7 @@ async fn a_stalled_reader_neither_slows_the_others_nor_grows_without_bound() {
         sender
             .send(&ClientMsg::Pose {
                 t: srv.server.hub().clock.now(),
-                kp: pose(0.3),
+                kp: pose(),
             })
             .await;
         // The sender reads its own copies too, or it would be a stalled reader as well.
@@ -124,7 +120,7 @@ async fn a_stalled_reader_neither_slows_the_others_nor_grows_without_bound() {
     sender
         .send(&ClientMsg::Pose {
             t: marker,
-            kp: pose(0.7),
+            kp: pose(),
         })
         .await;
     active

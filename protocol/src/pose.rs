@@ -16,6 +16,20 @@
 //! as BlazePose reports it) onto -127..=127.
 //!
 //! Sizes: BlazePose-33 is 167 bytes, 200 with depth; COCO-17 is 87 bytes, 104 with depth.
+//!
+//! # Promised precision and the canonical block
+//!
+//! The layout's integers are finer than anything a pose model measures. What a receiver is
+//! promised, and all that a relay passes on ([`PoseBlock::canonical`]), is coarser:
+//!
+//! - x and y: multiples of [`COORD_GRID`] (51), i.e. 1285 steps over [-0.25, 1.25], one step
+//!   ≈ 1.17 × 10⁻³ of the image size;
+//! - visibility: multiples of [`VISIBILITY_GRID`] (85), four levels 0, ⅓, ⅔, 1 (a model's
+//!   0.5 threshold is kept exactly: `v ≥ 0.5` before ⇔ `v ≥ ⅔` after);
+//! - z: multiples of [`DEPTH_GRID`] (8) within ±120, 31 levels, one step ≈ 0.063 of the image width;
+//! - a landmark whose visibility rounds to 0 is *absent*: its x, y and z are all zero bytes.
+//!
+//! The decoding formulas do not change, so a block's canonical form is read like any other.
 
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +37,14 @@ use serde::{Deserialize, Serialize};
 pub const COORD_MIN: f32 = -0.25;
 /// Highest normalized coordinate that the block can carry.
 pub const COORD_MAX: f32 = 1.25;
+/// Canonical x and y are multiples of this step of the `u16` scale (65535 = 51 × 1285).
+pub const COORD_GRID: u16 = 51;
+/// Canonical visibilities are multiples of this step of the `u8` scale (255 = 85 × 3).
+pub const VISIBILITY_GRID: u8 = 85;
+/// Canonical depths are multiples of this step of the `i8` scale.
+pub const DEPTH_GRID: i8 = 8;
+/// Largest canonical depth magnitude (15 steps of [`DEPTH_GRID`]).
+pub const DEPTH_MAX: i8 = 120;
 const HEADER_LEN: usize = 2;
 const FLAG_DEPTH: u8 = 0b0000_0001;
 
@@ -142,6 +164,9 @@ pub struct PoseBlock(#[serde(with = "serde_bytes")] Vec<u8>);
 
 impl PoseBlock {
     /// Quantizes landmarks into a block. Depth is kept only if every landmark has one.
+    ///
+    /// The block keeps the layout's full precision; a relay passes on its
+    /// [`Self::canonical`] form.
     pub fn from_landmarks(model: PoseModel, landmarks: &[Landmark]) -> Result<Self, PoseError> {
         let expected = model.landmark_count();
         if landmarks.len() != expected {
@@ -215,6 +240,52 @@ impl PoseBlock {
         self.0.get(1).is_some_and(|f| f & FLAG_DEPTH != 0)
     }
 
+    /// The block re-encoded at the promised precision (see the module docs): the same model
+    /// and depth flag, every x and y rounded to [`COORD_GRID`], visibility to
+    /// [`VISIBILITY_GRID`], z to [`DEPTH_GRID`] within ±[`DEPTH_MAX`], and absent landmarks
+    /// (visibility rounding to 0) zeroed. Idempotent; a malformed block comes back unchanged
+    /// (the decoder never lets one through).
+    pub fn canonical(&self) -> PoseBlock {
+        if self.check().is_err() {
+            return self.clone();
+        }
+        let depth = self.has_depth();
+        let stride = if depth { 6 } else { 5 };
+        let mut out = self.0.clone();
+        for c in out[HEADER_LEN..].chunks_exact_mut(stride) {
+            let visibility = round_to(u32::from(c[4]), u32::from(VISIBILITY_GRID));
+            if visibility == 0 {
+                c.fill(0);
+                continue;
+            }
+            let x = round_to(
+                u32::from(u16::from_le_bytes([c[0], c[1]])),
+                u32::from(COORD_GRID),
+            );
+            let y = round_to(
+                u32::from(u16::from_le_bytes([c[2], c[3]])),
+                u32::from(COORD_GRID),
+            );
+            // Both are at most 65535: a multiple of 51 rounds within the u16 range.
+            c[0..2].copy_from_slice(&(x as u16).to_le_bytes());
+            c[2..4].copy_from_slice(&(y as u16).to_le_bytes());
+            c[4] = visibility as u8;
+            if depth {
+                let z = i32::from(i8::from_le_bytes([c[5]]));
+                let step = i32::from(DEPTH_GRID);
+                let max = i32::from(DEPTH_MAX);
+                let z = ((z + z.signum() * step / 2) / step * step).clamp(-max, max);
+                c[5] = (z as i8).to_le_bytes()[0];
+            }
+        }
+        PoseBlock(out)
+    }
+
+    /// Whether the block is its own [`Self::canonical`] form.
+    pub fn is_canonical(&self) -> bool {
+        self.canonical() == *self
+    }
+
     /// The raw bytes, exactly as they travel.
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
@@ -237,6 +308,11 @@ impl PoseBlock {
             })
             .collect()
     }
+}
+
+/// `q` rounded to the nearest multiple of `step`, halves up.
+fn round_to(q: u32, step: u32) -> u32 {
+    (q + step / 2) / step * step
 }
 
 fn quantize_coord(c: f32) -> u16 {
@@ -279,6 +355,75 @@ mod tests {
             );
             assert!((a.visibility - b.visibility).abs() < 0.003);
             assert!((a.z.expect("depth") - b.z.expect("depth")).abs() < 0.005);
+        }
+    }
+
+    fn block(model: PoseModel, depth: bool, fill: impl Fn(usize) -> [u8; 6]) -> PoseBlock {
+        let n = model.landmark_count();
+        let mut bytes = vec![model.code(), u8::from(depth)];
+        for i in 0..n {
+            bytes.extend_from_slice(&fill(i)[..if depth { 6 } else { 5 }]);
+        }
+        PoseBlock::from_bytes(bytes).expect("a valid block")
+    }
+
+    #[test]
+    fn canonical_keeps_only_the_promised_precision() {
+        // x 1000 → 1020 (20 × 51), y 65535 stays, visibility 200 → 170, z -128 → -120.
+        let raw = block(PoseModel::Coco17, true, |_| {
+            let [x0, x1] = 1000u16.to_le_bytes();
+            [x0, x1, 0xff, 0xff, 200, 0x80]
+        });
+        let canonical = raw.canonical();
+        let c = &canonical.as_bytes()[2..8];
+        assert_eq!(u16::from_le_bytes([c[0], c[1]]), 1020);
+        assert_eq!(u16::from_le_bytes([c[2], c[3]]), 65535);
+        assert_eq!(c[4], 170);
+        assert_eq!(i8::from_le_bytes([c[5]]), -120);
+        assert!(canonical.is_canonical());
+        assert!(!raw.is_canonical());
+        assert_eq!(canonical.canonical(), canonical, "idempotent");
+    }
+
+    #[test]
+    fn canonical_zeroes_absent_landmarks_and_keeps_the_header() {
+        // Visibility 42 (< 1/6) is absent: whatever x, y and z held is gone.
+        let raw = block(PoseModel::BlazePose33, true, |i| {
+            [i as u8, 0x5a, 0xa5, 0x3c, 42, 0x7f]
+        });
+        let canonical = raw.canonical();
+        assert_eq!(&canonical.as_bytes()[..2], &[1, 1]);
+        assert!(canonical.as_bytes()[2..].iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn canonical_visibility_keeps_the_half_threshold() {
+        for q in 0..=255u8 {
+            let raw = block(PoseModel::Coco17, false, |_| [0, 0x80, 0, 0x80, q, 0]);
+            let v = raw.canonical().landmarks()[0].visibility;
+            assert_eq!(v >= 0.5, q >= 128, "q = {q} → v = {v}");
+        }
+    }
+
+    #[test]
+    fn canonical_moves_coordinates_by_at_most_half_a_step() {
+        let lms: Vec<Landmark> = (0..33)
+            .map(|i| Landmark {
+                x: -0.3 + i as f32 * 0.047,
+                y: 1.3 - i as f32 * 0.043,
+                z: Some(-0.9 + i as f32 * 0.05),
+                visibility: 1.0,
+            })
+            .collect();
+        let raw = PoseBlock::from_landmarks(PoseModel::BlazePose33, &lms).expect("valid");
+        let half = 1.5 / 1285.0 / 2.0 + 1e-6;
+        for (a, b) in raw.landmarks().iter().zip(raw.canonical().landmarks()) {
+            assert!(
+                (a.x - b.x).abs() <= half && (a.y - b.y).abs() <= half,
+                "{a:?} {b:?}"
+            );
+            let (za, zb) = (a.z.expect("depth"), b.z.expect("depth"));
+            assert!((za.clamp(-120.0 / 127.0, 120.0 / 127.0) - zb).abs() <= 4.0 / 127.0 + 1e-6);
         }
     }
 

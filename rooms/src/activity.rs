@@ -2,7 +2,7 @@
 //!
 //! Viewers send nothing: each of these from a viewer is refused as forbidden.
 
-use breakroom_protocol::{Micros, PoseBlock, Reaction, Role, ServerMsg};
+use breakroom_protocol::{Micros, ParticipantId, PoseBlock, Reaction, Role, ServerMsg};
 
 use crate::MemberId;
 use crate::error::RoomError;
@@ -53,6 +53,11 @@ impl Room {
             ));
         }
         let (id, sharing) = (place.id, place.sharing);
+        // Only a plausible body is relayed, and only in its canonical form.
+        let kp = self
+            .judges
+            .judge(now, id, &kp)
+            .map_err(RoomError::ImplausiblePose)?;
         // The cross-check sees every participant's keypoints, shared or not, and keeps only
         // its detector's counts.
         if let (Some((step, exercise)), Some(model)) = (self.session.running_step(), kp.model())
@@ -70,6 +75,17 @@ impl Room {
         );
         self.run_timers(now);
         Ok(())
+    }
+
+    /// How many of a participant's skeletons were refused as implausible in this room.
+    pub fn implausible_poses(&self, p: ParticipantId) -> u64 {
+        self.judges.refused(p)
+    }
+
+    /// Skeletons refused as implausible since the previous poll, by kind
+    /// ([`crate::plausible::Implausible::KINDS`]): poll until `None`, for metrics.
+    pub fn poll_implausible(&mut self) -> Option<(&'static str, u64)> {
+        self.judges.poll()
     }
 
     /// Cumulative counters for one exercise since its step began.

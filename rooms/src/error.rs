@@ -2,6 +2,8 @@
 
 use breakroom_protocol::ErrorCode;
 
+use crate::plausible::Implausible;
+
 /// Why a room refused an input. Nothing changed in the room when one is returned.
 ///
 /// The host turns it into `ServerMsg::Error { code: err.code(), message: err.to_string(), .. }`;
@@ -41,6 +43,9 @@ pub enum RoomError {
     /// The exercise is not in the room's program (or, for a program, not in the catalogue).
     #[error("exercise `{0}` is not in this room's program")]
     UnknownExercise(String),
+    /// The skeleton is not a plausible human body: dropped, counted, not relayed.
+    #[error("implausible pose: {0}")]
+    ImplausiblePose(Implausible),
     /// The room's configuration or program is unusable.
     #[error("invalid room configuration: {0}")]
     InvalidConfig(&'static str),
@@ -57,7 +62,9 @@ impl RoomError {
             RoomError::RoomFull => ErrorCode::RoomFull,
             RoomError::RoomLocked => ErrorCode::RoomLocked,
             RoomError::InvalidState(_) => ErrorCode::InvalidState,
-            RoomError::BadRequest(_) | RoomError::InvalidConfig(_) => ErrorCode::BadMessage,
+            RoomError::BadRequest(_)
+            | RoomError::ImplausiblePose(_)
+            | RoomError::InvalidConfig(_) => ErrorCode::BadMessage,
             RoomError::ScoreDecreased => ErrorCode::ScoreDecreased,
             RoomError::UnknownExercise(_) => ErrorCode::UnknownExercise,
         }

@@ -23,6 +23,7 @@
 //!   `scores.rs`: capped counters and flags; `scoreboard.rs`: ranking and its pacing;
 //!   `summary.rs`: the session summary.
 //! - [`Catalogue`]: the exercises, compiled in from `catalogue.json`.
+//! - [`plausible`]: whether a skeleton is a plausible human body, judged before it is relayed.
 //! - [`detect`]: the exercise [`Detector`] that counts reps from keypoints (no room state).
 //!
 //! # Invariants
@@ -33,8 +34,10 @@
 //! - Every cue is sent with `cue.at >= now + lead_us`; a host that wakes up late shifts the
 //!   remaining timeline instead of sending a cue too late.
 //! - Capacity (members excluding viewers) is never exceeded.
-//! - Only each participant's latest skeleton is kept, and skeletons appear in nothing but
-//!   relayed frames: never in snapshots, scores or summaries.
+//! - Only each participant's latest skeleton is kept (to relay, and its latest accepted one to
+//!   judge the next by), and skeletons appear in nothing but relayed frames: never in
+//!   snapshots, scores or summaries.
+//! - Only plausible human bodies are relayed, in their canonical form ([`plausible`]).
 //! - Accepted scores never decrease.
 //! - A session that started produces exactly one summary; one that never started, none.
 //! - `Output::Send` and `Output::Poses` list connected members only, and never an empty list.
@@ -47,6 +50,7 @@ pub mod detect;
 mod error;
 mod members;
 mod output;
+pub mod plausible;
 mod presence;
 mod relay;
 mod room;

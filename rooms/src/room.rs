@@ -12,6 +12,7 @@ use crate::config::{self, JoinRequest, MAX_VIEWERS, RoomConfig};
 use crate::error::RoomError;
 use crate::members::{Place, Roster};
 use crate::output::{Outbox, Output};
+use crate::plausible::Judges;
 use crate::relay::Relay;
 use crate::scoreboard::{self, Pacer};
 use crate::scores::Ledger;
@@ -30,6 +31,8 @@ pub struct Room {
     pub(crate) session: Session,
     pub(crate) ledger: Ledger,
     pub(crate) relay: Relay,
+    /// Each participant's pose stream, for the plausibility check.
+    pub(crate) judges: Judges,
     pub(crate) pacer: Pacer,
     pub(crate) out: Outbox,
     pub(crate) locked: bool,
@@ -86,6 +89,7 @@ impl Room {
             session: Session::new(now),
             ledger: Ledger::new(steps),
             relay: Relay::default(),
+            judges: Judges::default(),
             pacer: Pacer::default(),
             out: Outbox::default(),
             locked: false,

@@ -28,8 +28,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use breakroom_protocol::{
-    ControlAction, EndReason, Landmark, Micros, ParticipantId, PoseBlock, PoseModel, Program,
-    Reaction, RequestedRole, ScoreFlag, ServerMsg, SessionSummary, Sharing, Step,
+    ControlAction, EndReason, Micros, ParticipantId, PoseBlock, PoseModel, Program, Reaction,
+    RequestedRole, ScoreFlag, ServerMsg, SessionSummary, Sharing, Step,
 };
 use breakroom_rooms::{JoinRequest, MemberId, Output, Room, RoomConfig};
 
@@ -103,17 +103,9 @@ pub(crate) fn duration(s: &str) -> Micros {
     (v * mul).round() as Micros
 }
 
-/// A valid skeleton.
+/// A valid skeleton: a plausible body (a degenerate one is refused as implausible).
 pub(crate) fn pose_block() -> PoseBlock {
-    let lms = vec![
-        Landmark {
-            x: 0.5,
-            y: 0.5,
-            z: None,
-            visibility: 1.0
-        };
-        17
-    ];
+    let lms = breakroom_rooms::plausible::standing(PoseModel::Coco17);
     PoseBlock::from_landmarks(PoseModel::Coco17, &lms).unwrap_or_else(|e| panic!("{e}"))
 }
 

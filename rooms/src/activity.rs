@@ -63,7 +63,14 @@ impl Room {
         if let (Some((step, exercise)), Some(model)) = (self.session.running_step(), kp.model())
             && let Some(ex) = self.catalogue.get(exercise)
         {
+            let verified = |ledger: &crate::scores::Ledger| ledger.card(id).map(|c| c.verified());
+            let before = verified(&self.ledger);
             self.ledger.pose(id, step, ex, now, model, &kp.landmarks());
+            // The scoreboard shows whether keypoints back each score: when this pose changes
+            // that, everyone learns it on the next board, not only at the next score.
+            if verified(&self.ledger) != before {
+                self.touch_scoreboard(now);
+            }
         }
         self.relay.accept(
             now,

@@ -38,7 +38,9 @@ pub enum RoomError {
     #[error("{0}")]
     BadRequest(&'static str),
     /// A cumulative score counter went down.
-    #[error("score counters may only increase within an exercise")]
+    #[error(
+        "score counters may only increase (within an exercise, and within a stretch outside one)"
+    )]
     ScoreDecreased,
     /// The exercise is not in the room's program (or, for a program, not in the catalogue).
     #[error("exercise `{0}` is not in this room's program")]

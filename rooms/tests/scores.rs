@@ -40,6 +40,34 @@ fn plausible_reports_count_and_implausible_ones_are_capped_and_flagged() {
 }
 
 #[test]
+fn the_scoreboard_follows_verification_as_keypoints_arrive() {
+    // A score reported before the server has seen enough keypoints is unverified; the frames
+    // that verify it change the board on their own, without waiting for the next score.
+    check(
+        "
+        show scoreboard verified
+        join f facilitator
+        join a participant
+        control f start
+        wait 4.3s
+        score a squats 1 1000
+        wait 300ms
+        pose a
+        pose a
+        pose a
+        pose a
+        pose a
+        wait 1s
+        ",
+        "
+        @0.000 a,f: scoreboard a=0 total=0
+        @4.300 a,f: scoreboard a=3 total=3
+        @4.800 a,f: scoreboard a=3✓ total=3
+        ",
+    );
+}
+
+#[test]
 fn counters_only_go_up() {
     check(
         "
@@ -57,8 +85,8 @@ fn counters_only_go_up() {
         "
         @0.000 a,f: scoreboard a=0 total=0
         @9.300 a,f: scoreboard a=12 total=12
-        @9.300 a !! ScoreDecreased: score counters may only increase within an exercise
-        @9.300 a !! ScoreDecreased: score counters may only increase within an exercise
+        @9.300 a !! ScoreDecreased: score counters may only increase (within an exercise, and within a stretch outside one)
+        @9.300 a !! ScoreDecreased: score counters may only increase (within an exercise, and within a stretch outside one)
         ",
     );
 }
@@ -79,9 +107,9 @@ fn counters_only_go_up_outside_an_exercise_too() {
         ",
         "
         @0.000 f: flag a squats WrongExercise claimed=3 accepted=0
-        @0.000 a !! ScoreDecreased: score counters may only increase within an exercise
+        @0.000 a !! ScoreDecreased: score counters may only increase (within an exercise, and within a stretch outside one)
         @0.000 f: flag a squats WrongExercise claimed=1 accepted=0
-        @0.000 a !! ScoreDecreased: score counters may only increase within an exercise
+        @0.000 a !! ScoreDecreased: score counters may only increase (within an exercise, and within a stretch outside one)
         ",
     );
 }

@@ -78,7 +78,17 @@ impl Harness {
                 let rs: Vec<String> = scoreboard
                     .ranking
                     .iter()
-                    .map(|e| format!("{}={}", self.pid(e.p), e.points))
+                    .map(|e| {
+                        // `show verified` (never on by default) marks scores backed by keypoints.
+                        let mark = self.show.as_ref().is_some_and(|s| s.contains("verified"))
+                            && e.verified;
+                        format!(
+                            "{}={}{}",
+                            self.pid(e.p),
+                            e.points,
+                            if mark { "✓" } else { "" }
+                        )
+                    })
                     .collect();
                 let mut s = format!("scoreboard {} total={}", rs.join(" "), scoreboard.total);
                 if !scoreboard.teams.is_empty() {

@@ -1,4 +1,11 @@
 //! The MessagePack codec: one value per WebSocket binary frame, maps with named fields.
+//!
+//! Client messages (what the server decodes, a pose every frame) are read straight into their
+//! fields by [`client`] over [`read`], allocating nothing beyond what the message keeps; server
+//! messages go through serde, with a direct path for the frequent ones.
+
+mod client;
+mod read;
 
 use std::io::Cursor;
 
@@ -50,8 +57,13 @@ pub fn encode_server(msg: &ServerMsg) -> Vec<u8> {
 }
 
 /// Decodes and validates one client message.
+///
+/// It reads straight from the frame into the message's fields: no intermediate tree, and no
+/// allocation beyond what the message keeps (its strings and keypoint block), so never more
+/// than the frame's size whatever its headers claim.
 pub fn decode_client(bytes: &[u8]) -> Result<ClientMsg, DecodeError> {
-    let msg: ClientMsg = decode(bytes, MAX_CLIENT_MSG_BYTES, CLIENT_TYPES)?;
+    check_frame(bytes, MAX_CLIENT_MSG_BYTES)?;
+    let msg = client::decode(bytes)?;
     validate::client(&msg)?;
     Ok(msg)
 }
@@ -118,7 +130,8 @@ fn encode<T: Serialize>(msg: &T) -> Vec<u8> {
     rmp_serde::to_vec_named(msg).expect("message types always serialize")
 }
 
-fn decode<T: DeserializeOwned>(bytes: &[u8], max: usize, known: &[&str]) -> Result<T, DecodeError> {
+/// The checks every frame gets first: its size, and that it starts with a map header.
+fn check_frame(bytes: &[u8], max: usize) -> Result<(), DecodeError> {
     if bytes.len() > max {
         return Err(DecodeError::TooLarge {
             size: bytes.len(),
@@ -132,6 +145,11 @@ fn decode<T: DeserializeOwned>(bytes: &[u8], max: usize, known: &[&str]) -> Resu
             "a message must be a MessagePack map".to_owned(),
         ));
     }
+    Ok(())
+}
+
+fn decode<T: DeserializeOwned>(bytes: &[u8], max: usize, known: &[&str]) -> Result<T, DecodeError> {
+    check_frame(bytes, max)?;
     let mut de = deserializer(bytes);
     let msg = match T::deserialize(&mut de) {
         Ok(msg) => msg,

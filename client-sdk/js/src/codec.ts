@@ -767,8 +767,18 @@ function decode(
   }
   const reader = new Reader(bytes);
   const tree = reader.value(1) as RawMap;
+  // Keys and `type` are checked before the type is looked up, so that an unknown type is only
+  // reported for an otherwise well-formed map (as the Rust decoder does).
   let type: Value | undefined;
-  for (const [k, v] of tree.entries) if (k === 'type') type = v;
+  let types = 0;
+  for (const [k, v] of tree.entries) {
+    if (typeof k !== 'string') throw malformed(`map keys must be strings, got ${describe(k)}`);
+    if (k === 'type') {
+      types++;
+      type = v;
+    }
+  }
+  if (types > 1) throw malformed('duplicate field `type`');
   if (typeof type !== 'string') throw new CodecError('missing_type', 'message has no `type` field');
   const fields = Object.prototype.hasOwnProperty.call(schemas, type) ? schemas[type] : undefined;
   if (fields === undefined) {

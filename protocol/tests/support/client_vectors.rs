@@ -103,12 +103,49 @@ fn join_with(role: V) -> Vec<u8> {
     ]))
 }
 
+fn pose_with_value(kp: V) -> Vec<u8> {
+    mp::encode(&map(vec![("type", s("pose")), ("t", V::U(T)), ("kp", kp)]))
+}
+
+/// A valid COCO-17 block whose bytes are all ASCII (so also a valid UTF-8 string).
+fn ascii_block() -> Vec<u8> {
+    let block: Vec<u8> = [2, 0].into_iter().chain([b'A'; 85]).collect();
+    PoseBlock::from_bytes(block.clone()).expect("a valid block");
+    block
+}
+
 fn pose_with(kp: Vec<u8>) -> Vec<u8> {
     mp::encode(&map(vec![
         ("type", s("pose")),
         ("t", V::U(T)),
         ("kp", V::Bin(kp)),
     ]))
+}
+
+/// A pose with every header in its widest form.
+fn wide_pose(kp: &PoseBlock) -> Vec<u8> {
+    let str32 = |text: &str| {
+        [
+            &[0xdb][..],
+            &(text.len() as u32).to_be_bytes(),
+            text.as_bytes(),
+        ]
+        .concat()
+    };
+    let block = kp.as_bytes();
+    [
+        &[0xdf, 0, 0, 0, 3][..],
+        &str32("type"),
+        &str32("pose"),
+        &str32("t"),
+        &[0xcf],
+        &T.to_be_bytes(),
+        &str32("kp"),
+        &[0xc6],
+        &(block.len() as u32).to_be_bytes(),
+        block,
+    ]
+    .concat()
 }
 
 /// A `hello` padded with an unknown field to exactly `size` bytes.
@@ -264,6 +301,26 @@ fn lenient() -> Vec<Vector> {
             "Integers may use a wider encoding than needed (uint64 for 5); encoders use the smallest.",
             ping_with(V::U64(5)),
             ClientMsg::Ping { t0: 5 },
+        ),
+        lenient_client(
+            "pose_wide_headers",
+            "Every header at its widest: str32 keys and type, uint64 t, the block as a bin32.",
+            wide_pose(&coco(false)),
+            ClientMsg::Pose {
+                t: T,
+                kp: coco(false),
+            },
+        ),
+        lenient_client(
+            "control_target_nil",
+            "An optional field sent as nil is absent: `start` with `target: nil`.",
+            mp::encode(&map(vec![
+                ("type", s("control")),
+                ("seq", V::U(7)),
+                ("action", s("start")),
+                ("target", V::Nil),
+            ])),
+            control(ControlAction::Start, None),
         ),
         lenient_client(
             "hello_max_size",
@@ -442,6 +499,74 @@ fn refused() -> Vec<Vector> {
             error("malformed"),
         ),
         bad(
+            "string_as_bin",
+            "A string field sent as bin (even of valid UTF-8) is refused: strings are str.",
+            mp::encode(&map(vec![
+                ("type", s("hello")),
+                ("seq", V::U(1)),
+                ("sdk", V::Bin(b"breakroom-client-ts".to_vec())),
+                ("sdk_version", s("0.1.0")),
+                ("token", s(TOKEN)),
+            ])),
+            error("malformed"),
+        ),
+        bad(
+            "enum_as_map",
+            "An enum value is a str, not a map naming the value.",
+            join_with(map(vec![("participant", V::Nil)])),
+            error("malformed"),
+        ),
+        bad(
+            "key_not_string",
+            "Every key of a message is a str: a ping with an integer key.",
+            mp::encode(&V::Map(vec![
+                (s("type"), s("ping")),
+                (s("t0"), V::U(1)),
+                (V::U(0), V::U(1)),
+            ])),
+            error("malformed"),
+        ),
+        bad(
+            "type_integer",
+            "`type` must be a string, not the index of a message type (5 would be ping).",
+            mp::encode(&map(vec![("type", V::U(5)), ("t0", V::U(1))])),
+            error("missing_type"),
+        ),
+        bad(
+            "type_bin",
+            "`type` must be a str, not a bin holding the name.",
+            mp::encode(&map(vec![
+                ("type", V::Bin(b"ping".to_vec())),
+                ("t0", V::U(1)),
+            ])),
+            error("missing_type"),
+        ),
+        bad(
+            "duplicate_type",
+            "`type` given twice (a known one, then an unknown one) is a duplicate field.",
+            mp::encode(&map(vec![
+                ("type", s("ping")),
+                ("t0", V::U(1)),
+                ("type", s("dance")),
+            ])),
+            error("malformed"),
+        ),
+        bad(
+            "huge_headers",
+            "52 bytes: an unknown field of 7 nested arrays, each header claiming 2^32 - 1 \
+             elements. Refused without reserving room for them.",
+            [
+                &[0x83, 0xa4][..],
+                b"type",
+                &[0xa4],
+                b"ping",
+                &[0xa2, b't', b'0', 0x01, 0xa1, b'x'],
+                &[0xdd, 0xff, 0xff, 0xff, 0xff].repeat(7),
+            ]
+            .concat(),
+            error("malformed"),
+        ),
+        bad(
             "bad_utf8",
             "Strings must be UTF-8.",
             mp::encode(&map(vec![
@@ -467,6 +592,23 @@ fn refused() -> Vec<Vector> {
                 ("t", V::U(T)),
                 ("kp", V::U(1)),
             ])),
+            error("malformed"),
+        ),
+        bad(
+            "pose_kp_str",
+            "kp sent as a str (here valid UTF-8) of a block's exact length is refused: kp is a bin.",
+            pose_with_value(V::S(String::from_utf8(ascii_block()).expect("ASCII"))),
+            error("malformed"),
+        ),
+        bad(
+            "pose_kp_array",
+            "kp sent as an array of the block's byte values is refused: kp is a bin.",
+            pose_with_value(V::Arr(
+                ascii_block()
+                    .into_iter()
+                    .map(|b| V::U(u64::from(b)))
+                    .collect(),
+            )),
             error("malformed"),
         ),
         bad(

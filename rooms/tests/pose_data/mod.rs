@@ -2,9 +2,6 @@
 //! (see each folder's `NOTES.txt`): `../shared/data/pose/` from the repository root, or the
 //! folder named by `BREAKROOM_POSE_DATA`. Missing files fail the test, saying where to put them.
 
-use std::fs;
-use std::path::PathBuf;
-
 use breakroom_protocol::pose::COCO17_NAMES;
 use breakroom_protocol::{Landmark, PoseModel};
 use serde_json::Value;
@@ -19,25 +16,10 @@ pub(crate) struct Recording {
     pub(crate) frames: Vec<Vec<Landmark>>,
 }
 
-/// Where the recordings are.
-pub(crate) fn root() -> PathBuf {
-    match std::env::var_os("BREAKROOM_POSE_DATA") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/pose"),
-    }
-}
-
+/// Reads a recording through the one locator the tests share (`breakroom-pose-data`), which
+/// fails saying where to put the files.
 fn read(path: &str) -> String {
-    let full = root().join(path);
-    fs::read_to_string(&full).unwrap_or_else(|e| {
-        panic!(
-            "cannot read the pose recording {} ({e}).\n\
-             The third-party recordings are not in the repository: put them in \
-             `../shared/data/pose/` beside the checkout (tfjs-models/, mlkit/, mediapipe-docs/, \
-             as listed in the README), or point BREAKROOM_POSE_DATA at a folder holding them.",
-            full.display()
-        )
-    })
+    breakroom_pose_data::locate::read(path).unwrap_or_else(|missing| panic!("{missing}"))
 }
 
 fn json(path: &str) -> Value {

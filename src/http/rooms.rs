@@ -58,7 +58,8 @@ fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Problem> 
 
 /// Creates a live room running a program.
 ///
-/// The caller becomes the room's creator, who may read it while it is live.
+/// The caller becomes the room's creator, who may read it while it is live, and its sessions
+/// (their list and summaries) after it has closed.
 #[utoipa::path(
     post,
     path = "/rooms",

@@ -8,8 +8,10 @@
 //! Who may read what ([`access`]): creating a room needs a bearer token with the `control`
 //! grant. A room and its session list answer the API key, a token for that room, and the
 //! room's creator while it is live; a session's summary answers the API key, the people who
-//! took part in it, and the facilitators of its room. Everyone else gets the same 404 as for
-//! a code or id that does not exist.
+//! took part in it, and the facilitators of its room. The creator's user id (a control
+//! token's `sub`, nothing else) is stored with each session, so the creator still reads the
+//! summaries, and the room's list of the sessions it created, after the room has closed.
+//! Everyone else gets the same 404 as for a code or id that does not exist.
 
 mod access;
 mod doc;

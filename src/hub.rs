@@ -132,8 +132,14 @@ impl Hub {
         })?;
         if let Some((room, rx, poses)) = started {
             self.metrics.rooms.inc();
-            self.tasks
-                .spawn(room_actor::run(self.clone(), code.clone(), room, rx, poses));
+            self.tasks.spawn(room_actor::run(
+                self.clone(),
+                code.clone(),
+                creator.to_owned(),
+                room,
+                rx,
+                poses,
+            ));
         }
         Ok((display_code(&code), session))
     }

@@ -63,9 +63,17 @@ enum Command {
         /// Room code the token is for (any room when absent)
         #[arg(long)]
         room: Option<String>,
-        /// Lifetime in seconds
+        /// Lifetime in seconds, at most the server's longest accepted lifetime
         #[arg(long, default_value_t = 3600)]
         ttl: u64,
+        /// Longest token lifetime the server accepts, in seconds (the server's setting of the
+        /// same name): a longer `--ttl` is refused, since the server would refuse the token
+        #[arg(
+            long = "max-token-lifetime-s",
+            env = "BREAKROOM_MAX_TOKEN_LIFETIME_S",
+            default_value_t = breakroom::auth::DEFAULT_MAX_LIFETIME_S
+        )]
+        max_token_lifetime_s: u64,
         /// API key [default: the one in <data-dir>/api-key.json]
         #[arg(long, env = "BREAKROOM_API_KEY", requires = "api_secret")]
         api_key: Option<String>,
@@ -135,10 +143,18 @@ fn main() -> anyhow::Result<()> {
             role,
             room,
             ttl,
+            max_token_lifetime_s,
             api_key,
             api_secret,
             data_dir,
         } => {
+            if ttl > max_token_lifetime_s {
+                anyhow::bail!(
+                    "--ttl {ttl} is over the longest token lifetime the server accepts \
+                     ({max_token_lifetime_s} s, --max-token-lifetime-s / \
+                     BREAKROOM_MAX_TOKEN_LIFETIME_S): the server would refuse this token"
+                );
+            }
             let (key, secret) = match (api_key, api_secret) {
                 (Some(k), Some(s)) => (k, s),
                 _ => {

@@ -37,6 +37,9 @@ pub struct Metrics {
     pub stale_frames_dropped: Counter,
     /// Skeletons refused as not a plausible human body (dropped, not relayed), by reason.
     pub poses_implausible: Family<Reason, Counter>,
+    /// Skeletons dropped because their capture time `t` was over 1 s from the server's clock
+    /// (not relayed; the sender is told at most once a second).
+    pub poses_mistimed: Counter,
     /// Items a writer found waiting per batch.
     pub outbox_depth: Histogram,
     /// How far ahead of their time cues reached the socket, in seconds (negative never counted:
@@ -65,6 +68,7 @@ impl Metrics {
             messages_out: Family::default(),
             stale_frames_dropped: Counter::default(),
             poses_implausible: Family::default(),
+            poses_mistimed: Counter::default(),
             outbox_depth: Histogram::new(exponential_buckets(1.0, 2.0, 10)),
             cue_lead_seconds: Histogram::new(exponential_buckets(0.001, 2.0, 14)),
             cues_late: Counter::default(),
@@ -104,6 +108,11 @@ impl Metrics {
         for reason in breakroom_rooms::plausible::Implausible::KINDS {
             let _ = m.poses_implausible.get_or_create(&Reason { reason });
         }
+        registry.register(
+            "poses_mistimed",
+            "Skeletons dropped because their capture time was over 1 s from the server's clock",
+            m.poses_mistimed.clone(),
+        );
         registry.register(
             "outbox_depth",
             "Items found waiting per writer batch",

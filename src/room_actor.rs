@@ -88,10 +88,12 @@ pub enum RoomCmd {
 /// Inputs handled per wake-up beyond the first before the outputs go out.
 const DRAIN: usize = 64;
 
-/// Runs a room until it closes or the server shuts down.
+/// Runs a room until it closes or the server shuts down. `creator` is the user id of the
+/// room's creator, stored with each session's summary.
 pub async fn run(
     hub: Arc<Hub>,
     code: String,
+    creator: String,
     mut room: Room,
     mut rx: mpsc::Receiver<RoomCmd>,
     poses: Arc<PoseInbox>,
@@ -152,7 +154,7 @@ pub async fn run(
         while poses.settle(room.frame_due().is_some()) {
             take_poses(&mut room, &poses, &mut arrived);
         }
-        deliver(&hub, &mut room, &mut members).await;
+        deliver(&hub, &creator, &mut room, &mut members).await;
         if room.is_closed() {
             break;
         }
@@ -271,7 +273,12 @@ pub fn send_error(hub: &Hub, outbox: &Outbox, err: &RoomError, seq: Option<u32>)
     });
 }
 
-async fn deliver(hub: &Hub, room: &mut Room, members: &mut HashMap<MemberId, Arc<Outbox>>) {
+async fn deliver(
+    hub: &Hub,
+    creator: &str,
+    room: &mut Room,
+    members: &mut HashMap<MemberId, Arc<Outbox>>,
+) {
     while let Some((reason, n)) = room.poll_implausible() {
         hub.metrics.count_implausible(reason, n);
     }
@@ -330,16 +337,16 @@ async fn deliver(hub: &Hub, room: &mut Room, members: &mut HashMap<MemberId, Arc
                     outbox.close(code, reason);
                 }
             }
-            Output::Summary(summary) => persist(hub, &summary).await,
+            Output::Summary(summary) => persist(hub, creator, &summary).await,
         }
     }
 }
 
-/// Persists a summary, retrying: saving is idempotent on the session id.
-async fn persist(hub: &Hub, summary: &breakroom_protocol::SessionSummary) {
+/// Persists a summary with the room's creator, retrying: saving is idempotent on the session id.
+async fn persist(hub: &Hub, creator: &str, summary: &breakroom_protocol::SessionSummary) {
     let mut delay = Duration::from_millis(50);
     for attempt in 1..=5 {
-        match hub.store.save_summary(summary).await {
+        match hub.store.save_summary(summary, creator).await {
             Ok(saved) => {
                 if saved == Saved::Inserted {
                     hub.metrics.summaries_saved.inc();

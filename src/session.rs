@@ -171,9 +171,10 @@ impl Session {
                 let cmd = match other {
                     ClientMsg::Pose { t, kp } => {
                         if !breakroom_protocol::validate::pose_time(t, received) {
-                            // Dropped (the room would refuse it too); told at most once a
-                            // second, for a client whose clock estimate is broken sends every
-                            // pose this way.
+                            // Dropped (the room would refuse it too) and counted; told at
+                            // most once a second, for a client whose clock estimate is broken
+                            // sends every pose this way.
+                            self.hub.metrics.poses_mistimed.inc();
                             self.tell_pose_time(now, t, received);
                             return ControlFlow::Continue(());
                         }

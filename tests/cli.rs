@@ -91,6 +91,45 @@ fn token_prints_a_jwt_that_the_api_key_verifies() {
     assert_eq!(claims.exp - claims.iat, 60);
 }
 
+#[test]
+fn token_refuses_a_ttl_the_server_would_refuse() {
+    let mint = |ttl: u64, max: Option<&str>| {
+        let mut cmd = breakroom();
+        cmd.args(["token", "--user", "u1", "--name", "Ada", "--ttl"])
+            .arg(ttl.to_string())
+            .args(["--api-key", "k", "--api-secret", SECRET]);
+        if let Some(max) = max {
+            cmd.env("BREAKROOM_MAX_TOKEN_LIFETIME_S", max);
+        }
+        cmd.output().unwrap()
+    };
+    let default_max = breakroom::auth::DEFAULT_MAX_LIFETIME_S;
+    // Over the server's default maximum: refused with the reason, and no token printed.
+    let out = mint(default_max + 1, None);
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("longest token lifetime") && stderr.contains(&default_max.to_string()),
+        "{stderr}"
+    );
+    // At the maximum: minted, and a server with the default maximum accepts it.
+    let out = mint(default_max, None);
+    assert!(out.status.success(), "{out:?}");
+    let token = String::from_utf8(out.stdout).unwrap();
+    assert!(TokenKeys::new("k", SECRET).verify(token.trim()).is_ok());
+    // The server's setting, read from the same variable, moves the limit both ways.
+    assert!(!mint(120, Some("60")).status.success());
+    let out = mint(default_max + 60, Some(&(default_max + 60).to_string()));
+    assert!(out.status.success(), "{out:?}");
+    let token = String::from_utf8(out.stdout).unwrap();
+    let longer = TokenKeys::new("k", SECRET)
+        .with_max_lifetime(Duration::from_secs(default_max + 60))
+        .verify(token.trim())
+        .unwrap();
+    assert_eq!(longer.exp - longer.iat, default_max + 60);
+}
+
 /// Every setting of `breakroom serve`, as a flag; its variable is `BREAKROOM_` and the flag in
 /// upper case with underscores, and its TOML key the flag with underscores.
 const FLAGS: &[&str] = &[

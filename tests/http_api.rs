@@ -830,7 +830,8 @@ async fn a_summary_answers_those_who_took_part_and_the_facilitators_of_its_room_
         (Cred::Basic("test-key", common::SECRET), true),
         (Cred::Bearer(ada.clone()), true),
         (Cred::Bearer(linus.clone()), true),
-        // The room's creator while it is live, and a facilitator token for that room.
+        // The room's creator, after the room has closed (stored with the session), and a
+        // facilitator token for that room.
         (Cred::Bearer(creator.clone()), true),
         (
             Cred::Bearer(token_for(
@@ -881,6 +882,31 @@ async fn a_summary_answers_those_who_took_part_and_the_facilitators_of_its_room_
             let missing = read(&srv, "/v1/sessions/no-such-session", cred).await;
             refused_like(&missing, &got, &format!("{cred:?}"));
         }
+    }
+
+    // The room is gone once the session is over, yet its creator still reads the session list,
+    // from the creator stored with the session; other facilitators still get the 404.
+    let room = format!("/v1/rooms/{}", ended.code);
+    let api_key = Cred::Basic("test-key", common::SECRET);
+    let mut polls = 0;
+    while read(&srv, &room, &api_key).await.0 != 404 {
+        polls += 1;
+        assert!(polls < 500, "the room stayed live after its session");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let list = format!("/v1/rooms/{}/sessions", ended.code);
+    let got = read(&srv, &list, &Cred::Bearer(creator.clone())).await;
+    assert_eq!(got.0, 200, "{got:?}");
+    assert_eq!(got.2["sessions"][0]["session"], ended.session.as_str());
+    let missing = read(&srv, "/v1/rooms/NOPE-NOPE/sessions", &Cred::None).await;
+    for cred in [
+        Cred::Bearer(host.clone()),
+        Cred::Bearer(srv.token("f-any", TokenRole::Facilitator)),
+        Cred::Bearer(ada.clone()),
+        Cred::None,
+    ] {
+        let got = read(&srv, &list, &cred).await;
+        refused_like(&missing, &got, &format!("{cred:?}"));
     }
 }
 

@@ -1,6 +1,7 @@
 //! What the store keeps of people, read from the real SQLite file after a session: the names
-//! of the participants beside their results, and nothing about anyone else (the room's creator,
-//! its host, viewers, people who said hello but never joined), nor any email.
+//! of the participants beside their results, the user id (only) of the room's creator beside
+//! the session, which lets them read it, and nothing about anyone else (its host, viewers,
+//! people who said hello but never joined), nor any email.
 #![allow(missing_docs, clippy::unwrap_used)]
 
 mod common;
@@ -157,12 +158,23 @@ async fn the_store_keeps_participants_names_beside_their_results_and_nothing_abo
             p.name
         );
     }
+    // The creator's user id is there once, beside the session (who may read it); never their
+    // name.
+    let found: Vec<(&str, &str)> = cells
+        .iter()
+        .filter(|(_, _, v)| v.contains(CREATOR.id))
+        .map(|(t, c, _)| (t.as_str(), c.as_str()))
+        .collect();
+    assert_eq!(found, [("sessions", "created_by")], "{cells:?}");
     // Nothing of anyone else, and no email of anyone, in any cell.
     for p in [&CREATOR, &HOST, &VIEWER, &LURKER, &ADA, &LINUS] {
         let email = p.email();
         let mut forbidden = vec![email.as_str()];
         if ![ADA.id, LINUS.id].contains(&p.id) {
-            forbidden.extend([p.id, p.name]);
+            forbidden.push(p.name);
+        }
+        if ![ADA.id, LINUS.id, CREATOR.id].contains(&p.id) {
+            forbidden.push(p.id);
         }
         for (table, column, value) in &cells {
             for word in &forbidden {
@@ -177,11 +189,15 @@ async fn the_store_keeps_participants_names_beside_their_results_and_nothing_abo
     for entry in std::fs::read_dir(dir.path()).unwrap() {
         let path = entry.unwrap().path();
         let bytes = std::fs::read(&path).unwrap();
-        for p in [&CREATOR, &HOST, &VIEWER, &LURKER] {
+        for p in [&HOST, &VIEWER, &LURKER] {
             for word in [p.name, p.id, p.email().as_str()] {
                 let found = bytes.windows(word.len()).any(|w| w == word.as_bytes());
                 assert!(!found, "{} holds {word:?}", path.display());
             }
+        }
+        for word in [CREATOR.name, CREATOR.email().as_str()] {
+            let found = bytes.windows(word.len()).any(|w| w == word.as_bytes());
+            assert!(!found, "{} holds {word:?}", path.display());
         }
     }
 }

@@ -264,23 +264,12 @@ async fn after_the_summary_everyone_is_closed_with_1000() {
     }
 }
 
-/// A realistic skeleton: the one of the `pose_coco17` vector.
-fn vector_pose() -> breakroom_protocol::PoseBlock {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/protocol/vectors/client/pose_coco17.json"
-    );
-    let vector: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let hex = vector["hex"].as_str().unwrap();
-    let bytes: Vec<u8> = (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-        .collect();
-    match breakroom_protocol::decode_client(&bytes).unwrap() {
-        ClientMsg::Pose { kp, .. } => kp,
-        other => panic!("not a pose: {other:?}"),
-    }
+/// A still, plausible body (the server refuses anything else, such as the `pose_coco17`
+/// vector's arbitrary landmarks).
+fn plausible_pose() -> breakroom_protocol::PoseBlock {
+    let model = breakroom_protocol::PoseModel::Coco17;
+    let body = breakroom_rooms::plausible::standing(model);
+    breakroom_protocol::PoseBlock::from_landmarks(model, &body).unwrap()
 }
 
 #[tokio::test]
@@ -293,7 +282,9 @@ async fn a_pose_whose_t_is_far_from_the_server_clock_is_dropped_and_the_sender_t
     let mut c = raw_connect(&srv.ws_url()).await;
     c.hello(&srv.token("s", TokenRole::Participant)).await;
     let sender = c.join(&code, RequestedRole::Participant).await;
-    let kp = vector_pose();
+    let mistimed = "breakroom_poses_mistimed_total";
+    assert_eq!(srv.metric(mistimed).await, Some(0.0));
+    let kp = plausible_pose();
     for t in [0, u64::MAX] {
         c.send(&ClientMsg::Pose { t, kp: kp.clone() }).await;
     }
@@ -313,6 +304,9 @@ async fn a_pose_whose_t_is_far_from_the_server_clock_is_dropped_and_the_sender_t
         poses.iter().map(|p| (p.p, p.t)).collect::<Vec<_>>(),
         vec![(sender, now)]
     );
+    // Both dropped poses are counted (the sender's poses are handled in order, so both were
+    // before the one relayed); the one on time is not.
+    assert_eq!(srv.metric(mistimed).await, Some(2.0));
 }
 
 #[tokio::test]

@@ -91,16 +91,33 @@ impl Caller {
         }
     }
 
+    /// The user id a caller may have created rooms as: the `sub` of a token with the control
+    /// grant (only such tokens create rooms). Matched against the creator stored with each
+    /// session, which outlives the room.
+    pub fn facilitator_id(&self) -> Option<&str> {
+        match self {
+            Caller::Token(claims) if claims.grants.control => Some(&claims.sub),
+            _ => None,
+        }
+    }
+
     /// Whether the caller may read a session's summary: the API key, someone who took part in
-    /// it, or a facilitator of its room (a token with the control grant that may read the
-    /// room). `live` is the room, if it is still live.
-    pub fn may_read_summary(&self, summary: &SessionSummary, live: Option<&RoomHandle>) -> bool {
+    /// it, or a facilitator of its room: a token with the control grant that may read the room,
+    /// or whose `sub` is the room's creator stored with the session (`created_by`), so that the
+    /// creator reads it after the room has closed. `live` is the room, if it is still live.
+    pub fn may_read_summary(
+        &self,
+        summary: &SessionSummary,
+        created_by: Option<&str>,
+        live: Option<&RoomHandle>,
+    ) -> bool {
         match self {
             Caller::ApiKey => true,
             Caller::Token(claims) => {
                 summary.participants.iter().any(|p| p.user == claims.sub)
                     || (claims.grants.control
                         && self.may_read_room(&normalize_code(&summary.room), live))
+                    || created_by.is_some_and(|c| self.facilitator_id() == Some(c))
             }
         }
     }

@@ -17,7 +17,7 @@ use super::access::{Caller, bearer};
 use crate::hub::{Hub, display_code, normalize_code};
 use crate::problem::Problem;
 use crate::room_actor::RoomCmd;
-use crate::store::SessionListing;
+use crate::store::{SessionListing, StoredSummary};
 
 /// `POST /v1/rooms` body.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -58,7 +58,8 @@ fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Problem> 
 
 /// Creates a live room running a program.
 ///
-/// The caller becomes the room's creator, who may read it while it is live.
+/// The caller becomes the room's creator, who may read it while it is live, and its sessions
+/// (their list and summaries) after it has closed.
 #[utoipa::path(
     post,
     path = "/rooms",
@@ -157,8 +158,10 @@ pub(super) async fn get_room(
 
 /// The sessions held in a room that have ended.
 ///
-/// Answers the API key, a token for that room, and the room's creator while it is live.
-/// Anyone else gets a 404.
+/// Answers the API key, a token for that room, and the room's creator while it is live with
+/// every session held under that code. After the room has closed, its creator (a token with
+/// the control grant whose `sub` created it) gets the sessions it created there. Anyone else,
+/// or a creator with no stored session there, gets a 404.
 #[utoipa::path(
     get,
     path = "/rooms/{code}/sessions",
@@ -178,18 +181,29 @@ pub(super) async fn room_sessions(
     Path(code): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
+    let missing = || Problem::not_found("no room with that code");
     let normalized = normalize_code(&code);
     let live = hub.room(&normalized);
-    let allowed = Caller::of(&hub, &headers)
-        .is_some_and(|caller| caller.may_read_room(&normalized, live.as_ref()));
-    if !allowed {
-        return Err(Problem::not_found("no room with that code"));
-    }
+    let caller = Caller::of(&hub, &headers).ok_or_else(missing)?;
+    // Every session under the code for those who may read the room; only the caller's own
+    // for a facilitator whose room has closed.
+    let created_by = if caller.may_read_room(&normalized, live.as_ref()) {
+        None
+    } else {
+        Some(caller.facilitator_id().ok_or_else(missing)?)
+    };
     let code = display_code(&normalized);
-    let sessions = hub.store.sessions_of_room(&code).await.map_err(|err| {
-        tracing::error!(%err, "listing sessions failed");
-        Problem::internal()
-    })?;
+    let sessions = hub
+        .store
+        .sessions_of_room(&code, created_by)
+        .await
+        .map_err(|err| {
+            tracing::error!(%err, "listing sessions failed");
+            Problem::internal()
+        })?;
+    if created_by.is_some() && sessions.is_empty() {
+        return Err(missing());
+    }
     Ok(Json(SessionList {
         room: code,
         sessions,
@@ -200,8 +214,9 @@ pub(super) async fn room_sessions(
 /// A session's summary, once it has ended: every participant's results and flags.
 ///
 /// Answers the API key, the people who took part in the session, and the facilitators of its
-/// room (a token with the control grant for that room, or the room's creator while it is
-/// live). Anyone else gets the 404 of a session that does not exist.
+/// room: a token with the control grant for that room, the room's creator while it is live,
+/// and afterwards a token with the control grant whose `sub` created the room (stored with
+/// the session). Anyone else gets the 404 of a session that does not exist.
 #[utoipa::path(
     get,
     path = "/sessions/{id}",
@@ -223,8 +238,11 @@ pub(super) async fn get_session(
 ) -> Result<Response, Problem> {
     let missing = || Problem::not_found("no session with that id");
     let caller = Caller::of(&hub, &headers).ok_or_else(missing)?;
-    let summary = match hub.store.summary(&id).await {
-        Ok(Some(summary)) => summary,
+    let StoredSummary {
+        summary,
+        created_by,
+    } = match hub.store.summary(&id).await {
+        Ok(Some(stored)) => stored,
         Ok(None) => return Err(missing()),
         Err(err) => {
             tracing::error!(%err, "reading a summary failed");
@@ -232,7 +250,7 @@ pub(super) async fn get_session(
         }
     };
     let live = hub.room(&summary.room);
-    if !caller.may_read_summary(&summary, live.as_ref()) {
+    if !caller.may_read_summary(&summary, created_by.as_deref(), live.as_ref()) {
         return Err(missing());
     }
     Ok(Json(summary).into_response())

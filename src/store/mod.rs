@@ -1,7 +1,8 @@
 //! Persistence behind a small trait, so that another backend (PostgreSQL) can be added without
 //! touching the rooms. What is stored is the session summaries: numbers, and beside each
-//! participant's results their user id, display name and team. Nothing about anyone else (hosts,
-//! viewers, people who never joined), and no email.
+//! participant's results their user id, display name and team; beside each session the user id
+//! of the room's creator (who may read it). Nothing else about anyone (hosts, viewers, people
+//! who never joined), and no email.
 
 mod sqlite;
 
@@ -35,6 +36,16 @@ pub enum Saved {
     AlreadyPresent,
 }
 
+/// A stored session summary, with who created the room it was held in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSummary {
+    /// The summary, as served.
+    pub summary: SessionSummary,
+    /// The user id (token `sub`) of the room's creator; `None` for sessions stored before it
+    /// was recorded. Never served: it only decides who may read.
+    pub created_by: Option<String>,
+}
+
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]
 #[error("storage: {0}")]
@@ -43,12 +54,22 @@ pub struct StoreError(#[from] pub sqlx::Error);
 /// The storage operations breakroom needs.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
-    /// Saves a session summary exactly once: idempotent on the session id, safe to retry.
-    async fn save_summary(&self, summary: &SessionSummary) -> Result<Saved, StoreError>;
-    /// A session's summary.
-    async fn summary(&self, session: &str) -> Result<Option<SessionSummary>, StoreError>;
-    /// The sessions held in a room, oldest first.
-    async fn sessions_of_room(&self, room: &str) -> Result<Vec<SessionListing>, StoreError>;
+    /// Saves a session summary exactly once, with the user id of the room's creator:
+    /// idempotent on the session id, safe to retry.
+    async fn save_summary(
+        &self,
+        summary: &SessionSummary,
+        created_by: &str,
+    ) -> Result<Saved, StoreError>;
+    /// A session's summary and who created its room.
+    async fn summary(&self, session: &str) -> Result<Option<StoredSummary>, StoreError>;
+    /// The sessions held in a room, oldest first; with `created_by`, only those of rooms that
+    /// user created.
+    async fn sessions_of_room(
+        &self,
+        room: &str,
+        created_by: Option<&str>,
+    ) -> Result<Vec<SessionListing>, StoreError>;
     /// Whether the store answers (for `/readyz`).
     async fn ping(&self) -> Result<(), StoreError>;
 }

@@ -10,7 +10,7 @@ use breakroom_protocol::{
 use sqlx::Row;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
-use super::{Saved, SessionListing, Store, StoreError};
+use super::{Saved, SessionListing, Store, StoreError, StoredSummary};
 
 /// SQLite store.
 #[derive(Debug, Clone)]
@@ -57,11 +57,16 @@ fn micros(v: i64) -> u64 {
 
 #[async_trait]
 impl Store for SqliteStore {
-    async fn save_summary(&self, s: &SessionSummary) -> Result<Saved, StoreError> {
+    async fn save_summary(
+        &self,
+        s: &SessionSummary,
+        created_by: &str,
+    ) -> Result<Saved, StoreError> {
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(
-            "INSERT INTO sessions (id, room_code, program, started_at, ended_at, end_reason)
-             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+            "INSERT INTO sessions
+             (id, room_code, program, started_at, ended_at, end_reason, created_by)
+             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
         )
         .bind(&s.session)
         .bind(&s.room)
@@ -69,6 +74,7 @@ impl Store for SqliteStore {
         .bind(s.started_at as i64)
         .bind(s.ended_at as i64)
         .bind(enum_text(&s.end))
+        .bind(created_by)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -130,9 +136,10 @@ impl Store for SqliteStore {
         Ok(Saved::Inserted)
     }
 
-    async fn summary(&self, session: &str) -> Result<Option<SessionSummary>, StoreError> {
+    async fn summary(&self, session: &str) -> Result<Option<StoredSummary>, StoreError> {
         let Some(row) = sqlx::query(
-            "SELECT room_code, program, started_at, ended_at, end_reason FROM sessions WHERE id = ?",
+            "SELECT room_code, program, started_at, ended_at, end_reason, created_by
+             FROM sessions WHERE id = ?",
         )
         .bind(session)
         .fetch_optional(&self.pool)
@@ -196,24 +203,34 @@ impl Store for SqliteStore {
                 flags,
             });
         }
-        Ok(Some(SessionSummary {
-            session: session.to_owned(),
-            room: row.get(0),
-            program: row.get(1),
-            started_at: micros(row.get(2)),
-            ended_at: micros(row.get(3)),
-            end: enum_parse::<EndReason>(row.get::<&str, _>(4))?,
-            participants,
+        Ok(Some(StoredSummary {
+            summary: SessionSummary {
+                session: session.to_owned(),
+                room: row.get(0),
+                program: row.get(1),
+                started_at: micros(row.get(2)),
+                ended_at: micros(row.get(3)),
+                end: enum_parse::<EndReason>(row.get::<&str, _>(4))?,
+                participants,
+            },
+            created_by: row.get(5),
         }))
     }
 
-    async fn sessions_of_room(&self, room: &str) -> Result<Vec<SessionListing>, StoreError> {
+    async fn sessions_of_room(
+        &self,
+        room: &str,
+        created_by: Option<&str>,
+    ) -> Result<Vec<SessionListing>, StoreError> {
         let rows = sqlx::query(
             "SELECT s.id, s.program, s.started_at, s.ended_at,
                     (SELECT COUNT(*) FROM session_participants p WHERE p.session_id = s.id)
-             FROM sessions s WHERE s.room_code = ? ORDER BY s.started_at",
+             FROM sessions s
+             WHERE s.room_code = ?1 AND (?2 IS NULL OR s.created_by = ?2)
+             ORDER BY s.started_at",
         )
         .bind(room)
+        .bind(created_by)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
@@ -282,23 +299,50 @@ mod tests {
         let url = format!("sqlite://{}/t.db?mode=rwc", dir.path().display());
         let store = SqliteStore::open(&url).await.expect("open");
         assert_eq!(
-            store.save_summary(&summary(5)).await.expect("save"),
+            store
+                .save_summary(&summary(5), "u-host")
+                .await
+                .expect("save"),
             Saved::Inserted
         );
         // A retry, even one carrying other numbers, leaves the first write as it was.
         assert_eq!(
-            store.save_summary(&summary(9)).await.expect("retry"),
+            store
+                .save_summary(&summary(9), "u-other")
+                .await
+                .expect("retry"),
             Saved::AlreadyPresent
         );
-        assert_eq!(store.summary("s-1").await.expect("read"), Some(summary(5)));
-        let listed = store.sessions_of_room("ABCD-EFGH").await.expect("list");
+        let stored = StoredSummary {
+            summary: summary(5),
+            created_by: Some("u-host".into()),
+        };
+        assert_eq!(
+            store.summary("s-1").await.expect("read"),
+            Some(stored.clone())
+        );
+        let listed = store
+            .sessions_of_room("ABCD-EFGH", None)
+            .await
+            .expect("list");
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0].participants, 1);
+        // Filtered by creator: the room's creator sees it, another user sees nothing.
+        let by_host = store
+            .sessions_of_room("ABCD-EFGH", Some("u-host"))
+            .await
+            .expect("list");
+        assert_eq!(by_host, listed);
+        let by_other = store
+            .sessions_of_room("ABCD-EFGH", Some("u-other"))
+            .await
+            .expect("list");
+        assert!(by_other.is_empty());
         store.close().await;
 
-        // It is on disk: a new store on the same file reads it back.
+        // It is on disk: a new store on the same file reads it back, creator included.
         let again = SqliteStore::open(&url).await.expect("reopen");
-        assert_eq!(again.summary("s-1").await.expect("read"), Some(summary(5)));
+        assert_eq!(again.summary("s-1").await.expect("read"), Some(stored));
         assert_eq!(again.summary("nope").await.expect("read"), None);
     }
 

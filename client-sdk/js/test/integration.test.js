@@ -37,8 +37,7 @@ async function setUp(wsUrl) {
 }
 
 describe('against the real server', { skip: false }, () => {
-  test('REST helpers', async (t) => {
-    if (!server) return t.skip('no server binary (cargo unavailable)');
+  test('REST helpers', async () => {
     const cat = await exercises(server.http);
     assert.ok(cat.exercises.some((e) => e.id === 'squats'));
     const fac = await devToken(server.http, 'Fia', 'facilitator');
@@ -50,8 +49,7 @@ describe('against the real server', { skip: false }, () => {
     await assert.rejects(createRoom(server.http, part.token, program), /403/);
   });
 
-  test('a whole session: join, start, cues, poses, score, end, summary', async (t) => {
-    if (!server) return t.skip('no server binary (cargo unavailable)');
+  test('a whole session: join, start, cues, poses, score, end, summary', async () => {
     const { room, facilitator, participant } = await setUp();
     assert.ok(facilitator.limits && facilitator.limits.max_message_bytes === 4096);
 
@@ -120,8 +118,7 @@ describe('against the real server', { skip: false }, () => {
     assert.throws(() => participant.start(), /closed/);
   });
 
-  test('a lock reaches everyone in the room, and refuses a newcomer until unlocked', async (t) => {
-    if (!server) return t.skip('no server binary (cargo unavailable)');
+  test('a lock reaches everyone in the room, and refuses a newcomer until unlocked', async () => {
     const { room, facilitator, participant } = await setUp();
     const fsnap = await facilitator.join(room.code, { role: 'facilitator' });
     const psnap = await participant.join(room.code);
@@ -152,8 +149,7 @@ describe('against the real server', { skip: false }, () => {
     await Promise.all([newcomer.close(), participant.close(), facilitator.close()]);
   });
 
-  test('a dropped connection resumes its place', async (t) => {
-    if (!server) return t.skip('no server binary (cargo unavailable)');
+  test('a dropped connection resumes its place', async () => {
     const proxy = await startProxy(server.addr);
     try {
       const { room, facilitator, participant } = await setUp(proxy.ws);
@@ -179,8 +175,7 @@ describe('against the real server', { skip: false }, () => {
     }
   });
 
-  test('after the grace period, the client rejoins by code', async (t) => {
-    if (!server) return t.skip('no server binary (cargo unavailable)');
+  test('after the grace period, the client rejoins by code', async () => {
     const proxy = await startProxy(server.addr);
     try {
       const { room, facilitator, participant } = await setUp(proxy.ws);
@@ -204,8 +199,7 @@ describe('against the real server', { skip: false }, () => {
     }
   });
 
-  test('a refused token fails connect', async (t) => {
-    if (!server) return t.skip('no server binary (cargo unavailable)');
+  test('a refused token fails connect', async () => {
     await assert.rejects(BreakroomClient.connect(websocketUrl(server.http), 'not-a-token', fast), (e) => {
       assert.equal(e.name, 'BreakroomError');
       return true;

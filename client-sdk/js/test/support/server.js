@@ -9,11 +9,20 @@ import { fileURLToPath } from 'node:url';
 
 export const workspace = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 
+const HOW_TO_BUILD =
+  'build it with `cargo build --bin breakroom` at the repository root (or point BREAKROOM_BIN at a built binary)';
+
 let built;
 /** The server binary: $BREAKROOM_BIN, or target/debug/breakroom after `cargo build`
- * (a no-op when fresh). Returns undefined (tests skip) when neither can be had. */
+ * (a no-op when fresh). Throws, saying how to build it, when neither can be had: the tests
+ * that need the server fail loudly, they never skip. */
 export function serverBinary() {
-  if (process.env.BREAKROOM_BIN) return process.env.BREAKROOM_BIN;
+  if (process.env.BREAKROOM_BIN) {
+    if (!existsSync(process.env.BREAKROOM_BIN)) {
+      throw new Error(`BREAKROOM_BIN=${process.env.BREAKROOM_BIN} does not exist: ${HOW_TO_BUILD}`);
+    }
+    return process.env.BREAKROOM_BIN;
+  }
   const bin = join(workspace, 'target', 'debug', 'breakroom');
   if (built === undefined) {
     const r = spawnSync('cargo', ['build', '--quiet', '--bin', 'breakroom'], {
@@ -23,13 +32,16 @@ export function serverBinary() {
     });
     built = r.status === 0 || existsSync(bin);
   }
-  return built && existsSync(bin) ? bin : undefined;
+  if (!built || !existsSync(bin)) {
+    throw new Error(`the breakroom server binary is missing (${bin}) and cargo could not build it: ${HOW_TO_BUILD}`);
+  }
+  return bin;
 }
 
-/** Starts `breakroom serve --dev` on a free port; resolves once it listens. */
+/** Starts `breakroom serve --dev` on a free port; resolves once it listens. Rejects when
+ * the server binary cannot be had (see `serverBinary`). */
 export async function startServer(extraArgs = []) {
   const bin = serverBinary();
-  if (!bin) return undefined;
   const dataDir = mkdtempSync(join(tmpdir(), 'breakroom-js-'));
   const child = spawn(
     bin,

@@ -196,6 +196,9 @@ async fn a_participant_cannot_control_and_scores_cannot_decrease() {
     let info: serde_json::Value = common::api_get(&url).await.json().await.unwrap();
     assert_eq!(info["phase"]["phase"], "lobby", "{info}");
 
+    // The 3 s countdown runs on paused time: nothing after it waits on SQLite (see
+    // `common::PausedProgram`), so time stays paused to the end.
+    tokio::time::pause();
     host.send(&ClientMsg::Control {
         seq: 2,
         action: ControlAction::Start,

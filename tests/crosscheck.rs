@@ -10,7 +10,7 @@ use breakroom::auth::TokenRole;
 use breakroom_client::replay::Recording;
 use breakroom_client::{Client, CueKind, Event, JoinOptions, ParticipantId};
 use breakroom_protocol::{FlagReason, ScoreFlag, SessionSummary};
-use common::{TestServer, program};
+use common::{PausedProgram, TestServer, program};
 
 const WAIT: Duration = Duration::from_secs(40);
 
@@ -105,12 +105,17 @@ async fn honest_reports_pass_claims_beyond_the_keypoints_are_flagged_and_no_came
             joined += 1;
         }
     }
+    // The 15 s program, the poses paced at the recording's rate and the camera-off
+    // participant's 8 s wait run on paused time (see `PausedProgram`).
+    let mut paused = PausedProgram::pause();
     host.start().await.unwrap();
 
     let mut flags: Vec<ScoreFlag> = Vec::new();
     let mut board = None;
     let summary: SessionSummary = loop {
-        match host.next_event_timeout(WAIT).await.unwrap() {
+        let event = host.next_event_timeout(WAIT).await.unwrap();
+        paused.see(&event);
+        match event {
             Event::Flag(f) => flags.push(f),
             Event::Scoreboard(b) => board = Some(b),
             Event::Summary(s) => break s,

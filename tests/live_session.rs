@@ -8,7 +8,7 @@ use std::time::Duration;
 use breakroom::auth::TokenRole;
 use breakroom_client::{Client, Event, JoinOptions};
 use breakroom_protocol::{CueKind, ParticipantId, Phase, PresenceChange, SessionSummary};
-use common::{Proxy, TestServer, program};
+use common::{PausedProgram, Proxy, TestServer, program};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -87,12 +87,17 @@ async fn a_facilitator_and_six_participants_run_a_two_exercise_program() {
             present += 1;
         }
     }
+    // The program's 12 s (countdown, two exercises and a rest) run on paused time (see
+    // `PausedProgram`).
+    let mut paused = PausedProgram::pause();
     host.start().await.unwrap();
 
     let mut host_cues = Vec::new();
     let mut last_board = None;
     let host_summary = loop {
-        match host.next_event_timeout(WAIT).await.unwrap() {
+        let event = host.next_event_timeout(WAIT).await.unwrap();
+        paused.see(&event);
+        match event {
             Event::Cue(c) => host_cues.push((c.id, c.kind, c.at)),
             Event::Scoreboard(b) => last_board = Some(b),
             Event::Summary(s) => break s,
@@ -206,6 +211,9 @@ async fn a_cut_connection_resumes_with_its_score_intact() {
         .unwrap()
         .you;
 
+    // The countdown, the cut and the reconnection's backoff run on paused time (see
+    // `PausedProgram`); real time again before the end, which writes the summary to SQLite.
+    let mut paused = PausedProgram::pause();
     host.start().await.unwrap();
     flaky
         .wait_for(
@@ -256,6 +264,7 @@ async fn a_cut_connection_resumes_with_its_score_intact() {
     // Counting goes on from the kept score.
     flaky.report_score("squats", 2, 0).await.unwrap();
     host.wait_for(WAIT, has(2)).await.unwrap();
+    paused.resume();
     host.end().await.unwrap();
     let summary = flaky
         .wait_for(WAIT, |e| matches!(e, Event::Summary(_)))

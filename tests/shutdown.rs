@@ -27,6 +27,7 @@ fn token(user: &str, role: TokenRole) -> String {
         .unwrap()
 }
 
+// Not on paused time: the server is a child process (SIGTERM), with its own clock.
 #[tokio::test]
 async fn sigterm_persists_the_live_session_and_closes_clients_with_1001() {
     let dir = tempfile::tempdir().unwrap();

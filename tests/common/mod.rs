@@ -425,3 +425,45 @@ impl TestServer {
         (Ended { code, session }, people)
     }
 }
+
+/// A program's run on paused test time (`tokio::time::pause`): tokio's clock stands still while
+/// any task of the test's runtime can run, and jumps to the next timer when none can, so the
+/// program's seconds pass as fast as the work in them, in the same order. The server runs on
+/// the test's runtime (`TestServer` spawns its tasks there), so its room timers, the SDK's
+/// clock and the tests' timeouts all read that clock.
+///
+/// Paused time is only right while everything the test waits on runs on that runtime. SQLite
+/// does not: sqlx runs it on a thread of its own, and while the runtime waits on it, paused time
+/// jumps through every pending timer (the tests' own timeouts included) in no wall time at
+/// all. A session's summary is written to SQLite when it is due (2 s after the program's end,
+/// the grace for late score reports, or at once when the host ends it), so time runs for real
+/// again from the program's last cue, which the server sends `cue_lead` (300 ms) ahead of the
+/// end: the rest of the test waits on the wall clock for those 2.3 s.
+pub struct PausedProgram {
+    paused: bool,
+}
+
+impl PausedProgram {
+    /// Pauses time; call it once the setup is done, right before the start. Setting up (the
+    /// server's own start opens SQLite) is not paused.
+    pub fn pause() -> PausedProgram {
+        tokio::time::pause();
+        PausedProgram { paused: true }
+    }
+
+    /// Looks at each event the test sees: the `Done` cue resumes real time.
+    pub fn see(&mut self, event: &breakroom_client::Event) {
+        use breakroom_client::{CueKind, Event};
+        if matches!(event, Event::Cue(c) if c.kind == CueKind::Done) {
+            self.resume();
+        }
+    }
+
+    /// Real time again, e.g. before ending the session early (which writes its summary).
+    pub fn resume(&mut self) {
+        if self.paused {
+            tokio::time::resume();
+            self.paused = false;
+        }
+    }
+}

@@ -284,39 +284,50 @@ fn cues_and_scoreboards_ride_the_tick_grid() {
     );
 }
 
+/// A room at `start` with `members` joined: member 1 the facilitator, the others participants
+/// sharing with the room; its joining output is drained.
+fn room_of(
+    start: breakroom_protocol::Micros,
+    config: breakroom_rooms::RoomConfig,
+    members: u64,
+) -> breakroom_rooms::Room {
+    use breakroom_protocol::{RequestedRole, Sharing};
+    use breakroom_rooms::{JoinRequest, MemberId, Room};
+
+    let mut room = Room::new(start, config).expect("a valid room");
+    for m in 1..=members {
+        let req = JoinRequest {
+            user: format!("u{m}"),
+            name: format!("n{m}"),
+            role: if m == 1 {
+                RequestedRole::Facilitator
+            } else {
+                RequestedRole::Participant
+            },
+            sharing: Sharing::Room,
+            team: None,
+            may_control: m == 1,
+            may_publish_pose: true,
+            may_publish_score: true,
+        };
+        room.handle_join(start, MemberId(m), req).expect("joins");
+    }
+    while room.poll_output().is_some() {}
+    room
+}
+
 /// A host may hold poses back while a frame is due and hand them in together at that instant:
 /// the frames that go out are the same as when every pose is handed in as it arrives.
 #[test]
 fn poses_held_back_until_the_frame_is_due_go_out_the_same() {
-    use breakroom_protocol::{Micros, RequestedRole, Sharing};
-    use breakroom_rooms::{JoinRequest, MemberId, Output, Room};
+    use breakroom_protocol::Micros;
+    use breakroom_rooms::{MemberId, Output, Room};
 
     let mut config = common::config();
     config.tick_us = 33_333;
     config.tick_phase_us = Some(7_000);
     let start: Micros = common::T0;
-    let new_room = || {
-        let mut room = Room::new(start, config.clone()).expect("a valid room");
-        for m in 1..=4u64 {
-            let req = JoinRequest {
-                user: format!("u{m}"),
-                name: format!("n{m}"),
-                role: if m == 1 {
-                    RequestedRole::Facilitator
-                } else {
-                    RequestedRole::Participant
-                },
-                sharing: Sharing::Room,
-                team: None,
-                may_control: m == 1,
-                may_publish_pose: true,
-                may_publish_score: true,
-            };
-            room.handle_join(start, MemberId(m), req).expect("joins");
-        }
-        while room.poll_output().is_some() {}
-        room
-    };
+    let new_room = || room_of(start, config.clone(), 4);
     let frames = |room: &mut Room, now: Micros, out: &mut Vec<String>| {
         while let Some(o) = room.poll_output() {
             if let Output::Poses { to, fresh, full } = o {
@@ -393,8 +404,8 @@ fn poses_held_back_until_the_frame_is_due_go_out_the_same() {
 /// The hold-time check: senders' arrival schedules, and a host that runs the room like the
 /// server's room actor.
 mod hold {
-    use breakroom_protocol::{Micros, RequestedRole, ServerMsg, Sharing};
-    use breakroom_rooms::{JoinRequest, MemberId, Output, Room};
+    use breakroom_protocol::{Micros, ServerMsg};
+    use breakroom_rooms::{MemberId, Output, Room};
 
     use super::{SENDERS, SPAN, TICK};
 
@@ -451,25 +462,7 @@ mod hold {
         let mut config = crate::common::config();
         config.tick_us = TICK;
         config.tick_phase_us = phase;
-        let mut room = Room::new(start, config).expect("a valid room");
-        for m in 1..=1 + SENDERS {
-            let req = JoinRequest {
-                user: format!("u{m}"),
-                name: format!("n{m}"),
-                role: if m == 1 {
-                    RequestedRole::Facilitator
-                } else {
-                    RequestedRole::Participant
-                },
-                sharing: Sharing::Room,
-                team: None,
-                may_control: m == 1,
-                may_publish_pose: true,
-                may_publish_score: true,
-            };
-            room.handle_join(start, MemberId(m), req).expect("joins");
-        }
-        while room.poll_output().is_some() {}
+        let mut room = super::room_of(start, config, 1 + SENDERS);
 
         // The host's loop, as the room actor runs it; frames to the facilitator, by the host's
         // instant, with the (participant, t) of each fresh pose.

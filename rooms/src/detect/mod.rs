@@ -85,9 +85,11 @@
 //! `phase.rs` ([`DetectorPhase`], [`Reading`]).
 
 mod counter;
+mod filter;
 mod kind;
 mod phase;
 mod pose;
+mod rules;
 mod signals;
 mod smooth;
 
@@ -95,9 +97,11 @@ use breakroom_protocol::{Landmark, PoseModel};
 
 use crate::{Catalogue, Exercise, Unit};
 use counter::{Counter, State, Zone};
+use filter::Filter;
 use kind::{Kind, Thresholds};
 use pose::Pose;
-use smooth::{Baseline, Ema};
+use signals::{POSTURE, Posture};
+use smooth::{Baseline, Ema, Sparse};
 
 pub use phase::{DetectorPhase, Reading};
 
@@ -106,10 +110,22 @@ pub const SMOOTHING_TAU_US: u64 = 100_000;
 /// Time constant of the signal smoothing of held poses (neck stretch, wall sit), in µs: a
 /// hold needs no quick response, and small signals (a head's tilt) need the steadier value.
 pub const HOLD_SMOOTHING_TAU_US: u64 = 300_000;
+/// Time constant of the signal smoothing of exercises measured against a resting level (calf
+/// raises, shoulder rolls), in µs: their signals are small next to the landmarks' noise.
+pub const BASELINE_SMOOTHING_TAU_US: u64 = 200_000;
+/// How long an exercise measured against a resting level watches the rest before it may
+/// leave it, in µs: the level is learnt first.
+pub const BASELINE_WARMUP_US: u64 = 1_000_000;
 /// Time constant of the confidence smoothing, in µs.
 pub const CONFIDENCE_TAU_US: u64 = 300_000;
 /// Longest gap between two frames in the target pose credited fully as time held, in ms.
 pub const MAX_HOLD_GAP_MS: u64 = counter::MAX_HOLD_GAP_US / 1000;
+/// Shortest stay in a held pose that counts (and is then timed from its start), in ms: a
+/// squat passes through a wall sit's knee angle, and a side bend tilts the head, for less.
+pub const MIN_HOLD_MS: u64 = 3_000;
+/// How fast the standing legs' height (the hip-drop cue's reference) follows a smaller one
+/// while the legs are straight (the person stepped back), µs.
+const STANDING_DRIFT_TAU_US: u64 = 2_000_000;
 
 /// Counts one exercise's reps (or times its holds) from a stream of pose frames.
 ///
@@ -130,10 +146,18 @@ pub struct Detector {
     confidence: Ema<1>,
     /// The signal's resting level, for calf raises and shoulder rolls.
     baseline: Baseline,
+    /// Single-frame outliers' correction.
+    filter: Filter,
+    /// The smoothed posture around the signal (see [`signals::posture`]).
+    posture: Sparse<POSTURE>,
+    /// The height of the legs standing, in the image: the hip drop's reference.
+    standing: Baseline,
     /// Phase, reps and time held.
     counter: Counter,
     /// Time of the latest frame accepted.
     last_us: Option<u64>,
+    /// Time of the first frame accepted.
+    first_us: Option<u64>,
 }
 
 impl Detector {
@@ -147,15 +171,22 @@ impl Detector {
             kind,
             thresholds: kind.thresholds(&exercise.thresholds),
             scored_in_seconds: exercise.unit == Unit::Seconds,
-            smooth: Ema::new(if kind.is_hold() {
-                HOLD_SMOOTHING_TAU_US
-            } else {
-                SMOOTHING_TAU_US
-            }),
+            smooth: Ema::new(kind.smoothing_tau_us()),
             confidence: Ema::new(CONFIDENCE_TAU_US),
             baseline: Baseline::new(kind == Kind::ShoulderRolls),
-            counter: Counter::new(min_interval_us),
+            filter: Filter::new(),
+            posture: Sparse::new(kind.smoothing_tau_us()),
+            standing: Baseline::drifting(true, STANDING_DRIFT_TAU_US),
+            counter: Counter::holding(
+                min_interval_us,
+                if kind.is_hold() {
+                    MIN_HOLD_MS * 1000
+                } else {
+                    0
+                },
+            ),
             last_us: None,
+            first_us: None,
         }
     }
 
@@ -171,17 +202,30 @@ impl Detector {
             return self.reading();
         }
         self.last_us = Some(t_us);
+        let first_us = *self.first_us.get_or_insert(t_us);
         let Some(th) = self.thresholds else {
             return self.reading();
         };
-        let signal = signals::measure(self.kind, &Pose::new(model, landmarks));
+        let mut pose = Pose::new(model, landmarks);
+        self.filter.apply(t_us, &mut pose);
+        let signal = signals::measure(self.kind, &pose);
         self.confidence
             .update(t_us, [signal.map_or(0.0, |s| s.quality)]);
+        let posture = self.posture(t_us, &pose);
         match signal {
             Some(signal) => {
                 let smoothed = self.smooth.update(t_us, signal.values);
                 let values = self.against_rest(t_us, smoothed);
-                self.counter.observe(t_us, signals::zone(&th, values));
+                let zone = match rules::zone(self.kind, &th, values, &posture, self.counter.state())
+                {
+                    Zone::Active(_)
+                        if self.kind.uses_baseline() && t_us - first_us < BASELINE_WARMUP_US =>
+                    {
+                        Zone::Between
+                    }
+                    zone => zone,
+                };
+                self.counter.observe(t_us, zone);
             }
             None => self.counter.flush(t_us),
         }
@@ -208,8 +252,12 @@ impl Detector {
         self.smooth.reset();
         self.confidence.reset();
         self.baseline.reset();
+        self.filter.reset();
+        self.posture.reset();
+        self.standing.reset();
         self.counter.reset();
         self.last_us = None;
+        self.first_us = None;
     }
 
     /// The phase of a single pose, without smoothing or hysteresis: the signal compared with
@@ -224,9 +272,20 @@ impl Detector {
         let signal = signals::measure(self.kind, &Pose::new(model, landmarks))?;
         let state = match signals::classify(&th, signal.values) {
             Zone::Active(lean) => State::Active(lean),
-            Zone::Rest | Zone::Between => State::Rest,
+            Zone::Rest | Zone::Between | Zone::Excluded => State::Rest,
         };
         Some(self.kind.phase(state))
+    }
+
+    /// The smoothed posture after this frame, read against the standing legs' height.
+    fn posture(&mut self, t_us: u64, pose: &Pose) -> Posture {
+        let values = self.posture.update(t_us, signals::posture(pose));
+        let [extent, _, knee_min, ..] = values;
+        if extent.is_finite() {
+            let straight = knee_min >= rules::KNEES_STRAIGHT_DEG;
+            self.standing.update(t_us, extent, straight);
+        }
+        Posture::read(values, self.standing.value())
     }
 
     /// Expresses smoothed values against the resting level, for the exercises that need one:

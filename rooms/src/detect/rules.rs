@@ -1,0 +1,151 @@
+//! Where a frame falls for each exercise: its own signal against the thresholds, the squat's
+//! and the lunge's own rules, and the exclusions that keep each detector silent on the other
+//! exercises' movements.
+//!
+//! A frame that breaks an exercise's exclusions while the person is in, or entering, its
+//! active position falls [`Zone::Excluded`]: the state is kept, and the current stay no longer
+//! completes a rep (a side bend during which the hips drop into a squat is part of the squat).
+//! Returning to rest is never excluded. A posture value that is not seen (the legs out of the
+//! picture at a desk) excludes nothing. The squat's level legs only keep it from going down
+//! (a tracking glitch halfway must not void a real squat).
+
+use super::counter::{Lean, State, Zone};
+use super::kind::{Kind, Thresholds};
+use super::signals::{self, Posture};
+
+/// Hips that stay "still" drop less than this share of the standing legs' height (a squat
+/// drops 0.3 to 0.5, a lunge 0.25 to 0.45).
+pub(crate) const HIPS_STILL: f64 = 0.12;
+/// Knees that are "straight" are at least this open, degrees.
+pub(crate) const KNEES_STRAIGHT_DEG: f64 = 150.0;
+/// Knees that are "bent" at all are at most this open, degrees: the hip-drop cue of squats
+/// and lunges needs them (someone walking away from the camera shrinks too, with straight legs).
+pub(crate) const KNEES_BENT_DEG: f64 = 160.0;
+/// A lunge's front knee bends at least this far, degrees.
+pub(crate) const LUNGE_KNEE_DEG: f64 = 150.0;
+/// Legs whose split is at most this share of their standing height are level (wall sit).
+pub(crate) const LEGS_LEVEL: f64 = 0.15;
+/// Push-ups lean the torso at least this far from upright, degrees (against a desk about 45,
+/// on the floor about 80); a standing person's arms bending is not a push-up.
+pub(crate) const PUSHUP_LEAN_DEG: f64 = 25.0;
+/// Shoulder rolls are done with the torso upright (within this many degrees)...
+pub(crate) const ROLL_UPRIGHT_DEG: f64 = 20.0;
+/// ... the hips still (drop at most this share)...
+pub(crate) const ROLL_HIPS_STILL: f64 = 0.08;
+/// ... the arms low (elevation at most this, degrees: arms overhead lift the shoulders)...
+pub(crate) const ROLL_ARMS_DEG: f64 = 60.0;
+/// ... and the head straight (tilted at most this, degrees: a tilted head nears a shoulder).
+pub(crate) const ROLL_HEAD_DEG: f64 = 10.0;
+/// Side bends keep the hips at standing height (drop at most this share).
+pub(crate) const BEND_HIPS_STILL: f64 = 0.08;
+/// Calf raises lift the hips (a drop of at most this share: the heels of a lunge's back foot
+/// rise while the hips sink).
+pub(crate) const CALF_HIPS: f64 = 0.05;
+/// A marching foot comes up with its knee: the lifted side's ankle is not lower than the
+/// other's by more than this share of the standing legs' height (a lunge's front foot is).
+pub(crate) const MARCH_FOOT: f64 = 0.05;
+
+/// The zone of a frame's smoothed values, with the posture around them, for a counter in
+/// `state`.
+pub(crate) fn zone(
+    kind: Kind,
+    th: &Thresholds,
+    values: [f64; 2],
+    p: &Posture,
+    state: State,
+) -> Zone {
+    match kind {
+        Kind::Squats => squat(th, values[0], p),
+        Kind::Lunges => lunge(th, p),
+        _ => match (signals::zone(th, values), state) {
+            (Zone::Active(lean), _) | (Zone::Between, State::Active(lean))
+                if !allowed(kind, lean, p) =>
+            {
+                Zone::Excluded
+            }
+            (zone, _) => zone,
+        },
+    }
+}
+
+/// `value <= max`, or true when not seen.
+fn at_most(value: Option<f64>, max: f64) -> bool {
+    value.is_none_or(|v| v <= max)
+}
+
+/// `value >= min`, or true when not seen.
+fn at_least(value: Option<f64>, min: f64) -> bool {
+    value.is_none_or(|v| v >= min)
+}
+
+/// Squats: down when the knees bend past `enter` *or* the hips drop past the first of
+/// `more` (a front view of a narrow stance hides the knee's bend: the thigh points at the
+/// camera), with the legs level (a lunge's are split); up when the knees open past `exit`
+/// and the hips are back within the second of `more`.
+fn squat(th: &Thresholds, knee_angle: f64, p: &Posture) -> Zone {
+    let [drop_down, drop_up, level] = th.more;
+    let level = at_most(p.split.map(f64::abs), level);
+    let bent = p.knee_min.is_some_and(|k| k <= KNEES_BENT_DEG);
+    let dropped = bent && p.drop.is_some_and(|d| d >= drop_down);
+    if (knee_angle <= th.enter || dropped) && level {
+        Zone::Active(Lean::Only)
+    } else if knee_angle >= th.exit && at_most(p.drop, drop_up) {
+        Zone::Rest
+    } else {
+        Zone::Between
+    }
+}
+
+/// Lunges: active when the hips drop past `enter`, the legs are split past `extra` (the side
+/// is the front leg's) and a knee bends; at rest when the hips are back within `exit`.
+fn lunge(th: &Thresholds, p: &Posture) -> Zone {
+    let (Some(drop), Some(split)) = (p.drop, p.split) else {
+        return Zone::Between;
+    };
+    let split_min = th.extra.unwrap_or(0.0);
+    let bent = p.knee_min.is_some_and(|k| k <= LUNGE_KNEE_DEG);
+    if drop >= th.enter && split.abs() >= split_min && bent {
+        Zone::Active(if split > 0.0 { Lean::Left } else { Lean::Right })
+    } else if drop <= th.exit {
+        Zone::Rest
+    } else {
+        Zone::Between
+    }
+}
+
+/// Whether the active position may be entered, by the exercise's exclusions.
+fn allowed(kind: Kind, lean: Lean, p: &Posture) -> bool {
+    match kind {
+        Kind::MarchInPlace => {
+            // The lifted side's ankle minus the other's, in image y (positive: lower).
+            let foot = match lean {
+                Lean::Right => p.ankles_dy.map(|d| -d),
+                _ => p.ankles_dy,
+            };
+            at_most(p.drop, HIPS_STILL) && at_most(foot, MARCH_FOOT)
+        }
+        Kind::CalfRaises => at_most(p.drop, CALF_HIPS) && at_least(p.knee_min, KNEES_STRAIGHT_DEG),
+        Kind::SideBends => {
+            at_most(p.drop, BEND_HIPS_STILL) && at_least(p.knee_min, KNEES_STRAIGHT_DEG)
+        }
+        Kind::NeckStretch => {
+            at_most(p.drop, HIPS_STILL) && at_least(p.knee_min, KNEES_STRAIGHT_DEG)
+        }
+        Kind::ShoulderRolls => {
+            at_most(p.drop, ROLL_HIPS_STILL)
+                && at_least(p.knee_min, KNEES_STRAIGHT_DEG)
+                && at_most(p.arms, ROLL_ARMS_DEG)
+                && at_most(p.tilt, ROLL_UPRIGHT_DEG)
+                && at_most(p.head, ROLL_HEAD_DEG)
+        }
+        Kind::DeskPushups => {
+            at_least(p.tilt, PUSHUP_LEAN_DEG)
+                && at_least(p.knee_min, KNEES_STRAIGHT_DEG)
+                && at_most(p.drop, HIPS_STILL)
+        }
+        Kind::WallSit => at_most(p.split.map(f64::abs), LEGS_LEVEL),
+        Kind::Undetectable | Kind::Squats | Kind::Lunges | Kind::JumpingJacks | Kind::ArmRaises => {
+            true
+        }
+    }
+}

@@ -67,8 +67,8 @@ pub(crate) const MORE: usize = 3;
 
 /// The squats' hip-drop cue and the level legs they need, in [`Spec::more`] order.
 const SQUAT_MORE: &[(&str, f64)] = &[
-    ("hip_drop_down_leg_ratio", 0.3),
-    ("hip_drop_up_leg_ratio", 0.15),
+    ("hip_drop_down_leg_ratio", 0.25),
+    ("hip_drop_up_leg_ratio", 0.1),
     ("legs_level_leg_ratio", 0.15),
 ];
 
@@ -156,7 +156,7 @@ impl Kind {
             ),
             Kind::DeskPushups => (
                 Below,
-                ("elbow_angle_down_deg", 100.0),
+                ("elbow_angle_down_deg", 125.0),
                 ("elbow_angle_up_deg", 155.0),
                 None,
             ),

@@ -158,6 +158,8 @@ pub struct Detector {
     last_us: Option<u64>,
     /// Time of the first frame accepted.
     first_us: Option<u64>,
+    /// Time of the latest frame that broke the exercise's exclusions.
+    excluded_at: Option<u64>,
 }
 
 impl Detector {
@@ -187,6 +189,7 @@ impl Detector {
             ),
             last_us: None,
             first_us: None,
+            excluded_at: None,
         }
     }
 
@@ -216,8 +219,24 @@ impl Detector {
             Some(signal) => {
                 let smoothed = self.smooth.update(t_us, signal.values);
                 let values = self.against_rest(t_us, smoothed);
-                let zone = match rules::zone(self.kind, &th, values, &posture, self.counter.state())
-                {
+                let state = self.counter.state();
+                let lean = match signals::zone(&th, values) {
+                    Zone::Active(lean) => Some(lean),
+                    _ => None,
+                };
+                if rules::excluded(self.kind, lean, &posture) {
+                    self.excluded_at = Some(t_us);
+                }
+                let zone = rules::zone(
+                    self.kind,
+                    &th,
+                    values,
+                    &posture,
+                    state,
+                    t_us,
+                    self.excluded_at,
+                );
+                let zone = match zone {
                     Zone::Active(_)
                         if self.kind.uses_baseline() && t_us - first_us < BASELINE_WARMUP_US =>
                     {
@@ -258,6 +277,7 @@ impl Detector {
         self.counter.reset();
         self.last_us = None;
         self.first_us = None;
+        self.excluded_at = None;
     }
 
     /// The phase of a single pose, without smoothing or hysteresis: the signal compared with

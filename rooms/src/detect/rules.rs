@@ -2,10 +2,11 @@
 //! and the lunge's own rules, and the exclusions that keep each detector silent on the other
 //! exercises' movements.
 //!
-//! A frame that breaks an exercise's exclusions while the person is in, or entering, its
-//! active position falls [`Zone::Excluded`]: the state is kept, and the current stay no longer
-//! completes a rep (a side bend during which the hips drop into a squat is part of the squat).
-//! Returning to rest is never excluded. A posture value that is not seen (the legs out of the
+//! A frame that breaks an exercise's exclusions, or comes less than [`EXCLUSION_HOLD_US`] after
+//! one that did, falls [`Zone::Excluded`] when the person is in, or entering, the active
+//! position: the state is kept, and the current stay no longer completes a rep (a side bend
+//! during which the hips drop into a squat is part of the squat). Returning to rest is never
+//! excluded. A posture value that is not seen (the legs out of the
 //! picture at a desk) excludes nothing. The squat's level legs only keep it from going down
 //! (a tracking glitch halfway must not void a real squat).
 
@@ -23,6 +24,9 @@ pub(crate) const KNEES_STRAIGHT_DEG: f64 = 150.0;
 pub(crate) const KNEES_BENT_DEG: f64 = 160.0;
 /// A lunge's front knee bends at least this far, degrees.
 pub(crate) const LUNGE_KNEE_DEG: f64 = 150.0;
+/// Squats and lunges are done with the torso leaning at most this far, degrees (a deep squat
+/// leans about 45 in a side view; a push-up lies at about 90).
+pub(crate) const UPRIGHT_DEG: f64 = 70.0;
 /// Legs whose split is at most this share of their standing height are level (wall sit).
 pub(crate) const LEGS_LEVEL: f64 = 0.15;
 /// Push-ups lean the torso at least this far from upright, degrees (against a desk about 45,
@@ -36,6 +40,9 @@ pub(crate) const ROLL_HIPS_STILL: f64 = 0.08;
 pub(crate) const ROLL_ARMS_DEG: f64 = 60.0;
 /// ... and the head straight (tilted at most this, degrees: a tilted head nears a shoulder).
 pub(crate) const ROLL_HEAD_DEG: f64 = 10.0;
+/// ... facing the camera (shoulder width at least this share of the torso's length, within
+/// about 45°: turned further, the nose-to-shoulders gap changes with the turn).
+pub(crate) const ROLL_FACING: f64 = 0.5;
 /// Side bends keep the hips at standing height (drop at most this share).
 pub(crate) const BEND_HIPS_STILL: f64 = 0.08;
 /// Calf raises lift the hips (a drop of at most this share: the heels of a lunge's back foot
@@ -45,24 +52,28 @@ pub(crate) const CALF_HIPS: f64 = 0.05;
 /// other's by more than this share of the standing legs' height (a lunge's front foot is).
 pub(crate) const MARCH_FOOT: f64 = 0.05;
 
+/// How long a broken exclusion keeps the active position from being entered, µs: the end of
+/// a squat straightens the back and lifts the head, which is not a shoulder roll.
+pub(crate) const EXCLUSION_HOLD_US: u64 = 500_000;
+
 /// The zone of a frame's smoothed values, with the posture around them, for a counter in
-/// `state`.
+/// `state`; `excluded_at` is the latest time (µs) a frame broke the exercise's exclusions, this
+/// one included.
 pub(crate) fn zone(
     kind: Kind,
     th: &Thresholds,
     values: [f64; 2],
     p: &Posture,
     state: State,
+    t_us: u64,
+    excluded_at: Option<u64>,
 ) -> Zone {
+    let recent = excluded_at.is_some_and(|at| t_us.saturating_sub(at) < EXCLUSION_HOLD_US);
     match kind {
         Kind::Squats => squat(th, values[0], p),
         Kind::Lunges => lunge(th, p),
         _ => match (signals::zone(th, values), state) {
-            (Zone::Active(lean), _) | (Zone::Between, State::Active(lean))
-                if !allowed(kind, lean, p) =>
-            {
-                Zone::Excluded
-            }
+            (Zone::Active(_), _) | (Zone::Between, State::Active(_)) if recent => Zone::Excluded,
             (zone, _) => zone,
         },
     }
@@ -80,16 +91,23 @@ fn at_least(value: Option<f64>, min: f64) -> bool {
 
 /// Squats: down when the knees bend past `enter` *or* the hips drop past the first of
 /// `more` (a front view of a narrow stance hides the knee's bend: the thigh points at the
-/// camera), with the legs level (a lunge's are split); up when the knees open past `exit`
-/// and the hips are back within the second of `more`.
+/// camera), with the legs level (a lunge's are split) and the torso upright. Up when the hips
+/// are back within the second of `more` of standing height, the knees out of the down zone;
+/// when the hips' drop cannot be measured (no ankles seen), when the knees open past `exit`.
+/// (Standing legs seen at an angle look bent: 150° is common at 60° yaw, so the knee angle
+/// alone is a poor sign of standing.)
 fn squat(th: &Thresholds, knee_angle: f64, p: &Posture) -> Zone {
     let [drop_down, drop_up, level] = th.more;
-    let level = at_most(p.split.map(f64::abs), level);
+    let level = at_most(p.split.map(f64::abs), level) && at_most(p.tilt, UPRIGHT_DEG);
     let bent = p.knee_min.is_some_and(|k| k <= KNEES_BENT_DEG);
     let dropped = bent && p.drop.is_some_and(|d| d >= drop_down);
+    let up = match p.drop {
+        Some(drop) => drop <= drop_up && knee_angle > th.enter,
+        None => knee_angle >= th.exit,
+    };
     if (knee_angle <= th.enter || dropped) && level {
         Zone::Active(Lean::Only)
-    } else if knee_angle >= th.exit && at_most(p.drop, drop_up) {
+    } else if up {
         Zone::Rest
     } else {
         Zone::Between
@@ -103,7 +121,7 @@ fn lunge(th: &Thresholds, p: &Posture) -> Zone {
         return Zone::Between;
     };
     let split_min = th.extra.unwrap_or(0.0);
-    let bent = p.knee_min.is_some_and(|k| k <= LUNGE_KNEE_DEG);
+    let bent = p.knee_min.is_some_and(|k| k <= LUNGE_KNEE_DEG) && at_most(p.tilt, UPRIGHT_DEG);
     if drop >= th.enter && split.abs() >= split_min && bent {
         Zone::Active(if split > 0.0 { Lean::Left } else { Lean::Right })
     } else if drop <= th.exit {
@@ -113,14 +131,21 @@ fn lunge(th: &Thresholds, p: &Posture) -> Zone {
     }
 }
 
-/// Whether the active position may be entered, by the exercise's exclusions.
-fn allowed(kind: Kind, lean: Lean, p: &Posture) -> bool {
+/// Whether a frame breaks the exercise's exclusions; `lean` is the side of the active position
+/// the frame's signal is in, if any.
+pub(crate) fn excluded(kind: Kind, lean: Option<Lean>, p: &Posture) -> bool {
+    !allowed(kind, lean, p)
+}
+
+/// Whether the exercise's exclusions let the active position be entered or held.
+fn allowed(kind: Kind, lean: Option<Lean>, p: &Posture) -> bool {
     match kind {
         Kind::MarchInPlace => {
             // The lifted side's ankle minus the other's, in image y (positive: lower).
             let foot = match lean {
-                Lean::Right => p.ankles_dy.map(|d| -d),
-                _ => p.ankles_dy,
+                Some(Lean::Right) => p.ankles_dy.map(|d| -d),
+                Some(Lean::Left) => p.ankles_dy,
+                Some(Lean::Only) | None => None,
             };
             at_most(p.drop, HIPS_STILL) && at_most(foot, MARCH_FOOT)
         }
@@ -137,6 +162,7 @@ fn allowed(kind: Kind, lean: Lean, p: &Posture) -> bool {
                 && at_most(p.arms, ROLL_ARMS_DEG)
                 && at_most(p.tilt, ROLL_UPRIGHT_DEG)
                 && at_most(p.head, ROLL_HEAD_DEG)
+                && at_least(p.facing, ROLL_FACING)
         }
         Kind::DeskPushups => {
             at_least(p.tilt, PUSHUP_LEAN_DEG)

@@ -173,6 +173,13 @@ pub(crate) fn posture(pose: &Pose) -> [f64; POSTURE] {
         }
         _ => nan,
     };
+    let width = match (
+        pose.get(Part::Shoulder, Side::Left),
+        pose.get(Part::Shoulder, Side::Right),
+    ) {
+        (Some((l, _)), Some((r, _))) => distance(l, r),
+        _ => nan,
+    };
     [
         extent,
         torso,
@@ -182,19 +189,21 @@ pub(crate) fn posture(pose: &Pose) -> [f64; POSTURE] {
         tilt,
         arms,
         head,
+        width,
     ]
 }
 
 /// How many values [`posture`] measures.
-pub(crate) const POSTURE: usize = 8;
+pub(crate) const POSTURE: usize = 9;
 
 /// The smoothed posture, read by name; `None` where not seen.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Posture {
     /// How far the hips have dropped from standing, as a share of the standing legs' height in
     /// the image (ankles' mean y − hips' mean y): 0 standing, about 0.45 at the bottom of a
-    /// deep squat, below 0 on the toes. `None` when hips or ankles are not seen, or the legs
-    /// are not upright (shorter than half the torso in the image: lying, sitting, cut off).
+    /// deep squat, below 0 on the toes. `None` when hips or ankles are not seen, or the body
+    /// is not upright (legs shorter than half the torso in the image, or the torso leaning
+    /// more than [`super::rules::UPRIGHT_DEG`]: lying, sitting, cut off).
     pub(crate) drop: Option<f64>,
     /// Signed split of the legs in standing leg heights, positive when the person's left leg
     /// is in front: (right knee's y − left knee's y) + (left ankle's y − right ankle's y). The
@@ -213,14 +222,29 @@ pub(crate) struct Posture {
     pub(crate) arms: Option<f64>,
     /// The head's tilt against the shoulder line, degrees, either side.
     pub(crate) head: Option<f64>,
+    /// Shoulder width over torso length: about 0.75 facing the camera, 0.5 turned 45°, near 0
+    /// from the side.
+    pub(crate) facing: Option<f64>,
 }
 
 impl Posture {
     /// Reads smoothed [`posture`] values against the standing legs' height `standing`.
     pub(crate) fn read(values: [f64; POSTURE], standing: Option<f64>) -> Posture {
-        let [extent, torso, knee_min, knee_dy, ankle_dy, tilt, arms, head] = values;
+        let [
+            extent,
+            torso,
+            knee_min,
+            knee_dy,
+            ankle_dy,
+            tilt,
+            arms,
+            head,
+            width,
+        ] = values;
         let some = |v: f64| v.is_finite().then_some(v);
-        let upright = extent.is_finite() && (!torso.is_finite() || extent >= 0.5 * torso);
+        let upright = extent.is_finite()
+            && (!torso.is_finite() || extent >= 0.5 * torso)
+            && (!tilt.is_finite() || tilt <= super::rules::UPRIGHT_DEG);
         let standing = standing.filter(|s| *s >= MIN_SPAN && upright);
         let per_leg = |v: f64| standing.and_then(|s| some(v / s));
         Posture {
@@ -231,6 +255,7 @@ impl Posture {
             tilt: some(tilt),
             arms: some(arms),
             head: some(head),
+            facing: some(width / torso).filter(|_| torso >= MIN_SPAN),
         }
     }
 }

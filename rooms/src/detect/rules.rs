@@ -22,8 +22,6 @@ pub(crate) const KNEES_STRAIGHT_DEG: f64 = 150.0;
 /// Knees that are "bent" at all are at most this open, degrees: the hip-drop cue of squats
 /// and lunges needs them (someone walking away from the camera shrinks too, with straight legs).
 pub(crate) const KNEES_BENT_DEG: f64 = 160.0;
-/// A lunge's front knee bends at least this far, degrees.
-pub(crate) const LUNGE_KNEE_DEG: f64 = 150.0;
 /// Squats and lunges are done with the torso leaning at most this far, degrees (a deep squat
 /// leans about 45 in a side view; a push-up lies at about 90).
 pub(crate) const UPRIGHT_DEG: f64 = 70.0;
@@ -114,15 +112,16 @@ fn squat(th: &Thresholds, knee_angle: f64, p: &Posture) -> Zone {
     }
 }
 
-/// Lunges: active when the hips drop past `enter`, the legs are split past `extra` (the side
-/// is the front leg's) and a knee bends; at rest when the hips are back within `exit`.
+/// Lunges: active when the hips drop past `enter` with the legs split past `extra` (the side
+/// is the front leg's) and the torso upright; at rest when the hips are back within `exit`.
+/// (The knees' angles say little here: seen from the front, the front thigh points at the
+/// camera and the back shin away from it.)
 fn lunge(th: &Thresholds, p: &Posture) -> Zone {
     let (Some(drop), Some(split)) = (p.drop, p.split) else {
         return Zone::Between;
     };
     let split_min = th.extra.unwrap_or(0.0);
-    let bent = p.knee_min.is_some_and(|k| k <= LUNGE_KNEE_DEG) && at_most(p.tilt, UPRIGHT_DEG);
-    if drop >= th.enter && split.abs() >= split_min && bent {
+    if drop >= th.enter && split.abs() >= split_min && at_most(p.tilt, UPRIGHT_DEG) {
         Zone::Active(if split > 0.0 { Lean::Left } else { Lean::Right })
     } else if drop <= th.exit {
         Zone::Rest

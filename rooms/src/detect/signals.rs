@@ -123,10 +123,15 @@ pub(crate) fn measure(kind: Kind, pose: &Pose) -> Option<Signal> {
 pub(crate) fn posture(pose: &Pose) -> [f64; POSTURE] {
     let nan = f64::NAN;
     let hips = pose.mean(Part::Hip);
-    let ankles = pose.mean(Part::Ankle);
-    let extent = match (hips, ankles) {
-        (Some(h), Some(a)) => a.y - h.y,
-        _ => nan,
+    // The foot on the floor: the lower ankle (a march lifts the other).
+    let floor = [Side::Left, Side::Right]
+        .iter()
+        .filter_map(|side| pose.get(Part::Ankle, *side))
+        .map(|(a, _)| a.y)
+        .fold(nan, f64::max);
+    let extent = match hips {
+        Some(h) => floor - h.y,
+        None => nan,
     };
     let shoulders = pose.mean(Part::Shoulder);
     let torso = match (shoulders, hips) {
@@ -200,7 +205,7 @@ pub(crate) const POSTURE: usize = 9;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Posture {
     /// How far the hips have dropped from standing, as a share of the standing legs' height in
-    /// the image (ankles' mean y − hips' mean y): 0 standing, about 0.45 at the bottom of a
+    /// the image (the lower ankle's y − the hips' mean y): 0 standing, about 0.45 at the bottom of a
     /// deep squat, below 0 on the toes. `None` when hips or ankles are not seen, or the body
     /// is not upright (legs shorter than half the torso in the image, or the torso leaning
     /// more than [`super::rules::UPRIGHT_DEG`]: lying, sitting, cut off).

@@ -36,10 +36,13 @@ export type { CueClock, CuesDue } from './cues.js';
 export { ClockSync, SAMPLES, sampleOffset, sampleRoundTrip } from './clock.js';
 export type { Sample } from './clock.js';
 export {
+  BASELINE_SMOOTHING_TAU_US,
+  BASELINE_WARMUP_US,
   CONFIDENCE_TAU_US,
   Detector,
   HOLD_SMOOTHING_TAU_US,
   MAX_HOLD_GAP_US,
+  MIN_HOLD_MS,
   SMOOTHING_TAU_US,
   builtinCatalogue,
   squatState,

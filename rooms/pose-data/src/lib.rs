@@ -14,11 +14,15 @@
 //! tests, the rooms tests and bench, the server's tests and the SDK examples all need the same
 //! locator and the same generator, so there is exactly one of each. Nothing ships with it.
 
+pub mod camera;
 pub mod clip;
 pub mod fixture;
+pub mod glitch;
 pub mod locate;
+pub mod lunge;
 pub mod recipe;
 pub mod recordings;
+pub mod space;
 pub mod synth;
 
 use fixture::Fixture;

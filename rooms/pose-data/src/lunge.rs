@@ -8,7 +8,8 @@
 //! The torso stays upright and the arms hang as in the standing frame; the hips sit about
 //! halfway between the feet. The legs are placed by two-link inverse kinematics from the
 //! standing frame's thigh and shin lengths (each side its own), the knees bending forward, so
-//! the bones keep their lengths. Timing is human and varied per rep (seeded): 1 s standing,
+//! the bones keep their lengths; standing, the hips rise until the legs are straight (knees at
+//! about 174°; the recorded frame's read about 160°). Timing is human and varied per rep (seeded): 1 s standing,
 //! then each lunge takes 1.6–2.6 s after a pause of 0.4–1.0 s standing, then 1 s standing.
 //! Every landmark gets gaussian-like noise of `noise_m` per axis, every frame. 30 Hz.
 
@@ -105,9 +106,13 @@ pub fn knee(j: P3, a: P3, thigh: f64, shin: f64) -> P3 {
     add(j, add(mul(u, thigh * cos), mul(n, thigh * sin)))
 }
 
+/// How far a leg reaches, as a share of thigh plus shin: a standing knee at about 174°.
+const REACH: f64 = 0.998;
+
 /// The standing body and the measures the poses are built from.
 struct Skeleton {
     base: Frame3,
+    /// The hip centre standing: frame 0's, raised until the legs are straight.
     hip_centre: P3,
     thigh: [f64; 2],
     shin: [f64; 2],
@@ -116,12 +121,21 @@ struct Skeleton {
 impl Skeleton {
     fn new(base: &Frame3) -> Skeleton {
         let len = |a: [usize; 2], b: [usize; 2], s: usize| dist(base.pts[a[s]], base.pts[b[s]]);
-        Skeleton {
+        let mut skeleton = Skeleton {
             base: base.clone(),
             hip_centre: base.hip_mid(),
             thigh: [len(HIP, KNEE, 0), len(HIP, KNEE, 1)],
             shin: [len(KNEE, ANKLE, 0), len(KNEE, ANKLE, 1)],
+        };
+        // Recorded standing knees read about 160° (world landmarks are rough): stand up
+        // straight, the upper body rising with the hips.
+        let straight = skeleton.reach(base, skeleton.hip_centre[2]);
+        let up = [0.0, straight - skeleton.hip_centre[1], 0.0];
+        for i in (0..=24).filter(|i| *i <= 22 || HIP.contains(i)) {
+            skeleton.base.pts[i] = add(skeleton.base.pts[i], up);
         }
+        skeleton.hip_centre = skeleton.base.hip_mid();
+        skeleton
     }
 
     /// The feet placed for `p`: the front foot stepped forward, the back one turned about
@@ -148,7 +162,7 @@ impl Skeleton {
                 let offset = sub(self.base.pts[HIP[s]], self.hip_centre);
                 let a = f.pts[ANKLE[s]];
                 let (dx, dz) = (self.hip_centre[0] + offset[0] - a[0], z + offset[2] - a[2]);
-                let reach = 0.995 * (self.thigh[s] + self.shin[s]);
+                let reach = REACH * (self.thigh[s] + self.shin[s]);
                 a[1] + (reach * reach - dx * dx - dz * dz).max(0.0).sqrt() - offset[1]
             })
             .fold(f64::INFINITY, f64::min)
@@ -299,6 +313,7 @@ mod tests {
     fn each_lunge_steps_forward_and_bends_both_knees_to_about_90_degrees() {
         let lunges = clip(0.0);
         let h0 = lunges.frames[0].hip_mid()[1];
+        assert!(lunges.frames[0].knee_angle() > 170.0, "standing straight");
         // Split into lunges by the stride: frames where a foot is 0.3 m ahead of the other.
         let mut bottoms: Vec<&Frame3> = Vec::new();
         let mut current: Option<&Frame3> = None;

@@ -50,11 +50,13 @@ pub enum From {
     TfjsArmRaise,
     /// `tfjs-models/pose_squats_3d.full.json`: the same squats as [`From::TfjsSquats`] in 3-D
     /// (world landmarks in metres), 65 frames at 5 fps, stood on the floor.
+    #[serde(rename = "tfjs_squats_3d")]
     TfjsSquats3d,
     /// `mediapipe-docs/squats_threequarter.{full,visibility}.json`: BlazePose-33 with
     /// visibility, 91 frames at 15 fps, 560x720; 3 squats and the start of a fourth.
     MediapipeSquatsThreequarter,
     /// `mediapipe-docs/squats_threequarter_3d.full.json`: the same in 3-D, stood on the floor.
+    #[serde(rename = "mediapipe_squats_threequarter_3d")]
     MediapipeSquatsThreequarter3d,
     /// `mediapipe-docs/pushups_side.{full,visibility}.json`: BlazePose-33 with visibility,
     /// 57 frames at 10 fps, 620x348; 5 floor push-ups from the side.

@@ -143,7 +143,10 @@ pub fn write_fixture(f: &Fixture) -> String {
             counts(&f.expected_active_ms)
         );
     }
-    let exercise = f.exercise.as_deref().map_or_else(|| "null".to_owned(), string);
+    let exercise = f
+        .exercise
+        .as_deref()
+        .map_or_else(|| "null".to_owned(), string);
     let _ = writeln!(out, "  \"exercise\": {exercise},");
     let contains: Vec<String> = f
         .contains

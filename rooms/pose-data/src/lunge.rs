@@ -329,20 +329,26 @@ mod tests {
         }
         assert_eq!(bottoms.len(), 4);
         for (k, f) in bottoms.iter().enumerate() {
-            let front = if f.pts[ANKLE[0]][2] > f.pts[ANKLE[1]][2] { 0 } else { 1 };
+            let front = if f.pts[ANKLE[0]][2] > f.pts[ANKLE[1]][2] {
+                0
+            } else {
+                1
+            };
             assert_eq!(front, k % 2, "alternating, left first");
             let back = 1 - front;
             let stride = f.pts[ANKLE[front]][2] - f.pts[TOE[back]][2];
             assert!((0.5..1.0).contains(&stride), "{stride}");
-            let knee_angle = |s: usize| {
-                crate::space::angle_deg(f.pts[HIP[s]], f.pts[KNEE[s]], f.pts[ANKLE[s]])
-            };
+            let knee_angle =
+                |s: usize| crate::space::angle_deg(f.pts[HIP[s]], f.pts[KNEE[s]], f.pts[ANKLE[s]]);
             for s in 0..2 {
                 assert!((70.0..110.0).contains(&knee_angle(s)), "{}", knee_angle(s));
             }
             let clearance = f.pts[KNEE[back]][1] - f.floor_gap();
             assert!((0.07..0.13).contains(&clearance), "{clearance}");
-            assert!(f.pts[HEEL[back]][1] > f.pts[TOE[back]][1] + 0.05, "back heel up");
+            assert!(
+                f.pts[HEEL[back]][1] > f.pts[TOE[back]][1] + 0.05,
+                "back heel up"
+            );
             assert!(h0 - f.hip_mid()[1] > 0.25, "hips down");
         }
     }

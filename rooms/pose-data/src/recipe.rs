@@ -358,10 +358,13 @@ impl Step {
     /// The data after this step. Panics when the step does not fit the data's dimension.
     pub fn apply_to(&self, data: Data) -> Data {
         match (self, data) {
-            (Step::NarrowStance {
-                feet_apart,
-                knee_share,
-            }, Data::Space(c)) => Data::Space(space::narrow_stance(c, *feet_apart, *knee_share)),
+            (
+                Step::NarrowStance {
+                    feet_apart,
+                    knee_share,
+                },
+                Data::Space(c),
+            ) => Data::Space(space::narrow_stance(c, *feet_apart, *knee_share)),
             (Step::Shallow { hip_drop_torso }, Data::Space(c)) => {
                 Data::Space(space::shallow(c, *hip_drop_torso))
             }
@@ -508,7 +511,11 @@ impl Recipe {
         let (start, recorded) = self.from.start();
         let synthetic = self.steps.iter().any(|s| matches!(s, Step::Synth(_)));
         let lunges = self.steps.iter().any(|s| matches!(s, Step::Lunges(_)));
-        let clip = match self.steps.iter().fold(start, |data, step| step.apply_to(data)) {
+        let clip = match self
+            .steps
+            .iter()
+            .fold(start, |data, step| step.apply_to(data))
+        {
             Data::Flat(clip) => clip.rounded(),
             Data::Space(_) => panic!("{}: a 3-D recipe needs a camera step", self.name),
         };

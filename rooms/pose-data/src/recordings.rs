@@ -50,8 +50,7 @@ pub const PUSHUPS_SOURCE: &str = "google-ai-edge/mediapipe \
 
 /// `[frames][33][x, y, z]` numbers from a recording.
 fn triples(source: Source) -> Vec<Vec<[f64; 3]>> {
-    serde_json::from_str(&require(source.file))
-        .unwrap_or_else(|e| panic!("{}: {e}", source.file))
+    serde_json::from_str(&require(source.file)).unwrap_or_else(|e| panic!("{}: {e}", source.file))
 }
 
 /// A 2-D recording in pixels of a `width` x `height` video at `fps`, with the visibility file
@@ -60,7 +59,12 @@ fn with_visibility(points: Source, scores: Source, (width, height): (f64, f64), 
     let raw = triples(points);
     let vis: Vec<Vec<f64>> = serde_json::from_str(&require(scores.file))
         .unwrap_or_else(|e| panic!("{}: {e}", scores.file));
-    assert_eq!(raw.len(), vis.len(), "{}: a visibility per frame", scores.file);
+    assert_eq!(
+        raw.len(),
+        vis.len(),
+        "{}: a visibility per frame",
+        scores.file
+    );
     let frames = raw
         .iter()
         .zip(&vis)

@@ -352,7 +352,11 @@ mod tests {
         let d = sub(f0.pts[HIP[0]], f0.pts[HIP[1]]);
         assert!(d[2].abs() < 0.4 * d[0], "hip line along X: {d:?}");
         // A person standing: hips 0.75-1.05 m high, the nose 1.4-1.9 m.
-        assert!((0.75..1.05).contains(&f0.hip_mid()[1]), "{:?}", f0.hip_mid());
+        assert!(
+            (0.75..1.05).contains(&f0.hip_mid()[1]),
+            "{:?}",
+            f0.hip_mid()
+        );
         assert!((1.4..1.9).contains(&f0.pts[0][1]), "{:?}", f0.pts[0]);
     }
 
@@ -376,7 +380,10 @@ mod tests {
         for f in &clip.frames {
             let gap = (f.pts[ANKLE[0]][0] - f.pts[ANKLE[1]][0]).abs();
             let ratio = gap / clip.frames[0].shoulder_width();
-            assert!((ratio - 0.5).abs() < 1e-9, "ankles {ratio:.2} shoulder widths");
+            assert!(
+                (ratio - 0.5).abs() < 1e-9,
+                "ankles {ratio:.2} shoulder widths"
+            );
             // Still a left and a right foot: no crossing.
             assert!(f.pts[ANKLE[0]][0] > f.pts[ANKLE[1]][0]);
         }

@@ -99,7 +99,11 @@ fn main() {
         if let Some(d) = dip {
             dips.push(format!("{} (unfinished)", format_dip(d)));
         }
-        let unit = if square.is_some() { "" } else { " (normalized)" };
+        let unit = if square.is_some() {
+            ""
+        } else {
+            " (normalized)"
+        };
         println!(
             "{:44} {n:4} frames {hz:5.1} Hz{unit}: {}",
             r.name,

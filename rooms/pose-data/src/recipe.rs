@@ -511,6 +511,11 @@ impl Recipe {
         let (start, recorded) = self.from.start();
         let synthetic = self.steps.iter().any(|s| matches!(s, Step::Synth(_)));
         let lunges = self.steps.iter().any(|s| matches!(s, Step::Lunges(_)));
+        assert!(
+            !lunges || self.from == From::TfjsSquats3d,
+            "{}: lunges are made from tfjs_squats_3d (its source says so)",
+            self.name
+        );
         let clip = match self
             .steps
             .iter()
@@ -561,5 +566,52 @@ impl StillsRecipe {
             .map(|p| (p.label.as_str(), p.lms.as_slice()))
             .collect();
         fixture::write_poses(&self.name, MLKIT_SOURCE, &self.why, &list)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recipe(from: &str, steps: &str) -> Recipe {
+        serde_json::from_str(&format!(
+            r#"{{"name": "t", "from": "{from}", "steps": {steps}, "expected": {{}}, "why": "t"}}"#
+        ))
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    #[should_panic(expected = "needs a camera step")]
+    fn a_3d_recipe_without_a_camera_fails() {
+        recipe("tfjs_squats_3d", "[]").make(&BTreeMap::new());
+    }
+
+    #[test]
+    #[should_panic(expected = "put a camera step before it")]
+    fn a_2d_step_on_a_3d_clip_fails() {
+        recipe("tfjs_squats_3d", r#"[{"resample_hz": 10}]"#).make(&BTreeMap::new());
+    }
+
+    #[test]
+    #[should_panic(expected = "needs a 3-D clip")]
+    fn a_3d_step_on_a_2d_clip_fails() {
+        recipe("tfjs_squats", r#"[{"scale_body": 1.1}]"#).make(&BTreeMap::new());
+    }
+
+    #[test]
+    fn a_camera_turns_a_3d_recipe_into_frames_with_the_recordings_source() {
+        let r = recipe(
+            "tfjs_squats_3d",
+            r#"[{"narrow_stance": {"feet_apart": 0.5, "knee_share": 0.75}},
+                {"camera": {"yaw_deg": 30, "pitch_deg": 0, "distance_m": 3, "focal": 0.7, "aspect": [16, 9]}},
+                {"resample_hz": 10}]"#,
+        );
+        let f = r.make(&BTreeMap::new());
+        assert_eq!(f.clip.frames.len(), 129);
+        assert_eq!(f.source, SQUATS_3D_SOURCE);
+        let lunges = recipe("tfjs_squats_3d", r#"[{"lunges": {"reps": 2, "seed": 1}},
+            {"camera": {"yaw_deg": 90, "pitch_deg": 0, "distance_m": 3, "focal": 0.6, "aspect": [16, 9]}}]"#)
+        .make(&BTreeMap::new());
+        assert_eq!(lunges.source, LUNGES_SOURCE);
     }
 }

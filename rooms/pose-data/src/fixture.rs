@@ -25,6 +25,11 @@ pub struct Fixture {
     pub expected_active_ms: Vec<(String, u32)>,
     /// How it was made and why each count is expected.
     pub why: String,
+    /// The exercise the fixture shows (the confusion matrix's diagonal), or `None` for a
+    /// negative (standing still, waving arms).
+    pub exercise: Option<String>,
+    /// Why an exercise other than `exercise` is expected to count: exercise id → reason.
+    pub contains: BTreeMap<String, String>,
 }
 
 /// How far a detected hold may be from the expected one.
@@ -49,6 +54,15 @@ pub struct FixtureFile {
     pub expected_active_ms: BTreeMap<String, u32>,
     /// The frames.
     pub frames: Vec<FileFrame>,
+    /// The exercise the fixture shows (the confusion matrix's diagonal), or `None` for a
+    /// negative (standing still, waving arms).
+    #[serde(default)]
+    pub exercise: Option<String>,
+    /// Why an exercise other than `exercise` is expected to count (a jumping jack raises both
+    /// arms overhead): exercise id → reason. Every such exercise with a non-zero expectation
+    /// needs one.
+    #[serde(default)]
+    pub contains: BTreeMap<String, String>,
 }
 
 /// A frame of a fixture file.
@@ -129,6 +143,17 @@ pub fn write_fixture(f: &Fixture) -> String {
             counts(&f.expected_active_ms)
         );
     }
+    let exercise = f
+        .exercise
+        .as_deref()
+        .map_or_else(|| "null".to_owned(), string);
+    let _ = writeln!(out, "  \"exercise\": {exercise},");
+    let contains: Vec<String> = f
+        .contains
+        .iter()
+        .map(|(k, v)| format!("{}: {}", string(k), string(v)))
+        .collect();
+    let _ = writeln!(out, "  \"contains\": {{{}}},", contains.join(", "));
     let _ = writeln!(out, "  \"frames\": [");
     let n = f.clip.frames.len();
     for (i, frame) in f.clip.frames.iter().enumerate() {

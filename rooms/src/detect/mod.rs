@@ -11,18 +11,19 @@
 //!
 //! One [`Detector`] per exercise, built from its catalogue entry ([`Detector::new`]):
 //!
-//! | exercise | signal | rep (or hold) |
-//! |---|---|---|
-//! | `squats` | hip–knee–ankle angle, mean of the knees seen | up → down (≤ `knee_angle_down_deg`) → up (≥ `knee_angle_up_deg`) |
-//! | `jumping_jacks` | upper-arm elevation from hanging (both arms) and ankle spread over shoulder width | closed → open (arms ≥ `arm_elevation_up_deg` and feet ≥ `ankles_apart_shoulder_ratio`) → closed (arms ≤ `arm_elevation_down_deg`) |
-//! | `arm_raises` | upper-arm elevation, both arms | down → up → down |
-//! | `shoulder_rolls` | nose-to-shoulder-line gap over shoulder width, relative to its resting level | down → up (gap shrunk by `shoulder_lift_enter_ratio`) → down |
-//! | `march_in_place` | height difference of the knees over torso length | each knee lift (either side) is a step |
-//! | `side_bends` | tilt of the shoulder line | each bend to either side |
-//! | `calf_raises` | heel and ankle height above the toes over torso length, relative to rest (BlazePose only: COCO-17 has no heels) | down → up → down |
-//! | `neck_stretch` | tilt of the ear line relative to the shoulder line | time held tilted, either side |
-//! | `desk_pushups` | shoulder–elbow–wrist angle | up → down → up (needs a view where the elbow bends in the image, e.g. from the side) |
-//! | `wall_sit` | knee angle | time held at or below `knee_angle_max_deg` |
+//! | exercise | signal | rep (or hold) | kept silent when |
+//! |---|---|---|---|
+//! | `squats` | hip–knee–ankle angle (mean of the knees seen), and the hips' drop from standing | up → down (angle ≤ `knee_angle_down_deg`, or drop ≥ `hip_drop_down_leg_ratio` with the knees bent) → up (drop ≤ `hip_drop_up_leg_ratio`; without ankles, angle ≥ `knee_angle_up_deg`) | the legs are split (a lunge: `legs_level_leg_ratio`), the torso lies (push-ups) |
+//! | `lunges` | the hips' drop and the legs' split (back knee down, front foot forward) | standing → down on one leg (drop ≥ `hip_drop_enter_leg_ratio`, split ≥ `legs_split_leg_ratio`) → standing (drop ≤ `hip_drop_exit_leg_ratio`); each side is a rep | the torso lies |
+//! | `jumping_jacks` | upper-arm elevation from hanging (both arms) and ankle spread over shoulder width | closed → open (arms ≥ `arm_elevation_up_deg` and feet ≥ `ankles_apart_shoulder_ratio`) → closed (arms ≤ `arm_elevation_down_deg`) | |
+//! | `arm_raises` | upper-arm elevation, both arms | down → up → down | |
+//! | `shoulder_rolls` | nose-to-shoulder-line gap over shoulder width, relative to its resting level | down → up (gap shrunk by `shoulder_lift_enter_ratio`) → down | hips drop, knees bend, arms rise, torso leans, head tilts, or the person is turned more than about 45° |
+//! | `march_in_place` | height difference of the knees over torso length | each knee lift (either side) is a step | hips drop, the lifted knee's foot stays down (a lunge) |
+//! | `side_bends` | tilt of the shoulder line | each bend to either side | hips drop, knees bend |
+//! | `calf_raises` | heel and ankle height above the toes over torso length, relative to rest, the lower foot of two (BlazePose only: COCO-17 has no heels) | down → up → down | hips drop, knees bend |
+//! | `neck_stretch` | tilt of the ear line relative to the shoulder line | time held tilted, either side, for at least [`MIN_HOLD_MS`] | hips drop, knees bend |
+//! | `desk_pushups` | shoulder–elbow–wrist angle | up → down → up (needs a view where the elbow bends in the image, e.g. from the side; floor push-ups too) | the torso is upright (leaning less than 25°), knees bend, hips drop |
+//! | `wall_sit` | knee angle | time held at or below `knee_angle_max_deg`, for at least [`MIN_HOLD_MS`] | the legs are split |
 //!
 //! Both landmark layouts are read, BlazePose-33 and COCO-17 ([`PoseModel`]), in normalized
 //! image coordinates. An exercise this module does not know gets a detector that stays
@@ -33,22 +34,36 @@
 //! 1. **Landmarks**: a landmark is used only if finite, strictly inside the block's range
 //!    (-0.25, 1.25) (the wire clamps to it) and at least 0.5 visible. A frame missing the
 //!    landmarks its exercise needs changes nothing but the confidence, which falls.
-//! 2. **Signal**: an angle or a ratio of body lengths (torso, shoulder width), so a person
-//!    walking closer or away does not change it.
-//! 3. **Smoothing**: a time-based exponential moving average (time constant
-//!    [`SMOOTHING_TAU_US`], [`HOLD_SMOOTHING_TAU_US`] for held poses), the same at 5 Hz and
-//!    30 Hz, robust to jitter and irregular or missing frames; after a gap it takes the first
-//!    new value at once.
-//! 4. **Hysteresis**: the active position is entered past one threshold and left past another
+//! 2. **Outliers**: single-frame tracking glitches are undone before anything is measured
+//!    (`filter.rs`): legs whose labels swapped for a frame are swapped back, and a shoulder,
+//!    hip, knee, ankle, heel or toe that jumps farther than a body moves between two frames
+//!    is held at its previous place for up to two frames.
+//! 3. **Signal**: an angle or a ratio of body lengths (torso, shoulder width, the standing
+//!    legs' height), so a person walking closer or away does not change it.
+//! 4. **Posture**: around the signal, the hips' drop from standing (against the legs' standing
+//!    height in the image, learnt while the knees are straight), the legs' split, the torso's
+//!    lean, the knees' bend, the arms' and the head's position (`signals::Posture`). The
+//!    squats and lunges are measured on it; the other exercises are *excluded* by it: a frame
+//!    that breaks an exercise's conditions (the last column above), or comes less than 0.5 s
+//!    after one that did, cannot enter the active position and voids the current stay
+//!    (`rules.rs`). So each detector stays silent on the others' movements.
+//! 5. **Smoothing**: a time-based exponential moving average (time constant
+//!    [`SMOOTHING_TAU_US`], [`BASELINE_SMOOTHING_TAU_US`] for signals measured against a
+//!    resting level, [`HOLD_SMOOTHING_TAU_US`] for held poses), the same at 5 Hz and 30 Hz,
+//!    robust to jitter and irregular or missing frames; after a gap it takes the first new
+//!    value at once.
+//! 6. **Hysteresis**: the active position is entered past one threshold and left past another
 //!    (between them nothing changes), so noise around one line cannot count reps. A rep is a
 //!    full cycle rest → active → rest, starting from rest.
-//! 5. **Rate cap**: two reps are counted at least `60 s / max_per_min` apart (the catalogue's
+//! 7. **Rate cap**: two reps are counted at least `60 s / max_per_min` apart (the catalogue's
 //!    plausible maximum rate); a rep completed sooner waits (two at most, which absorbs the
 //!    jitter of an honest pace near the maximum), and further ones are dropped. So,
 //!    whatever the input, `reps ≤ floor(elapsed_s × max_per_min / 60) + 1`, where `elapsed_s`
 //!    runs from the first frame to the latest.
-//! 6. **Holds**: for exercises scored in seconds, time between consecutive frames both in the
-//!    target pose accrues to [`Reading::active_ms`], at most [`MAX_HOLD_GAP_MS`] per gap.
+//! 8. **Holds**: for exercises scored in seconds, a stay in the target pose counts once it has
+//!    lasted [`MIN_HOLD_MS`] (a squat passes through a wall sit's angle for less), and then
+//!    all of it: time between consecutive frames both in the pose accrues to
+//!    [`Reading::active_ms`], at most [`MAX_HOLD_GAP_MS`] per gap.
 //!
 //! Frames whose time goes backwards are ignored. Angles are measured in normalized image
 //! coordinates, which stretch with the image's aspect ratio (the wire does not carry it):
@@ -74,15 +89,18 @@
 //!
 //! # Privacy
 //!
-//! A detector keeps a few scalars: smoothed signal values, a resting level, the phase, counts
-//! and timestamps. It keeps no keypoints, not even the last frame's.
+//! A detector keeps a few scalars: smoothed signal and posture values, resting levels, the
+//! phase, counts and timestamps; and, for the outlier filter, the previous frame's positions
+//! of the twelve landmarks it watches (shoulders and legs), replaced at every frame. It keeps
+//! no other keypoint, and nothing it keeps is stored or sent.
 //!
 //! # Codemap
 //!
-//! `pose.rs` (landmarks by body part, geometry), `signals.rs` (each exercise's signal and its
-//! zones), `smooth.rs` (time-based smoothing, resting baselines), `counter.rs` (hysteresis,
-//! rate cap, hold timing), `kind.rs` (exercise ids, threshold names and defaults),
-//! `phase.rs` ([`DetectorPhase`], [`Reading`]).
+//! `pose.rs` (landmarks by body part, geometry), `filter.rs` (single-frame outliers),
+//! `signals.rs` (each exercise's signal, the posture), `rules.rs` (zones: the squat's and the
+//! lunge's rules, every exclusion), `smooth.rs` (time-based smoothing, resting baselines),
+//! `counter.rs` (hysteresis, rate cap, hold timing), `kind.rs` (exercise ids, threshold names
+//! and defaults), `phase.rs` ([`DetectorPhase`], [`Reading`]).
 
 mod counter;
 mod filter;

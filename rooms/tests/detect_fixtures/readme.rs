@@ -55,6 +55,14 @@ decimals; `steps`, applied in order (`rooms/pose-data/src/recipe.rs`):
 | `{"hold": {"frame", "for_us", "step_us"}}` | that frame held (copies every step_us), later frames moved later |
 | `{"loop": {"times", "step_us"}}` | the clip repeated, frame k at k × step_us |
 | `{"synth": {"motion", …}}` | the first frame (a person standing) animated joint by joint (`rooms/pose-data/src/synth.rs`) |
+| `{"narrow_stance": {"feet_apart", "knee_share"}}` | 3-D: ankles, heels and toes moved towards the midline until the ankles are `feet_apart` shoulder widths apart, the knees by `knee_share` of that move (`rooms/pose-data/src/space.rs`) |
+| `{"shallow": {"hip_drop_torso"}}` | 3-D: every frame blended with the standing frame 0 so that the hips drop at most that many torso lengths, then grounded again |
+| `{"scale_body": factor}` | 3-D: the person scaled about the floor under them (a taller or shorter person) |
+| `{"lunges": {"reps", "seed", "noise_m"}}` | 3-D: the first frame animated into alternating forward lunges, legs by inverse kinematics, 30 Hz (`rooms/pose-data/src/lunge.rs`) |
+| `{"camera": {"yaw_deg", "pitch_deg", "distance_m", "look_at_m", "focal", "aspect"}}` | 3-D to 2-D: each frame grounded and filmed by a virtual pinhole camera (`rooms/pose-data/src/camera.rs`); recipes `from` a 3-D recording (`tfjs_squats_3d`, `mediapipe_squats_threequarter_3d`) need one, 3-D steps before it, 2-D steps after |
+| `{"glitches": {"every_s", "landmarks", "jump", "seed"}}` | about every `every_s` s one of `landmarks` jumps `jump[0]`–`jump[1]` of the image for one frame (sometimes two) and back (`rooms/pose-data/src/glitch.rs`) |
+| `{"swap_legs": {"every_s", "seed"}}` | about every `every_s` s the left and right leg landmarks trade places for one frame |
+| `{"drop_knee_angle": {"from_deg", "to_deg", "aspect"}}` | every frame whose mean 2-D knee angle (square pixels of an `aspect` image) lies in the range dropped: capture gaps at the phase changes |
 
 then `expected`, `expected_active_ms` (optional), `why` and `reason` (a key of `reasons`
 appended to `why`). Every value of the result is rounded to 5 decimals.

@@ -4,7 +4,7 @@
 // timeline (each phase change with the frame it happened at). Exits 1 on any difference.
 //
 //   npm run build && cargo build --bin breakroom
-//   node scripts/compare-rust.mjs [FILE_OR_DIR...]   (default: ../../target/fixtures/detect)
+//   node scripts/compare-rust.mjs [FILE_OR_DIR...]   (default: $BREAKROOM_FIXTURES or ../../target/fixtures/detect)
 //   node scripts/compare-rust.mjs --random N [SEED]
 //
 // The fixtures come from `cargo run -p breakroom-pose-data --bin gen-fixtures -- DIR`.
@@ -22,7 +22,7 @@ import { Detector, builtinCatalogue } from '../dist/index.js';
 
 const workspace = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const cli = process.env.BREAKROOM_BIN ?? join(workspace, 'target', 'debug', 'breakroom');
-const fixtures = join(workspace, 'target', 'fixtures', 'detect');
+const fixtures = process.env.BREAKROOM_FIXTURES ?? join(workspace, 'target', 'fixtures', 'detect');
 const args = process.argv.slice(2);
 const listed = (inputs) =>
   inputs.flatMap((p) =>

@@ -178,11 +178,21 @@ pub(crate) fn posture(pose: &Pose) -> [f64; POSTURE] {
         }
         _ => nan,
     };
-    let width = match (
-        pose.get(Part::Shoulder, Side::Left),
-        pose.get(Part::Shoulder, Side::Right),
+    // How far the head is turned from the camera: the nose's horizontal offset from the ears'
+    // middle, in half the ears' horizontal span (both horizontal, so the image's aspect ratio
+    // cancels; tilting the head moves the nose little sideways): 0 facing the camera, about
+    // 0.75 turned 30°, 1.3 turned 45°, large from the side, where the ears line up. One ear
+    // hidden behind the head is a side view too.
+    let turn = match (
+        pose.get(Part::Nose, Side::Left),
+        pose.get(Part::Ear, Side::Left),
+        pose.get(Part::Ear, Side::Right),
     ) {
-        (Some((l, _)), Some((r, _))) => distance(l, r),
+        (Some((n, _)), Some((l, _)), Some((r, _))) => {
+            let half = (l.x - r.x).abs() / 2.0;
+            ((n.x - (l.x + r.x) / 2.0).abs() / half.max(1e-3)).min(TURNED)
+        }
+        (Some(_), Some(_), None) | (Some(_), None, Some(_)) => TURNED,
         _ => nan,
     };
     [
@@ -194,9 +204,12 @@ pub(crate) fn posture(pose: &Pose) -> [f64; POSTURE] {
         tilt,
         arms,
         head,
-        width,
+        turn,
     ]
 }
+
+/// [`Posture::turn`] of a side view.
+const TURNED: f64 = 10.0;
 
 /// How many values [`posture`] measures.
 pub(crate) const POSTURE: usize = 9;
@@ -227,9 +240,10 @@ pub(crate) struct Posture {
     pub(crate) arms: Option<f64>,
     /// The head's tilt against the shoulder line, degrees, either side.
     pub(crate) head: Option<f64>,
-    /// Shoulder width over torso length: about 0.75 facing the camera, 0.5 turned 45°, near 0
-    /// from the side.
-    pub(crate) facing: Option<f64>,
+    /// How far the person is turned from the camera: the nose's horizontal offset from the
+    /// ears' middle, in half their horizontal span; 0 facing it, about 1.3 turned 45°, up to
+    /// 10 in a side view.
+    pub(crate) turn: Option<f64>,
 }
 
 impl Posture {
@@ -244,7 +258,7 @@ impl Posture {
             tilt,
             arms,
             head,
-            width,
+            turn,
         ] = values;
         let some = |v: f64| v.is_finite().then_some(v);
         let upright = extent.is_finite()
@@ -260,7 +274,7 @@ impl Posture {
             tilt: some(tilt),
             arms: some(arms),
             head: some(head),
-            facing: some(width / torso).filter(|_| torso >= MIN_SPAN),
+            turn: some(turn),
         }
     }
 }

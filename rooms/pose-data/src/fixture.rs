@@ -25,6 +25,13 @@ pub struct Fixture {
     pub expected_active_ms: Vec<(String, u32)>,
     /// How it was made and why each count is expected.
     pub why: String,
+    /// The exercise the fixture shows (the confusion matrix's diagonal), or `None` for a
+    /// negative (standing still, waving arms).
+    pub exercise: Option<String>,
+    /// Why an exercise other than `exercise` is expected to count (a jumping jack raises both
+    /// arms overhead): exercise id → reason. Every such exercise with a non-zero expectation
+    /// needs one.
+    pub contains: BTreeMap<String, String>,
 }
 
 /// How far a detected hold may be from the expected one.
@@ -42,6 +49,12 @@ pub struct FixtureFile {
     pub model: PoseModel,
     /// See [`Fixture::why`].
     pub why: String,
+    /// See [`Fixture::exercise`] (`null` for a negative).
+    #[serde(default)]
+    pub exercise: Option<String>,
+    /// See [`Fixture::contains`].
+    #[serde(default)]
+    pub contains: BTreeMap<String, String>,
     /// See [`Fixture::expected`].
     pub expected: BTreeMap<String, u32>,
     /// See [`Fixture::expected_active_ms`].
@@ -121,6 +134,14 @@ pub fn write_fixture(f: &Fixture) -> String {
     let _ = writeln!(out, "  \"source\": {},", string(f.source));
     let _ = writeln!(out, "  \"model\": {},", model(f.clip.model));
     let _ = writeln!(out, "  \"why\": {},", string(&f.why));
+    let exercise = f.exercise.as_deref().map_or("null".to_owned(), string);
+    let _ = writeln!(out, "  \"exercise\": {exercise},");
+    let reasons: Vec<String> = f
+        .contains
+        .iter()
+        .map(|(k, v)| format!("{}: {}", string(k), string(v)))
+        .collect();
+    let _ = writeln!(out, "  \"contains\": {{{}}},", reasons.join(", "));
     let _ = writeln!(out, "  \"expected\": {},", counts(&f.expected));
     if !f.expected_active_ms.is_empty() {
         let _ = writeln!(

@@ -59,6 +59,15 @@ pub struct Recipe {
     /// A shared reason (a key of [`Recipes::reasons`]) appended to `why`.
     #[serde(default)]
     pub reason: Option<String>,
+    /// The exercise the fixture shows (the confusion matrix's diagonal), or `None` for a
+    /// negative (standing still, waving arms).
+    #[serde(default)]
+    pub exercise: Option<String>,
+    /// Why an exercise other than `exercise` is expected to count (a jumping jack raises both
+    /// arms overhead): exercise id → reason. Every such exercise with a non-zero expectation
+    /// needs one.
+    #[serde(default)]
+    pub contains: BTreeMap<String, String>,
 }
 
 /// A JSON object of counts as `(key, count)` pairs in the order they are written.
@@ -278,9 +287,18 @@ pub fn load() -> Recipes {
     parse(&text)
 }
 
-/// Parses a recipes file.
+/// Parses a recipes file and checks every fixture's [`Recipe::check`]. Panics, saying what
+/// is wrong, if it is not valid.
 pub fn parse(text: &str) -> Recipes {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("recipes.json: {e}"))
+    let recipes: Recipes =
+        serde_json::from_str(text).unwrap_or_else(|e| panic!("recipes.json: {e}"));
+    let problems: Vec<String> = recipes
+        .fixtures
+        .iter()
+        .filter_map(|r| r.check().err())
+        .collect();
+    assert!(problems.is_empty(), "recipes.json: {problems:#?}");
+    recipes
 }
 
 impl Step {
@@ -365,6 +383,42 @@ pub const SYNTH_SOURCE: &str = "synthetic: frame 0 of tensorflow/tfjs-models \
     by joint on square pixels";
 
 impl Recipe {
+    /// The confusion matrix's rule on one recipe: every non-zero expectation (reps or held
+    /// milliseconds) of an exercise other than [`Recipe::exercise`] has a [`Recipe::contains`]
+    /// reason, and every reason belongs to such an expectation.
+    pub fn check(&self) -> Result<(), String> {
+        let off_diagonal: std::collections::BTreeSet<&str> = self
+            .expected
+            .iter()
+            .chain(&self.expected_active_ms)
+            .filter(|(id, n)| *n > 0 && self.exercise.as_deref() != Some(id.as_str()))
+            .map(|(id, _)| id.as_str())
+            .collect();
+        let mut problems = Vec::new();
+        for id in &off_diagonal {
+            match self.contains.get(*id) {
+                Some(reason) if !reason.trim().is_empty() => {}
+                _ => problems.push(format!(
+                    "{id} is expected to count but the fixture shows {}: say why in `contains`",
+                    self.exercise.as_deref().unwrap_or("no exercise")
+                )),
+            }
+        }
+        for id in self.contains.keys() {
+            if !off_diagonal.contains(id.as_str()) {
+                problems.push(format!(
+                    "`contains` gives a reason for {id}, which is not a non-zero expectation \
+                     off the diagonal"
+                ));
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("{}: {}", self.name, problems.join("; ")))
+        }
+    }
+
     /// The fixture this recipe makes. Panics with where to put the recording when it is
     /// missing.
     pub fn make(&self, reasons: &BTreeMap<String, String>) -> Fixture {
@@ -392,6 +446,8 @@ impl Recipe {
             expected: self.expected.clone(),
             expected_active_ms: self.expected_active_ms.clone(),
             why,
+            exercise: self.exercise.clone(),
+            contains: self.contains.clone(),
         }
     }
 }
@@ -412,5 +468,55 @@ impl StillsRecipe {
             .map(|p| (p.label.as_str(), p.lms.as_slice()))
             .collect();
         fixture::write_poses(&self.name, MLKIT_SOURCE, &self.why, &list)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recipe(json: &str) -> Recipe {
+        serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn an_off_diagonal_count_needs_a_reason() {
+        let base = r#""name": "jj", "from": "tfjs_squats", "why": "w", "exercise": "jumping_jacks""#;
+        let without =
+            recipe(&format!(r#"{{{base}, "expected": {{"jumping_jacks": 6, "arm_raises": 6}}}}"#));
+        let err = without.check().expect_err("arm raises without a reason");
+        assert!(err.contains("arm_raises"), "{err}");
+
+        let with = recipe(&format!(
+            r#"{{{base}, "expected": {{"jumping_jacks": 6, "arm_raises": 6, "squats": 0}},
+                "contains": {{"arm_raises": "each jack raises both arms overhead"}}}}"#
+        ));
+        assert_eq!(with.check(), Ok(()));
+
+        // Held milliseconds count too, and a negative has no diagonal at all.
+        let held = recipe(
+            r#"{"name": "n", "from": "tfjs_squats", "why": "w", "expected": {},
+                "expected_active_ms": {"wall_sit": 3000}}"#,
+        );
+        assert!(held.check().is_err());
+
+        // A reason must belong to a non-zero expectation off the diagonal.
+        let stale = recipe(&format!(
+            r#"{{{base}, "expected": {{"jumping_jacks": 6, "arm_raises": 0}},
+                "contains": {{"arm_raises": "no longer counts"}}}}"#
+        ));
+        assert!(stale.check().is_err());
+        let blank = recipe(&format!(
+            r#"{{{base}, "expected": {{"jumping_jacks": 6, "arm_raises": 6}},
+                "contains": {{"arm_raises": " "}}}}"#
+        ));
+        assert!(blank.check().is_err());
+    }
+
+    #[test]
+    fn the_recipes_in_the_repository_pass_the_check() {
+        // parse panics on the first invalid recipe, naming it.
+        let recipes = parse(&std::fs::read_to_string(path()).unwrap_or_else(|e| panic!("{e}")));
+        assert!(!recipes.fixtures.is_empty());
     }
 }

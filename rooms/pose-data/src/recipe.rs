@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::clip::Clip;
 use crate::fixture::{self, Fixture};
 use crate::recordings::{self, ARM_RAISE_SOURCE, MLKIT_SOURCE, SQUATS_SOURCE};
-use crate::synth::{self, Body};
+use crate::synth::{self, Body, Capture, SquatArms};
 
 /// The recipes file.
 #[derive(Debug, Deserialize)]
@@ -179,22 +179,70 @@ pub enum Step {
     Synth(Motion),
 }
 
-/// The synthetic motions ([`crate::synth`]), each at 10 Hz.
+/// A synthetic motion ([`crate::synth`]) and how it is captured: the motion's own fields,
+/// plus optional `hz` (default 10), `seed` (default 1) and `noise` (σ on every landmark,
+/// default [`synth::NOISE`]).
+#[derive(Debug, Clone)]
+pub struct Motion {
+    /// What the body does.
+    pub movement: Movement,
+    /// Frame rate, seed and noise.
+    pub capture: Capture,
+}
+
+impl<'de> Deserialize<'de> for Motion {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Motion, D::Error> {
+        use serde::de::Error;
+        let mut map = serde_json::Map::deserialize(d)?;
+        let mut capture = Capture::default();
+        if let Some(hz) = map.remove("hz") {
+            capture.hz = hz
+                .as_u64()
+                .filter(|&hz| hz > 0)
+                .ok_or_else(|| D::Error::custom("hz: a positive integer"))?;
+        }
+        if let Some(seed) = map.remove("seed") {
+            capture.seed = seed
+                .as_u64()
+                .ok_or_else(|| D::Error::custom("seed: an integer"))?;
+        }
+        if let Some(noise) = map.remove("noise") {
+            capture.noise = noise
+                .as_f64()
+                .filter(|n| *n >= 0.0)
+                .ok_or_else(|| D::Error::custom("noise: a number >= 0"))?;
+        }
+        let movement =
+            Movement::deserialize(serde_json::Value::Object(map)).map_err(D::Error::custom)?;
+        Ok(Motion { movement, capture })
+    }
+}
+
+fn side_view() -> f64 {
+    80.0
+}
+
+fn three_quarter() -> f64 {
+    30.0
+}
+
+/// What the body does in a synthetic motion; each variant's function in [`crate::synth`]
+/// says how.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "motion", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Motion {
+pub enum Movement {
     /// See [`synth::jumping_jacks`].
     JumpingJacks {
         /// Repetitions.
         reps: u32,
-        /// Seconds per repetition.
+        /// Seconds per repetition (each varied by up to ±20%).
         period_s: f64,
     },
     /// See [`synth::march`].
     March {
         /// Steps.
         steps: u32,
-        /// Seconds per step.
+        /// Seconds per step (each varied by up to ±20%).
         step_s: f64,
     },
     /// See [`synth::side_bends`].
@@ -203,7 +251,7 @@ pub enum Motion {
         reps: u32,
         /// Seconds per repetition.
         period_s: f64,
-        /// How far the upper body turns.
+        /// How far the upper body turns (each rep varied by up to ±15%).
         degrees: f64,
     },
     /// See [`synth::calf_raises`].
@@ -224,14 +272,17 @@ pub enum Motion {
         /// Rise, as a fraction of the nose-to-shoulders gap.
         fraction: f64,
     },
-    /// See [`synth::pushups`].
+    /// See [`synth::desk_pushups`].
     DeskPushups {
         /// Repetitions.
         reps: u32,
         /// Seconds per repetition.
         period_s: f64,
-        /// Upper arm elevation, degrees.
-        elevation_deg: f64,
+        /// The body's inclination from vertical at the top of a push-up, degrees.
+        lean_deg: f64,
+        /// The camera's yaw, degrees (90 a pure side view; default 80).
+        #[serde(default = "side_view")]
+        yaw_deg: f64,
     },
     /// See [`synth::neck_stretch`].
     NeckStretch {
@@ -240,12 +291,48 @@ pub enum Motion {
         /// Tilt, degrees.
         degrees: f64,
     },
+    /// See [`synth::wall_sit`].
+    WallSit {
+        /// Seconds held.
+        hold_s: f64,
+        /// The camera's yaw, degrees (default 80).
+        #[serde(default = "side_view")]
+        yaw_deg: f64,
+    },
+    /// See [`synth::squats`].
+    Squats {
+        /// Repetitions.
+        reps: u32,
+        /// Seconds per repetition.
+        period_s: f64,
+        /// Where the arms are.
+        arms: SquatArms,
+        /// The camera's yaw, degrees (0, the default, faces the person).
+        #[serde(default)]
+        yaw_deg: f64,
+    },
+    /// See [`synth::bend_pick_up`].
+    BendPickUp {
+        /// How many times.
+        times: u32,
+        /// The camera's yaw, degrees (default 30).
+        #[serde(default = "three_quarter")]
+        yaw_deg: f64,
+    },
+    /// See [`synth::talking`].
+    Talking {
+        /// Duration.
+        seconds: f64,
+    },
+    /// See [`synth::weight_shift`].
+    WeightShift {
+        /// Duration.
+        seconds: f64,
+    },
     /// See [`synth::still`].
     Still {
         /// Duration.
         seconds: f64,
-        /// Noise on every coordinate.
-        noise: f64,
     },
     /// See [`synth::arm_waving`].
     ArmWaving {
@@ -343,34 +430,52 @@ impl Step {
 impl Motion {
     /// The motion, animated from `base`.
     pub fn animate(&self, base: &Body) -> Clip {
-        match *self {
-            Motion::JumpingJacks { reps, period_s } => synth::jumping_jacks(base, reps, period_s),
-            Motion::March { steps, step_s } => synth::march(base, steps, step_s),
-            Motion::SideBends {
+        let cap = self.capture;
+        match self.movement {
+            Movement::JumpingJacks { reps, period_s } => {
+                synth::jumping_jacks(base, reps, period_s, cap)
+            }
+            Movement::March { steps, step_s } => synth::march(base, steps, step_s, cap),
+            Movement::SideBends {
                 reps,
                 period_s,
                 degrees,
-            } => synth::side_bends(base, reps, period_s, degrees),
-            Motion::CalfRaises {
+            } => synth::side_bends(base, reps, period_s, degrees, cap),
+            Movement::CalfRaises {
                 reps,
                 period_s,
                 rise,
-            } => synth::calf_raises(base, reps, period_s, rise),
-            Motion::ShoulderRolls {
+            } => synth::calf_raises(base, reps, period_s, rise, cap),
+            Movement::ShoulderRolls {
                 reps,
                 period_s,
                 fraction,
-            } => synth::shoulder_rolls(base, reps, period_s, fraction),
-            Motion::DeskPushups {
+            } => synth::shoulder_rolls(base, reps, period_s, fraction, cap),
+            Movement::DeskPushups {
                 reps,
                 period_s,
-                elevation_deg,
-            } => synth::pushups(base, reps, period_s, elevation_deg),
-            Motion::NeckStretch { hold_s, degrees } => synth::neck_stretch(base, hold_s, degrees),
-            Motion::Still { seconds, noise } => synth::still(base, seconds, noise),
-            Motion::ArmWaving { seconds } => synth::arm_waving(base, seconds),
-            Motion::OneArmOverhead { seconds, period_s } => {
-                synth::one_arm_overhead(base, seconds, period_s)
+                lean_deg,
+                yaw_deg,
+            } => synth::desk_pushups(base, reps, period_s, lean_deg, yaw_deg, cap),
+            Movement::NeckStretch { hold_s, degrees } => {
+                synth::neck_stretch(base, hold_s, degrees, cap)
+            }
+            Movement::WallSit { hold_s, yaw_deg } => synth::wall_sit(base, hold_s, yaw_deg, cap),
+            Movement::Squats {
+                reps,
+                period_s,
+                arms,
+                yaw_deg,
+            } => synth::squats(base, reps, period_s, arms, yaw_deg, cap),
+            Movement::BendPickUp { times, yaw_deg } => {
+                synth::bend_pick_up(base, times, yaw_deg, cap)
+            }
+            Movement::Talking { seconds } => synth::talking(base, seconds, cap),
+            Movement::WeightShift { seconds } => synth::weight_shift(base, seconds, cap),
+            Movement::Still { seconds } => synth::still(base, seconds, cap),
+            Movement::ArmWaving { seconds } => synth::arm_waving(base, seconds, cap),
+            Movement::OneArmOverhead { seconds, period_s } => {
+                synth::one_arm_overhead(base, seconds, period_s, cap)
             }
         }
     }
@@ -481,9 +586,11 @@ mod tests {
 
     #[test]
     fn an_off_diagonal_count_needs_a_reason() {
-        let base = r#""name": "jj", "from": "tfjs_squats", "why": "w", "exercise": "jumping_jacks""#;
-        let without =
-            recipe(&format!(r#"{{{base}, "expected": {{"jumping_jacks": 6, "arm_raises": 6}}}}"#));
+        let base =
+            r#""name": "jj", "from": "tfjs_squats", "why": "w", "exercise": "jumping_jacks""#;
+        let without = recipe(&format!(
+            r#"{{{base}, "expected": {{"jumping_jacks": 6, "arm_raises": 6}}}}"#
+        ));
         let err = without.check().expect_err("arm raises without a reason");
         assert!(err.contains("arm_raises"), "{err}");
 

@@ -8,7 +8,10 @@
 //! the recipes the repository keeps (`rooms/fixtures/recipes.json`) into the fixture files
 //! ([`fixture`], format in `rooms/fixtures/README.md`) that the Rust and TypeScript detectors
 //! are both held to; `gen-fixtures OUTDIR` writes them for the TypeScript tests and for
-//! `breakroom detect`.
+//! `breakroom detect`. [`synth`] makes the synthetic movement of the exercises without a real
+//! recording, and of the negatives: human timing ([`synth::timing`]), noise, and a 3-D stick
+//! body ([`synth::skeleton`]) for side views. A recipe names the exercise it shows and why any
+//! other one counts (`exercise`, `contains`: the confusion matrix), checked when it is loaded.
 //!
 //! Why a crate of its own: `rooms` is sans-IO and must not read files, and the protocol
 //! tests, the rooms tests and bench, the server's tests and the SDK examples all need the same

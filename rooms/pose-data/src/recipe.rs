@@ -485,7 +485,7 @@ impl Motion {
 pub const SYNTH_SOURCE: &str = "synthetic: frame 0 of tensorflow/tfjs-models \
     pose-detection/test_data/pose_squats.full.json (commit \
     18a73420e555a3c1948209ebfa807c7086c7ff0c, Apache-2.0, Copyright Google LLC) animated joint \
-    by joint on square pixels";
+    by joint on square pixels, or a 3-D stick body with its segment lengths";
 
 impl Recipe {
     /// The confusion matrix's rule on one recipe: every non-zero expectation (reps or held

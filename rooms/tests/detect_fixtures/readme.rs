@@ -62,7 +62,7 @@ decimals; `steps`, applied in order (`rooms/pose-data/src/recipe.rs`):
 | `"off_screen_invisible"` | landmarks outside the image get visibility 0.1 |
 | `{"hold": {"frame", "for_us", "step_us"}}` | that frame held (copies every step_us), later frames moved later |
 | `{"loop": {"times", "step_us"}}` | the clip repeated, frame k at k × step_us |
-| `{"synth": {"motion", …}}` | the first frame (a person standing) animated joint by joint (`rooms/pose-data/src/synth.rs`) |
+| `{"synth": {"motion", …, "hz", "seed", "noise"}}` | the clip replaced by synthetic movement of the person of its first frame (`rooms/pose-data/src/synth.rs`): `jumping_jacks`, `march`, `side_bends`, `calf_raises`, `shoulder_rolls`, `neck_stretch` animate the standing frame (a front view); `desk_pushups`, `wall_sit`, `squats` (`arms`: `sides`, `forward`, `clasped`) and `bend_pick_up` pose a 3-D stick body with its segment lengths, seen at `yaw_deg`; `talking`, `weight_shift`, `still`, `arm_waving`, `one_arm_overhead` are negatives. Human timing (each rep's duration ±20%, amplitude ±15%, short pauses, eased), captured at `hz` (default 10) with noise `noise` (default σ 0.003) on every landmark, all drawn from `seed` (default 1) |
 
 then `exercise`, `expected`, `expected_active_ms` (optional), `contains` (optional), `why` and
 `reason` (a key of `reasons` appended to `why`). Every value of the result is rounded to 5
@@ -111,7 +111,7 @@ the midpoint of its thresholds) must classify at least `min_share` of them as la
   pixels, of which the 416 squat poses are used. Copyright Google LLC, Apache License 2.0.
 
 The generated files are derived from these recordings (the synthetic ones animate frame 0 of
-the tfjs squat recording) and fall under the same licence and attribution; that is why they
+the tfjs squat recording, or a stick body with its proportions) and fall under the same licence and attribution; that is why they
 are generated, not kept. Only keypoints: no image, video or sound.
 "#;
 

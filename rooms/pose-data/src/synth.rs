@@ -122,19 +122,19 @@ impl Body {
         }
     }
 
-    /// Swings an arm forward (towards the camera) by `deg` degrees, negative backwards: seen
-    /// from the front, the arm only looks shorter.
-    pub fn swing_forward(&mut self, side: usize, deg: f64) {
+    /// Swings a hanging arm forward (towards the camera) by `upper_deg` degrees, negative
+    /// backwards, the forearm by `fore_deg` (more than `upper_deg` when the elbow bends): seen
+    /// from the front, the upper arm only looks shorter and the forearm shorter still, or
+    /// pointing up past 90°.
+    pub fn swing_forward(&mut self, side: usize, upper_deg: f64, fore_deg: f64) {
         let s = self.pts[SHOULDER[side]];
-        let k = deg.to_radians().cos();
-        for i in [
-            ELBOW[side],
-            WRIST[side],
-            HAND[side][0],
-            HAND[side][1],
-            HAND[side][2],
-        ] {
-            self.pts[i][1] = s[1] + (self.pts[i][1] - s[1]) * k;
+        let e = self.pts[ELBOW[side]];
+        let (ku, kf) = (upper_deg.to_radians().cos(), fore_deg.to_radians().cos());
+        let elbow = [e[0], s[1] + (e[1] - s[1]) * ku];
+        self.pts[ELBOW[side]] = elbow;
+        for i in [WRIST[side], HAND[side][0], HAND[side][1], HAND[side][2]] {
+            let p = self.pts[i];
+            self.pts[i] = [p[0], elbow[1] + (p[1] - e[1]) * kf];
         }
     }
 
@@ -330,11 +330,14 @@ pub fn march(base: &Body, steps: u32, step_s: f64, cap: Capture) -> Clip {
             sway / 2.0,
             -rise,
         );
-        // Arms: the opposite one forward (foreshortened: it looks shorter), the same-side
-        // one back, both elbows a little bent.
-        for (arm, swing) in [(other, 35.0 * lift), (side, -20.0 * lift)] {
-            b.set_arm(arm, 6.0, 15.0 + 25.0 * lift);
-            b.swing_forward(arm, swing);
+        // Arms: the opposite one swings forward with the elbow bending (towards the camera:
+        // it looks shorter, the hand comes up), the same-side one back.
+        for (arm, upper, bend) in [
+            (other, 30.0 * lift, 60.0 * lift),
+            (side, -20.0 * lift, 10.0),
+        ] {
+            b.set_arm(arm, 6.0, 0.0);
+            b.swing_forward(arm, upper, upper + bend);
         }
     })
 }

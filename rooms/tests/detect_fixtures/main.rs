@@ -147,10 +147,11 @@ fn rate_bound(exercise: &str, clip: &Clip) -> u64 {
 /// The confusion matrix: EVERY exercise of the built-in catalogue runs on EVERY fixture. One
 /// listed in `expected` counts exactly that many reps; one not listed counts 0. One scored in
 /// seconds holds as long as `expected_active_ms` says (within the tolerance), or exactly 0 ms
-/// when not listed. Every count respects the catalogue's rate bound. (That a non-zero count
-/// off the diagonal has a `contains` reason is checked when the recipes are loaded.)
+/// when not listed. Every count respects the catalogue's rate bound. A non-zero expectation
+/// off the diagonal (`exercise`) needs a `contains` reason: checked on the recipes when they
+/// are loaded, and here on the files.
 ///
-/// Prints one line per fixture with every exercise's count, `!` marking a wrong cell.
+/// Prints one line per fixture with every exercise's count, `!=` marking a wrong cell.
 #[test]
 fn every_fixture_counts_as_expected() {
     let catalogue = Catalogue::builtin();
@@ -165,9 +166,16 @@ fn every_fixture_counts_as_expected() {
     );
     let mut failures = Vec::new();
     for f in fixture_files() {
-        for id in f.expected.keys().chain(f.expected_active_ms.keys()) {
+        for (id, &n) in f.expected.iter().chain(&f.expected_active_ms) {
             if catalogue.get(id).is_none() {
                 failures.push(format!("{}: {id} is not in the built-in catalogue", f.name));
+            }
+            let reason = f.contains.get(id).is_some_and(|r| !r.trim().is_empty());
+            if n > 0 && f.exercise.as_deref() != Some(id.as_str()) && !reason {
+                failures.push(format!(
+                    "{}: {id} counts off the diagonal without a `contains` reason",
+                    f.name
+                ));
             }
         }
         let clip = f.clip();

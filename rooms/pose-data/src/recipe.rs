@@ -311,6 +311,16 @@ pub enum Movement {
         #[serde(default)]
         yaw_deg: f64,
     },
+    /// See [`synth::lunges`].
+    Lunges {
+        /// Repetitions (each lunge, either leg).
+        reps: u32,
+        /// Seconds per repetition.
+        period_s: f64,
+        /// The camera's yaw, degrees (default 30).
+        #[serde(default = "three_quarter")]
+        yaw_deg: f64,
+    },
     /// See [`synth::bend_pick_up`].
     BendPickUp {
         /// How many times.
@@ -467,6 +477,11 @@ impl Motion {
                 arms,
                 yaw_deg,
             } => synth::squats(base, reps, period_s, arms, yaw_deg, cap),
+            Movement::Lunges {
+                reps,
+                period_s,
+                yaw_deg,
+            } => synth::lunges(base, reps, period_s, yaw_deg, cap),
             Movement::BendPickUp { times, yaw_deg } => {
                 synth::bend_pick_up(base, times, yaw_deg, cap)
             }

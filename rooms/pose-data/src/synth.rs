@@ -2,7 +2,7 @@
 //! standing frame (the first of the real squat recording, a person facing the camera)
 //! animated joint by joint ([`Body`], a front view), or a 3-D stick body with its segment
 //! lengths ([`skeleton`]) for what a front view cannot draw (push-ups leaning on a desk, a
-//! wall sit, squats towards the camera, bending forward). Geometry is done on square pixels
+//! wall sit, lunges, squats towards the camera, bending forward). Geometry is done on square pixels
 //! (x scaled by the video's 720/1280) and converted back to normalized coordinates.
 //!
 //! The motions try to look like a person, not a metronome ([`timing`]): each rep's duration
@@ -531,6 +531,7 @@ pub fn desk_pushups(
             nod_deg: -10.0 * on,
             ankles,
             arms,
+            heel_lift_deg: [0.0; 2],
         }
     })
 }
@@ -557,6 +558,7 @@ pub fn wall_sit(base: &Body, hold: f64, yaw_deg: f64, cap: Capture) -> Clip {
             nod_deg: 0.0,
             ankles: [[hip_w / 2.0, 0.0, 0.0], [-hip_w / 2.0, 0.0, 0.0]],
             arms: [Arm::HANG; 2],
+            heel_lift_deg: [0.0; 2],
         }
     })
 }
@@ -643,6 +645,60 @@ pub fn squats(
             nod_deg: -0.6 * lean,
             ankles: [[ankle_x, 0.0, 0.0], [-ankle_x, 0.0, 0.0]],
             arms: [arm(1.0), arm(-1.0)],
+            heel_lift_deg: [0.0; 2],
+        }
+    })
+}
+
+/// Lunges, alternately with the left and the right leg forward (seen at `yaw_deg`): a step
+/// forward of about a leg's length, the hips going straight down until the front thigh is
+/// about level (the front shin upright, the back knee dropping towards the floor, the back
+/// heel lifting onto the toes), up again, and a step back to standing; the trunk upright,
+/// the arms hanging. Each lunge is a rep, either side.
+pub fn lunges(base: &Body, reps: u32, period: f64, yaw_deg: f64, cap: Capture) -> Clip {
+    let start = 1.0;
+    let sched = schedule(reps, period, start, cap);
+    let seconds = sched.end(start) + 1.0;
+    animate_3d(base, cap, seconds, yaw_deg, |l, t| {
+        let hip_w = l.hip_w();
+        let x = [0.55 * hip_w, -0.55 * hip_w];
+        let (front, step, depth) = match sched.at(t) {
+            Some((k, u, r)) => {
+                // Out over the first quarter, down and up over the middle half, back over
+                // the last quarter.
+                let out = ease(u / 0.25).min(ease((1.0 - u) / 0.25));
+                let depth = r.amp.min(1.05) * bump(((u - 0.25) / 0.5).clamp(0.0, 1.0), r.peak);
+                (k % 2, out, depth)
+            }
+            None => (LEFT, 0.0, 0.0),
+        };
+        let back = 1 - front;
+        let stride = 1.05 * l.leg();
+        let lift = 12.0 * step + 30.0 * depth;
+        let mut ankles = [[x[0], 0.0, 0.0], [x[1], 0.0, 0.0]];
+        ankles[front][2] = stride * step;
+        // The stepping foot clears the floor on its way.
+        ankles[front][1] = -0.03 * (PI * step).sin() * f64::from(u8::from(depth == 0.0));
+        ankles[back] = skeleton::ankle_on_toes(ankles[back], lift);
+        // Standing with the feet apart: the hips between them, as high as both legs reach;
+        // at the bottom: above the point a thigh behind the front knee, at a shin's height.
+        let mid_z = 0.45 * ankles[front][2];
+        let reach = |ankle: [f64; 3]| {
+            let dz = mid_z - ankle[2];
+            -(((0.985 * l.leg()).powi(2) - dz * dz).max(0.0).sqrt()) + ankle[1]
+        };
+        let standing = [0.0, reach(ankles[front]).max(reach(ankles[back])), mid_z];
+        let bottom = [0.0, -0.97 * l.shin(), ankles[front][2] - l.thigh()];
+        let hip = [0, 1, 2].map(|i| standing[i] + depth * (bottom[i] - standing[i]));
+        let mut heel_lift_deg = [0.0; 2];
+        heel_lift_deg[back] = lift;
+        Stance {
+            hip,
+            lean_deg: 5.0 * depth,
+            nod_deg: 0.0,
+            ankles,
+            arms: [Arm::HANG; 2],
+            heel_lift_deg,
         }
     })
 }
@@ -673,6 +729,7 @@ pub fn bend_pick_up(base: &Body, times: u32, yaw_deg: f64, cap: Capture) -> Clip
                 elbow_deg: 165.0,
                 pole: [0.0, 0.0, -1.0],
             }; 2],
+            heel_lift_deg: [0.0; 2],
         }
     })
 }

@@ -221,6 +221,53 @@ fn every_synthetic_rep_is_a_full_rep_of_its_movement() {
 }
 
 #[test]
+fn lunges_alternate_legs_with_the_front_thigh_level() {
+    for seed in 1..=3 {
+        // A pure side view: knee angles as they are.
+        let clip = synth::lunges(&base(), 6, 3.0, 90.0, cap(seed));
+        let knee = |side: usize| -> Vec<f64> {
+            let (h, k, a) = (
+                track(&clip, 23 + side),
+                track(&clip, 25 + side),
+                track(&clip, 27 + side),
+            );
+            (0..h.len()).map(|i| angle(h[i], k[i], a[i])).collect()
+        };
+        let (left, right) = (knee(0), knee(1));
+        // Each leg bends to 100° or less three times (front knee at about 90°, the back one
+        // more): both knees bend in every lunge, so count the lunges by which foot is ahead.
+        assert_eq!(cycles(&left, 110.0, 150.0), 6, "seed {seed}");
+        assert_eq!(cycles(&right, 110.0, 150.0), 6, "seed {seed}");
+        let (la, ra) = (track(&clip, 27), track(&clip, 28));
+        let ahead: Vec<f64> = la.iter().zip(&ra).map(|(l, r)| l[0] - r[0]).collect();
+        let step = 0.2;
+        assert_eq!(
+            cycles(&ahead, step, 0.02),
+            3,
+            "left leg forward, seed {seed}"
+        );
+        let behind: Vec<f64> = ahead.iter().map(|d| -d).collect();
+        assert_eq!(
+            cycles(&behind, step, 0.02),
+            3,
+            "right leg forward, seed {seed}"
+        );
+        // At the deepest point the front thigh is within 15° of level.
+        let hip = track(&clip, 23);
+        let lowest = (0..hip.len())
+            .max_by(|&a, &b| hip[a][1].total_cmp(&hip[b][1]))
+            .unwrap();
+        let front = if ahead[lowest] > 0.0 { 0 } else { 1 };
+        let (h, k) = (
+            track(&clip, 23 + front)[lowest],
+            track(&clip, 25 + front)[lowest],
+        );
+        let thigh = (k[1] - h[1]).atan2((k[0] - h[0]).abs()).to_degrees();
+        assert!(thigh.abs() < 15.0, "front thigh {thigh}");
+    }
+}
+
+#[test]
 fn the_negatives_stay_short_of_the_movements_they_resemble() {
     let b = base();
     let gap = (b.pts[11][1] + b.pts[12][1]) / 2.0 - b.pts[0][1];

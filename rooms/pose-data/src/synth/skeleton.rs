@@ -190,6 +190,30 @@ pub struct Stance {
     pub ankles: [V3; 2],
     /// The arms (left, right).
     pub arms: [Arm; 2],
+    /// How far each heel is lifted, the foot pivoting down about the ankle (left, right),
+    /// degrees: a back foot on its toes in a lunge.
+    pub heel_lift_deg: [f64; 2],
+}
+
+/// A foot's heel and toe from its ankle, the foot pitched down by `lift_deg` (heel up).
+fn foot(ankle: V3, sign: f64, lift_deg: f64) -> (V3, V3) {
+    let (s, c) = lift_deg.to_radians().sin_cos();
+    let pitch = |[x, y, z]: V3| [x, y * c + z * s, z * c - y * s];
+    (
+        add(ankle, pitch([0.0, 0.022, -0.03])),
+        add(ankle, pitch([sign * 0.01, 0.04, 0.12])),
+    )
+}
+
+/// Where the ankle goes so that a foot with its heel lifted by `lift_deg` keeps its toe on the
+/// floor, for an ankle at `ankle` when the foot is flat.
+pub fn ankle_on_toes(ankle: V3, lift_deg: f64) -> V3 {
+    let (s, c) = lift_deg.to_radians().sin_cos();
+    [
+        ankle[0],
+        ankle[1] + 0.04 - (0.04 * c + 0.12 * s),
+        ankle[2] + 0.12 - (0.12 * c - 0.04 * s),
+    ]
 }
 
 /// Where the knee goes from `hip` to `ankle`, and the ankle it reaches, by two-bone inverse
@@ -223,8 +247,9 @@ pub fn pose(l: &Lengths, s: &Stance) -> Vec<V3> {
         );
         pts[KNEE[side]] = knee;
         pts[ANKLE[side]] = ankle;
-        pts[HEEL[side]] = add(ankle, [0.0, 0.022, -0.03]);
-        pts[TOE[side]] = add(ankle, [sign * 0.01, 0.04, 0.12]);
+        let (heel, toe) = foot(ankle, sign, s.heel_lift_deg[side]);
+        pts[HEEL[side]] = heel;
+        pts[TOE[side]] = toe;
         let shoulder = pts[SHOULDER[side]];
         let (wrist, pole) = match s.arms[side] {
             Arm::At { wrist, pole } => (wrist, pole),

@@ -61,11 +61,15 @@ fn stick(flags: u16, model: PoseModel) -> Vec<Landmark> {
     let (squat, arms_up, feet_apart, shrug) = (on(0), on(1), on(2), on(3));
     let (lean, knee_left, knee_right, toes, head, elbows) =
         (on(4), on(5), on(6), on(7), on(8), on(9));
-    let hip_y = if squat { 0.68 } else { 0.55 };
+    // On the toes, everything but the toes rises.
+    let lift = if toes { 0.03 } else { 0.0 };
+    // A lunge, left leg in front (seen from the front: its foot nearer, lower in the image;
+    // the back knee sinks towards the floor).
+    let lunge = on(11);
+    let hip_y = if squat { 0.68 } else { 0.55 } - lift + if lunge { 0.15 } else { 0.0 };
     let neck_y = hip_y - 0.25;
     let shoulder_y = neck_y - if shrug { 0.05 } else { 0.0 };
     let tilt = if lean { 0.08 } else { 0.0 };
-    let lift = if toes { 0.03 } else { 0.0 };
     let head_tilt = if head { 0.04 } else { 0.0 };
     let mut p = [[0.5f32, 0.5]; 33];
     p[0] = [0.5, neck_y - 0.12];
@@ -103,12 +107,24 @@ fn stick(flags: u16, model: PoseModel) -> Vec<Landmark> {
                 if raised { hip_y + 0.05 } else { hip_y + 0.18 },
             ]
         };
-        let ankle_y = if raised { 0.78 } else { 0.9 } - lift;
+        let mut ankle_y = if raised { 0.78 } else { 0.9 } - lift;
+        let mut knee = knee;
+        if lunge {
+            let front = side == 0;
+            ankle_y = if front { 0.93 } else { 0.85 };
+            knee[1] = if front { 0.74 } else { 0.86 };
+        }
         p[23 + side] = hip;
         p[25 + side] = knee;
         p[27 + side] = [ankle_x, ankle_y];
         p[29 + side] = [ankle_x, ankle_y + 0.01];
         p[31 + side] = [ankle_x + sign * 0.03, 0.92];
+    }
+    if on(10) {
+        // Leaning forward on a desk: the upper body (head to hands) 0.2 towards larger x.
+        for point in p.iter_mut().take(23) {
+            point[0] += 0.2;
+        }
     }
     let all: Vec<Landmark> = p
         .iter()
@@ -194,8 +210,8 @@ proptest! {
 #[test]
 fn the_stick_figure_does_complete_cycles() {
     // The fast property above is only meaningful if the figure's positions count reps: each
-    // exercise, its movement flags, toggled every half second for 20 s.
-    let moves: [(&str, u16); 9] = [
+    // exercise, its movement flags, toggled every half second for 20 s (holds: every 4 s).
+    let moves: [(&str, u16); 10] = [
         ("squats", 1),
         ("jumping_jacks", 0b110),
         ("arm_raises", 0b10),
@@ -205,14 +221,24 @@ fn the_stick_figure_does_complete_cycles() {
         ("calf_raises", 0b1000_0000),
         ("neck_stretch", 0b1_0000_0000),
         ("desk_pushups", 0b10_0000_0000),
+        ("lunges", 0b1000_0000_0000),
     ];
     for (exercise, flags) in moves {
         let mut d = Detector::for_exercise(exercise).unwrap();
-        for k in 0..40u64 {
-            let pose = stick(if k % 2 == 1 { flags } else { 0 }, PoseModel::BlazePose33);
+        // A held pose counts once held for MIN_HOLD_MS: neck stretches are held 4 s (eight
+        // frames).
+        let frames_per_half = if exercise == "neck_stretch" { 8 } else { 1 };
+        for k in 0..40 * frames_per_half {
+            let on = (k / frames_per_half) % 2 == 1;
+            // Push-ups are done leaning on the desk throughout.
+            let base = if exercise == "desk_pushups" {
+                1 << 10
+            } else {
+                0
+            };
+            let pose = stick(if on { flags | base } else { base }, PoseModel::BlazePose33);
             d.update(k * 500_000, PoseModel::BlazePose33, &pose);
         }
-        // Neck stretches are capped at 20/min: 7 in 20 s.
         assert!(d.reading().reps >= 7, "{exercise}: {:?}", d.reading());
     }
 }

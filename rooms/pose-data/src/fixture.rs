@@ -28,9 +28,7 @@ pub struct Fixture {
     /// The exercise the fixture shows (the confusion matrix's diagonal), or `None` for a
     /// negative (standing still, waving arms).
     pub exercise: Option<String>,
-    /// Why an exercise other than `exercise` is expected to count (a jumping jack raises both
-    /// arms overhead): exercise id → reason. Every such exercise with a non-zero expectation
-    /// needs one.
+    /// Why an exercise other than `exercise` is expected to count: exercise id → reason.
     pub contains: BTreeMap<String, String>,
 }
 
@@ -49,12 +47,6 @@ pub struct FixtureFile {
     pub model: PoseModel,
     /// See [`Fixture::why`].
     pub why: String,
-    /// See [`Fixture::exercise`] (`null` for a negative).
-    #[serde(default)]
-    pub exercise: Option<String>,
-    /// See [`Fixture::contains`].
-    #[serde(default)]
-    pub contains: BTreeMap<String, String>,
     /// See [`Fixture::expected`].
     pub expected: BTreeMap<String, u32>,
     /// See [`Fixture::expected_active_ms`].
@@ -62,6 +54,15 @@ pub struct FixtureFile {
     pub expected_active_ms: BTreeMap<String, u32>,
     /// The frames.
     pub frames: Vec<FileFrame>,
+    /// The exercise the fixture shows (the confusion matrix's diagonal), or `None` for a
+    /// negative (standing still, waving arms).
+    #[serde(default)]
+    pub exercise: Option<String>,
+    /// Why an exercise other than `exercise` is expected to count (a jumping jack raises both
+    /// arms overhead): exercise id → reason. Every such exercise with a non-zero expectation
+    /// needs one.
+    #[serde(default)]
+    pub contains: BTreeMap<String, String>,
 }
 
 /// A frame of a fixture file.
@@ -134,14 +135,6 @@ pub fn write_fixture(f: &Fixture) -> String {
     let _ = writeln!(out, "  \"source\": {},", string(f.source));
     let _ = writeln!(out, "  \"model\": {},", model(f.clip.model));
     let _ = writeln!(out, "  \"why\": {},", string(&f.why));
-    let exercise = f.exercise.as_deref().map_or("null".to_owned(), string);
-    let _ = writeln!(out, "  \"exercise\": {exercise},");
-    let reasons: Vec<String> = f
-        .contains
-        .iter()
-        .map(|(k, v)| format!("{}: {}", string(k), string(v)))
-        .collect();
-    let _ = writeln!(out, "  \"contains\": {{{}}},", reasons.join(", "));
     let _ = writeln!(out, "  \"expected\": {},", counts(&f.expected));
     if !f.expected_active_ms.is_empty() {
         let _ = writeln!(
@@ -150,6 +143,17 @@ pub fn write_fixture(f: &Fixture) -> String {
             counts(&f.expected_active_ms)
         );
     }
+    let exercise = f
+        .exercise
+        .as_deref()
+        .map_or_else(|| "null".to_owned(), string);
+    let _ = writeln!(out, "  \"exercise\": {exercise},");
+    let contains: Vec<String> = f
+        .contains
+        .iter()
+        .map(|(k, v)| format!("{}: {}", string(k), string(v)))
+        .collect();
+    let _ = writeln!(out, "  \"contains\": {{{}}},", contains.join(", "));
     let _ = writeln!(out, "  \"frames\": [");
     let n = f.clip.frames.len();
     for (i, frame) in f.clip.frames.iter().enumerate() {

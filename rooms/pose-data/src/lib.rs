@@ -1,8 +1,8 @@
 //! Dev-only support for breakroom's tests, benches and examples: the third-party pose
 //! recordings and the detector fixtures made from them.
 //!
-//! The recordings (tfjs-models and ML Kit keypoints, Apache-2.0) are not in the repository.
-//! [`locate`] finds them in `../shared/data/pose/` beside the repository root, or in
+//! The recordings (tfjs-models, ML Kit and MediaPipe keypoints, Apache-2.0) are not in the
+//! repository. [`locate`] finds them in `../shared/data/pose/` beside the repository root, or in
 //! `$BREAKROOM_POSE_DATA`, and fails loudly, saying where to put which file and where it comes
 //! from, when one is missing. [`recordings`] reads them into [`clip::Clip`]s; [`recipe`] turns
 //! the recipes the repository keeps (`rooms/fixtures/recipes.json`) into the fixture files
@@ -13,15 +13,28 @@
 //! body ([`synth::skeleton`]) for side views. A recipe names the exercise it shows and why any
 //! other one counts (`exercise`, `contains`: the confusion matrix), checked when it is loaded.
 //!
+//! Generalization: [`space`] holds bodies in 3-D (metres, stood on a floor) read from the
+//! world-landmark recordings, with the steps that change them before filming (a narrower
+//! stance, a shallow bob, another body size); [`lunge`] synthesizes lunges in 3-D (leg inverse
+//! kinematics) as no recording of them exists; [`camera`] films a 3-D clip with a virtual
+//! pinhole camera from any yaw, pitch and distance into a portrait or landscape image;
+//! [`glitch`] adds what trackers get wrong (single-frame landmark jumps, left/right leg swaps)
+//! and capture gaps at the phase changes. `fixture-stats [NAME-PART]` prints the knee-angle
+//! minima and hip drops of the fixtures, the numbers detector thresholds are set against.
+//!
 //! Why a crate of its own: `rooms` is sans-IO and must not read files, and the protocol
 //! tests, the rooms tests and bench, the server's tests and the SDK examples all need the same
 //! locator and the same generator, so there is exactly one of each. Nothing ships with it.
 
+pub mod camera;
 pub mod clip;
 pub mod fixture;
+pub mod glitch;
 pub mod locate;
+pub mod lunge;
 pub mod recipe;
 pub mod recordings;
+pub mod space;
 pub mod synth;
 
 use fixture::Fixture;

@@ -51,8 +51,78 @@ pub const MLKIT_POSES: Source = Source {
     licence: "Apache-2.0, Copyright Google LLC",
 };
 
+/// The same squats as [`TFJS_SQUATS`] in 3-D: BlazePose world landmarks in metres (origin
+/// at the hip midpoint, y down), 65 frames at 5 fps.
+pub const TFJS_SQUATS_3D: Source = Source {
+    file: "tfjs-models/pose_squats_3d.full.json",
+    repo: "https://github.com/tensorflow/tfjs-models",
+    commit: "18a73420e555a3c1948209ebfa807c7086c7ff0c",
+    path: "pose-detection/test_data/pose_squats_3d.full.json",
+    licence: "Apache-2.0, Copyright Google LLC",
+};
+
+/// The repository of the MediaPipe demo clips.
+const MEDIAPIPE: &str = "https://github.com/google-ai-edge/mediapipe";
+/// The last commit of MediaPipe that has `docs/images`.
+const MEDIAPIPE_COMMIT: &str = "63e679d99ca45b30514a9d84c9351a2d77bb9ba0";
+/// The licence and attribution of the MediaPipe demo clips.
+const MEDIAPIPE_LICENCE: &str = "Apache-2.0, Copyright Google LLC, google/mediapipe docs";
+/// The squat clip; its keypoints were re-extracted from it with @mediapipe/pose
+/// 0.5.1675469404 (`mediapipe-docs/NOTES.txt` says how).
+const MEDIAPIPE_SQUATS: &str = "docs/images/mobile/pose_world_landmarks.mp4";
+/// The push-up clip (the GIF's top panel), its keypoints re-extracted likewise.
+const MEDIAPIPE_PUSHUPS: &str = "docs/images/mobile/pose_classification_pushups_and_squats.gif";
+
+/// MediaPipe's squats from three-quarters front: BlazePose-33 in pixels of a 560x720 crop at
+/// 15 fps, 91 frames.
+pub const MEDIAPIPE_SQUATS_2D: Source = Source {
+    file: "mediapipe-docs/squats_threequarter.full.json",
+    repo: MEDIAPIPE,
+    commit: MEDIAPIPE_COMMIT,
+    path: MEDIAPIPE_SQUATS,
+    licence: MEDIAPIPE_LICENCE,
+};
+
+/// The visibility scores of [`MEDIAPIPE_SQUATS_2D`].
+pub const MEDIAPIPE_SQUATS_VISIBILITY: Source = Source {
+    file: "mediapipe-docs/squats_threequarter.visibility.json",
+    ..MEDIAPIPE_SQUATS_2D
+};
+
+/// [`MEDIAPIPE_SQUATS_2D`]'s world landmarks in metres.
+pub const MEDIAPIPE_SQUATS_3D: Source = Source {
+    file: "mediapipe-docs/squats_threequarter_3d.full.json",
+    ..MEDIAPIPE_SQUATS_2D
+};
+
+/// MediaPipe's floor push-ups from the side: BlazePose-33 in pixels of a 620x348 frame at
+/// 10 fps, 57 frames.
+pub const MEDIAPIPE_PUSHUPS_2D: Source = Source {
+    file: "mediapipe-docs/pushups_side.full.json",
+    repo: MEDIAPIPE,
+    commit: MEDIAPIPE_COMMIT,
+    path: MEDIAPIPE_PUSHUPS,
+    licence: MEDIAPIPE_LICENCE,
+};
+
+/// The visibility scores of [`MEDIAPIPE_PUSHUPS_2D`].
+pub const MEDIAPIPE_PUSHUPS_VISIBILITY: Source = Source {
+    file: "mediapipe-docs/pushups_side.visibility.json",
+    ..MEDIAPIPE_PUSHUPS_2D
+};
+
 /// Every recording the tests read.
-pub const SOURCES: [Source; 3] = [TFJS_SQUATS, TFJS_ARM_RAISE, MLKIT_POSES];
+pub const SOURCES: [Source; 9] = [
+    TFJS_SQUATS,
+    TFJS_ARM_RAISE,
+    MLKIT_POSES,
+    TFJS_SQUATS_3D,
+    MEDIAPIPE_SQUATS_2D,
+    MEDIAPIPE_SQUATS_VISIBILITY,
+    MEDIAPIPE_SQUATS_3D,
+    MEDIAPIPE_PUSHUPS_2D,
+    MEDIAPIPE_PUSHUPS_VISIBILITY,
+];
 
 /// The repository root (this crate sits two levels below it, in `rooms/pose-data`).
 pub fn repo_root() -> PathBuf {
@@ -109,7 +179,7 @@ impl fmt::Display for Missing {
         for s in SOURCES {
             writeln!(
                 f,
-                "  {:36} {} @ {} : {} ({})",
+                "  {:52} {} @ {} : {} ({})",
                 s.file, s.repo, s.commit, s.path, s.licence
             )?;
         }

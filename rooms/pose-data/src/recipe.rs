@@ -1,15 +1,28 @@
 //! The recipes (`rooms/fixtures/recipes.json`): for each fixture, the recording it starts
 //! from, the transformations applied in order, and what each detector must find in it. The
 //! repository keeps the recipes; the fixture files are generated from them at test time.
+//!
+//! A recipe starting from a 3-D recording (`tfjs_squats_3d`, `mediapipe_squats_threequarter_3d`)
+//! works on bodies in metres ([`crate::space`]) until a `camera` step ([`crate::camera`]) films
+//! them; the steps before it are the 3-D ones (`narrow_stance`, `shallow`, `scale_body`,
+//! `lunges`), the steps after it the 2-D ones. A 2-D step on a 3-D clip, a 3-D step on a 2-D
+//! clip, or a 3-D recipe without a camera fails loudly.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::Deserialize;
 
+use crate::camera::Camera;
 use crate::clip::Clip;
 use crate::fixture::{self, Fixture};
-use crate::recordings::{self, ARM_RAISE_SOURCE, MLKIT_SOURCE, SQUATS_SOURCE};
+use crate::glitch::{self, DropKneeAngle, Glitches, SwapLegs};
+use crate::lunge::{self, Lunges};
+use crate::recordings::{
+    self, ARM_RAISE_SOURCE, MLKIT_SOURCE, PUSHUPS_SOURCE, SQUATS_3D_SOURCE, SQUATS_SOURCE,
+    THREEQUARTER_3D_SOURCE, THREEQUARTER_SOURCE,
+};
+use crate::space::{self, Clip3};
 use crate::synth::{self, Body, Capture, SquatArms};
 
 /// The recipes file.
@@ -35,6 +48,19 @@ pub enum From {
     TfjsSquats,
     /// `tfjs-models/pose_1.json`: COCO-17, 120 frames at 30 fps.
     TfjsArmRaise,
+    /// `tfjs-models/pose_squats_3d.full.json`: the same squats as [`From::TfjsSquats`] in 3-D
+    /// (world landmarks in metres), 65 frames at 5 fps, stood on the floor.
+    #[serde(rename = "tfjs_squats_3d")]
+    TfjsSquats3d,
+    /// `mediapipe-docs/squats_threequarter.{full,visibility}.json`: BlazePose-33 with
+    /// visibility, 91 frames at 15 fps, 560x720; 3 squats and the start of a fourth.
+    MediapipeSquatsThreequarter,
+    /// `mediapipe-docs/squats_threequarter_3d.full.json`: the same in 3-D, stood on the floor.
+    #[serde(rename = "mediapipe_squats_threequarter_3d")]
+    MediapipeSquatsThreequarter3d,
+    /// `mediapipe-docs/pushups_side.{full,visibility}.json`: BlazePose-33 with visibility,
+    /// 57 frames at 10 fps, 620x348; 5 floor push-ups from the side.
+    MediapipePushupsSide,
 }
 
 /// One fixture's recipe.
@@ -177,6 +203,42 @@ pub enum Step {
     },
     /// The clip replaced by its first frame (a person standing) animated by a motion.
     Synth(Motion),
+    /// 3-D: ankles, heels and toes moved towards the midline until the ankles are
+    /// `feet_apart` shoulder widths apart, the knees by `knee_share` of that
+    /// ([`space::narrow_stance`]).
+    NarrowStance {
+        /// Ankle gap, in shoulder widths.
+        feet_apart: f64,
+        /// The knees' share of the feet's move.
+        knee_share: f64,
+    },
+    /// 3-D: the motion blended with the standing frame 0 so that the hips drop at most
+    /// `hip_drop_torso` torso lengths ([`space::shallow`]).
+    Shallow {
+        /// The deepest hip drop, in torso lengths.
+        hip_drop_torso: f64,
+    },
+    /// 3-D: the person scaled by this factor about the floor under them.
+    ScaleBody(f64),
+    /// 3-D: the clip replaced by lunges of its first frame ([`lunge::lunges`], 30 Hz).
+    Lunges(Lunges),
+    /// 3-D to 2-D: the clip filmed by a virtual pinhole camera ([`crate::camera`]).
+    Camera(Camera),
+    /// Single-frame landmark jumps ([`glitch::glitches`]).
+    Glitches(Glitches),
+    /// Left and right legs traded for one frame now and then ([`glitch::swap_legs`]).
+    SwapLegs(SwapLegs),
+    /// Frames whose 2-D knee angle lies in a range dropped ([`glitch::drop_knee_angle`]).
+    DropKneeAngle(DropKneeAngle),
+}
+
+/// A clip in the making: in 3-D until a camera films it.
+#[derive(Debug, Clone)]
+pub enum Data {
+    /// 2-D frames, normalized image coordinates.
+    Flat(Clip),
+    /// 3-D frames, metres.
+    Space(Clip3),
 }
 
 /// A synthetic motion ([`crate::synth`]) and how it is captured: the motion's own fields,
@@ -399,7 +461,41 @@ pub fn parse(text: &str) -> Recipes {
 }
 
 impl Step {
-    /// The clip after this step.
+    /// The data after this step. Panics when the step does not fit the data's dimension.
+    pub fn apply_to(&self, data: Data) -> Data {
+        match (self, data) {
+            (
+                Step::NarrowStance {
+                    feet_apart,
+                    knee_share,
+                },
+                Data::Space(c),
+            ) => Data::Space(space::narrow_stance(c, *feet_apart, *knee_share)),
+            (Step::Shallow { hip_drop_torso }, Data::Space(c)) => {
+                Data::Space(space::shallow(c, *hip_drop_torso))
+            }
+            (Step::ScaleBody(factor), Data::Space(c)) => Data::Space(space::scale_body(c, *factor)),
+            (Step::Lunges(step), Data::Space(c)) => match c.frames.first() {
+                Some(first) => Data::Space(lunge::lunges(first, step)),
+                None => Data::Space(c),
+            },
+            (Step::Camera(camera), Data::Space(c)) => Data::Flat(camera.film(&c)),
+            (
+                Step::NarrowStance { .. }
+                | Step::Shallow { .. }
+                | Step::ScaleBody(_)
+                | Step::Lunges(_)
+                | Step::Camera(_),
+                Data::Flat(_),
+            ) => panic!("{self:?} needs a 3-D clip: start from a 3-D recording"),
+            (_, Data::Space(_)) => {
+                panic!("{self:?} needs a 2-D clip: put a camera step before it")
+            }
+            (_, Data::Flat(clip)) => Data::Flat(self.apply(clip)),
+        }
+    }
+
+    /// The clip after this 2-D step.
     fn apply(&self, clip: Clip) -> Clip {
         match *self {
             Step::Cut([from, to]) => clip.cut(from..to),
@@ -433,6 +529,14 @@ impl Step {
                 Some(first) => motion.animate(&Body::from_frame(first)),
                 None => clip,
             },
+            Step::Glitches(ref step) => glitch::glitches(clip, step),
+            Step::SwapLegs(ref step) => glitch::swap_legs(clip, step),
+            Step::DropKneeAngle(ref step) => glitch::drop_knee_angle(clip, step),
+            Step::NarrowStance { .. }
+            | Step::Shallow { .. }
+            | Step::ScaleBody(_)
+            | Step::Lunges(_)
+            | Step::Camera(_) => panic!("{self:?} needs a 3-D clip"),
         }
     }
 }
@@ -502,6 +606,33 @@ pub const SYNTH_SOURCE: &str = "synthetic: frame 0 of tensorflow/tfjs-models \
     18a73420e555a3c1948209ebfa807c7086c7ff0c, Apache-2.0, Copyright Google LLC) animated joint \
     by joint on square pixels, or a 3-D stick body with its segment lengths";
 
+/// The `source` of the synthetic lunges.
+pub const LUNGES_SOURCE: &str = "synthetic: frame 0 of tensorflow/tfjs-models \
+    pose-detection/test_data/pose_squats_3d.full.json (commit \
+    18a73420e555a3c1948209ebfa807c7086c7ff0c, Apache-2.0, Copyright Google LLC), world landmarks \
+    stood on a floor, animated in 3-D (leg inverse kinematics from its bone lengths) and filmed \
+    by a virtual pinhole camera";
+
+impl From {
+    /// The recording, read, and its `source`.
+    pub fn start(self) -> (Data, &'static str) {
+        match self {
+            From::TfjsSquats => (Data::Flat(recordings::squats()), SQUATS_SOURCE),
+            From::TfjsArmRaise => (Data::Flat(recordings::arm_raise()), ARM_RAISE_SOURCE),
+            From::TfjsSquats3d => (Data::Space(recordings::squats_3d()), SQUATS_3D_SOURCE),
+            From::MediapipeSquatsThreequarter => (
+                Data::Flat(recordings::squats_threequarter()),
+                THREEQUARTER_SOURCE,
+            ),
+            From::MediapipeSquatsThreequarter3d => (
+                Data::Space(recordings::squats_threequarter_3d()),
+                THREEQUARTER_3D_SOURCE,
+            ),
+            From::MediapipePushupsSide => (Data::Flat(recordings::pushups_side()), PUSHUPS_SOURCE),
+        }
+    }
+}
+
 impl Recipe {
     /// The confusion matrix's rule on one recipe: every non-zero expectation (reps or held
     /// milliseconds) of an exercise other than [`Recipe::exercise`] has a [`Recipe::contains`]
@@ -542,16 +673,22 @@ impl Recipe {
     /// The fixture this recipe makes. Panics with where to put the recording when it is
     /// missing.
     pub fn make(&self, reasons: &BTreeMap<String, String>) -> Fixture {
-        let (start, recorded) = match self.from {
-            From::TfjsSquats => (recordings::squats(), SQUATS_SOURCE),
-            From::TfjsArmRaise => (recordings::arm_raise(), ARM_RAISE_SOURCE),
-        };
+        let (start, recorded) = self.from.start();
         let synthetic = self.steps.iter().any(|s| matches!(s, Step::Synth(_)));
-        let clip = self
+        let lunges = self.steps.iter().any(|s| matches!(s, Step::Lunges(_)));
+        assert!(
+            !lunges || self.from == From::TfjsSquats3d,
+            "{}: lunges are made from tfjs_squats_3d (its source says so)",
+            self.name
+        );
+        let clip = match self
             .steps
             .iter()
-            .fold(start, |clip, step| step.apply(clip))
-            .rounded();
+            .fold(start, |data, step| step.apply_to(data))
+        {
+            Data::Flat(clip) => clip.rounded(),
+            Data::Space(_) => panic!("{}: a 3-D recipe needs a camera step", self.name),
+        };
         let mut why = self.why.clone();
         if let Some(reason) = &self.reason {
             let text = reasons
@@ -561,7 +698,13 @@ impl Recipe {
         }
         Fixture {
             name: self.name.clone(),
-            source: if synthetic { SYNTH_SOURCE } else { recorded },
+            source: if lunges {
+                LUNGES_SOURCE
+            } else if synthetic {
+                SYNTH_SOURCE
+            } else {
+                recorded
+            },
             clip,
             expected: self.expected.clone(),
             expected_active_ms: self.expected_active_ms.clone(),
@@ -595,7 +738,49 @@ impl StillsRecipe {
 mod tests {
     use super::*;
 
-    fn recipe(json: &str) -> Recipe {
+    fn recipe(from: &str, steps: &str) -> Recipe {
+        serde_json::from_str(&format!(
+            r#"{{"name": "t", "from": "{from}", "steps": {steps}, "expected": {{}}, "why": "t"}}"#
+        ))
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    #[should_panic(expected = "needs a camera step")]
+    fn a_3d_recipe_without_a_camera_fails() {
+        recipe("tfjs_squats_3d", "[]").make(&BTreeMap::new());
+    }
+
+    #[test]
+    #[should_panic(expected = "put a camera step before it")]
+    fn a_2d_step_on_a_3d_clip_fails() {
+        recipe("tfjs_squats_3d", r#"[{"resample_hz": 10}]"#).make(&BTreeMap::new());
+    }
+
+    #[test]
+    #[should_panic(expected = "needs a 3-D clip")]
+    fn a_3d_step_on_a_2d_clip_fails() {
+        recipe("tfjs_squats", r#"[{"scale_body": 1.1}]"#).make(&BTreeMap::new());
+    }
+
+    #[test]
+    fn a_camera_turns_a_3d_recipe_into_frames_with_the_recordings_source() {
+        let r = recipe(
+            "tfjs_squats_3d",
+            r#"[{"narrow_stance": {"feet_apart": 0.5, "knee_share": 0.75}},
+                {"camera": {"yaw_deg": 30, "pitch_deg": 0, "distance_m": 3, "focal": 0.7, "aspect": [16, 9]}},
+                {"resample_hz": 10}]"#,
+        );
+        let f = r.make(&BTreeMap::new());
+        assert_eq!(f.clip.frames.len(), 129);
+        assert_eq!(f.source, SQUATS_3D_SOURCE);
+        let lunges = recipe("tfjs_squats_3d", r#"[{"lunges": {"reps": 2, "seed": 1}},
+            {"camera": {"yaw_deg": 90, "pitch_deg": 0, "distance_m": 3, "focal": 0.6, "aspect": [16, 9]}}]"#)
+        .make(&BTreeMap::new());
+        assert_eq!(lunges.source, LUNGES_SOURCE);
+    }
+
+    fn recipe_json(json: &str) -> Recipe {
         serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}"))
     }
 
@@ -603,32 +788,32 @@ mod tests {
     fn an_off_diagonal_count_needs_a_reason() {
         let base =
             r#""name": "jj", "from": "tfjs_squats", "why": "w", "exercise": "jumping_jacks""#;
-        let without = recipe(&format!(
+        let without = recipe_json(&format!(
             r#"{{{base}, "expected": {{"jumping_jacks": 6, "arm_raises": 6}}}}"#
         ));
         let err = without.check().expect_err("arm raises without a reason");
         assert!(err.contains("arm_raises"), "{err}");
 
-        let with = recipe(&format!(
+        let with = recipe_json(&format!(
             r#"{{{base}, "expected": {{"jumping_jacks": 6, "arm_raises": 6, "squats": 0}},
                 "contains": {{"arm_raises": "each jack raises both arms overhead"}}}}"#
         ));
         assert_eq!(with.check(), Ok(()));
 
         // Held milliseconds count too, and a negative has no diagonal at all.
-        let held = recipe(
+        let held = recipe_json(
             r#"{"name": "n", "from": "tfjs_squats", "why": "w", "expected": {},
                 "expected_active_ms": {"wall_sit": 3000}}"#,
         );
         assert!(held.check().is_err());
 
         // A reason must belong to a non-zero expectation off the diagonal.
-        let stale = recipe(&format!(
+        let stale = recipe_json(&format!(
             r#"{{{base}, "expected": {{"jumping_jacks": 6, "arm_raises": 0}},
                 "contains": {{"arm_raises": "no longer counts"}}}}"#
         ));
         assert!(stale.check().is_err());
-        let blank = recipe(&format!(
+        let blank = recipe_json(&format!(
             r#"{{{base}, "expected": {{"jumping_jacks": 6, "arm_raises": 6}},
                 "contains": {{"arm_raises": " "}}}}"#
         ));

@@ -6,7 +6,12 @@ use breakroom_protocol::PoseModel;
 use serde_json::Value;
 
 use crate::clip::{Clip, Frame};
-use crate::locate::{MLKIT_POSES, TFJS_ARM_RAISE, TFJS_SQUATS, require};
+use crate::locate::{
+    MEDIAPIPE_PUSHUPS_2D, MEDIAPIPE_PUSHUPS_VISIBILITY, MEDIAPIPE_SQUATS_2D, MEDIAPIPE_SQUATS_3D,
+    MEDIAPIPE_SQUATS_VISIBILITY, MLKIT_POSES, Source, TFJS_ARM_RAISE, TFJS_SQUATS, TFJS_SQUATS_3D,
+    require,
+};
+use crate::space::{self, Clip3, Frame3};
 use breakroom_protocol::pose::COCO17_NAMES as COCO17;
 
 /// The `source` of fixtures made from [`squats`].
@@ -21,6 +26,112 @@ pub const ARM_RAISE_SOURCE: &str = "tensorflow/tfjs-models pose-detection/test_d
 pub const MLKIT_SOURCE: &str = "googlesamples/mlkit android/vision-quickstart/app/src/main/assets/pose/\
     fitness_pose_samples.csv (commit f1047837fe1e02d58063bfc30b830fad23ffbc35), BlazePose on still \
     images; Apache-2.0, Copyright Google LLC";
+
+/// The `source` of fixtures filmed from [`squats_3d`] through a virtual camera.
+pub const SQUATS_3D_SOURCE: &str = "tensorflow/tfjs-models pose-detection/test_data/pose_squats_3d.full.json \
+    (commit 18a73420e555a3c1948209ebfa807c7086c7ff0c), BlazePose world landmarks in metres at 5 fps, \
+    stood on a floor and filmed by a virtual pinhole camera; Apache-2.0, Copyright Google LLC";
+/// The `source` of fixtures made from [`squats_threequarter`].
+pub const THREEQUARTER_SOURCE: &str = "google-ai-edge/mediapipe docs/images/mobile/pose_world_landmarks.mp4 \
+    (commit 63e679d99ca45b30514a9d84c9351a2d77bb9ba0), BlazePose full keypoints re-extracted with \
+    @mediapipe/pose 0.5.1675469404 from a 560x720 crop at 15 fps, with visibility; Apache-2.0, \
+    Copyright Google LLC, google/mediapipe docs";
+/// The `source` of fixtures filmed from [`squats_threequarter_3d`] through a virtual camera.
+pub const THREEQUARTER_3D_SOURCE: &str = "google-ai-edge/mediapipe docs/images/mobile/pose_world_landmarks.mp4 \
+    (commit 63e679d99ca45b30514a9d84c9351a2d77bb9ba0), BlazePose world landmarks re-extracted with \
+    @mediapipe/pose 0.5.1675469404 at 15 fps, stood on a floor and filmed by a virtual pinhole \
+    camera; Apache-2.0, Copyright Google LLC, google/mediapipe docs";
+/// The `source` of fixtures made from [`pushups_side`].
+pub const PUSHUPS_SOURCE: &str = "google-ai-edge/mediapipe \
+    docs/images/mobile/pose_classification_pushups_and_squats.gif (commit \
+    63e679d99ca45b30514a9d84c9351a2d77bb9ba0), top panel, BlazePose full keypoints re-extracted \
+    with @mediapipe/pose 0.5.1675469404 at 620x348, 10 fps, with visibility; Apache-2.0, \
+    Copyright Google LLC, google/mediapipe docs";
+
+/// `[frames][33][x, y, z]` numbers from a recording.
+fn triples(source: Source) -> Vec<Vec<[f64; 3]>> {
+    serde_json::from_str(&require(source.file)).unwrap_or_else(|e| panic!("{}: {e}", source.file))
+}
+
+/// A 2-D recording in pixels of a `width` x `height` video at `fps`, with the visibility file
+/// beside it giving each landmark's visibility.
+fn with_visibility(points: Source, scores: Source, (width, height): (f64, f64), fps: u64) -> Clip {
+    let raw = triples(points);
+    let vis: Vec<Vec<f64>> = serde_json::from_str(&require(scores.file))
+        .unwrap_or_else(|e| panic!("{}: {e}", scores.file));
+    assert_eq!(
+        raw.len(),
+        vis.len(),
+        "{}: a visibility per frame",
+        scores.file
+    );
+    let frames = raw
+        .iter()
+        .zip(&vis)
+        .enumerate()
+        .map(|(i, (f, v))| Frame {
+            t_us: i as u64 * 1_000_000 / fps,
+            lms: f
+                .iter()
+                .zip(v)
+                .map(|(&[x, y, _], &v)| [x / width, y / height, v])
+                .collect(),
+        })
+        .collect();
+    Clip {
+        model: PoseModel::BlazePose33,
+        frames,
+    }
+    .rounded()
+}
+
+/// World landmarks (metres, hip midpoint at the origin, y down) at `fps`, stood on the floor
+/// facing +Z ([`space::stand`]).
+fn world(source: Source, fps: u64) -> Clip3 {
+    let frames = triples(source)
+        .iter()
+        .enumerate()
+        .map(|(i, f)| Frame3 {
+            t_us: i as u64 * 1_000_000 / fps,
+            pts: f.iter().map(|&[x, y, z]| [x, -y, -z]).collect(),
+        })
+        .collect();
+    space::stand(Clip3 { frames })
+}
+
+/// `pose_squats_3d.full.json`: the squats of [`squats`] as 65 frames of world landmarks at
+/// 5 fps, stood on the floor.
+pub fn squats_3d() -> Clip3 {
+    world(TFJS_SQUATS_3D, 5)
+}
+
+/// `squats_threequarter.full.json` with its visibility file: 91 frames at 15 fps of a second
+/// person squatting, filmed from three-quarters front, pixels of 560x720.
+pub fn squats_threequarter() -> Clip {
+    with_visibility(
+        MEDIAPIPE_SQUATS_2D,
+        MEDIAPIPE_SQUATS_VISIBILITY,
+        (560.0, 720.0),
+        15,
+    )
+}
+
+/// `squats_threequarter_3d.full.json`: [`squats_threequarter`]'s world landmarks, stood on
+/// the floor.
+pub fn squats_threequarter_3d() -> Clip3 {
+    world(MEDIAPIPE_SQUATS_3D, 15)
+}
+
+/// `pushups_side.full.json` with its visibility file: 57 frames at 10 fps of floor push-ups
+/// seen from the side, pixels of 620x348.
+pub fn pushups_side() -> Clip {
+    with_visibility(
+        MEDIAPIPE_PUSHUPS_2D,
+        MEDIAPIPE_PUSHUPS_VISIBILITY,
+        (620.0, 348.0),
+        10,
+    )
+}
 
 /// `pose_squats.full.json`: 65 frames of 33 `[x, y, z]` in pixels of a 720x1280 video at
 /// 5 fps. No visibility in the file: 1.0.

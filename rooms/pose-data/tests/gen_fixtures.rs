@@ -39,6 +39,8 @@ fn writes_every_fixture_of_the_recipes() {
             recipe.name
         );
         assert!(!file.frames.is_empty(), "{}", recipe.name);
+        assert_eq!(file.exercise, recipe.exercise, "{}", recipe.name);
+        assert_eq!(file.contains, recipe.contains, "{}", recipe.name);
     }
     for stills in &recipes.stills {
         let text = std::fs::read_to_string(out.join(format!("{}.json", stills.name))).unwrap();

@@ -27,6 +27,10 @@ pub(crate) enum Zone {
     Active(Lean),
     /// Between the thresholds: keep the current state.
     Between,
+    /// The body does something else at the same time (a side bend while the hips drop into
+    /// a squat): keep the current state, and the current stay in the active position no
+    /// longer completes a rep.
+    Excluded,
 }
 
 /// The counter's state.
@@ -64,10 +68,25 @@ pub(crate) struct Counter {
     held_us: u64,
     /// Time of the previous observed frame, and whether it was in the active position.
     last_seen: Option<(u64, bool)>,
+    /// Shortest stay in the active position that counts (holds: a squat passing through a
+    /// wall sit's angle is not a wall sit); 0 for exercises counted in moves.
+    min_hold_us: u64,
+    /// When the current stay in the active position began.
+    run_start_us: u64,
+    /// Time held in the current stay, until it reaches `min_hold_us`.
+    run_held_us: u64,
+    /// Whether the current stay has lasted `min_hold_us`, so counts.
+    run_counts: bool,
 }
 
 impl Counter {
+    #[cfg(test)]
     pub(crate) const fn new(min_interval_us: u64) -> Counter {
+        Counter::holding(min_interval_us, 0)
+    }
+
+    /// A counter whose active position counts only once held for `min_hold_us`.
+    pub(crate) const fn holding(min_interval_us: u64, min_hold_us: u64) -> Counter {
         Counter {
             state: State::Unknown,
             armed: false,
@@ -77,6 +96,10 @@ impl Counter {
             min_interval_us,
             held_us: 0,
             last_seen: None,
+            min_hold_us,
+            run_start_us: 0,
+            run_held_us: 0,
+            run_counts: min_hold_us == 0,
         }
     }
 
@@ -85,6 +108,10 @@ impl Counter {
     pub(crate) fn observe(&mut self, t_us: u64, zone: Zone) {
         let (next, completed) = match (self.state, zone) {
             (state, Zone::Between) => (state, false),
+            (state, Zone::Excluded) => {
+                self.armed = false;
+                (state, false)
+            }
             (State::Unknown | State::Rest, Zone::Rest) => (State::Rest, false),
             (State::Unknown, Zone::Active(lean)) => {
                 self.armed = false;
@@ -102,13 +129,27 @@ impl Counter {
             }
             (State::Active(same), Zone::Active(_)) => (State::Active(same), false),
         };
-        if completed {
+        if completed && self.run_counts {
             self.pending = (self.pending + 1).min(MAX_PENDING);
         }
         let active = matches!(next, State::Active(_));
+        if active && next != self.state {
+            // A new stay in the active position (from rest, or the other side).
+            self.run_start_us = t_us;
+            self.run_held_us = 0;
+            self.run_counts = self.min_hold_us == 0;
+        }
         if let (Some((at, true)), true) = (self.last_seen, active) {
             let gap = t_us.saturating_sub(at).min(MAX_HOLD_GAP_US);
-            self.held_us = self.held_us.saturating_add(gap);
+            self.run_held_us = self.run_held_us.saturating_add(gap);
+        }
+        if active && !self.run_counts && t_us.saturating_sub(self.run_start_us) >= self.min_hold_us
+        {
+            self.run_counts = true;
+        }
+        if self.run_counts {
+            self.held_us = self.held_us.saturating_add(self.run_held_us);
+            self.run_held_us = 0;
         }
         self.state = next;
         self.last_seen = Some((t_us, active));
@@ -141,7 +182,7 @@ impl Counter {
     }
 
     pub(crate) fn reset(&mut self) {
-        *self = Counter::new(self.min_interval_us);
+        *self = Counter::holding(self.min_interval_us, self.min_hold_us);
     }
 }
 
@@ -211,5 +252,48 @@ mod tests {
             ],
         );
         assert_eq!(c.held_ms(), 2_000);
+    }
+
+    #[test]
+    fn a_stay_shorter_than_the_minimum_hold_is_neither_timed_nor_counted() {
+        use Zone::*;
+        let act = Active(Lean::Only);
+        let mut c = Counter::holding(S, 1_500_000);
+        // One second at the bottom (a squat passing through), then back up.
+        for (t, z) in [
+            (0, Rest),
+            (S, act),
+            (S + S / 2, act),
+            (2 * S, act),
+            (3 * S, Rest),
+        ] {
+            c.observe(t, z);
+        }
+        assert_eq!((c.reps(), c.held_ms()), (0, 0));
+        // Two seconds: all of it counts, the first 1.5 s included.
+        for (t, z) in [(4 * S, act), (5 * S, act), (6 * S, act), (7 * S, Rest)] {
+            c.observe(t, z);
+        }
+        assert_eq!((c.reps(), c.held_ms()), (1, 2_000));
+    }
+
+    #[test]
+    fn an_excluded_frame_voids_the_stay_in_the_active_position() {
+        use Zone::*;
+        let act = Active(Lean::Only);
+        let c = run(S, &[(0, Rest), (S, act), (2 * S, Excluded), (3 * S, Rest)]);
+        assert_eq!((c.reps(), c.state()), (0, State::Rest));
+        // The next stay counts again, and excluded frames at rest change nothing.
+        let c = run(
+            S,
+            &[
+                (0, Rest),
+                (S, Excluded),
+                (2 * S, act),
+                (3 * S, act),
+                (4 * S, Rest),
+            ],
+        );
+        assert_eq!(c.reps(), 1);
     }
 }

@@ -20,6 +20,7 @@ pub(crate) enum Kind {
     NeckStretch,
     DeskPushups,
     WallSit,
+    Lunges,
 }
 
 /// How a signal is compared with its two thresholds.
@@ -45,6 +46,8 @@ pub(crate) struct Spec {
     pub(crate) exit: (&'static str, f64),
     /// A second condition of the active position (jumping jacks: how far apart the feet).
     pub(crate) extra: Option<(&'static str, f64)>,
+    /// Further thresholds of the exercise's own rule (squats: the hip-drop cue).
+    pub(crate) more: &'static [(&'static str, f64)],
 }
 
 /// Thresholds read from a catalogue entry.
@@ -55,7 +58,19 @@ pub(crate) struct Thresholds {
     pub(crate) exit: f64,
     /// The second condition's threshold, on the signal's second value.
     pub(crate) extra: Option<f64>,
+    /// [`Spec::more`]'s values, in order (unused slots 0).
+    pub(crate) more: [f64; MORE],
 }
+
+/// Most thresholds in [`Spec::more`].
+pub(crate) const MORE: usize = 3;
+
+/// The squats' hip-drop cue and the level legs they need, in [`Spec::more`] order.
+const SQUAT_MORE: &[(&str, f64)] = &[
+    ("hip_drop_down_leg_ratio", 0.25),
+    ("hip_drop_up_leg_ratio", 0.1),
+    ("legs_level_leg_ratio", 0.15),
+];
 
 impl Kind {
     /// The detector for a catalogue id.
@@ -71,6 +86,7 @@ impl Kind {
             "neck_stretch" => Kind::NeckStretch,
             "desk_pushups" => Kind::DeskPushups,
             "wall_sit" => Kind::WallSit,
+            "lunges" => Kind::Lunges,
             _ => Kind::Undetectable,
         }
     }
@@ -78,13 +94,23 @@ impl Kind {
     /// Threshold names and defaults.
     pub(crate) const fn spec(self) -> Option<Spec> {
         use Direction::*;
+        let mut more: &'static [(&'static str, f64)] = &[];
         let (direction, enter, exit, extra) = match self {
             Kind::Undetectable => return None,
-            Kind::Squats => (
-                Below,
-                ("knee_angle_down_deg", 125.0),
-                ("knee_angle_up_deg", 155.0),
-                None,
+            Kind::Squats => {
+                more = SQUAT_MORE;
+                (
+                    Below,
+                    ("knee_angle_down_deg", 125.0),
+                    ("knee_angle_up_deg", 155.0),
+                    None,
+                )
+            }
+            Kind::Lunges => (
+                EitherSide,
+                ("hip_drop_enter_leg_ratio", 0.25),
+                ("hip_drop_exit_leg_ratio", 0.12),
+                Some(("legs_split_leg_ratio", 0.25)),
             ),
             Kind::JumpingJacks => (
                 Above,
@@ -130,7 +156,7 @@ impl Kind {
             ),
             Kind::DeskPushups => (
                 Below,
-                ("elbow_angle_down_deg", 100.0),
+                ("elbow_angle_down_deg", 125.0),
                 ("elbow_angle_up_deg", 155.0),
                 None,
             ),
@@ -146,6 +172,7 @@ impl Kind {
             enter,
             exit,
             extra,
+            more,
         })
     }
 
@@ -159,17 +186,34 @@ impl Kind {
                 .filter(|v| v.is_finite())
                 .unwrap_or(default)
         };
+        let mut more = [0.0; MORE];
+        for (slot, &threshold) in more.iter_mut().zip(spec.more) {
+            *slot = read(threshold);
+        }
         Some(Thresholds {
             direction: spec.direction,
             enter: read(spec.enter),
             exit: read(spec.exit),
             extra: spec.extra.map(read),
+            more,
         })
     }
 
-    /// Whether the exercise is a held pose (smoothed more steadily).
+    /// Whether the exercise is a held pose (smoothed more steadily, and timed only once held
+    /// for [`super::MIN_HOLD_MS`]).
     pub(crate) const fn is_hold(self) -> bool {
         matches!(self, Kind::NeckStretch | Kind::WallSit)
+    }
+
+    /// The time constant of the signal's smoothing, µs.
+    pub(crate) const fn smoothing_tau_us(self) -> u64 {
+        if self.is_hold() {
+            super::HOLD_SMOOTHING_TAU_US
+        } else if self.uses_baseline() {
+            super::BASELINE_SMOOTHING_TAU_US
+        } else {
+            super::SMOOTHING_TAU_US
+        }
     }
 
     /// Whether the signal is measured against a resting baseline (calf raises, shoulder rolls)
@@ -196,11 +240,16 @@ impl Kind {
             (Kind::JumpingJacks, Some(_)) => P::Open,
             (Kind::WallSit, None) => P::OutOfPose,
             (Kind::WallSit, Some(_)) => P::InPose,
-            (Kind::MarchInPlace | Kind::SideBends | Kind::NeckStretch, None) => P::Neutral,
-            (Kind::MarchInPlace | Kind::SideBends | Kind::NeckStretch, Some(Lean::Right)) => {
-                P::Right
+            (Kind::MarchInPlace | Kind::SideBends | Kind::NeckStretch | Kind::Lunges, None) => {
+                P::Neutral
             }
-            (Kind::MarchInPlace | Kind::SideBends | Kind::NeckStretch, Some(_)) => P::Left,
+            (
+                Kind::MarchInPlace | Kind::SideBends | Kind::NeckStretch | Kind::Lunges,
+                Some(Lean::Right),
+            ) => P::Right,
+            (Kind::MarchInPlace | Kind::SideBends | Kind::NeckStretch | Kind::Lunges, Some(_)) => {
+                P::Left
+            }
         }
     }
 }
@@ -220,6 +269,7 @@ mod tests {
             let read: Vec<(&str, f64)> = [spec.enter, spec.exit]
                 .into_iter()
                 .chain(spec.extra)
+                .chain(spec.more.iter().copied())
                 .collect();
             // Every name read is in the file, with the default's value; nothing else is.
             for (name, default) in &read {

@@ -11,18 +11,19 @@
 //!
 //! One [`Detector`] per exercise, built from its catalogue entry ([`Detector::new`]):
 //!
-//! | exercise | signal | rep (or hold) |
-//! |---|---|---|
-//! | `squats` | hip–knee–ankle angle, mean of the knees seen | up → down (≤ `knee_angle_down_deg`) → up (≥ `knee_angle_up_deg`) |
-//! | `jumping_jacks` | upper-arm elevation from hanging (both arms) and ankle spread over shoulder width | closed → open (arms ≥ `arm_elevation_up_deg` and feet ≥ `ankles_apart_shoulder_ratio`) → closed (arms ≤ `arm_elevation_down_deg`) |
-//! | `arm_raises` | upper-arm elevation, both arms | down → up → down |
-//! | `shoulder_rolls` | nose-to-shoulder-line gap over shoulder width, relative to its resting level | down → up (gap shrunk by `shoulder_lift_enter_ratio`) → down |
-//! | `march_in_place` | height difference of the knees over torso length | each knee lift (either side) is a step |
-//! | `side_bends` | tilt of the shoulder line | each bend to either side |
-//! | `calf_raises` | heel and ankle height above the toes over torso length, relative to rest (BlazePose only: COCO-17 has no heels) | down → up → down |
-//! | `neck_stretch` | tilt of the ear line relative to the shoulder line | time held tilted, either side |
-//! | `desk_pushups` | shoulder–elbow–wrist angle | up → down → up (needs a view where the elbow bends in the image, e.g. from the side) |
-//! | `wall_sit` | knee angle | time held at or below `knee_angle_max_deg` |
+//! | exercise | signal | rep (or hold) | kept silent when |
+//! |---|---|---|---|
+//! | `squats` | hip–knee–ankle angle (mean of the knees seen), and the hips' drop from standing | up → down (angle ≤ `knee_angle_down_deg`, or drop ≥ `hip_drop_down_leg_ratio` with the knees bent) → up (drop ≤ `hip_drop_up_leg_ratio`; without ankles, angle ≥ `knee_angle_up_deg`) | the legs are split (a lunge: `legs_level_leg_ratio`), the torso lies (push-ups) |
+//! | `lunges` | the hips' drop and the legs' split (back knee down, front foot forward) | standing → down on one leg (drop ≥ `hip_drop_enter_leg_ratio`, split ≥ `legs_split_leg_ratio`) → standing (drop ≤ `hip_drop_exit_leg_ratio`); each side is a rep | the torso lies |
+//! | `jumping_jacks` | upper-arm elevation from hanging (both arms) and ankle spread over shoulder width | closed → open (arms ≥ `arm_elevation_up_deg` and feet ≥ `ankles_apart_shoulder_ratio`) → closed (arms ≤ `arm_elevation_down_deg`) | |
+//! | `arm_raises` | upper-arm elevation, both arms | down → up → down | |
+//! | `shoulder_rolls` | nose-to-shoulder-line gap over shoulder width, relative to its resting level | down → up (gap shrunk by `shoulder_lift_enter_ratio`) → down | hips drop, knees bend, arms rise, torso leans, head tilts, or the person is turned more than about 45° |
+//! | `march_in_place` | height difference of the knees over torso length | each knee lift (either side) is a step | hips drop, the lifted knee's foot stays down (a lunge) |
+//! | `side_bends` | tilt of the shoulder line | each bend to either side | hips drop, knees bend |
+//! | `calf_raises` | heel and ankle height above the toes over torso length, relative to rest, the lower foot of two (BlazePose only: COCO-17 has no heels) | down → up → down | hips drop, knees bend |
+//! | `neck_stretch` | tilt of the ear line relative to the shoulder line | time held tilted, either side, for at least [`MIN_HOLD_MS`] | hips drop, knees bend |
+//! | `desk_pushups` | shoulder–elbow–wrist angle | up → down → up (needs a view where the elbow bends in the image, e.g. from the side; floor push-ups too) | the torso is upright (leaning less than 25°), knees bend, hips drop |
+//! | `wall_sit` | knee angle | time held at or below `knee_angle_max_deg`, for at least [`MIN_HOLD_MS`] | the legs are split |
 //!
 //! Both landmark layouts are read, BlazePose-33 and COCO-17 ([`PoseModel`]), in normalized
 //! image coordinates. An exercise this module does not know gets a detector that stays
@@ -33,22 +34,36 @@
 //! 1. **Landmarks**: a landmark is used only if finite, strictly inside the block's range
 //!    (-0.25, 1.25) (the wire clamps to it) and at least 0.5 visible. A frame missing the
 //!    landmarks its exercise needs changes nothing but the confidence, which falls.
-//! 2. **Signal**: an angle or a ratio of body lengths (torso, shoulder width), so a person
-//!    walking closer or away does not change it.
-//! 3. **Smoothing**: a time-based exponential moving average (time constant
-//!    [`SMOOTHING_TAU_US`], [`HOLD_SMOOTHING_TAU_US`] for held poses), the same at 5 Hz and
-//!    30 Hz, robust to jitter and irregular or missing frames; after a gap it takes the first
-//!    new value at once.
-//! 4. **Hysteresis**: the active position is entered past one threshold and left past another
+//! 2. **Outliers**: single-frame tracking glitches are undone before anything is measured
+//!    (`filter.rs`): legs whose labels swapped for a frame are swapped back, and a shoulder,
+//!    hip, knee, ankle, heel or toe that jumps farther than a body moves between two frames
+//!    is held at its previous place for up to two frames.
+//! 3. **Signal**: an angle or a ratio of body lengths (torso, shoulder width, the standing
+//!    legs' height), so a person walking closer or away does not change it.
+//! 4. **Posture**: around the signal, the hips' drop from standing (against the legs' standing
+//!    height in the image, learnt while the knees are straight), the legs' split, the torso's
+//!    lean, the knees' bend, the arms' and the head's position (`signals::Posture`). The
+//!    squats and lunges are measured on it; the other exercises are *excluded* by it: a frame
+//!    that breaks an exercise's conditions (the last column above), or comes less than 0.5 s
+//!    after one that did, cannot enter the active position and voids the current stay
+//!    (`rules.rs`). So each detector stays silent on the others' movements.
+//! 5. **Smoothing**: a time-based exponential moving average (time constant
+//!    [`SMOOTHING_TAU_US`], [`BASELINE_SMOOTHING_TAU_US`] for signals measured against a
+//!    resting level, [`HOLD_SMOOTHING_TAU_US`] for held poses), the same at 5 Hz and 30 Hz,
+//!    robust to jitter and irregular or missing frames; after a gap it takes the first new
+//!    value at once.
+//! 6. **Hysteresis**: the active position is entered past one threshold and left past another
 //!    (between them nothing changes), so noise around one line cannot count reps. A rep is a
 //!    full cycle rest → active → rest, starting from rest.
-//! 5. **Rate cap**: two reps are counted at least `60 s / max_per_min` apart (the catalogue's
+//! 7. **Rate cap**: two reps are counted at least `60 s / max_per_min` apart (the catalogue's
 //!    plausible maximum rate); a rep completed sooner waits (two at most, which absorbs the
 //!    jitter of an honest pace near the maximum), and further ones are dropped. So,
 //!    whatever the input, `reps ≤ floor(elapsed_s × max_per_min / 60) + 1`, where `elapsed_s`
 //!    runs from the first frame to the latest.
-//! 6. **Holds**: for exercises scored in seconds, time between consecutive frames both in the
-//!    target pose accrues to [`Reading::active_ms`], at most [`MAX_HOLD_GAP_MS`] per gap.
+//! 8. **Holds**: for exercises scored in seconds, a stay in the target pose counts once it has
+//!    lasted [`MIN_HOLD_MS`] (a squat passes through a wall sit's angle for less), and then
+//!    all of it: time between consecutive frames both in the pose accrues to
+//!    [`Reading::active_ms`], at most [`MAX_HOLD_GAP_MS`] per gap.
 //!
 //! Frames whose time goes backwards are ignored. Angles are measured in normalized image
 //! coordinates, which stretch with the image's aspect ratio (the wire does not carry it):
@@ -74,20 +89,25 @@
 //!
 //! # Privacy
 //!
-//! A detector keeps a few scalars: smoothed signal values, a resting level, the phase, counts
-//! and timestamps. It keeps no keypoints, not even the last frame's.
+//! A detector keeps a few scalars: smoothed signal and posture values, resting levels, the
+//! phase, counts and timestamps; and, for the outlier filter, the previous frame's positions
+//! of the twelve landmarks it watches (shoulders and legs), replaced at every frame. It keeps
+//! no other keypoint, and nothing it keeps is stored or sent.
 //!
 //! # Codemap
 //!
-//! `pose.rs` (landmarks by body part, geometry), `signals.rs` (each exercise's signal and its
-//! zones), `smooth.rs` (time-based smoothing, resting baselines), `counter.rs` (hysteresis,
-//! rate cap, hold timing), `kind.rs` (exercise ids, threshold names and defaults),
-//! `phase.rs` ([`DetectorPhase`], [`Reading`]).
+//! `pose.rs` (landmarks by body part, geometry), `filter.rs` (single-frame outliers),
+//! `signals.rs` (each exercise's signal, the posture), `rules.rs` (zones: the squat's and the
+//! lunge's rules, every exclusion), `smooth.rs` (time-based smoothing, resting baselines),
+//! `counter.rs` (hysteresis, rate cap, hold timing), `kind.rs` (exercise ids, threshold names
+//! and defaults), `phase.rs` ([`DetectorPhase`], [`Reading`]).
 
 mod counter;
+mod filter;
 mod kind;
 mod phase;
 mod pose;
+mod rules;
 mod signals;
 mod smooth;
 
@@ -95,9 +115,11 @@ use breakroom_protocol::{Landmark, PoseModel};
 
 use crate::{Catalogue, Exercise, Unit};
 use counter::{Counter, State, Zone};
+use filter::Filter;
 use kind::{Kind, Thresholds};
 use pose::Pose;
-use smooth::{Baseline, Ema};
+use signals::{POSTURE, Posture};
+use smooth::{Baseline, Ema, Sparse};
 
 pub use phase::{DetectorPhase, Reading};
 
@@ -106,10 +128,22 @@ pub const SMOOTHING_TAU_US: u64 = 100_000;
 /// Time constant of the signal smoothing of held poses (neck stretch, wall sit), in µs: a
 /// hold needs no quick response, and small signals (a head's tilt) need the steadier value.
 pub const HOLD_SMOOTHING_TAU_US: u64 = 300_000;
+/// Time constant of the signal smoothing of exercises measured against a resting level (calf
+/// raises, shoulder rolls), in µs: their signals are small next to the landmarks' noise.
+pub const BASELINE_SMOOTHING_TAU_US: u64 = 200_000;
+/// How long an exercise measured against a resting level watches the rest before it may
+/// leave it, in µs: the level is learnt first.
+pub const BASELINE_WARMUP_US: u64 = 1_000_000;
 /// Time constant of the confidence smoothing, in µs.
 pub const CONFIDENCE_TAU_US: u64 = 300_000;
 /// Longest gap between two frames in the target pose credited fully as time held, in ms.
 pub const MAX_HOLD_GAP_MS: u64 = counter::MAX_HOLD_GAP_US / 1000;
+/// Shortest stay in a held pose that counts (and is then timed from its start), in ms: a
+/// squat passes through a wall sit's knee angle, and a side bend tilts the head, for less.
+pub const MIN_HOLD_MS: u64 = 3_000;
+/// How fast the standing legs' height (the hip-drop cue's reference) follows a smaller one
+/// while the legs are straight (the person stepped back), µs.
+const STANDING_DRIFT_TAU_US: u64 = 2_000_000;
 
 /// Counts one exercise's reps (or times its holds) from a stream of pose frames.
 ///
@@ -130,10 +164,20 @@ pub struct Detector {
     confidence: Ema<1>,
     /// The signal's resting level, for calf raises and shoulder rolls.
     baseline: Baseline,
+    /// Single-frame outliers' correction.
+    filter: Filter,
+    /// The smoothed posture around the signal (see [`signals::posture`]).
+    posture: Sparse<POSTURE>,
+    /// The height of the legs standing, in the image: the hip drop's reference.
+    standing: Baseline,
     /// Phase, reps and time held.
     counter: Counter,
     /// Time of the latest frame accepted.
     last_us: Option<u64>,
+    /// Time of the first frame accepted.
+    first_us: Option<u64>,
+    /// Time of the latest frame that broke the exercise's exclusions.
+    excluded_at: Option<u64>,
 }
 
 impl Detector {
@@ -147,15 +191,23 @@ impl Detector {
             kind,
             thresholds: kind.thresholds(&exercise.thresholds),
             scored_in_seconds: exercise.unit == Unit::Seconds,
-            smooth: Ema::new(if kind.is_hold() {
-                HOLD_SMOOTHING_TAU_US
-            } else {
-                SMOOTHING_TAU_US
-            }),
+            smooth: Ema::new(kind.smoothing_tau_us()),
             confidence: Ema::new(CONFIDENCE_TAU_US),
             baseline: Baseline::new(kind == Kind::ShoulderRolls),
-            counter: Counter::new(min_interval_us),
+            filter: Filter::new(),
+            posture: Sparse::new(kind.smoothing_tau_us()),
+            standing: Baseline::drifting(true, STANDING_DRIFT_TAU_US),
+            counter: Counter::holding(
+                min_interval_us,
+                if kind.is_hold() {
+                    MIN_HOLD_MS * 1000
+                } else {
+                    0
+                },
+            ),
             last_us: None,
+            first_us: None,
+            excluded_at: None,
         }
     }
 
@@ -171,17 +223,46 @@ impl Detector {
             return self.reading();
         }
         self.last_us = Some(t_us);
+        let first_us = *self.first_us.get_or_insert(t_us);
         let Some(th) = self.thresholds else {
             return self.reading();
         };
-        let signal = signals::measure(self.kind, &Pose::new(model, landmarks));
+        let mut pose = Pose::new(model, landmarks);
+        self.filter.apply(t_us, &mut pose);
+        let signal = signals::measure(self.kind, &pose);
         self.confidence
             .update(t_us, [signal.map_or(0.0, |s| s.quality)]);
+        let posture = self.posture(t_us, &pose);
         match signal {
             Some(signal) => {
                 let smoothed = self.smooth.update(t_us, signal.values);
                 let values = self.against_rest(t_us, smoothed);
-                self.counter.observe(t_us, signals::zone(&th, values));
+                let state = self.counter.state();
+                let lean = match signals::zone(&th, values) {
+                    Zone::Active(lean) => Some(lean),
+                    _ => None,
+                };
+                if rules::excluded(self.kind, lean, &posture) {
+                    self.excluded_at = Some(t_us);
+                }
+                let zone = rules::zone(
+                    self.kind,
+                    &th,
+                    values,
+                    &posture,
+                    state,
+                    t_us,
+                    self.excluded_at,
+                );
+                let zone = match zone {
+                    Zone::Active(_)
+                        if self.kind.uses_baseline() && t_us - first_us < BASELINE_WARMUP_US =>
+                    {
+                        Zone::Between
+                    }
+                    zone => zone,
+                };
+                self.counter.observe(t_us, zone);
             }
             None => self.counter.flush(t_us),
         }
@@ -208,8 +289,13 @@ impl Detector {
         self.smooth.reset();
         self.confidence.reset();
         self.baseline.reset();
+        self.filter.reset();
+        self.posture.reset();
+        self.standing.reset();
         self.counter.reset();
         self.last_us = None;
+        self.first_us = None;
+        self.excluded_at = None;
     }
 
     /// The phase of a single pose, without smoothing or hysteresis: the signal compared with
@@ -224,9 +310,20 @@ impl Detector {
         let signal = signals::measure(self.kind, &Pose::new(model, landmarks))?;
         let state = match signals::classify(&th, signal.values) {
             Zone::Active(lean) => State::Active(lean),
-            Zone::Rest | Zone::Between => State::Rest,
+            Zone::Rest | Zone::Between | Zone::Excluded => State::Rest,
         };
         Some(self.kind.phase(state))
+    }
+
+    /// The smoothed posture after this frame, read against the standing legs' height.
+    fn posture(&mut self, t_us: u64, pose: &Pose) -> Posture {
+        let values = self.posture.update(t_us, signals::posture(pose));
+        let [extent, _, knee_min, ..] = values;
+        if extent.is_finite() {
+            let straight = knee_min >= rules::KNEES_STRAIGHT_DEG;
+            self.standing.update(t_us, extent, straight);
+        }
+        Posture::read(values, self.standing.value())
     }
 
     /// Expresses smoothed values against the resting level, for the exercises that need one:

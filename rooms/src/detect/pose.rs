@@ -78,34 +78,74 @@ pub(crate) struct Point {
     pub(crate) y: f64,
 }
 
-/// One frame's landmarks, read through [`Pose::get`].
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Pose<'a> {
-    /// The layout the landmarks follow.
-    model: PoseModel,
-    /// As received: any length, any values (only usable ones are read).
-    landmarks: &'a [Landmark],
+/// Number of (part, side) slots: ten parts on two sides (the nose uses one).
+pub(crate) const SLOTS: usize = 20;
+
+/// The slot of a part on a side.
+pub(crate) const fn slot(part: Part, side: Side) -> usize {
+    part as usize * 2 + side as usize
 }
 
-impl<'a> Pose<'a> {
-    pub(crate) fn new(model: PoseModel, landmarks: &'a [Landmark]) -> Pose<'a> {
-        Pose { model, landmarks }
+/// The parts of the legs (hip down to the toes), which a leg swap exchanges.
+pub(crate) const LEG: [Part; 5] = [
+    Part::Hip,
+    Part::Knee,
+    Part::Ankle,
+    Part::Heel,
+    Part::FootIndex,
+];
+
+/// Every part, in slot order.
+pub(crate) const PARTS: [Part; 10] = [
+    Part::Nose,
+    Part::Ear,
+    Part::Shoulder,
+    Part::Elbow,
+    Part::Wrist,
+    Part::Hip,
+    Part::Knee,
+    Part::Ankle,
+    Part::Heel,
+    Part::FootIndex,
+];
+
+/// One frame's usable landmarks by body part, read once from the frame (the rest of the
+/// detector never sees the raw list), which [`super::filter::Filter`] may then correct.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pose {
+    /// Per [`slot`]: the point and its visibility, when usable.
+    slots: [Option<(Point, f64)>; SLOTS],
+}
+
+impl Pose {
+    pub(crate) fn new(model: PoseModel, landmarks: &[Landmark]) -> Pose {
+        let mut slots = [None; SLOTS];
+        for part in PARTS {
+            for side in [Side::Left, Side::Right] {
+                slots[slot(part, side)] = index(model, part, side)
+                    .and_then(|i| landmarks.get(i))
+                    .and_then(usable);
+            }
+        }
+        Pose { slots }
     }
 
     /// A usable landmark and its visibility.
     pub(crate) fn get(&self, part: Part, side: Side) -> Option<(Point, f64)> {
-        let l = self.landmarks.get(index(self.model, part, side)?)?;
-        let inside = |c: f32| c.is_finite() && c > COORD_MIN && c < COORD_MAX;
-        let visibility = f64::from(l.visibility);
-        // `>=` is false for NaN, so a NaN visibility is unusable too.
-        if !(inside(l.x) && inside(l.y) && visibility >= MIN_VISIBILITY) {
-            return None;
+        self.slots[slot(part, side)]
+    }
+
+    /// The slots, for the filter.
+    pub(crate) fn slots_mut(&mut self) -> &mut [Option<(Point, f64)>; SLOTS] {
+        &mut self.slots
+    }
+
+    /// Exchanges the left and right legs' landmarks (a tracker that swapped them).
+    pub(crate) fn swap_legs(&mut self) {
+        for part in LEG {
+            self.slots
+                .swap(slot(part, Side::Left), slot(part, Side::Right));
         }
-        let point = Point {
-            x: f64::from(l.x),
-            y: f64::from(l.y),
-        };
-        Some((point, visibility.min(1.0)))
     }
 
     /// Several usable landmarks of one side, with the sum of their visibilities; `None` if any
@@ -117,13 +157,37 @@ impl<'a> Pose<'a> {
     ) -> Option<([Point; N], f64)> {
         let mut points = [Point { x: 0.0, y: 0.0 }; N];
         let mut seen = 0.0;
-        for (slot, part) in points.iter_mut().zip(parts) {
+        for (point, part) in points.iter_mut().zip(parts) {
             let (p, v) = self.get(part, side)?;
-            *slot = p;
+            *point = p;
             seen += v;
         }
         Some((points, seen))
     }
+
+    /// The mean of a part's usable sides.
+    pub(crate) fn mean(&self, part: Part) -> Option<Point> {
+        match (self.get(part, Side::Left), self.get(part, Side::Right)) {
+            (Some((l, _)), Some((r, _))) => Some(midpoint(l, r)),
+            (Some((p, _)), None) | (None, Some((p, _))) => Some(p),
+            (None, None) => None,
+        }
+    }
+}
+
+/// A landmark as a point, if usable.
+fn usable(l: &Landmark) -> Option<(Point, f64)> {
+    let inside = |c: f32| c.is_finite() && c > COORD_MIN && c < COORD_MAX;
+    let visibility = f64::from(l.visibility);
+    // `>=` is false for NaN, so a NaN visibility is unusable too.
+    if !(inside(l.x) && inside(l.y) && visibility >= MIN_VISIBILITY) {
+        return None;
+    }
+    let point = Point {
+        x: f64::from(l.x),
+        y: f64::from(l.y),
+    };
+    Some((point, visibility.min(1.0)))
 }
 
 /// Distance between two points.

@@ -29,13 +29,20 @@ pub(crate) struct Signal {
 type Measure = Option<(f64, f64)>;
 
 /// The exercise's signal on this frame, if its landmarks are usable.
-pub(crate) fn measure(kind: Kind, pose: &Pose<'_>) -> Option<Signal> {
+pub(crate) fn measure(kind: Kind, pose: &Pose) -> Option<Signal> {
     let one = |value: f64, seen: f64, of: f64| Signal {
         values: [value, 0.0],
         quality: (seen / of).clamp(0.0, 1.0),
     };
     match kind {
         Kind::Undetectable => None,
+        Kind::Lunges => {
+            // The lunge is measured on the posture (hip drop, legs split): this only says
+            // whether both legs are seen.
+            let (l, lv) = knee_angle(pose, Side::Left)?;
+            let (r, rv) = knee_angle(pose, Side::Right)?;
+            Some(one(l.min(r), lv + rv, 6.0))
+        }
         Kind::Squats | Kind::WallSit => {
             let (v, seen) = sides(pose, knee_angle, false)?;
             Some(one(v, seen, 6.0))
@@ -99,8 +106,161 @@ pub(crate) fn measure(kind: Kind, pose: &Pose<'_>) -> Option<Signal> {
         }
         Kind::CalfRaises => {
             let (torso, tv) = torso(pose)?;
-            let (lift, fv) = sides(pose, foot_lift, false)?;
+            // Both heels rise in a calf raise (one alone is the back foot of a lunge): the
+            // lower of the two when both are seen.
+            let (lift, fv) = match (foot_lift(pose, Side::Left), foot_lift(pose, Side::Right)) {
+                (Some((l, lv)), Some((r, rv))) => (l.min(r), lv + rv),
+                (Some(one), None) | (None, Some(one)) => one,
+                (None, None) => return None,
+            };
             Some(one(lift / torso, tv + fv, 10.0))
+        }
+    }
+}
+
+/// The posture around an exercise's own signal, which the exclusions and the lower-body
+/// detectors read, each NaN when its landmarks are not seen; see [`Posture`]'s fields.
+pub(crate) fn posture(pose: &Pose) -> [f64; POSTURE] {
+    let nan = f64::NAN;
+    let hips = pose.mean(Part::Hip);
+    // The foot on the floor: the lower ankle (a march lifts the other).
+    let floor = [Side::Left, Side::Right]
+        .iter()
+        .filter_map(|side| pose.get(Part::Ankle, *side))
+        .map(|(a, _)| a.y)
+        .fold(nan, f64::max);
+    let extent = match hips {
+        Some(h) => floor - h.y,
+        None => nan,
+    };
+    let shoulders = pose.mean(Part::Shoulder);
+    let torso = match (shoulders, hips) {
+        (Some(s), Some(h)) => distance(s, h),
+        _ => nan,
+    };
+    let knees = [knee_angle(pose, Side::Left), knee_angle(pose, Side::Right)];
+    let knee_min = knees.iter().flatten().map(|(a, _)| *a).fold(nan, f64::min);
+    let dy = |part: Part, lower_is: Side| match (
+        pose.get(part, Side::Left),
+        pose.get(part, Side::Right),
+    ) {
+        (Some((l, _)), Some((r, _))) => match lower_is {
+            Side::Right => r.y - l.y,
+            Side::Left => l.y - r.y,
+        },
+        _ => nan,
+    };
+    let tilt = match (shoulders, hips) {
+        (Some(s), Some(h)) if distance(s, h) >= MIN_SPAN => {
+            (s.x - h.x).abs().atan2(h.y - s.y).to_degrees()
+        }
+        _ => nan,
+    };
+    let arms = [
+        arm_elevation(pose, Side::Left),
+        arm_elevation(pose, Side::Right),
+    ]
+    .iter()
+    .flatten()
+    .map(|(a, _)| *a)
+    .fold(nan, f64::max);
+    let head = match (
+        pose.get(Part::Ear, Side::Left),
+        pose.get(Part::Ear, Side::Right),
+        pose.get(Part::Shoulder, Side::Left),
+        pose.get(Part::Shoulder, Side::Right),
+    ) {
+        (Some((le, _)), Some((re, _)), Some((ls, _)), Some((rs, _))) => {
+            match (tilt_deg(le, re, MIN_SPAN / 2.0), tilt_deg(ls, rs, MIN_SPAN)) {
+                (Some(ears), Some(shoulders)) => (ears - shoulders).abs(),
+                _ => nan,
+            }
+        }
+        _ => nan,
+    };
+    let width = match (
+        pose.get(Part::Shoulder, Side::Left),
+        pose.get(Part::Shoulder, Side::Right),
+    ) {
+        (Some((l, _)), Some((r, _))) => distance(l, r),
+        _ => nan,
+    };
+    [
+        extent,
+        torso,
+        knee_min,
+        dy(Part::Knee, Side::Right),
+        dy(Part::Ankle, Side::Left),
+        tilt,
+        arms,
+        head,
+        width,
+    ]
+}
+
+/// How many values [`posture`] measures.
+pub(crate) const POSTURE: usize = 9;
+
+/// The smoothed posture, read by name; `None` where not seen.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Posture {
+    /// How far the hips have dropped from standing, as a share of the standing legs' height in
+    /// the image (the lower ankle's y − the hips' mean y): 0 standing, about 0.45 at the bottom of a
+    /// deep squat, below 0 on the toes. `None` when hips or ankles are not seen, or the body
+    /// is not upright (legs shorter than half the torso in the image, or the torso leaning
+    /// more than [`super::rules::UPRIGHT_DEG`]: lying, sitting, cut off).
+    pub(crate) drop: Option<f64>,
+    /// Signed split of the legs in standing leg heights, positive when the person's left leg
+    /// is in front: (right knee's y − left knee's y) + (left ankle's y − right ankle's y). The
+    /// back knee sinks in a lunge (side views), and the front foot is nearer, so lower in the
+    /// image (front views): both add up. A march cancels out (the lifted knee's foot rises),
+    /// and so, mostly, does a foot nearer the camera than the other (its knee and ankle both
+    /// sink in the image): a squat's legs are level when this is near 0, whatever the view.
+    pub(crate) split: Option<f64>,
+    /// Left ankle's y − right ankle's y, in standing leg heights.
+    pub(crate) ankles_dy: Option<f64>,
+    /// The more bent knee's angle, degrees.
+    pub(crate) knee_min: Option<f64>,
+    /// The torso's lean from the image's vertical, degrees (0 upright, 90 lying).
+    pub(crate) tilt: Option<f64>,
+    /// The higher arm's elevation, degrees (0 hanging, 180 overhead).
+    pub(crate) arms: Option<f64>,
+    /// The head's tilt against the shoulder line, degrees, either side.
+    pub(crate) head: Option<f64>,
+    /// Shoulder width over torso length: about 0.75 facing the camera, 0.5 turned 45°, near 0
+    /// from the side.
+    pub(crate) facing: Option<f64>,
+}
+
+impl Posture {
+    /// Reads smoothed [`posture`] values against the standing legs' height `standing`.
+    pub(crate) fn read(values: [f64; POSTURE], standing: Option<f64>) -> Posture {
+        let [
+            extent,
+            torso,
+            knee_min,
+            knee_dy,
+            ankle_dy,
+            tilt,
+            arms,
+            head,
+            width,
+        ] = values;
+        let some = |v: f64| v.is_finite().then_some(v);
+        let upright = extent.is_finite()
+            && (!torso.is_finite() || extent >= 0.5 * torso)
+            && (!tilt.is_finite() || tilt <= super::rules::UPRIGHT_DEG);
+        let standing = standing.filter(|s| *s >= MIN_SPAN && upright);
+        let per_leg = |v: f64| standing.and_then(|s| some(v / s));
+        Posture {
+            drop: standing.map(|s| 1.0 - extent / s),
+            split: per_leg(knee_dy + ankle_dy),
+            ankles_dy: per_leg(ankle_dy),
+            knee_min: some(knee_min),
+            tilt: some(tilt),
+            arms: some(arms),
+            head: some(head),
+            facing: some(width / torso).filter(|_| torso >= MIN_SPAN),
         }
     }
 }
@@ -140,7 +300,7 @@ pub(crate) fn classify(th: &Thresholds, values: [f64; 2]) -> Zone {
 
 /// The mean over the sides where `f` measures, with the summed visibility of the landmarks
 /// used; `None` if no side (or, with `both`, not both) measures.
-fn sides(pose: &Pose<'_>, f: fn(&Pose<'_>, Side) -> Measure, both: bool) -> Measure {
+fn sides(pose: &Pose, f: fn(&Pose, Side) -> Measure, both: bool) -> Measure {
     match (f(pose, Side::Left), f(pose, Side::Right)) {
         (Some((l, lv)), Some((r, rv))) => Some(((l + r) / 2.0, lv + rv)),
         (Some(one), None) | (None, Some(one)) if !both => Some(one),
@@ -149,13 +309,13 @@ fn sides(pose: &Pose<'_>, f: fn(&Pose<'_>, Side) -> Measure, both: bool) -> Meas
 }
 
 /// Hip–knee–ankle angle.
-fn knee_angle(pose: &Pose<'_>, side: Side) -> Measure {
+fn knee_angle(pose: &Pose, side: Side) -> Measure {
     let ([hip, knee, ankle], seen) = pose.all([Part::Hip, Part::Knee, Part::Ankle], side)?;
     Some((angle_deg(hip, knee, ankle)?, seen))
 }
 
 /// Shoulder–elbow–wrist angle.
-fn elbow_angle(pose: &Pose<'_>, side: Side) -> Measure {
+fn elbow_angle(pose: &Pose, side: Side) -> Measure {
     let ([shoulder, elbow, wrist], seen) =
         pose.all([Part::Shoulder, Part::Elbow, Part::Wrist], side)?;
     Some((angle_deg(shoulder, elbow, wrist)?, seen))
@@ -164,21 +324,21 @@ fn elbow_angle(pose: &Pose<'_>, side: Side) -> Measure {
 /// How far the upper arm is raised from hanging down (0) through horizontal (90) to overhead
 /// (180). Measured against the image's vertical rather than the torso, so it works when the
 /// hips are hidden by a desk.
-fn arm_elevation(pose: &Pose<'_>, side: Side) -> Measure {
+fn arm_elevation(pose: &Pose, side: Side) -> Measure {
     let ([shoulder, elbow], seen) = pose.all([Part::Shoulder, Part::Elbow], side)?;
     Some((elevation_deg(shoulder, elbow)?, seen))
 }
 
 /// How far the heel and ankle sit above the tip of the foot (image units, positive upwards):
 /// both grow when the person rises on the toes.
-fn foot_lift(pose: &Pose<'_>, side: Side) -> Measure {
+fn foot_lift(pose: &Pose, side: Side) -> Measure {
     let ([ankle, heel, toe], seen) = pose.all([Part::Ankle, Part::Heel, Part::FootIndex], side)?;
     Some((((toe.y - heel.y) + (toe.y - ankle.y)) / 2.0, seen))
 }
 
 /// Shoulder-to-hip length, the mean over the sides seen, with the summed visibility.
-fn torso(pose: &Pose<'_>) -> Measure {
-    let side = |pose: &Pose<'_>, side: Side| -> Measure {
+fn torso(pose: &Pose) -> Measure {
+    let side = |pose: &Pose, side: Side| -> Measure {
         let ([shoulder, hip], seen) = pose.all([Part::Shoulder, Part::Hip], side)?;
         Some((distance(shoulder, hip), seen))
     };

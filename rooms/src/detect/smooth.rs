@@ -54,6 +54,48 @@ impl<const N: usize> Ema<N> {
     }
 }
 
+/// An exponential moving average of `N` scalars that are not all seen in every frame: a NaN
+/// sample is missing, and leaves its value as it was. Each value keeps its own time, so one
+/// seen again after a gap takes the new sample at once.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Sparse<const N: usize> {
+    /// The smoothed values (NaN before the first sample) and the time of each one's last.
+    values: [(f64, u64); N],
+    /// Time constant.
+    tau_us: u64,
+}
+
+impl<const N: usize> Sparse<N> {
+    pub(crate) const fn new(tau_us: u64) -> Self {
+        Sparse {
+            values: [(f64::NAN, 0); N],
+            tau_us,
+        }
+    }
+
+    /// Adds the samples taken at `t_us` (never earlier than the previous one; NaN where
+    /// missing) and returns the smoothed values (NaN where never seen).
+    pub(crate) fn update(&mut self, t_us: u64, sample: [f64; N]) -> [f64; N] {
+        let mut out = [f64::NAN; N];
+        for ((value, at), (s, o)) in self.values.iter_mut().zip(sample.iter().zip(&mut out)) {
+            if s.is_finite() {
+                *value = if value.is_finite() {
+                    *value + weight(t_us.saturating_sub(*at), self.tau_us) * (s - *value)
+                } else {
+                    *s
+                };
+                *at = t_us;
+            }
+            *o = *value;
+        }
+        out
+    }
+
+    pub(crate) fn reset(&mut self) {
+        *self = Sparse::new(self.tau_us);
+    }
+}
+
 /// The resting level of a signal whose rest position differs between people and cameras (how
 /// high the heels sit, how far the shoulders hang below the nose).
 ///
@@ -66,6 +108,8 @@ pub(crate) struct Baseline {
     last: Option<(f64, u64)>,
     /// Whether rest is the high side of the signal (`true`) or the low side.
     rest_is_high: bool,
+    /// Time constant of the drift away from rest while resting.
+    drift_tau_us: u64,
 }
 
 /// Time constant of a baseline moving towards rest.
@@ -75,10 +119,21 @@ const BASELINE_SLOW_TAU_US: u64 = 10_000_000;
 
 impl Baseline {
     pub(crate) const fn new(rest_is_high: bool) -> Self {
+        Baseline::drifting(rest_is_high, BASELINE_SLOW_TAU_US)
+    }
+
+    /// A baseline that drifts away from rest, while resting, with this time constant.
+    pub(crate) const fn drifting(rest_is_high: bool, drift_tau_us: u64) -> Self {
         Baseline {
             last: None,
             rest_is_high,
+            drift_tau_us,
         }
+    }
+
+    /// The level, if any sample came.
+    pub(crate) fn value(&self) -> Option<f64> {
+        self.last.map(|(base, _)| base)
     }
 
     /// Feeds a smoothed sample; `resting` says whether the detector is at rest (or has not
@@ -96,7 +151,7 @@ impl Baseline {
                 let w = if towards_rest {
                     weight(dt, BASELINE_FAST_TAU_US)
                 } else if resting {
-                    weight(dt, BASELINE_SLOW_TAU_US)
+                    weight(dt, self.drift_tau_us)
                 } else {
                     0.0
                 };

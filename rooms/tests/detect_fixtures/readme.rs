@@ -5,7 +5,6 @@ use std::fmt::Write as _;
 use breakroom_protocol::PoseModel;
 
 use breakroom_pose_data::fixture::{ACTIVE_MS_TOLERANCE, Fixture};
-use breakroom_pose_data::recipe::SYNTH_SOURCE;
 use breakroom_rooms::Catalogue;
 
 /// The lines around the confusion matrix's table, which `breakroom detect --matrix` writes:
@@ -63,6 +62,14 @@ decimals; `steps`, applied in order (`rooms/pose-data/src/recipe.rs`):
 | `{"hold": {"frame", "for_us", "step_us"}}` | that frame held (copies every step_us), later frames moved later |
 | `{"loop": {"times", "step_us"}}` | the clip repeated, frame k at k × step_us |
 | `{"synth": {"motion", …, "hz", "seed", "noise"}}` | the clip replaced by synthetic movement of the person of its first frame (`rooms/pose-data/src/synth.rs`): `jumping_jacks`, `march`, `side_bends`, `calf_raises`, `shoulder_rolls`, `neck_stretch` animate the standing frame (a front view); `desk_pushups`, `wall_sit`, `lunges`, `squats` (`arms`: `sides`, `forward`, `clasped`) and `bend_pick_up` pose a 3-D stick body with its segment lengths, seen at `yaw_deg`; `talking`, `weight_shift`, `still`, `arm_waving`, `one_arm_overhead` are negatives. Human timing (each rep's duration ±20%, amplitude ±15%, short pauses, eased), captured at `hz` (default 10) with noise `noise` (default σ 0.003) on every landmark, all drawn from `seed` (default 1) |
+| `{"narrow_stance": {"feet_apart", "knee_share"}}` | 3-D: ankles, heels and toes moved towards the midline until the ankles are `feet_apart` shoulder widths apart, the knees by `knee_share` of that move (`rooms/pose-data/src/space.rs`) |
+| `{"shallow": {"hip_drop_torso"}}` | 3-D: every frame blended with the standing frame 0 so that the hips drop at most that many torso lengths, then grounded again |
+| `{"scale_body": factor}` | 3-D: the person scaled about the floor under them (a taller or shorter person) |
+| `{"lunges": {"reps", "seed", "noise_m"}}` | 3-D: the first frame animated into alternating forward lunges, legs by inverse kinematics, 30 Hz (`rooms/pose-data/src/lunge.rs`) |
+| `{"camera": {"yaw_deg", "pitch_deg", "distance_m", "look_at_m", "focal", "aspect"}}` | 3-D to 2-D: each frame grounded and filmed by a virtual pinhole camera (`rooms/pose-data/src/camera.rs`); recipes `from` a 3-D recording (`tfjs_squats_3d`, `mediapipe_squats_threequarter_3d`) need one, 3-D steps before it, 2-D steps after |
+| `{"glitches": {"every_s", "landmarks", "jump", "seed"}}` | about every `every_s` s one of `landmarks` jumps `jump[0]`–`jump[1]` of the image for one frame (sometimes two) and back (`rooms/pose-data/src/glitch.rs`) |
+| `{"swap_legs": {"every_s", "seed"}}` | about every `every_s` s the left and right leg landmarks trade places for one frame |
+| `{"drop_knee_angle": {"from_deg", "to_deg", "aspect"}}` | every frame whose mean 2-D knee angle (square pixels of an `aspect` image) lies in the range dropped: capture gaps at the phase changes |
 
 then `exercise`, `expected`, `expected_active_ms` (optional), `contains` (optional), `why` and
 `reason` (a key of `reasons` appended to `why`). Every value of the result is rounded to 5
@@ -155,13 +162,13 @@ pub fn write(
             .filter(|f| f.exercise.as_deref() == Some(e.id.as_str()))
             .collect();
         let mut real: Vec<String> = Vec::new();
-        for f in shows.iter().filter(|f| f.source != SYNTH_SOURCE) {
+        for f in shows.iter().filter(|f| !synthetic(f)) {
             let r = format!("`{}`", recording(f.source));
             if !real.contains(&r) {
                 real.push(r);
             }
         }
-        let synthetic = shows.iter().filter(|f| f.source == SYNTH_SOURCE).count();
+        let synthetic = shows.iter().filter(|f| synthetic(f)).count();
         let _ = writeln!(
             out,
             "| `{}` | {} | {synthetic} |",
@@ -262,6 +269,11 @@ pub fn write(
     out
 }
 
+/// Whether a fixture is synthetic movement (its `source` says so) rather than a recording.
+fn synthetic(f: &Fixture) -> bool {
+    f.source.starts_with("synthetic")
+}
+
 /// What lies between the matrix markers of `readme` (each line with its newline), or nothing.
 fn matrix(readme: &str) -> &str {
     let Some(start) = readme.find(&format!("{MATRIX_START}\n")) else {
@@ -271,14 +283,20 @@ fn matrix(readme: &str) -> &str {
     inner.find(MATRIX_END).map_or("", |end| &inner[..end])
 }
 
-/// The recording a `source` names: its first `.json` file's name.
-fn recording(source: &str) -> &str {
-    source
+/// The recording a `source` names: its first file's name (`pose_squats.full.json`), marked
+/// `3-D` when filmed from world landmarks through a virtual camera.
+fn recording(source: &str) -> String {
+    let file = source
         .split_whitespace()
         .map(|w| w.trim_end_matches([',', ';', ')']))
-        .find(|w| w.ends_with(".json"))
+        .find(|w| [".json", ".mp4", ".gif"].iter().any(|e| w.ends_with(e)))
         .and_then(|w| w.rsplit('/').next())
-        .unwrap_or(source)
+        .unwrap_or(source);
+    if source.contains("world landmarks") && !file.contains("_3d") {
+        format!("{file} (3-D)")
+    } else {
+        file.to_owned()
+    }
 }
 
 /// FNV-1a 64 over every file's name and content.

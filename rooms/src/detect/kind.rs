@@ -144,8 +144,8 @@ impl Kind {
             ),
             Kind::CalfRaises => (
                 Above,
-                ("heel_lift_enter_torso_ratio", 0.05),
-                ("heel_lift_exit_torso_ratio", 0.025),
+                ("heel_lift_enter_torso_ratio", 0.07),
+                ("heel_lift_exit_torso_ratio", 0.035),
                 None,
             ),
             Kind::NeckStretch => (

@@ -22,7 +22,7 @@
 //! | `side_bends` | tilt of the shoulder line | each bend to either side | hips drop, knees bend |
 //! | `calf_raises` | heel and ankle height above the toes over torso length, relative to rest, the lower foot of two (BlazePose only: COCO-17 has no heels) | down → up → down | hips drop, knees bend |
 //! | `neck_stretch` | tilt of the ear line relative to the shoulder line | time held tilted, either side, for at least [`MIN_HOLD_MS`] | hips drop, knees bend |
-//! | `desk_pushups` | shoulder–elbow–wrist angle | up → down → up (needs a view where the elbow bends in the image, e.g. from the side; floor push-ups too) | the torso is upright (leaning less than 25°), knees bend, hips drop |
+//! | `desk_pushups` | shoulder–elbow–wrist angle | up → down → up (needs a view where the elbow bends in the image, e.g. from the side; floor push-ups too) | the torso is upright (leaning less than 15° in the image), knees bend |
 //! | `wall_sit` | knee angle | time held at or below `knee_angle_max_deg`, for at least [`MIN_HOLD_MS`] | the legs are split |
 //!
 //! Both landmark layouts are read, BlazePose-33 and COCO-17 ([`PoseModel`]), in normalized

@@ -27,22 +27,26 @@ pub(crate) const KNEES_BENT_DEG: f64 = 160.0;
 pub(crate) const UPRIGHT_DEG: f64 = 70.0;
 /// Legs whose split is at most this share of their standing height are level (wall sit).
 pub(crate) const LEGS_LEVEL: f64 = 0.15;
-/// Push-ups lean the torso at least this far from upright, degrees (against a desk about 45,
-/// on the floor about 80); a standing person's arms bending is not a push-up.
-pub(crate) const PUSHUP_LEAN_DEG: f64 = 25.0;
-/// Shoulder rolls are done with the torso upright (within this many degrees)...
+/// Push-ups lean the torso at least this far from upright in the image, degrees (against a
+/// desk about 45, on the floor about 80; a landscape frame squeezes 45 to about 25, a portrait
+/// one stretches it); a standing person's arms bending is not a push-up.
+pub(crate) const PUSHUP_LEAN_DEG: f64 = 15.0;
+/// Shoulder rolls and calf raises are done with the torso upright (within this many degrees)...
 pub(crate) const ROLL_UPRIGHT_DEG: f64 = 20.0;
 /// ... the hips still (drop at most this share)...
 pub(crate) const ROLL_HIPS_STILL: f64 = 0.08;
 /// ... the arms low (elevation at most this, degrees: arms overhead lift the shoulders)...
 pub(crate) const ROLL_ARMS_DEG: f64 = 60.0;
 /// ... and the head straight (tilted at most this, degrees: a tilted head nears a shoulder).
-pub(crate) const ROLL_HEAD_DEG: f64 = 10.0;
+pub(crate) const ROLL_HEAD_DEG: f64 = 20.0;
 /// Shoulder rolls, side bends and neck stretches are seen facing the camera, turned at most
 /// about 45° (`Posture::turn` at most this): turned further, the shoulder line foreshortens,
 /// so any height difference reads as a steep tilt, and the nose-to-shoulders gap changes
 /// with the turn.
 pub(crate) const TURN_MAX: f64 = 1.3;
+/// ... and the shoulder line level (tilted at most this, degrees: a side bend changes the
+/// nose-to-shoulders gap too).
+pub(crate) const ROLL_SHOULDERS_DEG: f64 = 18.0;
 /// Side bends keep the hips at standing height (drop at most this share).
 pub(crate) const BEND_HIPS_STILL: f64 = 0.08;
 /// Calf raises lift the hips (a drop of at most this share: the heels of a lunge's back foot
@@ -164,7 +168,11 @@ fn allowed(kind: Kind, th: &Thresholds, lean: Option<Lean>, p: &Posture) -> bool
             };
             at_most(p.drop, HIPS_STILL) && at_most(foot, MARCH_FOOT)
         }
-        Kind::CalfRaises => at_most(p.drop, CALF_HIPS) && at_least(p.knee_min, KNEES_STRAIGHT_DEG),
+        Kind::CalfRaises => {
+            at_most(p.drop, CALF_HIPS)
+                && at_least(p.knee_min, KNEES_STRAIGHT_DEG)
+                && at_most(p.tilt, ROLL_UPRIGHT_DEG)
+        }
         Kind::SideBends => {
             at_most(p.drop, BEND_HIPS_STILL)
                 && at_least(p.knee_min, KNEES_STRAIGHT_DEG)
@@ -181,12 +189,11 @@ fn allowed(kind: Kind, th: &Thresholds, lean: Option<Lean>, p: &Posture) -> bool
                 && at_most(p.arms, ROLL_ARMS_DEG)
                 && at_most(p.tilt, ROLL_UPRIGHT_DEG)
                 && at_most(p.head, ROLL_HEAD_DEG)
+                && at_most(p.shoulders, ROLL_SHOULDERS_DEG)
                 && at_most(p.turn, TURN_MAX)
         }
         Kind::DeskPushups => {
-            at_least(p.tilt, PUSHUP_LEAN_DEG)
-                && at_least(p.knee_min, KNEES_STRAIGHT_DEG)
-                && at_most(p.drop, HIPS_STILL)
+            at_least(p.tilt, PUSHUP_LEAN_DEG) && at_least(p.knee_min, KNEES_STRAIGHT_DEG)
         }
         Kind::WallSit => at_most(p.split.map(f64::abs), LEGS_LEVEL),
         Kind::Undetectable | Kind::Lunges | Kind::JumpingJacks | Kind::ArmRaises => true,

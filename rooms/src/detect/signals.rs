@@ -195,6 +195,13 @@ pub(crate) fn posture(pose: &Pose) -> [f64; POSTURE] {
         (Some(_), Some(_), None) | (Some(_), None, Some(_)) => TURNED,
         _ => nan,
     };
+    let shoulder_line = match (
+        pose.get(Part::Shoulder, Side::Left),
+        pose.get(Part::Shoulder, Side::Right),
+    ) {
+        (Some((l, _)), Some((r, _))) => tilt_deg(l, r, MIN_SPAN).map_or(nan, f64::abs),
+        _ => nan,
+    };
     [
         extent,
         torso,
@@ -205,6 +212,7 @@ pub(crate) fn posture(pose: &Pose) -> [f64; POSTURE] {
         arms,
         head,
         turn,
+        shoulder_line,
     ]
 }
 
@@ -212,7 +220,7 @@ pub(crate) fn posture(pose: &Pose) -> [f64; POSTURE] {
 const TURNED: f64 = 10.0;
 
 /// How many values [`posture`] measures.
-pub(crate) const POSTURE: usize = 9;
+pub(crate) const POSTURE: usize = 10;
 
 /// The smoothed posture, read by name; `None` where not seen.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -244,6 +252,8 @@ pub(crate) struct Posture {
     /// ears' middle, in half their horizontal span; 0 facing it, about 1.3 turned 45°, up to
     /// 10 in a side view.
     pub(crate) turn: Option<f64>,
+    /// The shoulder line's tilt from level, degrees, either side.
+    pub(crate) shoulders: Option<f64>,
 }
 
 impl Posture {
@@ -259,6 +269,7 @@ impl Posture {
             arms,
             head,
             turn,
+            shoulders,
         ] = values;
         let some = |v: f64| v.is_finite().then_some(v);
         let upright = extent.is_finite()
@@ -275,6 +286,7 @@ impl Posture {
             arms: some(arms),
             head: some(head),
             turn: some(turn),
+            shoulders: some(shoulders),
         }
     }
 }

@@ -22,7 +22,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use breakroom_pose_data::clip::{self, Clip, landmarks};
-use breakroom_pose_data::fixture::{ACTIVE_MS_TOLERANCE, FixtureFile, PosesFile};
+use breakroom_pose_data::fixture::{self, ACTIVE_MS_TOLERANCE, Fixture, FixtureFile, PosesFile};
 use breakroom_pose_data::{recipe, recordings, synth};
 use breakroom_protocol::PoseModel;
 use breakroom_rooms::detect::{self, DetectorPhase};
@@ -34,10 +34,28 @@ fn readme_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/README.md")
 }
 
-/// Every generated fixture file (name, content), made once from the recordings.
+/// Every fixture of the recipes, made once from the recordings.
+fn made() -> &'static [Fixture] {
+    static FIXTURES: OnceLock<Vec<Fixture>> = OnceLock::new();
+    FIXTURES.get_or_init(breakroom_pose_data::fixtures)
+}
+
+/// Every generated fixture file (name, content), written as `breakroom_pose_data::files` (and
+/// so `gen-fixtures`) writes them, from the fixtures made once.
 fn generated() -> &'static [(String, String)] {
     static FILES: OnceLock<Vec<(String, String)>> = OnceLock::new();
-    FILES.get_or_init(breakroom_pose_data::files)
+    FILES.get_or_init(|| {
+        let mut files: Vec<(String, String)> = made()
+            .iter()
+            .map(|f| (format!("{}.json", f.name), fixture::write_fixture(f)))
+            .collect();
+        let stills = stills();
+        files.push((
+            format!("{}.json", stills.name),
+            stills.write(&stills.poses()),
+        ));
+        files
+    })
 }
 
 /// The still poses recipe (one: the ML Kit squat poses).
@@ -72,12 +90,7 @@ fn fixtures_readme_is_up_to_date() {
         .filter(|p| as_labelled(&p.label, &p.lms))
         .count();
     let existing = fs::read_to_string(readme_path()).unwrap_or_default();
-    let text = readme::write(
-        &breakroom_pose_data::fixtures(),
-        (right, poses.len()),
-        generated(),
-        &existing,
-    );
+    let text = readme::write(made(), (right, poses.len()), generated(), &existing);
     if std::env::var_os(REGEN).is_some() {
         fs::write(readme_path(), text).unwrap();
         return;

@@ -1,6 +1,7 @@
 // The detector port against the shared fixtures (the same ones the Rust detector is tested
 // with): one per recipe in rooms/fixtures/recipes.json, generated from the recordings beside
-// the checkout by the Rust generator (test/support/fixtures.js): every expected count, exactly.
+// the checkout by the Rust generator (test/support/fixtures.js): every catalogue exercise on
+// every fixture, the confusion matrix's rule.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -34,24 +35,50 @@ test('the catalogue is the shared one', () => {
   assert.deepEqual(builtinCatalogue(), shared);
 });
 
+// The confusion matrix (the rule of rooms/fixtures/README.md, as the Rust test applies it):
+// EVERY catalogue exercise runs on EVERY fixture. Listed in `expected` → exactly that many
+// reps; not listed → 0. Scored in seconds → held as long as `expected_active_ms` says (within
+// the tolerance), or exactly 0 ms when not listed. Every count within the rate bound. A
+// non-zero count off the diagonal (`exercise`) needs a `contains` reason.
+const catalogueExercises = builtinCatalogue().exercises;
+
 for (const recipe of recipes.fixtures) {
   test(`fixture ${recipe.name}`, () => {
     const fixture = loadFixture(recipe.name);
-    // The generated file carries the recipe's contract.
+    // The generated file carries the recipe's contract, its matrix fields always present.
     assert.deepEqual(fixture.expected, recipe.expected);
     assert.deepEqual(fixture.expected_active_ms ?? {}, recipe.expected_active_ms ?? {});
+    assert.ok('exercise' in fixture && 'contains' in fixture, 'exercise and contains are written');
+    assert.equal(fixture.exercise, recipe.exercise ?? null);
+    assert.deepEqual(fixture.contains, recipe.contains ?? {});
+    const expectedMs = fixture.expected_active_ms ?? {};
+    for (const [exercise, want] of [...Object.entries(fixture.expected), ...Object.entries(expectedMs)]) {
+      assert.ok(
+        catalogueExercises.some((e) => e.id === exercise),
+        `${exercise} is in the catalogue`,
+      );
+      if (want > 0 && exercise !== fixture.exercise) {
+        assert.ok(fixture.contains[exercise]?.trim(), `${exercise} counts off the diagonal: contains says why`);
+      }
+    }
     const first = fixture.frames[0].t_us;
     const last = fixture.frames[fixture.frames.length - 1].t_us;
-    for (const [exercise, want] of Object.entries(fixture.expected)) {
-      const r = run(exercise, fixture);
-      assert.equal(r.reps, want, `${exercise}: reps`);
-      const max = builtinCatalogue().exercises.find((e) => e.id === exercise).max_per_min;
-      assert.ok(r.reps <= Math.floor(((last - first) * max) / 60_000_000) + 1, `${exercise}: rate bound`);
+    const wrong = [];
+    const cells = [];
+    for (const e of catalogueExercises) {
+      const r = run(e.id, fixture);
+      const want = fixture.expected[e.id] ?? 0;
+      const bound = Math.floor(((last - first) * e.max_per_min) / 60_000_000) + 1;
+      cells.push(`${e.id} ${r.reps}${e.unit === 'seconds' ? `/${r.activeMs}ms` : ''}`);
+      if (r.reps !== want) wrong.push(`${e.id}: ${r.reps} reps, expected ${want}`);
+      if (r.reps > bound) wrong.push(`${e.id}: ${r.reps} reps over the rate bound ${bound}`);
+      if (e.unit === 'seconds') {
+        const wantMs = expectedMs[e.id];
+        const ok = wantMs === undefined ? r.activeMs === 0 : Math.abs(r.activeMs - wantMs) <= ACTIVE_MS_TOLERANCE;
+        if (!ok) wrong.push(`${e.id}: held ${r.activeMs} ms, expected ${wantMs ?? 0} ms`);
+      }
     }
-    for (const [exercise, want] of Object.entries(fixture.expected_active_ms ?? {})) {
-      const r = run(exercise, fixture);
-      assert.ok(Math.abs(r.activeMs - want) <= ACTIVE_MS_TOLERANCE, `${exercise}: ${r.activeMs} ms vs ${want}`);
-    }
+    assert.deepEqual(wrong, [], `${recipe.name}: ${cells.join(', ')}`);
   });
 }
 

@@ -8,7 +8,10 @@
 //! the recipes the repository keeps (`rooms/fixtures/recipes.json`) into the fixture files
 //! ([`fixture`], format in `rooms/fixtures/README.md`) that the Rust and TypeScript detectors
 //! are both held to; `gen-fixtures OUTDIR` writes them for the TypeScript tests and for
-//! `breakroom detect`.
+//! `breakroom detect`. [`synth`] makes the synthetic movement of the exercises without a real
+//! recording, and of the negatives: human timing ([`synth::timing`]), noise, and a 3-D stick
+//! body ([`synth::skeleton`]) for side views. A recipe names the exercise it shows and why any
+//! other one counts (`exercise`, `contains`: the confusion matrix), checked when it is loaded.
 //!
 //! Generalization: [`space`] holds bodies in 3-D (metres, stood on a floor) read from the
 //! world-landmark recordings, with the steps that change them before filming (a narrower

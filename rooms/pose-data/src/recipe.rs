@@ -23,7 +23,7 @@ use crate::recordings::{
     THREEQUARTER_3D_SOURCE, THREEQUARTER_SOURCE,
 };
 use crate::space::{self, Clip3};
-use crate::synth::{self, Body};
+use crate::synth::{self, Body, Capture, SquatArms};
 
 /// The recipes file.
 #[derive(Debug, Deserialize)]
@@ -241,22 +241,70 @@ pub enum Data {
     Space(Clip3),
 }
 
-/// The synthetic motions ([`crate::synth`]), each at 10 Hz.
+/// A synthetic motion ([`crate::synth`]) and how it is captured: the motion's own fields,
+/// plus optional `hz` (default 10), `seed` (default 1) and `noise` (σ on every landmark,
+/// default [`synth::NOISE`]).
+#[derive(Debug, Clone)]
+pub struct Motion {
+    /// What the body does.
+    pub movement: Movement,
+    /// Frame rate, seed and noise.
+    pub capture: Capture,
+}
+
+impl<'de> Deserialize<'de> for Motion {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Motion, D::Error> {
+        use serde::de::Error;
+        let mut map = serde_json::Map::deserialize(d)?;
+        let mut capture = Capture::default();
+        if let Some(hz) = map.remove("hz") {
+            capture.hz = hz
+                .as_u64()
+                .filter(|&hz| hz > 0)
+                .ok_or_else(|| D::Error::custom("hz: a positive integer"))?;
+        }
+        if let Some(seed) = map.remove("seed") {
+            capture.seed = seed
+                .as_u64()
+                .ok_or_else(|| D::Error::custom("seed: an integer"))?;
+        }
+        if let Some(noise) = map.remove("noise") {
+            capture.noise = noise
+                .as_f64()
+                .filter(|n| *n >= 0.0)
+                .ok_or_else(|| D::Error::custom("noise: a number >= 0"))?;
+        }
+        let movement =
+            Movement::deserialize(serde_json::Value::Object(map)).map_err(D::Error::custom)?;
+        Ok(Motion { movement, capture })
+    }
+}
+
+fn side_view() -> f64 {
+    80.0
+}
+
+fn three_quarter() -> f64 {
+    30.0
+}
+
+/// What the body does in a synthetic motion; each variant's function in [`crate::synth`]
+/// says how.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "motion", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Motion {
+pub enum Movement {
     /// See [`synth::jumping_jacks`].
     JumpingJacks {
         /// Repetitions.
         reps: u32,
-        /// Seconds per repetition.
+        /// Seconds per repetition (each varied by up to ±20%).
         period_s: f64,
     },
     /// See [`synth::march`].
     March {
         /// Steps.
         steps: u32,
-        /// Seconds per step.
+        /// Seconds per step (each varied by up to ±20%).
         step_s: f64,
     },
     /// See [`synth::side_bends`].
@@ -265,7 +313,7 @@ pub enum Motion {
         reps: u32,
         /// Seconds per repetition.
         period_s: f64,
-        /// How far the upper body turns.
+        /// How far the upper body turns (each rep varied by up to ±15%).
         degrees: f64,
     },
     /// See [`synth::calf_raises`].
@@ -286,14 +334,17 @@ pub enum Motion {
         /// Rise, as a fraction of the nose-to-shoulders gap.
         fraction: f64,
     },
-    /// See [`synth::pushups`].
+    /// See [`synth::desk_pushups`].
     DeskPushups {
         /// Repetitions.
         reps: u32,
         /// Seconds per repetition.
         period_s: f64,
-        /// Upper arm elevation, degrees.
-        elevation_deg: f64,
+        /// The body's inclination from vertical at the top of a push-up, degrees.
+        lean_deg: f64,
+        /// The camera's yaw, degrees (90 a pure side view; default 80).
+        #[serde(default = "side_view")]
+        yaw_deg: f64,
     },
     /// See [`synth::neck_stretch`].
     NeckStretch {
@@ -302,12 +353,58 @@ pub enum Motion {
         /// Tilt, degrees.
         degrees: f64,
     },
+    /// See [`synth::wall_sit`].
+    WallSit {
+        /// Seconds held.
+        hold_s: f64,
+        /// The camera's yaw, degrees (default 80).
+        #[serde(default = "side_view")]
+        yaw_deg: f64,
+    },
+    /// See [`synth::squats`].
+    Squats {
+        /// Repetitions.
+        reps: u32,
+        /// Seconds per repetition.
+        period_s: f64,
+        /// Where the arms are.
+        arms: SquatArms,
+        /// The camera's yaw, degrees (0, the default, faces the person).
+        #[serde(default)]
+        yaw_deg: f64,
+    },
+    /// See [`synth::lunges`].
+    Lunges {
+        /// Repetitions (each lunge, either leg).
+        reps: u32,
+        /// Seconds per repetition.
+        period_s: f64,
+        /// The camera's yaw, degrees (default 30).
+        #[serde(default = "three_quarter")]
+        yaw_deg: f64,
+    },
+    /// See [`synth::bend_pick_up`].
+    BendPickUp {
+        /// How many times.
+        times: u32,
+        /// The camera's yaw, degrees (default 30).
+        #[serde(default = "three_quarter")]
+        yaw_deg: f64,
+    },
+    /// See [`synth::talking`].
+    Talking {
+        /// Duration.
+        seconds: f64,
+    },
+    /// See [`synth::weight_shift`].
+    WeightShift {
+        /// Duration.
+        seconds: f64,
+    },
     /// See [`synth::still`].
     Still {
         /// Duration.
         seconds: f64,
-        /// Noise on every coordinate.
-        noise: f64,
     },
     /// See [`synth::arm_waving`].
     ArmWaving {
@@ -349,9 +446,18 @@ pub fn load() -> Recipes {
     parse(&text)
 }
 
-/// Parses a recipes file.
+/// Parses a recipes file and checks every fixture's [`Recipe::check`]. Panics, saying what
+/// is wrong, if it is not valid.
 pub fn parse(text: &str) -> Recipes {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("recipes.json: {e}"))
+    let recipes: Recipes =
+        serde_json::from_str(text).unwrap_or_else(|e| panic!("recipes.json: {e}"));
+    let problems: Vec<String> = recipes
+        .fixtures
+        .iter()
+        .filter_map(|r| r.check().err())
+        .collect();
+    assert!(problems.is_empty(), "recipes.json: {problems:#?}");
+    recipes
 }
 
 impl Step {
@@ -438,34 +544,57 @@ impl Step {
 impl Motion {
     /// The motion, animated from `base`.
     pub fn animate(&self, base: &Body) -> Clip {
-        match *self {
-            Motion::JumpingJacks { reps, period_s } => synth::jumping_jacks(base, reps, period_s),
-            Motion::March { steps, step_s } => synth::march(base, steps, step_s),
-            Motion::SideBends {
+        let cap = self.capture;
+        match self.movement {
+            Movement::JumpingJacks { reps, period_s } => {
+                synth::jumping_jacks(base, reps, period_s, cap)
+            }
+            Movement::March { steps, step_s } => synth::march(base, steps, step_s, cap),
+            Movement::SideBends {
                 reps,
                 period_s,
                 degrees,
-            } => synth::side_bends(base, reps, period_s, degrees),
-            Motion::CalfRaises {
+            } => synth::side_bends(base, reps, period_s, degrees, cap),
+            Movement::CalfRaises {
                 reps,
                 period_s,
                 rise,
-            } => synth::calf_raises(base, reps, period_s, rise),
-            Motion::ShoulderRolls {
+            } => synth::calf_raises(base, reps, period_s, rise, cap),
+            Movement::ShoulderRolls {
                 reps,
                 period_s,
                 fraction,
-            } => synth::shoulder_rolls(base, reps, period_s, fraction),
-            Motion::DeskPushups {
+            } => synth::shoulder_rolls(base, reps, period_s, fraction, cap),
+            Movement::DeskPushups {
                 reps,
                 period_s,
-                elevation_deg,
-            } => synth::pushups(base, reps, period_s, elevation_deg),
-            Motion::NeckStretch { hold_s, degrees } => synth::neck_stretch(base, hold_s, degrees),
-            Motion::Still { seconds, noise } => synth::still(base, seconds, noise),
-            Motion::ArmWaving { seconds } => synth::arm_waving(base, seconds),
-            Motion::OneArmOverhead { seconds, period_s } => {
-                synth::one_arm_overhead(base, seconds, period_s)
+                lean_deg,
+                yaw_deg,
+            } => synth::desk_pushups(base, reps, period_s, lean_deg, yaw_deg, cap),
+            Movement::NeckStretch { hold_s, degrees } => {
+                synth::neck_stretch(base, hold_s, degrees, cap)
+            }
+            Movement::WallSit { hold_s, yaw_deg } => synth::wall_sit(base, hold_s, yaw_deg, cap),
+            Movement::Squats {
+                reps,
+                period_s,
+                arms,
+                yaw_deg,
+            } => synth::squats(base, reps, period_s, arms, yaw_deg, cap),
+            Movement::Lunges {
+                reps,
+                period_s,
+                yaw_deg,
+            } => synth::lunges(base, reps, period_s, yaw_deg, cap),
+            Movement::BendPickUp { times, yaw_deg } => {
+                synth::bend_pick_up(base, times, yaw_deg, cap)
+            }
+            Movement::Talking { seconds } => synth::talking(base, seconds, cap),
+            Movement::WeightShift { seconds } => synth::weight_shift(base, seconds, cap),
+            Movement::Still { seconds } => synth::still(base, seconds, cap),
+            Movement::ArmWaving { seconds } => synth::arm_waving(base, seconds, cap),
+            Movement::OneArmOverhead { seconds, period_s } => {
+                synth::one_arm_overhead(base, seconds, period_s, cap)
             }
         }
     }
@@ -475,7 +604,7 @@ impl Motion {
 pub const SYNTH_SOURCE: &str = "synthetic: frame 0 of tensorflow/tfjs-models \
     pose-detection/test_data/pose_squats.full.json (commit \
     18a73420e555a3c1948209ebfa807c7086c7ff0c, Apache-2.0, Copyright Google LLC) animated joint \
-    by joint on square pixels";
+    by joint on square pixels, or a 3-D stick body with its segment lengths";
 
 /// The `source` of the synthetic lunges.
 pub const LUNGES_SOURCE: &str = "synthetic: frame 0 of tensorflow/tfjs-models \
@@ -505,6 +634,42 @@ impl From {
 }
 
 impl Recipe {
+    /// The confusion matrix's rule on one recipe: every non-zero expectation (reps or held
+    /// milliseconds) of an exercise other than [`Recipe::exercise`] has a [`Recipe::contains`]
+    /// reason, and every reason belongs to such an expectation.
+    pub fn check(&self) -> Result<(), String> {
+        let off_diagonal: std::collections::BTreeSet<&str> = self
+            .expected
+            .iter()
+            .chain(&self.expected_active_ms)
+            .filter(|(id, n)| *n > 0 && self.exercise.as_deref() != Some(id.as_str()))
+            .map(|(id, _)| id.as_str())
+            .collect();
+        let mut problems = Vec::new();
+        for id in &off_diagonal {
+            match self.contains.get(*id) {
+                Some(reason) if !reason.trim().is_empty() => {}
+                _ => problems.push(format!(
+                    "{id} is expected to count but the fixture shows {}: say why in `contains`",
+                    self.exercise.as_deref().unwrap_or("no exercise")
+                )),
+            }
+        }
+        for id in self.contains.keys() {
+            if !off_diagonal.contains(id.as_str()) {
+                problems.push(format!(
+                    "`contains` gives a reason for {id}, which is not a non-zero expectation \
+                     off the diagonal"
+                ));
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("{}: {}", self.name, problems.join("; ")))
+        }
+    }
+
     /// The fixture this recipe makes. Panics with where to put the recording when it is
     /// missing.
     pub fn make(&self, reasons: &BTreeMap<String, String>) -> Fixture {
@@ -613,5 +778,52 @@ mod tests {
             {"camera": {"yaw_deg": 90, "pitch_deg": 0, "distance_m": 3, "focal": 0.6, "aspect": [16, 9]}}]"#)
         .make(&BTreeMap::new());
         assert_eq!(lunges.source, LUNGES_SOURCE);
+    }
+
+    fn recipe_json(json: &str) -> Recipe {
+        serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn an_off_diagonal_count_needs_a_reason() {
+        let base =
+            r#""name": "jj", "from": "tfjs_squats", "why": "w", "exercise": "jumping_jacks""#;
+        let without = recipe_json(&format!(
+            r#"{{{base}, "expected": {{"jumping_jacks": 6, "arm_raises": 6}}}}"#
+        ));
+        let err = without.check().expect_err("arm raises without a reason");
+        assert!(err.contains("arm_raises"), "{err}");
+
+        let with = recipe_json(&format!(
+            r#"{{{base}, "expected": {{"jumping_jacks": 6, "arm_raises": 6, "squats": 0}},
+                "contains": {{"arm_raises": "each jack raises both arms overhead"}}}}"#
+        ));
+        assert_eq!(with.check(), Ok(()));
+
+        // Held milliseconds count too, and a negative has no diagonal at all.
+        let held = recipe_json(
+            r#"{"name": "n", "from": "tfjs_squats", "why": "w", "expected": {},
+                "expected_active_ms": {"wall_sit": 3000}}"#,
+        );
+        assert!(held.check().is_err());
+
+        // A reason must belong to a non-zero expectation off the diagonal.
+        let stale = recipe_json(&format!(
+            r#"{{{base}, "expected": {{"jumping_jacks": 6, "arm_raises": 0}},
+                "contains": {{"arm_raises": "no longer counts"}}}}"#
+        ));
+        assert!(stale.check().is_err());
+        let blank = recipe_json(&format!(
+            r#"{{{base}, "expected": {{"jumping_jacks": 6, "arm_raises": 6}},
+                "contains": {{"arm_raises": " "}}}}"#
+        ));
+        assert!(blank.check().is_err());
+    }
+
+    #[test]
+    fn the_recipes_in_the_repository_pass_the_check() {
+        // parse panics on the first invalid recipe, naming it.
+        let recipes = parse(&std::fs::read_to_string(path()).unwrap_or_else(|e| panic!("{e}")));
+        assert!(!recipes.fixtures.is_empty());
     }
 }

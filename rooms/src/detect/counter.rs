@@ -28,8 +28,8 @@ pub(crate) enum Zone {
     /// Between the thresholds: keep the current state.
     Between,
     /// The body does something else at the same time (a side bend while the hips drop into
-    /// a squat): keep the current state, and the current stay in the active position no
-    /// longer completes a rep.
+    /// a squat): keep the current state; the current stay in the active position no longer
+    /// completes a rep, and a hold is not timed (it starts again after).
     Excluded,
 }
 
@@ -129,11 +129,22 @@ impl Counter {
             }
             (State::Active(same), Zone::Active(_)) => (State::Active(same), false),
         };
+        if zone == Zone::Excluded {
+            // Nothing of this stay counts: its hold starts again after the exclusion.
+            self.state = next;
+            self.last_seen = Some((t_us, false));
+            self.run_start_us = t_us;
+            self.run_held_us = 0;
+            self.run_counts = self.min_hold_us == 0;
+            self.flush(t_us);
+            return;
+        }
         if completed && self.run_counts {
             self.pending = (self.pending + 1).min(MAX_PENDING);
         }
         let active = matches!(next, State::Active(_));
-        if active && next != self.state {
+        let resumed = matches!(self.last_seen, Some((_, false))) && self.state == next;
+        if active && (next != self.state || resumed) {
             // A new stay in the active position (from rest, or the other side).
             self.run_start_us = t_us;
             self.run_held_us = 0;

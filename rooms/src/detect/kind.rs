@@ -69,7 +69,7 @@ pub(crate) const MORE: usize = 3;
 const SQUAT_MORE: &[(&str, f64)] = &[
     ("hip_drop_down_leg_ratio", 0.25),
     ("hip_drop_up_leg_ratio", 0.1),
-    ("legs_level_leg_ratio", 0.15),
+    ("legs_level_leg_ratio", 0.25),
 ];
 
 impl Kind {
@@ -108,9 +108,9 @@ impl Kind {
             }
             Kind::Lunges => (
                 EitherSide,
-                ("hip_drop_enter_leg_ratio", 0.25),
-                ("hip_drop_exit_leg_ratio", 0.12),
-                Some(("legs_split_leg_ratio", 0.25)),
+                ("hip_drop_enter_leg_ratio", 0.2),
+                ("hip_drop_exit_leg_ratio", 0.1),
+                Some(("legs_split_leg_ratio", 0.35)),
             ),
             Kind::JumpingJacks => (
                 Above,
@@ -144,8 +144,8 @@ impl Kind {
             ),
             Kind::CalfRaises => (
                 Above,
-                ("heel_lift_enter_torso_ratio", 0.05),
-                ("heel_lift_exit_torso_ratio", 0.025),
+                ("heel_lift_enter_torso_ratio", 0.07),
+                ("heel_lift_exit_torso_ratio", 0.035),
                 None,
             ),
             Kind::NeckStretch => (
@@ -219,7 +219,10 @@ impl Kind {
     /// Whether the signal is measured against a resting baseline (calf raises, shoulder rolls)
     /// rather than absolute values; such exercises cannot classify a single pose.
     pub(crate) const fn uses_baseline(self) -> bool {
-        matches!(self, Kind::CalfRaises | Kind::ShoulderRolls)
+        matches!(
+            self,
+            Kind::CalfRaises | Kind::ShoulderRolls | Kind::SideBends | Kind::NeckStretch
+        )
     }
 
     /// The phase a counter state shows as.

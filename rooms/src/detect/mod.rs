@@ -22,7 +22,7 @@
 //! | `side_bends` | tilt of the shoulder line | each bend to either side | hips drop, knees bend |
 //! | `calf_raises` | heel and ankle height above the toes over torso length, relative to rest, the lower foot of two (BlazePose only: COCO-17 has no heels) | down → up → down | hips drop, knees bend |
 //! | `neck_stretch` | tilt of the ear line relative to the shoulder line | time held tilted, either side, for at least [`MIN_HOLD_MS`] | hips drop, knees bend |
-//! | `desk_pushups` | shoulder–elbow–wrist angle | up → down → up (needs a view where the elbow bends in the image, e.g. from the side; floor push-ups too) | the torso is upright (leaning less than 25°), knees bend, hips drop |
+//! | `desk_pushups` | shoulder–elbow–wrist angle | up → down → up (needs a view where the elbow bends in the image, e.g. from the side; floor push-ups too) | the torso is upright (leaning less than 15° in the image), knees bend |
 //! | `wall_sit` | knee angle | time held at or below `knee_angle_max_deg`, for at least [`MIN_HOLD_MS`] | the legs are split |
 //!
 //! Both landmark layouts are read, BlazePose-33 and COCO-17 ([`PoseModel`]), in normalized
@@ -119,7 +119,7 @@ use filter::Filter;
 use kind::{Kind, Thresholds};
 use pose::Pose;
 use signals::{POSTURE, Posture};
-use smooth::{Baseline, Ema, Sparse};
+use smooth::{Baseline, Ema, Level, Sparse};
 
 pub use phase::{DetectorPhase, Reading};
 
@@ -164,6 +164,8 @@ pub struct Detector {
     confidence: Ema<1>,
     /// The signal's resting level, for calf raises and shoulder rolls.
     baseline: Baseline,
+    /// The resting tilt, for side bends and neck stretches.
+    level: Level,
     /// Single-frame outliers' correction.
     filter: Filter,
     /// The smoothed posture around the signal (see [`signals::posture`]).
@@ -194,6 +196,7 @@ impl Detector {
             smooth: Ema::new(kind.smoothing_tau_us()),
             confidence: Ema::new(CONFIDENCE_TAU_US),
             baseline: Baseline::new(kind == Kind::ShoulderRolls),
+            level: Level::new(),
             filter: Filter::new(),
             posture: Sparse::new(kind.smoothing_tau_us()),
             standing: Baseline::drifting(true, STANDING_DRIFT_TAU_US),
@@ -236,13 +239,13 @@ impl Detector {
         match signal {
             Some(signal) => {
                 let smoothed = self.smooth.update(t_us, signal.values);
-                let values = self.against_rest(t_us, smoothed);
+                let values = self.against_rest(t_us, smoothed, &th);
                 let state = self.counter.state();
                 let lean = match signals::zone(&th, values) {
                     Zone::Active(lean) => Some(lean),
                     _ => None,
                 };
-                if rules::excluded(self.kind, lean, &posture) {
+                if rules::excluded(self.kind, &th, lean, &posture) {
                     self.excluded_at = Some(t_us);
                 }
                 let zone = rules::zone(
@@ -289,6 +292,7 @@ impl Detector {
         self.smooth.reset();
         self.confidence.reset();
         self.baseline.reset();
+        self.level.reset();
         self.filter.reset();
         self.posture.reset();
         self.standing.reset();
@@ -318,8 +322,12 @@ impl Detector {
     /// The smoothed posture after this frame, read against the standing legs' height.
     fn posture(&mut self, t_us: u64, pose: &Pose) -> Posture {
         let values = self.posture.update(t_us, signals::posture(pose));
-        let [extent, _, knee_min, ..] = values;
-        if extent.is_finite() {
+        let [extent, _, knee_min, knee_dy, ankle_dy, ..] = values;
+        // The legs' standing height is learnt with the feet side by side: a lunge's front foot,
+        // nearer the camera, sits lower in the image and lengthens them.
+        let together = !(knee_dy + ankle_dy).is_finite()
+            || (knee_dy + ankle_dy).abs() <= rules::LEGS_LEVEL * extent;
+        if extent.is_finite() && together {
             let straight = knee_min >= rules::KNEES_STRAIGHT_DEG;
             self.standing.update(t_us, extent, straight);
         }
@@ -327,9 +335,10 @@ impl Detector {
     }
 
     /// Expresses smoothed values against the resting level, for the exercises that need one:
-    /// calf raises (how far above rest the heels are) and shoulder rolls (by what fraction the
-    /// nose-to-shoulders gap has shrunk).
-    fn against_rest(&mut self, t_us: u64, smoothed: [f64; 2]) -> [f64; 2] {
+    /// calf raises (how far above rest the heels are), shoulder rolls (by what fraction the
+    /// nose-to-shoulders gap has shrunk), side bends and neck stretches (the tilt beyond the
+    /// person's resting one).
+    fn against_rest(&mut self, t_us: u64, smoothed: [f64; 2], th: &Thresholds) -> [f64; 2] {
         let [value, second] = smoothed;
         let resting = matches!(self.counter.state(), State::Unknown | State::Rest);
         match self.kind {
@@ -341,6 +350,15 @@ impl Detector {
                 let base = self.baseline.update(t_us, value, resting);
                 let lift = if base > 1e-6 { 1.0 - value / base } else { 0.0 };
                 [lift, second]
+            }
+            Kind::SideBends | Kind::NeckStretch => {
+                // The level follows the person at rest, within the rest band: never a bend.
+                let near = self
+                    .level
+                    .value()
+                    .is_none_or(|level| (value - level).abs() <= th.exit);
+                let level = self.level.update(t_us, value, resting && near);
+                [value - level, second]
             }
             _ => smoothed,
         }

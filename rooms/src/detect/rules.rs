@@ -27,20 +27,26 @@ pub(crate) const KNEES_BENT_DEG: f64 = 160.0;
 pub(crate) const UPRIGHT_DEG: f64 = 70.0;
 /// Legs whose split is at most this share of their standing height are level (wall sit).
 pub(crate) const LEGS_LEVEL: f64 = 0.15;
-/// Push-ups lean the torso at least this far from upright, degrees (against a desk about 45,
-/// on the floor about 80); a standing person's arms bending is not a push-up.
-pub(crate) const PUSHUP_LEAN_DEG: f64 = 25.0;
-/// Shoulder rolls are done with the torso upright (within this many degrees)...
+/// Push-ups lean the torso at least this far from upright in the image, degrees (against a
+/// desk about 45, on the floor about 80; a landscape frame squeezes 45 to about 25, a portrait
+/// one stretches it); a standing person's arms bending is not a push-up.
+pub(crate) const PUSHUP_LEAN_DEG: f64 = 15.0;
+/// Shoulder rolls and calf raises are done with the torso upright (within this many degrees)...
 pub(crate) const ROLL_UPRIGHT_DEG: f64 = 20.0;
 /// ... the hips still (drop at most this share)...
 pub(crate) const ROLL_HIPS_STILL: f64 = 0.08;
 /// ... the arms low (elevation at most this, degrees: arms overhead lift the shoulders)...
 pub(crate) const ROLL_ARMS_DEG: f64 = 60.0;
 /// ... and the head straight (tilted at most this, degrees: a tilted head nears a shoulder).
-pub(crate) const ROLL_HEAD_DEG: f64 = 10.0;
-/// ... facing the camera (shoulder width at least this share of the torso's length, within
-/// about 45°: turned further, the nose-to-shoulders gap changes with the turn).
-pub(crate) const ROLL_FACING: f64 = 0.5;
+pub(crate) const ROLL_HEAD_DEG: f64 = 20.0;
+/// Shoulder rolls, side bends and neck stretches are seen facing the camera, turned at most
+/// about 45° (`Posture::turn` at most this): turned further, the shoulder line foreshortens,
+/// so any height difference reads as a steep tilt, and the nose-to-shoulders gap changes
+/// with the turn.
+pub(crate) const TURN_MAX: f64 = 1.3;
+/// ... and the shoulder line level (tilted at most this, degrees: a side bend changes the
+/// nose-to-shoulders gap too).
+pub(crate) const ROLL_SHOULDERS_DEG: f64 = 18.0;
 /// Side bends keep the hips at standing height (drop at most this share).
 pub(crate) const BEND_HIPS_STILL: f64 = 0.08;
 /// Calf raises lift the hips (a drop of at most this share: the heels of a lunge's back foot
@@ -68,12 +74,19 @@ pub(crate) fn zone(
 ) -> Zone {
     let recent = excluded_at.is_some_and(|at| t_us.saturating_sub(at) < EXCLUSION_HOLD_US);
     match kind {
-        Kind::Squats => squat(th, values[0], p),
         Kind::Lunges => lunge(th, p),
-        _ => match (signals::zone(th, values), state) {
+        _ => match (zone_of(kind, th, values, p), state) {
             (Zone::Active(_), _) | (Zone::Between, State::Active(_)) if recent => Zone::Excluded,
             (zone, _) => zone,
         },
+    }
+}
+
+/// The zone before exclusions.
+fn zone_of(kind: Kind, th: &Thresholds, values: [f64; 2], p: &Posture) -> Zone {
+    match kind {
+        Kind::Squats => squat(th, values[0], p),
+        _ => signals::zone(th, values),
     }
 }
 
@@ -87,29 +100,33 @@ fn at_least(value: Option<f64>, min: f64) -> bool {
     value.is_none_or(|v| v >= min)
 }
 
-/// Squats: down when the knees bend past `enter` *or* the hips drop past the first of
-/// `more` (a front view of a narrow stance hides the knee's bend: the thigh points at the
-/// camera), with the legs level (a lunge's are split) and the torso upright. Up when the hips
-/// are back within the second of `more` of standing height, the knees out of the down zone;
-/// when the hips' drop cannot be measured (no ankles seen), when the knees open past `exit`.
-/// (Standing legs seen at an angle look bent: 150° is common at 60° yaw, so the knee angle
-/// alone is a poor sign of standing.)
+/// Squats: down when the hips drop past the first of `more` with the knees bent, up when they
+/// are back within the second of `more`: the hips' drop is the same from every side, where
+/// the knee's angle is not (seen from the front, a narrow squat's thigh points at the camera
+/// and the knee looks barely bent; from the side, stretched by a portrait frame, a quarter-
+/// torso bob looks like a squat). Only when the drop cannot be measured (no ankle seen, the
+/// torso lying) do the knees decide: down at `enter`, up at `exit`. Legs split (a lunge) or
+/// a lying torso (a push-up) void the squat ([`squat_legs`]).
 fn squat(th: &Thresholds, knee_angle: f64, p: &Posture) -> Zone {
-    let [drop_down, drop_up, level] = th.more;
-    let level = at_most(p.split.map(f64::abs), level) && at_most(p.tilt, UPRIGHT_DEG);
+    let [drop_down, drop_up, _] = th.more;
     let bent = p.knee_min.is_some_and(|k| k <= KNEES_BENT_DEG);
-    let dropped = bent && p.drop.is_some_and(|d| d >= drop_down);
-    let up = match p.drop {
-        Some(drop) => drop <= drop_up && knee_angle > th.enter,
-        None => knee_angle >= th.exit,
+    let (down, up) = match p.drop {
+        Some(drop) => (bent && drop >= drop_down, drop <= drop_up),
+        None => (knee_angle <= th.enter, knee_angle >= th.exit),
     };
-    if (knee_angle <= th.enter || dropped) && level {
+    if down {
         Zone::Active(Lean::Only)
     } else if up {
         Zone::Rest
     } else {
         Zone::Between
     }
+}
+
+/// Whether a squat's legs are level (the third of `more`) and its torso upright (not a
+/// push-up).
+fn squat_legs(th: &Thresholds, p: &Posture) -> bool {
+    at_most(p.split.map(f64::abs), th.more[2]) && at_most(p.tilt, UPRIGHT_DEG)
 }
 
 /// Lunges: active when the hips drop past `enter` with the legs split past `extra` (the side
@@ -132,13 +149,16 @@ fn lunge(th: &Thresholds, p: &Posture) -> Zone {
 
 /// Whether a frame breaks the exercise's exclusions; `lean` is the side of the active position
 /// the frame's signal is in, if any.
-pub(crate) fn excluded(kind: Kind, lean: Option<Lean>, p: &Posture) -> bool {
-    !allowed(kind, lean, p)
+pub(crate) fn excluded(kind: Kind, th: &Thresholds, lean: Option<Lean>, p: &Posture) -> bool {
+    !allowed(kind, th, lean, p)
 }
 
 /// Whether the exercise's exclusions let the active position be entered or held.
-fn allowed(kind: Kind, lean: Option<Lean>, p: &Posture) -> bool {
+fn allowed(kind: Kind, th: &Thresholds, lean: Option<Lean>, p: &Posture) -> bool {
     match kind {
+        // Split legs void a squat, whenever they split (a lunge seen from the side splits them
+        // only as it deepens).
+        Kind::Squats => squat_legs(th, p),
         Kind::MarchInPlace => {
             // The lifted side's ankle minus the other's, in image y (positive: lower).
             let foot = match lean {
@@ -148,12 +168,20 @@ fn allowed(kind: Kind, lean: Option<Lean>, p: &Posture) -> bool {
             };
             at_most(p.drop, HIPS_STILL) && at_most(foot, MARCH_FOOT)
         }
-        Kind::CalfRaises => at_most(p.drop, CALF_HIPS) && at_least(p.knee_min, KNEES_STRAIGHT_DEG),
+        Kind::CalfRaises => {
+            at_most(p.drop, CALF_HIPS)
+                && at_least(p.knee_min, KNEES_STRAIGHT_DEG)
+                && at_most(p.tilt, ROLL_UPRIGHT_DEG)
+        }
         Kind::SideBends => {
-            at_most(p.drop, BEND_HIPS_STILL) && at_least(p.knee_min, KNEES_STRAIGHT_DEG)
+            at_most(p.drop, BEND_HIPS_STILL)
+                && at_least(p.knee_min, KNEES_STRAIGHT_DEG)
+                && at_most(p.turn, TURN_MAX)
         }
         Kind::NeckStretch => {
-            at_most(p.drop, HIPS_STILL) && at_least(p.knee_min, KNEES_STRAIGHT_DEG)
+            at_most(p.drop, HIPS_STILL)
+                && at_least(p.knee_min, KNEES_STRAIGHT_DEG)
+                && at_most(p.turn, TURN_MAX)
         }
         Kind::ShoulderRolls => {
             at_most(p.drop, ROLL_HIPS_STILL)
@@ -161,16 +189,13 @@ fn allowed(kind: Kind, lean: Option<Lean>, p: &Posture) -> bool {
                 && at_most(p.arms, ROLL_ARMS_DEG)
                 && at_most(p.tilt, ROLL_UPRIGHT_DEG)
                 && at_most(p.head, ROLL_HEAD_DEG)
-                && at_least(p.facing, ROLL_FACING)
+                && at_most(p.shoulders, ROLL_SHOULDERS_DEG)
+                && at_most(p.turn, TURN_MAX)
         }
         Kind::DeskPushups => {
-            at_least(p.tilt, PUSHUP_LEAN_DEG)
-                && at_least(p.knee_min, KNEES_STRAIGHT_DEG)
-                && at_most(p.drop, HIPS_STILL)
+            at_least(p.tilt, PUSHUP_LEAN_DEG) && at_least(p.knee_min, KNEES_STRAIGHT_DEG)
         }
         Kind::WallSit => at_most(p.split.map(f64::abs), LEGS_LEVEL),
-        Kind::Undetectable | Kind::Squats | Kind::Lunges | Kind::JumpingJacks | Kind::ArmRaises => {
-            true
-        }
+        Kind::Undetectable | Kind::Lunges | Kind::JumpingJacks | Kind::ArmRaises => true,
     }
 }

@@ -178,11 +178,28 @@ pub(crate) fn posture(pose: &Pose) -> [f64; POSTURE] {
         }
         _ => nan,
     };
-    let width = match (
+    // How far the head is turned from the camera: the nose's horizontal offset from the ears'
+    // middle, in half the ears' horizontal span (both horizontal, so the image's aspect ratio
+    // cancels; tilting the head moves the nose little sideways): 0 facing the camera, about
+    // 0.75 turned 30°, 1.3 turned 45°, large from the side, where the ears line up. One ear
+    // hidden behind the head is a side view too.
+    let turn = match (
+        pose.get(Part::Nose, Side::Left),
+        pose.get(Part::Ear, Side::Left),
+        pose.get(Part::Ear, Side::Right),
+    ) {
+        (Some((n, _)), Some((l, _)), Some((r, _))) => {
+            let half = (l.x - r.x).abs() / 2.0;
+            ((n.x - (l.x + r.x) / 2.0).abs() / half.max(1e-3)).min(TURNED)
+        }
+        (Some(_), Some(_), None) | (Some(_), None, Some(_)) => TURNED,
+        _ => nan,
+    };
+    let shoulder_line = match (
         pose.get(Part::Shoulder, Side::Left),
         pose.get(Part::Shoulder, Side::Right),
     ) {
-        (Some((l, _)), Some((r, _))) => distance(l, r),
+        (Some((l, _)), Some((r, _))) => tilt_deg(l, r, MIN_SPAN).map_or(nan, f64::abs),
         _ => nan,
     };
     [
@@ -194,12 +211,16 @@ pub(crate) fn posture(pose: &Pose) -> [f64; POSTURE] {
         tilt,
         arms,
         head,
-        width,
+        turn,
+        shoulder_line,
     ]
 }
 
+/// [`Posture::turn`] of a side view.
+const TURNED: f64 = 10.0;
+
 /// How many values [`posture`] measures.
-pub(crate) const POSTURE: usize = 9;
+pub(crate) const POSTURE: usize = 10;
 
 /// The smoothed posture, read by name; `None` where not seen.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -227,9 +248,12 @@ pub(crate) struct Posture {
     pub(crate) arms: Option<f64>,
     /// The head's tilt against the shoulder line, degrees, either side.
     pub(crate) head: Option<f64>,
-    /// Shoulder width over torso length: about 0.75 facing the camera, 0.5 turned 45°, near 0
-    /// from the side.
-    pub(crate) facing: Option<f64>,
+    /// How far the person is turned from the camera: the nose's horizontal offset from the
+    /// ears' middle, in half their horizontal span; 0 facing it, about 1.3 turned 45°, up to
+    /// 10 in a side view.
+    pub(crate) turn: Option<f64>,
+    /// The shoulder line's tilt from level, degrees, either side.
+    pub(crate) shoulders: Option<f64>,
 }
 
 impl Posture {
@@ -244,7 +268,8 @@ impl Posture {
             tilt,
             arms,
             head,
-            width,
+            turn,
+            shoulders,
         ] = values;
         let some = |v: f64| v.is_finite().then_some(v);
         let upright = extent.is_finite()
@@ -260,7 +285,8 @@ impl Posture {
             tilt: some(tilt),
             arms: some(arms),
             head: some(head),
-            facing: some(width / torso).filter(|_| torso >= MIN_SPAN),
+            turn: some(turn),
+            shoulders: some(shoulders),
         }
     }
 }

@@ -166,3 +166,44 @@ impl Baseline {
         self.last = None;
     }
 }
+
+/// The resting level of a signal measured either side of it (a tilt: a person's shoulders or
+/// head are rarely level at rest, and a camera may be rolled): a slow average of the signal
+/// while the person rests, still while they move.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Level {
+    /// The level and the time of the last sample; `None` before the first.
+    last: Option<(f64, u64)>,
+}
+
+/// Time constant of the resting level of a tilt.
+const LEVEL_TAU_US: u64 = 3_000_000;
+
+impl Level {
+    pub(crate) const fn new() -> Self {
+        Level { last: None }
+    }
+
+    /// The level, if any sample came.
+    pub(crate) fn value(&self) -> Option<f64> {
+        self.last.map(|(level, _)| level)
+    }
+
+    /// Feeds a smoothed sample; `resting` says whether the detector is at rest (or has not
+    /// seen a movement yet). Returns the level.
+    pub(crate) fn update(&mut self, t_us: u64, sample: f64, resting: bool) -> f64 {
+        let level = match self.last {
+            None => sample,
+            Some((level, _)) if !resting => level,
+            Some((level, at)) => {
+                level + weight(t_us.saturating_sub(at), LEVEL_TAU_US) * (sample - level)
+            }
+        };
+        self.last = Some((level, t_us));
+        level
+    }
+
+    pub(crate) fn reset(&mut self) {
+        self.last = None;
+    }
+}

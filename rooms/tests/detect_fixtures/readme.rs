@@ -5,6 +5,13 @@ use std::fmt::Write as _;
 use breakroom_protocol::PoseModel;
 
 use breakroom_pose_data::fixture::{ACTIVE_MS_TOLERANCE, Fixture};
+use breakroom_rooms::Catalogue;
+
+/// The lines around the confusion matrix's table, which `breakroom detect --matrix` writes:
+/// what is between them is copied from the existing README unchanged.
+pub const MATRIX_START: &str = "<!-- matrix:start -->";
+/// See [`MATRIX_START`].
+pub const MATRIX_END: &str = "<!-- matrix:end -->";
 
 const HEAD: &str = r#"# Detector fixtures
 
@@ -54,7 +61,7 @@ decimals; `steps`, applied in order (`rooms/pose-data/src/recipe.rs`):
 | `"off_screen_invisible"` | landmarks outside the image get visibility 0.1 |
 | `{"hold": {"frame", "for_us", "step_us"}}` | that frame held (copies every step_us), later frames moved later |
 | `{"loop": {"times", "step_us"}}` | the clip repeated, frame k at k × step_us |
-| `{"synth": {"motion", …}}` | the first frame (a person standing) animated joint by joint (`rooms/pose-data/src/synth.rs`) |
+| `{"synth": {"motion", …, "hz", "seed", "noise"}}` | the clip replaced by synthetic movement of the person of its first frame (`rooms/pose-data/src/synth.rs`): `jumping_jacks`, `march`, `side_bends`, `calf_raises`, `shoulder_rolls`, `neck_stretch` animate the standing frame (a front view); `desk_pushups`, `wall_sit`, `lunges`, `squats` (`arms`: `sides`, `forward`, `clasped`) and `bend_pick_up` pose a 3-D stick body with its segment lengths, seen at `yaw_deg`; `talking`, `weight_shift`, `still`, `arm_waving`, `one_arm_overhead` are negatives. Human timing (each rep's duration ±20%, amplitude ±15%, short pauses, eased), captured at `hz` (default 10) with noise `noise` (default σ 0.003) on every landmark, all drawn from `seed` (default 1) |
 | `{"narrow_stance": {"feet_apart", "knee_share"}}` | 3-D: ankles, heels and toes moved towards the midline until the ankles are `feet_apart` shoulder widths apart, the knees by `knee_share` of that move (`rooms/pose-data/src/space.rs`) |
 | `{"shallow": {"hip_drop_torso"}}` | 3-D: every frame blended with the standing frame 0 so that the hips drop at most that many torso lengths, then grounded again |
 | `{"scale_body": factor}` | 3-D: the person scaled about the floor under them (a taller or shorter person) |
@@ -64,8 +71,10 @@ decimals; `steps`, applied in order (`rooms/pose-data/src/recipe.rs`):
 | `{"swap_legs": {"every_s", "seed"}}` | about every `every_s` s the left and right leg landmarks trade places for one frame |
 | `{"drop_knee_angle": {"from_deg", "to_deg", "aspect"}}` | every frame whose mean 2-D knee angle (square pixels of an `aspect` image) lies in the range dropped: capture gaps at the phase changes |
 
-then `expected`, `expected_active_ms` (optional), `why` and `reason` (a key of `reasons`
-appended to `why`). Every value of the result is rounded to 5 decimals.
+then `exercise`, `expected`, `expected_active_ms` (optional), `contains` (optional), `why` and
+`reason` (a key of `reasons` appended to `why`). Every value of the result is rounded to 5
+decimals. Loading the recipes fails if a non-zero expectation for an exercise other than
+`exercise` has no `contains` reason, or a reason has no such expectation.
 
 ## Format
 
@@ -77,14 +86,21 @@ appended to `why`). Every value of the result is rounded to 5 decimals.
 | `source` | the recording it comes from, with its licence |
 | `model` | `"blaze_pose33"` (33 BlazePose landmarks) or `"coco17"` (17 COCO keypoints), in the model's usual order |
 | `why` | how the file was made and why each count is expected |
+| `exercise` | the exercise the fixture shows (the confusion matrix's diagonal), or `null` for a negative (standing still, waving arms) |
+| `contains` | `{"<exercise id>": "reason"}`: why an exercise other than `exercise` is expected to count (a jumping jack raises both arms overhead); always present, often `{}` |
 | `expected` | `{"<exercise id>": reps}`: the final rep count each listed exercise's detector must reach, exactly |
 | `expected_active_ms` | (optional) `{"<exercise id>": ms}`: time in the target pose of an exercise scored in seconds, within ±TOLERANCE ms |
 | `frames` | `[{"t_us": µs, "landmarks": [[x, y, visibility], …]}, …]` in time order; x and y in normalized image coordinates (0 = left/top, 1 = right/bottom), 5 decimals; visibility 0 to 1 (1 where the source has none) |
 
-To check a detector: for each exercise in `expected`, a fresh detector from the built-in
-catalogue (`rooms/catalogue.json`), every frame fed in order with its `t_us`, the model and its
-landmarks (no depth), then the final reading compared. Every count must also respect the rate
-bound `reps <= floor((last t_us - first t_us) / 1e6 * max_per_min / 60) + 1`.
+To check a detector (the confusion matrix): for **every** exercise of the built-in catalogue
+(`rooms/catalogue.json`), a fresh detector, every frame fed in order with its `t_us`, the model
+and its landmarks (no depth), then the final reading compared. An exercise listed in
+`expected` must count exactly that many reps; one not listed must count 0. An exercise scored
+in seconds must hold as long as `expected_active_ms` says (within ±TOLERANCE ms), or exactly
+0 ms when not listed there. Every count must also respect the rate bound `reps <=
+floor((last t_us - first t_us) / 1e6 * max_per_min / 60) + 1`. The Rust test
+(`every_fixture_counts_as_expected`), the TypeScript test and `breakroom detect --matrix` apply
+this same rule.
 
 `mlkit_squat_poses.json` (recipe in `stills`) holds still poses instead of frames: `{"name",
 "source", "model", "why", "poses": [{"label": "squats_up" | "squats_down", "landmarks": [[x,
@@ -102,16 +118,90 @@ the midpoint of its thresholds) must classify at least `min_share` of them as la
   pixels, of which the 416 squat poses are used. Copyright Google LLC, Apache License 2.0.
 
 The generated files are derived from these recordings (the synthetic ones animate frame 0 of
-the tfjs squat recording) and fall under the same licence and attribution; that is why they
+the tfjs squat recording, or a stick body with its proportions) and fall under the same licence and attribution; that is why they
 are generated, not kept. Only keypoints: no image, video or sound.
 "#;
 
-/// The README, with the fixture table and the measured classification accuracy.
-pub fn write(fixtures: &[Fixture], mlkit: (usize, usize), files: &[(String, String)]) -> String {
+const VALIDATION: &str = r#"## What is validated on real movement
+
+Real recordings exist for three detectors only: **squats** (the tfjs-models squats, front
+view, and the mediapipe three-quarter squats of a second person), **arm raises** (the
+tfjs-models MoveNet recording) and **desk push-ups** (the mediapipe side-view floor push-ups).
+Everything else, **lunges, jumping jacks, march in place, side bends, calf raises, shoulder
+rolls, neck stretch and wall sit**, is validated only on synthetic movement
+(`rooms/pose-data/src/synth.rs`): a body built from the segment lengths of a real person,
+moved with human timing (each rep's period varied ±20%, short irregular pauses, ease-in/out,
+amplitude varied ±15%, all seeded), noise of σ 0.003 on every landmark, the body doing what a
+real body does alongside (arms swinging on a march, a small jump in a jumping jack, hips
+shifting against a side bend), and variants at 0.6× and 1.3× size, shifted, mirrored,
+landscape-compressed and at 5, 10 and 30 Hz. A synthetic movement is what its generator says it
+is, not what a camera sees: the counts they pass say the detector follows that geometry, not
+that it works on people. The wall sit's only real-derived fixture holds the bottom frame of a
+real squat; there is no real wall sit.
+
+Per exercise, the fixtures that show it (`exercise`), by recording:
+
+"#;
+
+/// The README, with the fixture table and the measured classification accuracy. `existing`
+/// is the current README: its confusion matrix (between [`MATRIX_START`] and [`MATRIX_END`])
+/// is copied through unchanged.
+pub fn write(
+    fixtures: &[Fixture],
+    mlkit: (usize, usize),
+    files: &[(String, String)],
+    existing: &str,
+) -> String {
     let mut out = HEAD.replace("TOLERANCE", &ACTIVE_MS_TOLERANCE.to_string());
+    let _ = write!(out, "\n{VALIDATION}");
+    let _ = writeln!(out, "| exercise | real recordings | synthetic fixtures |");
+    let _ = writeln!(out, "|---|---|---|");
+    for e in Catalogue::builtin().iter() {
+        let shows: Vec<&Fixture> = fixtures
+            .iter()
+            .filter(|f| f.exercise.as_deref() == Some(e.id.as_str()))
+            .collect();
+        let mut real: Vec<String> = Vec::new();
+        for f in shows.iter().filter(|f| !synthetic(f)) {
+            let r = format!("`{}`", recording(f.source));
+            if !real.contains(&r) {
+                real.push(r);
+            }
+        }
+        let synthetic = shows.iter().filter(|f| synthetic(f)).count();
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {synthetic} |",
+            e.id,
+            if real.is_empty() {
+                "none: synthetic only".to_owned()
+            } else {
+                let n = shows.len() - synthetic;
+                format!(
+                    "{} ({n} fixture{})",
+                    real.join(", "),
+                    if n == 1 { "" } else { "s" }
+                )
+            }
+        );
+    }
+    let _ = writeln!(out, "\n## Confusion matrix\n");
+    let _ = writeln!(
+        out,
+        "Every detector over every fixture, as `breakroom detect --matrix DIR` prints it \
+         (its test writes the table between the markers; this README's generator copies it \
+         through unchanged). Off the diagonal every count must be 0 unless the fixture's \
+         `contains` says why.\n"
+    );
+    let _ = writeln!(out, "{MATRIX_START}");
+    out.push_str(matrix(existing));
+    let _ = writeln!(out, "{MATRIX_END}");
     let _ = writeln!(out, "\n## Fixtures\n");
-    let _ = writeln!(out, "| file | model | frames | rate | expected | why |");
-    let _ = writeln!(out, "|---|---|---|---|---|---|");
+    let _ = writeln!(
+        out,
+        "| file | model | frames | rate | exercise | expected | why |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
     for f in fixtures {
         let frames = &f.clip.frames;
         let span = frames.last().map_or(0, |l| l.t_us) - frames.first().map_or(0, |f| f.t_us);
@@ -131,20 +221,28 @@ pub fn write(fixtures: &[Fixture], mlkit: (usize, usize), files: &[(String, Stri
             PoseModel::BlazePose33 => "BlazePose-33",
             PoseModel::Coco17 => "COCO-17",
         };
+        let mut why = f.why.clone();
+        for (e, reason) in &f.contains {
+            why.push_str(&format!(" Contains {e}: {reason}"));
+        }
         let _ = writeln!(
             out,
-            "| `{}.json` | {model} | {} | {hz:.1} Hz | {} | {} |",
+            "| `{}.json` | {model} | {} | {hz:.1} Hz | {} | {} | {} |",
             f.name,
             frames.len(),
+            f.exercise
+                .as_deref()
+                .map_or("- (negative)".to_owned(), |e| format!("`{e}`")),
             expected.join(", "),
-            f.why
+            why
         );
     }
     let (right, total) = mlkit;
     let _ = writeln!(
         out,
-        "| `mlkit_squat_poses.json` | BlazePose-33 | {total} still poses | - | squat_state >= 95% | \
-         ML Kit squat poses, each scaled by its bounding box into [0.1, 0.9] (aspect kept) |"
+        "| `mlkit_squat_poses.json` | BlazePose-33 | {total} still poses | - | `squats` | \
+         squat_state >= 95% | ML Kit squat poses, each scaled by its bounding box into [0.1, 0.9] \
+         (aspect kept) |"
     );
     let _ = writeln!(out, "\n## Measured\n");
     let _ = writeln!(
@@ -155,8 +253,10 @@ pub fn write(fixtures: &[Fixture], mlkit: (usize, usize), files: &[(String, Stri
     );
     let _ = writeln!(
         out,
-        "- Every fixture above counts exactly as expected at its own rate, and also when \
-         relayed at 15, 10 and 5 Hz (no rep missed; `lower_frame_rates_miss_no_rep_on_the_fixtures`)."
+        "- Every fixture above is held to the confusion matrix's rule at its own rate \
+         (`every_fixture_counts_as_expected`; the table above shows what the detector counts), \
+         and its non-zero rep counts also when relayed at 15, 10 and 5 Hz \
+         (`lower_frame_rates_miss_no_rep_on_the_fixtures`)."
     );
     let _ = writeln!(
         out,
@@ -167,6 +267,36 @@ pub fn write(fixtures: &[Fixture], mlkit: (usize, usize), files: &[(String, Stri
         fnv1a(files)
     );
     out
+}
+
+/// Whether a fixture is synthetic movement (its `source` says so) rather than a recording.
+fn synthetic(f: &Fixture) -> bool {
+    f.source.starts_with("synthetic")
+}
+
+/// What lies between the matrix markers of `readme` (each line with its newline), or nothing.
+fn matrix(readme: &str) -> &str {
+    let Some(start) = readme.find(&format!("{MATRIX_START}\n")) else {
+        return "";
+    };
+    let inner = &readme[start + MATRIX_START.len() + 1..];
+    inner.find(MATRIX_END).map_or("", |end| &inner[..end])
+}
+
+/// The recording a `source` names: its first file's name (`pose_squats.full.json`), marked
+/// `3-D` when filmed from world landmarks through a virtual camera.
+fn recording(source: &str) -> String {
+    let file = source
+        .split_whitespace()
+        .map(|w| w.trim_end_matches([',', ';', ')']))
+        .find(|w| [".json", ".mp4", ".gif"].iter().any(|e| w.ends_with(e)))
+        .and_then(|w| w.rsplit('/').next())
+        .unwrap_or(source);
+    if source.contains("world landmarks") && !file.contains("_3d") {
+        format!("{file} (3-D)")
+    } else {
+        file.to_owned()
+    }
 }
 
 /// FNV-1a 64 over every file's name and content.

@@ -13,9 +13,10 @@
 // 2. outliers: a landmark jumping away for a frame or two is held at its previous position,
 //    legs swapped by the tracker are swapped back; 3. signal: an angle or a ratio of body
 //    lengths, and the posture around it (hip drop from standing, legs' split, torso lean...);
-// 4. time-based EMA smoothing; 5. hysteresis between an enter and an exit threshold (squats:
-//    knee angle or hip drop, legs level; lunges: hip drop with the legs split), each exercise's
-//    exclusions voiding a stay for 0.5 s; 6. a rate cap (reps at least 60 s / max_per_min
+// 4. time-based EMA smoothing, calf raises, shoulder rolls, side bends and neck stretches
+//    against the person's resting level; 5. hysteresis between an enter and an exit threshold
+//    (squats: hip drop, the knee angle when it cannot be measured; lunges: hip drop with the
+//    legs split), each exercise's exclusions voiding a stay for 0.5 s; 6. a rate cap (reps at least 60 s / max_per_min
 //    apart, two may wait); 7. held time for exercises scored in seconds, from MIN_HOLD_MS on.
 
 import { BUILTIN_CATALOGUE } from './catalogue.generated.js';
@@ -35,7 +36,7 @@ import {
 import { type DetectorLandmark, Pose } from './detect/pose.js';
 import * as rules from './detect/rules.js';
 import * as signals from './detect/signals.js';
-import { Baseline, Ema, Sparse } from './detect/smooth.js';
+import { Baseline, Ema, Level, Sparse } from './detect/smooth.js';
 
 export type { DetectorLandmark } from './detect/pose.js';
 export { BASELINE_SMOOTHING_TAU_US, HOLD_SMOOTHING_TAU_US, SMOOTHING_TAU_US } from './detect/kind.js';
@@ -106,6 +107,8 @@ export class Detector {
   private readonly confidence = new Ema(CONFIDENCE_TAU_US);
   /** The signal's resting level, for calf raises and shoulder rolls. */
   private readonly baseline: Baseline;
+  /** The resting tilt, for side bends and neck stretches. */
+  private readonly level = new Level();
   /** Single-frame outliers' correction. */
   private readonly filter = new Filter();
   /** The smoothed posture around the signal (see signals' `posture`). */
@@ -159,11 +162,11 @@ export class Detector {
     const posture = this.readPosture(tUs, pose);
     if (signal !== undefined) {
       const smoothed = this.smooth.update(tUs, signal.values) as [number, number];
-      const values = this.againstRest(tUs, smoothed);
+      const values = this.againstRest(tUs, smoothed, th);
       const state = this.counter.state;
       const own = signals.zone(th, values);
       const lean = own.z === 'active' ? own.lean : undefined;
-      if (rules.excluded(this.kind, lean, posture)) this.excludedAt = tUs;
+      if (rules.excluded(this.kind, th, lean, posture)) this.excludedAt = tUs;
       let zone = rules.zone(this.kind, th, values, posture, state, tUs, this.excludedAt);
       if (zone.z === 'active' && usesBaseline(this.kind) && tUs - firstUs < BASELINE_WARMUP_US) {
         zone = { z: 'between' };
@@ -192,6 +195,7 @@ export class Detector {
     this.smooth.reset();
     this.confidence.reset();
     this.baseline.reset();
+    this.level.reset();
     this.filter.reset();
     this.posture.reset();
     this.standing.reset();
@@ -219,9 +223,12 @@ export class Detector {
   /** The smoothed posture after this frame, read against the standing legs' height. */
   private readPosture(tUs: number, pose: Pose): signals.Posture {
     const values = this.posture.update(tUs, signals.posture(pose));
-    const extent = values[0]!;
-    const kneeMin = values[2]!;
-    if (Number.isFinite(extent)) {
+    const [extent, , kneeMin, kneeDy, ankleDy] = values as [number, number, number, number, number];
+    // The legs' standing height is learnt with the feet side by side: a lunge's front foot,
+    // nearer the camera, sits lower in the image and lengthens them.
+    const together =
+      !Number.isFinite(kneeDy + ankleDy) || Math.abs(kneeDy + ankleDy) <= rules.LEGS_LEVEL * extent;
+    if (Number.isFinite(extent) && together) {
       const straight = kneeMin >= rules.KNEES_STRAIGHT_DEG;
       this.standing.update(tUs, extent, straight);
     }
@@ -230,10 +237,11 @@ export class Detector {
 
   /**
    * Expresses smoothed values against the resting level, for the exercises that need one: calf
-   * raises (how far above rest the heels are) and shoulder rolls (by what fraction the
-   * nose-to-shoulders gap has shrunk).
+   * raises (how far above rest the heels are), shoulder rolls (by what fraction the
+   * nose-to-shoulders gap has shrunk), side bends and neck stretches (the tilt beyond the
+   * person's resting one).
    */
-  private againstRest(tUs: number, smoothed: [number, number]): [number, number] {
+  private againstRest(tUs: number, smoothed: [number, number], th: Thresholds): [number, number] {
     const [value, second] = smoothed;
     const resting = this.counter.state.s !== 'active';
     if (this.kind === 'calf_raises') {
@@ -244,6 +252,13 @@ export class Detector {
       const base = this.baseline.update(tUs, value, resting);
       const lift = base > 1e-6 ? 1 - value / base : 0;
       return [lift, second];
+    }
+    if (this.kind === 'side_bends' || this.kind === 'neck_stretch') {
+      // The level follows the person at rest, within the rest band: never a bend.
+      const level = this.level.value();
+      const near = level === undefined || Math.abs(value - level) <= th.exit;
+      const rested = this.level.update(tUs, value, resting && near);
+      return [value - rested, second];
     }
     return smoothed;
   }

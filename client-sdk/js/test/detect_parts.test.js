@@ -12,7 +12,7 @@ import { Counter } from '../dist/detect/counter.js';
 import { Filter, MAX_REJECTED } from '../dist/detect/filter.js';
 import { kindFromId, thresholdNames, thresholdsFor } from '../dist/detect/kind.js';
 import { Pose } from '../dist/detect/pose.js';
-import { EXCLUSION_HOLD_US, zone } from '../dist/detect/rules.js';
+import { EXCLUSION_HOLD_US, excluded as breaks, zone } from '../dist/detect/rules.js';
 
 const S = 1_000_000;
 const act = { z: 'active', lean: 'only' };
@@ -78,6 +78,15 @@ test('counter: an excluded frame voids the stay in the active position', () => {
   // The next stay counts again, and excluded frames at rest change nothing.
   c = run(S, [[0, rest], [S, excluded], [2 * S, act], [3 * S, act], [4 * S, rest]]);
   assert.equal(c.reps, 1);
+});
+
+test('counter: an excluded frame stops a hold, which starts again after it', () => {
+  const c = new Counter(S, 1_500_000);
+  // Held 1 s, excluded, then held 2 s: only the 2 s after the exclusion count.
+  for (const [t, z] of [[0, rest], [S, act], [2 * S, act], [3 * S, excluded], [4 * S, act], [5 * S, act], [6 * S, act], [7 * S, rest]]) {
+    c.observe(t, z);
+  }
+  assert.deepEqual([c.reps, c.heldMs()], [0, 2_000]);
 });
 
 // ---- the outlier filter ----
@@ -186,7 +195,8 @@ const posture = (p) => ({
   tilt: undefined,
   arms: undefined,
   head: undefined,
-  facing: undefined,
+  turn: undefined,
+  shoulders: undefined,
   ...p,
 });
 
@@ -195,12 +205,15 @@ test('rules: squats go down on the hip drop with the knees hardly bent in the im
   // A narrow-stance squat from the front: the knee angle stays at 140°, the hips drop 0.3.
   const front = posture({ drop: 0.3, split: 0.02, kneeMin: 140, tilt: 10 });
   assert.deepEqual(zone('squats', squats, [140, 0], front, unknown, 0, undefined), act);
-  // A bob (hips 0.12 down) is between; standing is up.
-  assert.deepEqual(zone('squats', squats, [150, 0], posture({ drop: 0.12, split: 0, kneeMin: 150 }), unknown, 0, undefined), between);
-  assert.deepEqual(zone('squats', squats, [175, 0], posture({ drop: 0.02, split: 0, kneeMin: 175 }), unknown, 0, undefined), rest);
-  // A lunge drops as far, but its legs are split: not a squat, whatever the knees.
+  assert.equal(breaks('squats', squats, 'only', front), false);
+  // A bob (hips 0.12 down) is between, whatever the knee angle; standing is up.
+  assert.deepEqual(zone('squats', squats, [110, 0], posture({ drop: 0.12, split: 0, kneeMin: 110 }), unknown, 0, undefined), between);
+  assert.deepEqual(zone('squats', squats, [150, 0], posture({ drop: 0.02, split: 0, kneeMin: 150 }), unknown, 0, undefined), rest);
+  // A lunge drops as far, but its legs are split: that breaks the squat's exclusions, which
+  // void it.
   const lunge = posture({ drop: 0.35, split: 0.4, kneeMin: 100, tilt: 5 });
-  assert.notDeepEqual(zone('squats', squats, [100, 0], lunge, unknown, 0, undefined), act);
+  assert.equal(breaks('squats', squats, 'only', lunge), true);
+  assert.deepEqual(zone('squats', squats, [100, 0], lunge, unknown, 0, 0), excluded);
   // ... it is a lunge, on the side of the front (left) leg; and the other leg.
   assert.deepEqual(zone('lunges', lunges, [100, 0], lunge, unknown, 0, undefined), { z: 'active', lean: 'left' });
   assert.deepEqual(zone('lunges', lunges, [100, 0], { ...lunge, split: -0.4 }, unknown, 0, undefined), { z: 'active', lean: 'right' });
@@ -210,7 +223,11 @@ test('rules: squats go down on the hip drop with the knees hardly bent in the im
 });
 
 test('rules: a broken exclusion keeps the active position out for EXCLUSION_HOLD_US, never the return to rest', () => {
-  const p = posture({ drop: 0, kneeMin: 175, arms: 10, tilt: 0, head: 0, facing: 0.7 });
+  const p = posture({ drop: 0, kneeMin: 175, arms: 10, tilt: 0, head: 0, turn: 0.1, shoulders: 2 });
+  assert.equal(breaks('shoulder_rolls', rolls, 'only', p), false);
+  // Turned from the camera, or the shoulder line tilted (a side bend): not a shoulder roll.
+  assert.equal(breaks('shoulder_rolls', rolls, 'only', { ...p, turn: 3 }), true);
+  assert.equal(breaks('shoulder_rolls', rolls, 'only', { ...p, shoulders: 25 }), true);
   const lifted = [0.3, 0];
   const atRest = [0, 0];
   const state = { s: 'rest' };

@@ -15,8 +15,8 @@ export type Lean = 'only' | 'left' | 'right';
  * Where a frame's smoothed signal falls against the thresholds: past the exit threshold
  * (`rest`), past the enter threshold (`active`), between them (`between`: keep the current
  * state), or `excluded`: the body does something else at the same time (a side bend while the
- * hips drop into a squat): keep the current state, and the current stay in the active position
- * no longer completes a rep.
+ * hips drop into a squat): keep the current state; the current stay in the active position no
+ * longer completes a rep, and a hold is not timed (it starts again after).
  */
 export type Zone = { z: 'rest' } | { z: 'active'; lean: Lean } | { z: 'between' } | { z: 'excluded' };
 
@@ -104,9 +104,20 @@ export class Counter {
     } else {
       next = state;
     }
+    if (zone.z === 'excluded') {
+      // Nothing of this stay counts: its hold starts again after the exclusion.
+      this.state = next;
+      this.lastSeen = { at: tUs, active: false };
+      this.runStartUs = tUs;
+      this.runHeldUs = 0;
+      this.runCounts = this.minHoldUs === 0;
+      this.flush(tUs);
+      return;
+    }
     if (completed && this.runCounts) this.pending = Math.min(this.pending + 1, MAX_PENDING);
     const active = next.s === 'active';
-    if (active && !sameState(next, this.state)) {
+    const resumed = this.lastSeen !== undefined && !this.lastSeen.active && sameState(this.state, next);
+    if (active && (!sameState(next, this.state) || resumed)) {
       // A new stay in the active position (from rest, or the other side).
       this.runStartUs = tUs;
       this.runHeldUs = 0;

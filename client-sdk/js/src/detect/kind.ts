@@ -76,7 +76,7 @@ export const MORE = 3;
 const SQUAT_MORE: readonly [string, number][] = [
   ['hip_drop_down_leg_ratio', 0.25],
   ['hip_drop_up_leg_ratio', 0.1],
-  ['legs_level_leg_ratio', 0.15],
+  ['legs_level_leg_ratio', 0.25],
 ];
 
 const SPECS: Record<Exclude<Kind, 'undetectable'>, Spec> = {
@@ -88,9 +88,9 @@ const SPECS: Record<Exclude<Kind, 'undetectable'>, Spec> = {
   },
   lunges: {
     direction: 'either_side',
-    enter: ['hip_drop_enter_leg_ratio', 0.25],
-    exit: ['hip_drop_exit_leg_ratio', 0.12],
-    extra: ['legs_split_leg_ratio', 0.25],
+    enter: ['hip_drop_enter_leg_ratio', 0.2],
+    exit: ['hip_drop_exit_leg_ratio', 0.1],
+    extra: ['legs_split_leg_ratio', 0.35],
   },
   jumping_jacks: {
     direction: 'above',
@@ -120,8 +120,8 @@ const SPECS: Record<Exclude<Kind, 'undetectable'>, Spec> = {
   },
   calf_raises: {
     direction: 'above',
-    enter: ['heel_lift_enter_torso_ratio', 0.05],
-    exit: ['heel_lift_exit_torso_ratio', 0.025],
+    enter: ['heel_lift_enter_torso_ratio', 0.07],
+    exit: ['heel_lift_exit_torso_ratio', 0.035],
   },
   neck_stretch: {
     direction: 'either_side',
@@ -183,10 +183,12 @@ export function thresholdsFor(kind: Kind, map: Record<string, number> | undefine
 export const isHold = (k: Kind): boolean => k === 'neck_stretch' || k === 'wall_sit';
 
 /**
- * Whether the signal is measured against a resting baseline (calf raises, shoulder rolls)
- * rather than absolute values; such exercises cannot classify a single pose.
+ * Whether the signal is measured against a resting baseline (calf raises, shoulder rolls) or
+ * level (side bends, neck stretches) rather than absolute values; such exercises cannot
+ * classify a single pose.
  */
-export const usesBaseline = (k: Kind): boolean => k === 'calf_raises' || k === 'shoulder_rolls';
+export const usesBaseline = (k: Kind): boolean =>
+  k === 'calf_raises' || k === 'shoulder_rolls' || k === 'side_bends' || k === 'neck_stretch';
 
 /** The time constant of the signal's smoothing, µs. */
 export function smoothingTauUs(k: Kind): number {

@@ -30,23 +30,31 @@ export const KNEES_BENT_DEG = 160;
 /** Legs whose split is at most this share of their standing height are level (wall sit). */
 export const LEGS_LEVEL = 0.15;
 /**
- * Push-ups lean the torso at least this far from upright, degrees (against a desk about 45, on
- * the floor about 80); a standing person's arms bending is not a push-up.
+ * Push-ups lean the torso at least this far from upright in the image, degrees (against a desk
+ * about 45, on the floor about 80; a landscape frame squeezes 45 to about 25, a portrait one
+ * stretches it); a standing person's arms bending is not a push-up.
  */
-export const PUSHUP_LEAN_DEG = 25;
-/** Shoulder rolls are done with the torso upright (within this many degrees)... */
+export const PUSHUP_LEAN_DEG = 15;
+/** Shoulder rolls and calf raises are done with the torso upright (within this many degrees)... */
 export const ROLL_UPRIGHT_DEG = 20;
 /** ... the hips still (drop at most this share)... */
 export const ROLL_HIPS_STILL = 0.08;
 /** ... the arms low (elevation at most this, degrees: arms overhead lift the shoulders)... */
 export const ROLL_ARMS_DEG = 60;
 /** ... and the head straight (tilted at most this, degrees: a tilted head nears a shoulder). */
-export const ROLL_HEAD_DEG = 10;
+export const ROLL_HEAD_DEG = 20;
 /**
- * ... facing the camera (shoulder width at least this share of the torso's length, within
- * about 45°: turned further, the nose-to-shoulders gap changes with the turn).
+ * Shoulder rolls, side bends and neck stretches are seen facing the camera, turned at most
+ * about 45° (`Posture.turn` at most this): turned further, the shoulder line foreshortens, so
+ * any height difference reads as a steep tilt, and the nose-to-shoulders gap changes with the
+ * turn.
  */
-export const ROLL_FACING = 0.5;
+export const TURN_MAX = 1.3;
+/**
+ * ... and the shoulder line level (tilted at most this, degrees: a side bend changes the
+ * nose-to-shoulders gap too).
+ */
+export const ROLL_SHOULDERS_DEG = 18;
 /** Side bends keep the hips at standing height (drop at most this share). */
 export const BEND_HIPS_STILL = 0.08;
 /**
@@ -81,19 +89,17 @@ export function zone(
   excludedAt: number | undefined,
 ): Zone {
   const recent = excludedAt !== undefined && Math.max(0, tUs - excludedAt) < EXCLUSION_HOLD_US;
-  switch (kind) {
-    case 'squats':
-      return squat(th, values[0], p);
-    case 'lunges':
-      return lunge(th, p);
-    default: {
-      const z = signalZone(th, values);
-      if ((z.z === 'active' || (z.z === 'between' && state.s === 'active')) && recent) {
-        return { z: 'excluded' };
-      }
-      return z;
-    }
+  if (kind === 'lunges') return lunge(th, p);
+  const z = zoneOf(kind, th, values, p);
+  if ((z.z === 'active' || (z.z === 'between' && state.s === 'active')) && recent) {
+    return { z: 'excluded' };
   }
+  return z;
+}
+
+/** The zone before exclusions. */
+function zoneOf(kind: Kind, th: Thresholds, values: readonly [number, number], p: Posture): Zone {
+  return kind === 'squats' ? squat(th, values[0], p) : signalZone(th, values);
 }
 
 /** `value <= max`, or true when not seen. */
@@ -103,23 +109,27 @@ const atMost = (value: number | undefined, max: number): boolean => value === un
 const atLeast = (value: number | undefined, min: number): boolean => value === undefined || value >= min;
 
 /**
- * Squats: down when the knees bend past `enter` *or* the hips drop past the first of `more` (a
- * front view of a narrow stance hides the knee's bend: the thigh points at the camera), with
- * the legs level (a lunge's are split) and the torso upright. Up when the hips are back within
- * the second of `more` of standing height, the knees out of the down zone; when the hips' drop
- * cannot be measured (no ankles seen), when the knees open past `exit`. (Standing legs seen at
- * an angle look bent: 150° is common at 60° yaw, so the knee angle alone is a poor sign of
- * standing.)
+ * Squats: down when the hips drop past the first of `more` with the knees bent, up when they
+ * are back within the second of `more`: the hips' drop is the same from every side, where the
+ * knee's angle is not (seen from the front, a narrow squat's thigh points at the camera and the
+ * knee looks barely bent; from the side, stretched by a portrait frame, a quarter-torso bob
+ * looks like a squat). Only when the drop cannot be measured (no ankle seen, the torso lying)
+ * do the knees decide: down at `enter`, up at `exit`. Legs split (a lunge) or a lying torso (a
+ * push-up) void the squat ({@link squatLegs}).
  */
 function squat(th: Thresholds, kneeAngle: number, p: Posture): Zone {
-  const [dropDown, dropUp, levelMax] = th.more;
-  const level = atMost(p.split === undefined ? undefined : Math.abs(p.split), levelMax) && atMost(p.tilt, UPRIGHT_DEG);
+  const [dropDown, dropUp] = th.more;
   const bent = p.kneeMin !== undefined && p.kneeMin <= KNEES_BENT_DEG;
-  const dropped = bent && p.drop !== undefined && p.drop >= dropDown;
-  const up = p.drop !== undefined ? p.drop <= dropUp && kneeAngle > th.enter : kneeAngle >= th.exit;
-  if ((kneeAngle <= th.enter || dropped) && level) return { z: 'active', lean: 'only' };
+  const [down, up] =
+    p.drop !== undefined ? [bent && p.drop >= dropDown, p.drop <= dropUp] : [kneeAngle <= th.enter, kneeAngle >= th.exit];
+  if (down) return { z: 'active', lean: 'only' };
   if (up) return { z: 'rest' };
   return { z: 'between' };
+}
+
+/** Whether a squat's legs are level (the third of `more`) and its torso upright (not a push-up). */
+function squatLegs(th: Thresholds, p: Posture): boolean {
+  return atMost(p.split === undefined ? undefined : Math.abs(p.split), th.more[2]) && atMost(p.tilt, UPRIGHT_DEG);
 }
 
 /**
@@ -143,13 +153,17 @@ function lunge(th: Thresholds, p: Posture): Zone {
  * Whether a frame breaks the exercise's exclusions; `lean` is the side of the active position
  * the frame's signal is in, if any.
  */
-export function excluded(kind: Kind, lean: Lean | undefined, p: Posture): boolean {
-  return !allowed(kind, lean, p);
+export function excluded(kind: Kind, th: Thresholds, lean: Lean | undefined, p: Posture): boolean {
+  return !allowed(kind, th, lean, p);
 }
 
 /** Whether the exercise's exclusions let the active position be entered or held. */
-function allowed(kind: Kind, lean: Lean | undefined, p: Posture): boolean {
+function allowed(kind: Kind, th: Thresholds, lean: Lean | undefined, p: Posture): boolean {
   switch (kind) {
+    case 'squats':
+      // Split legs void a squat, whenever they split (a lunge seen from the side splits them
+      // only as it deepens).
+      return squatLegs(th, p);
     case 'march_in_place': {
       // The lifted side's ankle minus the other's, in image y (positive: lower).
       const foot =
@@ -163,11 +177,11 @@ function allowed(kind: Kind, lean: Lean | undefined, p: Posture): boolean {
       return atMost(p.drop, HIPS_STILL) && atMost(foot, MARCH_FOOT);
     }
     case 'calf_raises':
-      return atMost(p.drop, CALF_HIPS) && atLeast(p.kneeMin, KNEES_STRAIGHT_DEG);
+      return atMost(p.drop, CALF_HIPS) && atLeast(p.kneeMin, KNEES_STRAIGHT_DEG) && atMost(p.tilt, ROLL_UPRIGHT_DEG);
     case 'side_bends':
-      return atMost(p.drop, BEND_HIPS_STILL) && atLeast(p.kneeMin, KNEES_STRAIGHT_DEG);
+      return atMost(p.drop, BEND_HIPS_STILL) && atLeast(p.kneeMin, KNEES_STRAIGHT_DEG) && atMost(p.turn, TURN_MAX);
     case 'neck_stretch':
-      return atMost(p.drop, HIPS_STILL) && atLeast(p.kneeMin, KNEES_STRAIGHT_DEG);
+      return atMost(p.drop, HIPS_STILL) && atLeast(p.kneeMin, KNEES_STRAIGHT_DEG) && atMost(p.turn, TURN_MAX);
     case 'shoulder_rolls':
       return (
         atMost(p.drop, ROLL_HIPS_STILL) &&
@@ -175,14 +189,14 @@ function allowed(kind: Kind, lean: Lean | undefined, p: Posture): boolean {
         atMost(p.arms, ROLL_ARMS_DEG) &&
         atMost(p.tilt, ROLL_UPRIGHT_DEG) &&
         atMost(p.head, ROLL_HEAD_DEG) &&
-        atLeast(p.facing, ROLL_FACING)
+        atMost(p.shoulders, ROLL_SHOULDERS_DEG) &&
+        atMost(p.turn, TURN_MAX)
       );
     case 'desk_pushups':
-      return atLeast(p.tilt, PUSHUP_LEAN_DEG) && atLeast(p.kneeMin, KNEES_STRAIGHT_DEG) && atMost(p.drop, HIPS_STILL);
+      return atLeast(p.tilt, PUSHUP_LEAN_DEG) && atLeast(p.kneeMin, KNEES_STRAIGHT_DEG);
     case 'wall_sit':
       return atMost(p.split === undefined ? undefined : Math.abs(p.split), LEGS_LEVEL);
     case 'undetectable':
-    case 'squats':
     case 'lunges':
     case 'jumping_jacks':
     case 'arm_raises':

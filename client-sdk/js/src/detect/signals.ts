@@ -145,14 +145,15 @@ export function measure(kind: Kind, pose: Pose): Signal | undefined {
 }
 
 /** How many values {@link posture} measures. */
-export const POSTURE = 9;
+export const POSTURE = 10;
 
 /**
  * The posture around an exercise's own signal, which the exclusions and the lower-body
  * detectors read, each NaN when its landmarks are not seen; see {@link Posture}'s fields. In
  * order: extent (the lower ankle's y − the hips' mean y), torso length, the more bent knee's
  * angle, right knee's y − left knee's y, left ankle's y − right ankle's y, the torso's lean, the
- * higher arm's elevation, the head's tilt against the shoulders, shoulder width.
+ * higher arm's elevation, the head's tilt against the shoulders, the head's turn, the shoulder
+ * line's tilt.
  */
 export function posture(pose: Pose): number[] {
   const nan = NaN;
@@ -194,9 +195,40 @@ export function posture(pose: Pose): number[] {
     const line = tiltDeg(ls[0], rs[0], MIN_SPAN);
     if (ears !== undefined && line !== undefined) head = Math.abs(ears - line);
   }
-  const width = ls && rs ? distance(ls[0], rs[0]) : nan;
-  return [extent, torsoLength, kneeMin, dy('knee', 'right'), dy('ankle', 'left'), tilt, arms, head, width];
+  // How far the head is turned from the camera: the nose's horizontal offset from the ears'
+  // middle, in half the ears' horizontal span (both horizontal, so the image's aspect ratio
+  // cancels; tilting the head moves the nose little sideways): 0 facing the camera, about 0.75
+  // turned 30°, 1.3 turned 45°, large from the side, where the ears line up. One ear hidden
+  // behind the head is a side view too.
+  const nose = pose.get('nose', 'left');
+  let turn = nan;
+  if (nose && le && re) {
+    const half = Math.abs(le[0].x - re[0].x) / 2;
+    turn = Math.min(Math.abs(nose[0].x - (le[0].x + re[0].x) / 2) / Math.max(half, 1e-3), TURNED);
+  } else if (nose && (le || re)) {
+    turn = TURNED;
+  }
+  let shoulderLine = nan;
+  if (ls && rs) {
+    const t = tiltDeg(ls[0], rs[0], MIN_SPAN);
+    shoulderLine = t === undefined ? nan : Math.abs(t);
+  }
+  return [
+    extent,
+    torsoLength,
+    kneeMin,
+    dy('knee', 'right'),
+    dy('ankle', 'left'),
+    tilt,
+    arms,
+    head,
+    turn,
+    shoulderLine,
+  ];
 }
+
+/** {@link Posture.turn} of a side view. */
+const TURNED = 10;
 
 /** The smoothed posture, read by name; undefined where not seen. */
 export interface Posture {
@@ -228,15 +260,19 @@ export interface Posture {
   /** The head's tilt against the shoulder line, degrees, either side. */
   head: number | undefined;
   /**
-   * Shoulder width over torso length: about 0.75 facing the camera, 0.5 turned 45°, near 0
-   * from the side.
+   * How far the person is turned from the camera: the nose's horizontal offset from the ears'
+   * middle, in half their horizontal span; 0 facing it, about 1.3 turned 45°, up to 10 in a
+   * side view.
    */
-  facing: number | undefined;
+  turn: number | undefined;
+  /** The shoulder line's tilt from level, degrees, either side. */
+  shoulders: number | undefined;
 }
 
 /** Reads smoothed {@link posture} values against the standing legs' height `standing`. */
 export function readPosture(values: readonly number[], standing: number | undefined): Posture {
-  const [extent, torsoLength, kneeMin, kneeDy, ankleDy, tilt, arms, head, width] = values as [
+  const [extent, torsoLength, kneeMin, kneeDy, ankleDy, tilt, arms, head, turn, shoulders] = values as [
+    number,
     number,
     number,
     number,
@@ -262,7 +298,8 @@ export function readPosture(values: readonly number[], standing: number | undefi
     tilt: some(tilt),
     arms: some(arms),
     head: some(head),
-    facing: torsoLength >= MIN_SPAN ? some(width / torsoLength) : undefined,
+    turn: some(turn),
+    shoulders: some(shoulders),
   };
 }
 

@@ -148,3 +148,43 @@ export class Baseline {
     this.last = undefined;
   }
 }
+
+/** Time constant of the resting level of a tilt. */
+const LEVEL_TAU_US = 3_000_000;
+
+/**
+ * The resting level of a signal measured either side of it (a tilt: a person's shoulders or
+ * head are rarely level at rest, and a camera may be rolled): a slow average of the signal
+ * while the person rests, still while they move.
+ */
+export class Level {
+  /** The level and the time of the last sample; undefined before the first. */
+  private last: { level: number; at: number } | undefined;
+
+  /** The level, if any sample came. */
+  value(): number | undefined {
+    return this.last?.level;
+  }
+
+  /**
+   * Feeds a smoothed sample; `resting` says whether the detector is at rest (or has not seen a
+   * movement yet). Returns the level.
+   */
+  update(tUs: number, sample: number, resting: boolean): number {
+    let level: number;
+    if (this.last === undefined) {
+      level = sample;
+    } else if (!resting) {
+      level = this.last.level;
+    } else {
+      const prev = this.last.level;
+      level = prev + weight(Math.max(0, tUs - this.last.at), LEVEL_TAU_US) * (sample - prev);
+    }
+    this.last = { level, at: tUs };
+    return level;
+  }
+
+  reset(): void {
+    this.last = undefined;
+  }
+}

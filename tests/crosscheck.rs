@@ -265,6 +265,23 @@ async fn lunges_are_tracked_by_the_sdk_and_verified_by_the_server_and_squats_are
     let lunges_ms = (lunges.frames.len() as f32 / lunges.fps * 1000.0) as u32;
     let step_ms = lunges_ms.max(13_000) + 3_000;
     let srv = TestServer::start().await;
+    // The catalogue the web app reads names from offers lunges.
+    let catalogue: serde_json::Value = common::api_get(&srv.http_url("/v1/exercises"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let entry = catalogue["exercises"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == "lunges")
+        .unwrap_or_else(|| panic!("GET /v1/exercises has no lunges: {catalogue}"));
+    assert_eq!(
+        (&entry["names"]["en"], &entry["names"]["sv"], &entry["unit"]),
+        (&"Lunges".into(), &"Utfallssteg".into(), &"reps".into()),
+        "{entry}"
+    );
     let (code, _session) = srv.create_room(program(&[("lunges", step_ms, 0)])).await;
     let mut host = Client::connect(&srv.ws_url(), &srv.token("host", TokenRole::Facilitator))
         .await

@@ -103,11 +103,20 @@ pub fn read(path: &Path) -> anyhow::Result<Recording> {
         .with_context(|| format!("parsing {} as a recording", path.display()))
 }
 
-/// Reads every recording in `dir` (its `*.json` files, sorted by name), by name without
-/// `.json`. Files without `frames` (the still poses file, `mlkit_squat_poses.json`) are
-/// returned apart, by file name, as skipped. A folder that cannot be read, a file that is not
-/// a recording, or a folder without any recording is an error that names it.
-pub fn read_dir(dir: &Path) -> anyhow::Result<(Vec<(String, Recording)>, Vec<String>)> {
+/// The recordings of a folder.
+#[derive(Debug)]
+pub struct Folder {
+    /// Each recording, by file name without `.json`, sorted by name.
+    pub recordings: Vec<(String, Recording)>,
+    /// Files skipped because they have no `frames` (the still poses), by file name.
+    pub skipped: Vec<String>,
+}
+
+/// Reads every recording in `dir` (its `*.json` files, sorted by name). Files without
+/// `frames` (the still poses file, `mlkit_squat_poses.json`) are skipped. A folder that
+/// cannot be read, a file that is not a recording, or a folder without any recording is an
+/// error that names it.
+pub fn read_dir(dir: &Path) -> anyhow::Result<Folder> {
     let entries =
         std::fs::read_dir(dir).with_context(|| format!("reading the folder {}", dir.display()))?;
     let mut paths = Vec::new();
@@ -154,7 +163,10 @@ pub fn read_dir(dir: &Path) -> anyhow::Result<(Vec<(String, Recording)>, Vec<Str
             dir.display()
         );
     }
-    Ok((recordings, skipped))
+    Ok(Folder {
+        recordings,
+        skipped,
+    })
 }
 
 /// Runs the detectors (all, or those named) over a recording.

@@ -134,11 +134,11 @@ fn main() -> anyhow::Result<()> {
             ..
         } => {
             use breakroom::detect_cli::matrix;
-            let (recordings, skipped) = breakroom::detect_cli::read_dir(&dir)?;
-            for name in skipped {
+            let folder = breakroom::detect_cli::read_dir(&dir)?;
+            for name in &folder.skipped {
                 eprintln!("skipped {name}: no frames (still poses)");
             }
-            let m = matrix::matrix(&recordings);
+            let m = matrix::matrix(&folder.recordings);
             if json {
                 println!("{}", serde_json::to_string_pretty(&m)?);
             } else {

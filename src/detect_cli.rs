@@ -1,9 +1,14 @@
 //! `breakroom detect FILE`: runs every exercise detector over a recording in the fixture format
 //! (`rooms/fixtures/README.md`) and prints the reps each counts and its phase over time, so a
-//! person can check a new recording or threshold without writing code. The detector fixtures
-//! are generated from the recordings beside the checkout: `cargo run -p breakroom-pose-data
-//! --bin gen-fixtures -- target/fixtures/detect` writes them.
+//! person can check a new recording or threshold without writing code. `breakroom detect
+//! --matrix DIR` runs every exercise on every fixture of a folder and prints the confusion
+//! matrix ([`matrix`]). The detector fixtures are generated from the recordings beside the
+//! checkout: `cargo run -p breakroom-pose-data --bin gen-fixtures -- target/fixtures/detect`
+//! writes them.
 
+pub mod matrix;
+
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -13,13 +18,28 @@ use breakroom_rooms::Catalogue;
 use breakroom_rooms::detect::{Detector, DetectorPhase};
 use serde::Deserialize;
 
-/// A recording: the fixture format.
+/// A recording: the fixture format. Only `model` and `frames` are required; the expectations
+/// are empty for a bare recording.
 #[derive(Debug, Deserialize)]
 pub struct Recording {
     /// The pose model of the landmarks.
     pub model: PoseModel,
     /// The frames, in time order.
     pub frames: Vec<Frame>,
+    /// The exercise the fixture shows (the confusion matrix's diagonal), or `None` for a
+    /// negative (standing still, waving arms) or a bare recording.
+    #[serde(default)]
+    pub exercise: Option<String>,
+    /// Reps each listed exercise must count, exactly; every other exercise must count 0.
+    #[serde(default)]
+    pub expected: BTreeMap<String, u32>,
+    /// Milliseconds in the target pose each listed exercise scored in seconds must report,
+    /// within [`matrix::ACTIVE_MS_TOLERANCE`]; every other one must report 0.
+    #[serde(default)]
+    pub expected_active_ms: BTreeMap<String, u32>,
+    /// Why an exercise other than `exercise` is expected to count: exercise id → reason.
+    #[serde(default)]
+    pub contains: BTreeMap<String, String>,
 }
 
 /// One frame of a recording.
@@ -81,6 +101,72 @@ pub fn read(path: &Path) -> anyhow::Result<Recording> {
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     serde_json::from_str(&text)
         .with_context(|| format!("parsing {} as a recording", path.display()))
+}
+
+/// The recordings of a folder.
+#[derive(Debug)]
+pub struct Folder {
+    /// Each recording, by file name without `.json`, sorted by name.
+    pub recordings: Vec<(String, Recording)>,
+    /// Files skipped because they have no `frames` (the still poses), by file name.
+    pub skipped: Vec<String>,
+}
+
+/// Reads every recording in `dir` (its `*.json` files, sorted by name). Files without
+/// `frames` (the still poses file, `mlkit_squat_poses.json`) are skipped. A folder that
+/// cannot be read, a file that is not a recording, or a folder without any recording is an
+/// error that names it.
+pub fn read_dir(dir: &Path) -> anyhow::Result<Folder> {
+    let entries =
+        std::fs::read_dir(dir).with_context(|| format!("reading the folder {}", dir.display()))?;
+    let mut paths = Vec::new();
+    for entry in entries {
+        let path = entry
+            .with_context(|| format!("reading the folder {}", dir.display()))?
+            .path();
+        if path.extension().is_some_and(|e| e == "json") && path.is_file() {
+            paths.push(path);
+        }
+    }
+    paths.sort();
+    let mut recordings = Vec::new();
+    let mut skipped = Vec::new();
+    for path in paths {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("parsing {} as JSON", path.display()))?;
+        let file = path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let Some(object) = value.as_object() else {
+            anyhow::bail!(
+                "{} is not a fixture: a JSON object with `model` and `frames` (see \
+                 rooms/fixtures/README.md)",
+                path.display()
+            );
+        };
+        if !object.contains_key("frames") {
+            skipped.push(file);
+            continue;
+        }
+        let recording: Recording = serde_json::from_value(value)
+            .with_context(|| format!("parsing {} as a recording", path.display()))?;
+        let name = file.strip_suffix(".json").unwrap_or(&file).to_owned();
+        recordings.push((name, recording));
+    }
+    if recordings.is_empty() {
+        anyhow::bail!(
+            "no fixture with frames in {}: generate them with `cargo run -p \
+             breakroom-pose-data --bin gen-fixtures -- {}`",
+            dir.display(),
+            dir.display()
+        );
+    }
+    Ok(Folder {
+        recordings,
+        skipped,
+    })
 }
 
 /// Runs the detectors (all, or those named) over a recording.

@@ -1,4 +1,5 @@
-//! The `breakroom` command: `serve` runs the server, `token` mints access tokens.
+//! The `breakroom` command: `serve` runs the server, `token` mints access tokens, `detect`
+//! runs the exercise detectors over recordings (`--matrix DIR`: the confusion matrix).
 
 use std::path::PathBuf;
 
@@ -37,10 +38,17 @@ enum Command {
         settings: Settings,
     },
     /// Run every exercise detector over a recording (fixture format, see rooms/fixtures) and
-    /// print the reps each counts and its phase over time.
+    /// print the reps each counts and its phase over time; or, with --matrix, over every
+    /// fixture of a folder, and print the confusion matrix.
     Detect {
         /// The recording (JSON)
-        file: PathBuf,
+        #[arg(required_unless_present = "matrix", conflicts_with = "matrix")]
+        file: Option<PathBuf>,
+        /// Run every exercise on every fixture in DIR (as gen-fixtures writes them) and print
+        /// the confusion matrix as markdown; exits with an error when a count differs from
+        /// its fixture's expectation
+        #[arg(long, value_name = "DIR", conflicts_with = "exercises")]
+        matrix: Option<PathBuf>,
         /// Only these exercises (catalogue ids); all when absent
         #[arg(long = "exercise")]
         exercises: Vec<String>,
@@ -121,10 +129,44 @@ fn main() -> anyhow::Result<()> {
             runtime.block_on(serve(config))
         }
         Command::Detect {
+            matrix: Some(dir),
+            json,
+            ..
+        } => {
+            use breakroom::detect_cli::matrix;
+            let folder = breakroom::detect_cli::read_dir(&dir)?;
+            for name in &folder.skipped {
+                eprintln!("skipped {name}: no frames (still poses)");
+            }
+            let m = matrix::matrix(&folder.recordings);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&m)?);
+            } else {
+                print!("{}", matrix::render_markdown(&m));
+            }
+            if !m.clean() {
+                for (fixture, exercise, text) in matrix::failed_cells(&m) {
+                    eprintln!("{fixture} / {exercise}: {text}");
+                }
+                anyhow::bail!(
+                    "the confusion matrix is not clean: {} of {} cells differ from their \
+                     fixture's expectation, {} non-zero expectations off the diagonal have no \
+                     reason, {} other problems",
+                    m.mismatches(),
+                    m.cells(),
+                    m.unexplained(),
+                    m.problems.len()
+                );
+            }
+            Ok(())
+        }
+        Command::Detect {
             file,
             exercises,
             json,
+            ..
         } => {
+            let file = file.context("detect needs a FILE or --matrix DIR")?;
             let recording = breakroom::detect_cli::read(&file)?;
             let outcomes = breakroom::detect_cli::run(&recording, &exercises);
             if json {

@@ -46,6 +46,11 @@ const PRESETS: Preset[] = [
     name: 'Energy boost',
     steps: [['jumping_jacks', 30, 10], ['squats', 30, 10], ['march_in_place', 30, 10], ['arm_raises', 30, 0]],
   },
+  {
+    id: 'legs',
+    name: 'Legs',
+    steps: [['squats', 30, 10], ['lunges', 30, 10], ['calf_raises', 30, 10], ['wall_sit', 30, 0]],
+  },
 ];
 
 function program(p: Preset): Program {

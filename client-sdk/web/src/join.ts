@@ -7,6 +7,7 @@ import { onLang, t } from './i18n';
 import { PoseCamera } from './camera';
 import { renderPeers } from './peers';
 import { type Landmark, drawSkeleton, fitCanvas } from './skeleton';
+import { movementText } from './exercises';
 import {
   type Client,
   CueDisplay,
@@ -115,6 +116,9 @@ async function participant(main: HTMLElement, code: string, name: string): Promi
   const phaseEl = h('p', { class: 'phase', 'data-testid': 'phase' });
   const exerciseEl = h('p', { class: 'exercise', 'data-testid': 'exercise' });
   const timerEl = h('p', { class: 'timer', 'data-testid': 'timer', 'aria-hidden': 'true' });
+  const howEl = h('p', { class: 'how muted', 'data-testid': 'how-to' });
+  // What the detector sees of the movement right now ("Left leg forward"), camera on only.
+  const movementEl = h('p', { class: 'movement', 'data-testid': 'movement', 'aria-live': 'off' });
   const myReps = h('output', { class: 'my-reps', 'data-testid': 'my-reps' }, '0');
   const board = h('ol', { class: 'scoreboard', 'data-testid': 'scoreboard' });
   const video = h('video', { class: 'preview', muted: true, playsinline: true, autoplay: true, 'aria-hidden': 'true' });
@@ -138,7 +142,9 @@ async function participant(main: HTMLElement, code: string, name: string): Promi
         phaseEl,
         cueEl,
         exerciseEl,
+        howEl,
         timerEl,
+        movementEl,
         h('p', { class: 'label' }, h('span', { i18n: 'my_reps' }), ' ', myReps),
         error,
       ),
@@ -162,6 +168,7 @@ async function participant(main: HTMLElement, code: string, name: string): Promi
   let room: Room | null = null;
   let joined = false;
   let tracker: any = null;
+  let trackerExercise: string | undefined;
   let trackerStep = -1;
   let doneReps = 0;
   let stepReps = 0;
@@ -171,6 +178,11 @@ async function participant(main: HTMLElement, code: string, name: string): Promi
     cameraState.dataset.state = s;
     cameraState.textContent = t(`camera_${s}`);
     cameraBtn.hidden = s === 'on' || s === 'starting';
+  };
+  const showMovement = (phase: string | undefined) => {
+    const text = movementText(trackerExercise, phase);
+    movementEl.dataset.phase = phase ?? '';
+    if (movementEl.textContent !== text) movementEl.textContent = text;
   };
   const onLandmarks = (l: Landmark[] | null) => {
     cameraState.dataset.poseFrames = String(camera.frames);
@@ -188,8 +200,10 @@ async function participant(main: HTMLElement, code: string, name: string): Promi
           stepReps = r.reps;
           myReps.textContent = String(doneReps + stepReps);
         }
+        showMovement(r?.phase);
       } else {
         client.sendPose(l);
+        showMovement(undefined);
       }
     } catch (e) {
       console.warn('sending a pose failed', e);
@@ -217,7 +231,7 @@ async function participant(main: HTMLElement, code: string, name: string): Promi
   const r = room;
   followConnection(c, status);
   new CueDisplay(c, cueEl);
-  phaseDisplay(r, phaseEl, exerciseEl, timerEl);
+  phaseDisplay(r, phaseEl, exerciseEl, timerEl, howEl);
   renderPeers(c, r, peers, { skipSelf: true });
   const renderBoard = () => renderScoreboard(board, r);
   r.on(renderBoard);
@@ -232,6 +246,8 @@ async function participant(main: HTMLElement, code: string, name: string): Promi
     doneReps += stepReps;
     stepReps = 0;
     trackerStep = ph.step;
+    trackerExercise = exercise;
+    showMovement(undefined);
     try {
       tracker = c.track(exercise);
     } catch (e) {

@@ -3,6 +3,7 @@
 
 import { BreakroomClient, devToken, exercises, websocketUrl } from './sdk';
 import { type Key, lang, onLang, t } from './i18n';
+import { howTo } from './exercises';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export type Client = any;
@@ -327,8 +328,11 @@ export class CueDisplay {
 
 // ---- phase and countdown --------------------------------------------------------------------
 
-/** Keeps a phase label, the exercise and a seconds-left timer up to date. */
-export function phaseDisplay(room: Room, phaseEl: HTMLElement, exerciseEl: HTMLElement, timerEl: HTMLElement): void {
+/**
+ * Keeps a phase label, the exercise, a seconds-left timer and (if given) a line on how to do
+ * the exercise up to date.
+ */
+export function phaseDisplay(room: Room, phaseEl: HTMLElement, exerciseEl: HTMLElement, timerEl: HTMLElement, howEl?: HTMLElement): void {
   const render = () => {
     const ph = room.phase;
     phaseEl.dataset.phase = ph?.phase ?? '';
@@ -336,6 +340,10 @@ export function phaseDisplay(room: Room, phaseEl: HTMLElement, exerciseEl: HTMLE
     const ex = ph && ['countdown', 'exercise', 'rest'].includes(ph.phase) ? room.currentExercise() : undefined;
     exerciseEl.dataset.exercise = ex ?? '';
     exerciseEl.textContent = ex ? (ph?.phase === 'rest' ? `${t('cue_next_up')}: ${exerciseName(ex)}` : exerciseName(ex)) : '';
+    if (howEl) {
+      howEl.dataset.exercise = ex ?? '';
+      howEl.textContent = howTo(ex);
+    }
   };
   room.on(render);
   onLang(render);

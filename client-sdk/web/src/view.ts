@@ -30,13 +30,14 @@ export async function viewPage(main: HTMLElement, code: string): Promise<void> {
   const phaseEl = h('p', { class: 'phase', 'data-testid': 'phase' });
   const exerciseEl = h('p', { class: 'exercise', 'data-testid': 'exercise' });
   const timerEl = h('p', { class: 'timer', 'data-testid': 'timer', 'aria-hidden': 'true' });
+  const howEl = h('p', { class: 'how', 'data-testid': 'how-to' });
   const board = h('ol', { class: 'scoreboard', 'data-testid': 'scoreboard' });
   const peers = h('div', { class: 'peers large', 'data-testid': 'peers' });
   main.replaceChildren(
     h(
       'div',
       { class: 'viewer' },
-      h('section', { class: 'now' }, status, h('p', { class: 'code' }, code), phaseEl, cueEl, exerciseEl, timerEl, error),
+      h('section', { class: 'now' }, status, h('p', { class: 'code' }, code), phaseEl, cueEl, exerciseEl, howEl, timerEl, error),
       h('section', { class: 'stage-all' }, peers),
       h('section', { class: 'board' }, h('h2', { i18n: 'scoreboard' }), board),
     ),
@@ -52,7 +53,7 @@ export async function viewPage(main: HTMLElement, code: string): Promise<void> {
   const room = new Room(client);
   followConnection(client, status);
   new CueDisplay(client, cueEl);
-  phaseDisplay(room, phaseEl, exerciseEl, timerEl);
+  phaseDisplay(room, phaseEl, exerciseEl, timerEl, howEl);
   renderPeers(client, room, peers);
   const render = () => renderScoreboard(board, room);
   room.on(render);

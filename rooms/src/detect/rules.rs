@@ -106,7 +106,8 @@ fn at_least(value: Option<f64>, min: f64) -> bool {
 /// and the knee looks barely bent; from the side, stretched by a portrait frame, a quarter-
 /// torso bob looks like a squat). Only when the drop cannot be measured (no ankle seen, the
 /// torso lying) do the knees decide: down at `enter`, up at `exit`. Legs split (a lunge) or
-/// a lying torso (a push-up) void the squat ([`squat_legs`]).
+/// a lying torso (a push-up) void the squat ([`squat_legs`]), and are no way up either (a
+/// foot misplaced for a frame is not standing).
 fn squat(th: &Thresholds, knee_angle: f64, p: &Posture) -> Zone {
     let [drop_down, drop_up, _] = th.more;
     let bent = p.knee_min.is_some_and(|k| k <= KNEES_BENT_DEG);
@@ -116,7 +117,7 @@ fn squat(th: &Thresholds, knee_angle: f64, p: &Posture) -> Zone {
     };
     if down {
         Zone::Active(Lean::Only)
-    } else if up {
+    } else if up && squat_legs(th, p) {
         Zone::Rest
     } else {
         Zone::Between

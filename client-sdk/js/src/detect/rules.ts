@@ -115,7 +115,8 @@ const atLeast = (value: number | undefined, min: number): boolean => value === u
  * knee looks barely bent; from the side, stretched by a portrait frame, a quarter-torso bob
  * looks like a squat). Only when the drop cannot be measured (no ankle seen, the torso lying)
  * do the knees decide: down at `enter`, up at `exit`. Legs split (a lunge) or a lying torso (a
- * push-up) void the squat ({@link squatLegs}).
+ * push-up) void the squat ({@link squatLegs}), and are no way up either (a foot misplaced for a
+ * frame is not standing).
  */
 function squat(th: Thresholds, kneeAngle: number, p: Posture): Zone {
   const [dropDown, dropUp] = th.more;
@@ -123,7 +124,7 @@ function squat(th: Thresholds, kneeAngle: number, p: Posture): Zone {
   const [down, up] =
     p.drop !== undefined ? [bent && p.drop >= dropDown, p.drop <= dropUp] : [kneeAngle <= th.enter, kneeAngle >= th.exit];
   if (down) return { z: 'active', lean: 'only' };
-  if (up) return { z: 'rest' };
+  if (up && squatLegs(th, p)) return { z: 'rest' };
   return { z: 'between' };
 }
 

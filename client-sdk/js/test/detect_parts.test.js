@@ -214,6 +214,9 @@ test('rules: squats go down on the hip drop with the knees hardly bent in the im
   const lunge = posture({ drop: 0.35, split: 0.4, kneeMin: 100, tilt: 5 });
   assert.equal(breaks('squats', squats, 'only', lunge), true);
   assert.deepEqual(zone('squats', squats, [100, 0], lunge, unknown, 0, 0), excluded);
+  // Nor are split legs a way up: a foot misplaced for a frame is not standing.
+  const misplaced = posture({ drop: 0.02, split: 0.4, kneeMin: 170 });
+  assert.deepEqual(zone('squats', squats, [170, 0], misplaced, { s: 'active', lean: 'only' }, 0, undefined), between);
   // ... it is a lunge, on the side of the front (left) leg; and the other leg.
   assert.deepEqual(zone('lunges', lunges, [100, 0], lunge, unknown, 0, undefined), { z: 'active', lean: 'left' });
   assert.deepEqual(zone('lunges', lunges, [100, 0], { ...lunge, split: -0.4 }, unknown, 0, undefined), { z: 'active', lean: 'right' });

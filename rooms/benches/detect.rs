@@ -1,6 +1,6 @@
-//! Cost of one detector frame: `Detector::update` on the real BlazePose squat recording
-//! resampled to 30 Hz (the `squats_30hz` fixture, generated from `../shared/data/pose/`),
-//! frame after frame; and, beside it, what the server already spends on each received
+//! Cost of one detector frame, for every exercise of the catalogue: `Detector::update` on the
+//! real BlazePose squat recording resampled to 30 Hz (the `squats_30hz` fixture, generated
+//! from `../shared/data/pose/`), frame after frame; and, beside it, what the server already spends on each received
 //! skeleton without the detector: decoding the pose message and dequantizing its keypoint
 //! block.
 //!
@@ -29,8 +29,9 @@ fn update(c: &mut Criterion) {
     let span = squats.last().unwrap().0 + 33_333;
     let mut group = c.benchmark_group("detector");
     group.throughput(Throughput::Elements(1));
-    for exercise in ["squats", "jumping_jacks", "calf_raises"] {
-        let mut detector = Detector::for_exercise(exercise).unwrap();
+    for entry in breakroom_rooms::Catalogue::builtin().iter() {
+        let exercise = entry.id.as_str();
+        let mut detector = Detector::new(entry);
         let (mut i, mut lap) = (0usize, 0u64);
         group.bench_function(format!("update/blaze_pose33/{exercise}"), |b| {
             b.iter(|| {

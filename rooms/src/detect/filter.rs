@@ -86,8 +86,13 @@ impl Filter {
         for part in WATCHED {
             for side in [Side::Left, Side::Right] {
                 let i = slot(part, side);
-                let (Some((now, visibility)), Some((before, held))) = (slots[i], self.last[i])
-                else {
+                let Some((now, visibility)) = slots[i] else {
+                    // Unseen: the previous position stays for when it comes back.
+                    continue;
+                };
+                let Some((before, held)) = self.last[i] else {
+                    // Seen for the first time: nothing to compare with.
+                    self.last[i] = Some((now, 0));
                     continue;
                 };
                 if distance(now, before) > gate && held < MAX_REJECTED {
@@ -137,5 +142,116 @@ impl Filter {
             }
         }
         pairs >= 2 && keep > SWAP_MIN_TORSO * scale && swap < SWAP_RATIO * keep
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use breakroom_protocol::{Landmark, PoseModel};
+
+    use super::*;
+
+    /// A standing BlazePose body facing the camera, torso 0.25 long, its left knee at
+    /// `left_knee`, seen or not.
+    fn body(left_knee: (f32, f32), left_knee_seen: bool) -> Vec<Landmark> {
+        let mut lms = vec![
+            Landmark {
+                x: 0.5,
+                y: 0.2,
+                z: None,
+                visibility: 1.0,
+            };
+            33
+        ];
+        let mut put = |i: usize, x: f32, y: f32| {
+            lms[i].x = x;
+            lms[i].y = y;
+        };
+        put(11, 0.6, 0.3);
+        put(12, 0.4, 0.3);
+        put(23, 0.56, 0.55);
+        put(24, 0.44, 0.55);
+        put(25, left_knee.0, left_knee.1);
+        put(26, 0.44, 0.72);
+        for (l, r, y) in [(27, 28, 0.9), (29, 30, 0.91), (31, 32, 0.93)] {
+            put(l, 0.57, y);
+            put(r, 0.43, y);
+        }
+        if !left_knee_seen {
+            lms[25].visibility = 0.0;
+        }
+        lms
+    }
+
+    fn left_knee(filter: &mut Filter, t_us: u64, lms: &[Landmark]) -> Point {
+        let mut pose = Pose::new(PoseModel::BlazePose33, lms);
+        filter.apply(t_us, &mut pose);
+        pose.get(Part::Knee, Side::Left).map(|(p, _)| p).unwrap()
+    }
+
+    const STILL: (f32, f32) = (0.56, 0.72);
+    const AWAY: (f32, f32) = (0.76, 0.72);
+
+    #[test]
+    fn a_landmark_jumping_away_for_a_frame_is_held_at_its_place() {
+        let mut f = Filter::new();
+        left_knee(&mut f, 0, &body(STILL, true));
+        // 0.2 of the image (0.8 torso) in 33 ms: held.
+        let held = left_knee(&mut f, 33_333, &body(AWAY, true));
+        assert!((held.x - 0.56).abs() < 1e-6, "{held:?}");
+        let back = left_knee(&mut f, 66_666, &body(STILL, true));
+        assert!((back.x - 0.56).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_landmark_that_stays_away_has_moved() {
+        let mut f = Filter::new();
+        left_knee(&mut f, 0, &body(STILL, true));
+        let seen: Vec<f64> = (1..=3)
+            .map(|k| left_knee(&mut f, k * 33_333, &body(AWAY, true)).x)
+            .collect();
+        // Held for MAX_REJECTED frames, then accepted.
+        assert!((seen[0] - 0.56).abs() < 1e-6 && (seen[1] - 0.56).abs() < 1e-6);
+        assert!((seen[2] - 0.76).abs() < 1e-6, "{seen:?}");
+    }
+
+    #[test]
+    fn a_landmark_first_seen_later_is_watched_from_then_on() {
+        let mut f = Filter::new();
+        left_knee_unseen(&mut f, 0);
+        left_knee(&mut f, 33_333, &body(STILL, true));
+        let held = left_knee(&mut f, 66_666, &body(AWAY, true));
+        assert!((held.x - 0.56).abs() < 1e-6, "{held:?}");
+    }
+
+    fn left_knee_unseen(filter: &mut Filter, t_us: u64) {
+        let lms = body(STILL, false);
+        let mut pose = Pose::new(PoseModel::BlazePose33, &lms);
+        filter.apply(t_us, &mut pose);
+        assert!(pose.get(Part::Knee, Side::Left).is_none());
+    }
+
+    #[test]
+    fn swapped_legs_are_swapped_back() {
+        let mut f = Filter::new();
+        let mut split = body((0.62, 0.7), true);
+        // The left leg stepped out to the image's right, the right one to its left.
+        split[26].x = 0.36;
+        for (l, r) in [(27, 28), (29, 30), (31, 32)] {
+            split[l].x = 0.66;
+            split[r].x = 0.34;
+        }
+        let mut pose = Pose::new(PoseModel::BlazePose33, &split);
+        f.apply(0, &mut pose);
+        // The tracker swaps the legs' labels for a frame.
+        let mut swapped = split.clone();
+        for (l, r) in [(23, 24), (25, 26), (27, 28), (29, 30), (31, 32)] {
+            swapped.swap(l, r);
+        }
+        let mut pose = Pose::new(PoseModel::BlazePose33, &swapped);
+        f.apply(33_333, &mut pose);
+        let knee = pose.get(Part::Knee, Side::Left).map(|(p, _)| p).unwrap();
+        assert!((knee.x - 0.62).abs() < 1e-6, "{knee:?}");
     }
 }

@@ -205,6 +205,24 @@ impl Kind {
         matches!(self, Kind::NeckStretch | Kind::WallSit)
     }
 
+    /// Whether the exercise's rules read the posture around its signal (every one but those
+    /// measured on the arms alone).
+    pub(crate) const fn uses_posture(self) -> bool {
+        !matches!(
+            self,
+            Kind::Undetectable | Kind::JumpingJacks | Kind::ArmRaises
+        )
+    }
+
+    /// Whether the exercise's exclusions read the upper body's posture (arms, head, turn,
+    /// shoulder line).
+    pub(crate) const fn uses_upper_posture(self) -> bool {
+        matches!(
+            self,
+            Kind::ShoulderRolls | Kind::SideBends | Kind::NeckStretch
+        )
+    }
+
     /// The time constant of the signal's smoothing, µs.
     pub(crate) const fn smoothing_tau_us(self) -> u64 {
         if self.is_hold() {

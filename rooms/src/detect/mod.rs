@@ -333,7 +333,12 @@ impl Detector {
 
     /// The smoothed posture after this frame, read against the standing legs' height.
     fn posture(&mut self, t_us: u64, pose: &Pose) -> Posture {
-        let values = self.posture.update(t_us, signals::posture(pose));
+        if !self.kind.uses_posture() {
+            return Posture::read([f64::NAN; POSTURE], None);
+        }
+        let values = self
+            .posture
+            .update(t_us, signals::posture(pose, self.kind.uses_upper_posture()));
         let [extent, _, knee_min, knee_dy, ankle_dy, ..] = values;
         // The legs' standing height is learnt with the feet side by side: a lunge's front foot,
         // nearer the camera, sits lower in the image and lengthens them.

@@ -190,9 +190,16 @@ fn usable(l: &Landmark) -> Option<(Point, f64)> {
     Some((point, visibility.min(1.0)))
 }
 
+/// The length of `(x, y)`: `sqrt(x² + y²)`, several times cheaper than `f64::hypot`, which
+/// guards against overflows that normalized coordinates cannot reach. (The TypeScript port
+/// computes it the same way, so both detectors agree to the last bit.)
+pub(crate) fn length(x: f64, y: f64) -> f64 {
+    (x * x + y * y).sqrt()
+}
+
 /// Distance between two points.
 pub(crate) fn distance(a: Point, b: Point) -> f64 {
-    (a.x - b.x).hypot(a.y - b.y)
+    length(a.x - b.x, a.y - b.y)
 }
 
 /// Midpoint of two points.
@@ -208,7 +215,7 @@ pub(crate) fn midpoint(a: Point, b: Point) -> Point {
 pub(crate) fn angle_deg(a: Point, b: Point, c: Point) -> Option<f64> {
     let (ux, uy) = (a.x - b.x, a.y - b.y);
     let (vx, vy) = (c.x - b.x, c.y - b.y);
-    let (nu, nv) = (ux.hypot(uy), vx.hypot(vy));
+    let (nu, nv) = (length(ux, uy), length(vx, vy));
     if nu < MIN_SEGMENT || nv < MIN_SEGMENT {
         return None;
     }

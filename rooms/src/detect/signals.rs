@@ -119,8 +119,10 @@ pub(crate) fn measure(kind: Kind, pose: &Pose) -> Option<Signal> {
 }
 
 /// The posture around an exercise's own signal, which the exclusions and the lower-body
-/// detectors read, each NaN when its landmarks are not seen; see [`Posture`]'s fields.
-pub(crate) fn posture(pose: &Pose) -> [f64; POSTURE] {
+/// detectors read, each NaN when its landmarks are not seen; see [`Posture`]'s fields. The
+/// upper body's (arms, head, turn, shoulder line) only with `upper`: NaN otherwise, for the
+/// exercises that do not read them (it saves a third of the detector's time).
+pub(crate) fn posture(pose: &Pose, upper: bool) -> [f64; POSTURE] {
     let nan = f64::NAN;
     let hips = pose.mean(Part::Hip);
     // The foot on the floor: the lower ankle (a march lifts the other).
@@ -156,6 +158,29 @@ pub(crate) fn posture(pose: &Pose) -> [f64; POSTURE] {
         }
         _ => nan,
     };
+    let (arms, head, turn, shoulder_line) = if upper {
+        upper_posture(pose)
+    } else {
+        (nan, nan, nan, nan)
+    };
+    [
+        extent,
+        torso,
+        knee_min,
+        dy(Part::Knee, Side::Right),
+        dy(Part::Ankle, Side::Left),
+        tilt,
+        arms,
+        head,
+        turn,
+        shoulder_line,
+    ]
+}
+
+/// The upper body's part of [`posture`]: the higher arm's elevation, the head's tilt against
+/// the shoulders, the turn, the shoulder line's tilt.
+fn upper_posture(pose: &Pose) -> (f64, f64, f64, f64) {
+    let nan = f64::NAN;
     let arms = [
         arm_elevation(pose, Side::Left),
         arm_elevation(pose, Side::Right),
@@ -202,18 +227,7 @@ pub(crate) fn posture(pose: &Pose) -> [f64; POSTURE] {
         (Some((l, _)), Some((r, _))) => tilt_deg(l, r, MIN_SPAN).map_or(nan, f64::abs),
         _ => nan,
     };
-    [
-        extent,
-        torso,
-        knee_min,
-        dy(Part::Knee, Side::Right),
-        dy(Part::Ankle, Side::Left),
-        tilt,
-        arms,
-        head,
-        turn,
-        shoulder_line,
-    ]
+    (arms, head, turn, shoulder_line)
 }
 
 /// [`Posture::turn`] of a side view.

@@ -77,10 +77,21 @@ impl<const N: usize> Sparse<N> {
     /// missing) and returns the smoothed values (NaN where never seen).
     pub(crate) fn update(&mut self, t_us: u64, sample: [f64; N]) -> [f64; N] {
         let mut out = [f64::NAN; N];
+        // The values are mostly seen together, so their weights are mostly one: computed once.
+        let mut cached: Option<(u64, f64)> = None;
         for ((value, at), (s, o)) in self.values.iter_mut().zip(sample.iter().zip(&mut out)) {
             if s.is_finite() {
                 *value = if value.is_finite() {
-                    *value + weight(t_us.saturating_sub(*at), self.tau_us) * (s - *value)
+                    let dt = t_us.saturating_sub(*at);
+                    let w = match cached {
+                        Some((cached_dt, w)) if cached_dt == dt => w,
+                        _ => {
+                            let w = weight(dt, self.tau_us);
+                            cached = Some((dt, w));
+                            w
+                        }
+                    };
+                    *value + w * (s - *value)
                 } else {
                     *s
                 };

@@ -68,8 +68,14 @@ export class Filter {
       for (const side of SIDES) {
         const i = slot(part, side);
         const now = slots[i];
+        // Unseen: the previous position stays for when it comes back.
+        if (now === undefined) continue;
         const before = this.last[i];
-        if (now === undefined || before === undefined) continue;
+        if (before === undefined) {
+          // Seen for the first time: nothing to compare with.
+          this.last[i] = [now[0], 0];
+          continue;
+        }
         const [point, visibility] = now;
         const [previous, held] = before;
         if (distance(point, previous) > gate && held < MAX_REJECTED) {

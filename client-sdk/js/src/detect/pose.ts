@@ -181,8 +181,14 @@ function usable(l: DetectorLandmark): Seen | undefined {
 /** Radians to degrees as Rust's `f64::to_degrees` computes it (one rounding, by 180/π). */
 export const toDegrees = (r: number): number => r * (180 / Math.PI);
 
+/**
+ * The length of `(x, y)`: `sqrt(x² + y²)`, as the Rust detector computes it (cheaper than a
+ * hypot, whose overflow guard normalized coordinates never need), so both agree to the bit.
+ */
+export const length = (x: number, y: number): number => Math.sqrt(x * x + y * y);
+
 /** Distance between two points. */
-export const distance = (a: Point, b: Point): number => Math.hypot(a.x - b.x, a.y - b.y);
+export const distance = (a: Point, b: Point): number => length(a.x - b.x, a.y - b.y);
 
 /** Midpoint of two points. */
 export const midpoint = (a: Point, b: Point): Point => ({ x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 });
@@ -196,8 +202,8 @@ export function angleDeg(a: Point, b: Point, c: Point): number | undefined {
   const uy = a.y - b.y;
   const vx = c.x - b.x;
   const vy = c.y - b.y;
-  const nu = Math.hypot(ux, uy);
-  const nv = Math.hypot(vx, vy);
+  const nu = length(ux, uy);
+  const nv = length(vx, vy);
   if (nu < MIN_SEGMENT || nv < MIN_SEGMENT) return undefined;
   const cos = Math.min(1, Math.max(-1, (ux * vx + uy * vy) / (nu * nv)));
   return toDegrees(Math.acos(cos));

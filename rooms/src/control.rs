@@ -19,7 +19,7 @@ impl Room {
     /// - `Skip`: to the countdown of the next step (clears a pause); past the last step the
     ///   program is complete.
     /// - `End`: a session that started ends now with its summary, and the room closes with
-    ///   `close::NORMAL` (see [`Self::conclude`]); in the lobby, the room closes (4003).
+    ///   `close::NORMAL` (see `Self::conclude`); in the lobby, the room closes (4003).
     /// - `Lock` / `Unlock`: refuse or accept new joins (resumes and hosts always get in); a
     ///   change of state is sent to everyone connected as a `lock` message.
     /// - `Kick` / `MakeCohost`: need `target`.

@@ -25,9 +25,10 @@ enum Behaviour {
     CameraOff,
 }
 
-async fn participant(mut client: Client, code: String, behaviour: Behaviour) -> ParticipantId {
+/// Joins the room as a participant and waits for the `go` cue's instant: the participant's id.
+async fn join_and_wait_for_go(client: &mut Client, code: &str) -> ParticipantId {
     let me = client
-        .join(&code, JoinOptions::participant())
+        .join(code, JoinOptions::participant())
         .await
         .unwrap()
         .you;
@@ -40,6 +41,11 @@ async fn participant(mut client: Client, code: String, behaviour: Behaviour) -> 
         .unwrap();
     let Event::Cue(go) = go else { unreachable!() };
     client.sleep_until_server(go.at).await;
+    me
+}
+
+async fn participant(mut client: Client, code: String, behaviour: Behaviour) -> ParticipantId {
+    let me = join_and_wait_for_go(&mut client, &code).await;
     let squats = real_squats();
     let frame_time = Duration::from_secs_f64(1.0 / f64::from(squats.fps));
     let mut tick = tokio::time::interval(frame_time);
@@ -212,20 +218,7 @@ async fn lunges_participant(
     lunges: Recording,
     expected: u32,
 ) -> ParticipantId {
-    let me = client
-        .join(&code, JoinOptions::participant())
-        .await
-        .unwrap()
-        .you;
-    let go = client
-        .wait_for(
-            WAIT,
-            |e| matches!(e, Event::Cue(c) if c.kind == CueKind::Go),
-        )
-        .await
-        .unwrap();
-    let Event::Cue(go) = go else { unreachable!() };
-    client.sleep_until_server(go.at).await;
+    let me = join_and_wait_for_go(&mut client, &code).await;
     match who {
         Lunger::Honest => {
             let mut tracker = client.track("lunges").unwrap();

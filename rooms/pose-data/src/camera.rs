@@ -33,7 +33,7 @@
 
 use serde::Deserialize;
 
-use crate::clip::{Clip, Frame};
+use crate::clip::{BLAZE_POSE_PAIRS, Clip, Frame};
 use crate::space::{self, Clip3, MODEL, P3, add, cross, dot, mul, sub, unit};
 
 /// The camera step's parameters (see the module docs).
@@ -58,26 +58,6 @@ pub struct Camera {
 fn default_look_at() -> f64 {
     0.9
 }
-
-/// Landmark pairs (left, right) of BlazePose-33, for occlusion.
-const PAIRS: [(usize, usize); 16] = [
-    (1, 4),
-    (2, 5),
-    (3, 6),
-    (7, 8),
-    (9, 10),
-    (11, 12),
-    (13, 14),
-    (15, 16),
-    (17, 18),
-    (19, 20),
-    (21, 22),
-    (23, 24),
-    (25, 26),
-    (27, 28),
-    (29, 30),
-    (31, 32),
-];
 
 /// Smallest margin from the image's edge every projected landmark keeps.
 const MARGIN: f64 = 0.01;
@@ -133,7 +113,7 @@ impl Camera {
                 let mut lms: Vec<[f64; 3]> =
                     projected.iter().map(|&(x, y, _)| [x, y, 1.0]).collect();
                 let (hidden, visibility) = self.far_side(&f);
-                for pair in PAIRS {
+                for pair in BLAZE_POSE_PAIRS {
                     let far = if hidden == 0 { pair.0 } else { pair.1 };
                     lms[far][2] = visibility;
                 }

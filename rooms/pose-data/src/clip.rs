@@ -52,27 +52,30 @@ impl Rng {
     }
 }
 
+/// BlazePose-33's (left, right) landmark pairs.
+pub const BLAZE_POSE_PAIRS: [(usize, usize); 16] = [
+    (1, 4),
+    (2, 5),
+    (3, 6),
+    (7, 8),
+    (9, 10),
+    (11, 12),
+    (13, 14),
+    (15, 16),
+    (17, 18),
+    (19, 20),
+    (21, 22),
+    (23, 24),
+    (25, 26),
+    (27, 28),
+    (29, 30),
+    (31, 32),
+];
+
 /// Left/right landmark pairs of each model, for mirroring.
 fn mirror_pairs(model: PoseModel) -> &'static [(usize, usize)] {
     match model {
-        PoseModel::BlazePose33 => &[
-            (1, 4),
-            (2, 5),
-            (3, 6),
-            (7, 8),
-            (9, 10),
-            (11, 12),
-            (13, 14),
-            (15, 16),
-            (17, 18),
-            (19, 20),
-            (21, 22),
-            (23, 24),
-            (25, 26),
-            (27, 28),
-            (29, 30),
-            (31, 32),
-        ],
+        PoseModel::BlazePose33 => &BLAZE_POSE_PAIRS,
         PoseModel::Coco17 => &[
             (1, 2),
             (3, 4),

@@ -65,16 +65,29 @@ fn with_visibility(points: Source, scores: Source, (width, height): (f64, f64), 
         "{}: a visibility per frame",
         scores.file
     );
+    pixels(&raw, Some(&vis), (width, height), fps)
+}
+
+/// BlazePose-33 `[x, y, _]` in pixels of a `width` x `height` video at `fps` as a clip, with
+/// each landmark's visibility from `vis` (1.0 without).
+fn pixels(
+    raw: &[Vec<[f64; 3]>],
+    vis: Option<&[Vec<f64>]>,
+    (width, height): (f64, f64),
+    fps: u64,
+) -> Clip {
     let frames = raw
         .iter()
-        .zip(&vis)
         .enumerate()
-        .map(|(i, (f, v))| Frame {
+        .map(|(i, f)| Frame {
             t_us: i as u64 * 1_000_000 / fps,
             lms: f
                 .iter()
-                .zip(v)
-                .map(|(&[x, y, _], &v)| [x / width, y / height, v])
+                .enumerate()
+                .map(|(k, &[x, y, _])| {
+                    let v = vis.map_or(1.0, |vis| vis[i][k]);
+                    [x / width, y / height, v]
+                })
                 .collect(),
         })
         .collect();
@@ -137,22 +150,7 @@ pub fn pushups_side() -> Clip {
 /// 5 fps. No visibility in the file: 1.0.
 pub fn squats() -> Clip {
     let raw: Vec<Vec<[f64; 3]>> = serde_json::from_str(&require(TFJS_SQUATS.file)).expect("JSON");
-    let frames = raw
-        .iter()
-        .enumerate()
-        .map(|(i, f)| Frame {
-            t_us: i as u64 * 200_000,
-            lms: f
-                .iter()
-                .map(|&[x, y, _]| [x / 720.0, y / 1280.0, 1.0])
-                .collect(),
-        })
-        .collect();
-    Clip {
-        model: PoseModel::BlazePose33,
-        frames,
-    }
-    .rounded()
+    pixels(&raw, None, (720.0, 1280.0), 5)
 }
 
 /// `pose_1.json`: 120 frames of `{name: {x, y}}` in pixels of a 576x576 video at 30 fps.

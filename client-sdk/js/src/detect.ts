@@ -166,15 +166,14 @@ export class Detector {
     if (signal !== undefined) {
       const smoothed = this.smooth.update(tUs, signal.values) as [number, number];
       const values = this.againstRest(tUs, smoothed, th);
-      const state = this.counter.state;
-      const own = signals.zone(th, values);
+      const own = rules.zone(this.kind, th, values, posture);
       const lean = own.z === 'active' ? own.lean : undefined;
       // An exclusion holds from its second frame in a row: one noisy frame (a head tilt read off
       // two ears) is not a posture.
       const breaks = rules.excluded(this.kind, th, lean, posture);
       if (breaks && this.breaking) this.excludedAt = tUs;
       this.breaking = breaks;
-      let zone = rules.zone(this.kind, th, values, posture, state, tUs, this.excludedAt);
+      let zone = rules.exclude(own, this.counter.state, tUs, this.excludedAt);
       if (zone.z === 'active' && usesBaseline(this.kind) && tUs - firstUs < BASELINE_WARMUP_US) {
         zone = { z: 'between' };
       }

@@ -12,7 +12,10 @@ import { Counter } from '../dist/detect/counter.js';
 import { Filter, MAX_REJECTED } from '../dist/detect/filter.js';
 import { kindFromId, thresholdNames, thresholdsFor } from '../dist/detect/kind.js';
 import { Pose } from '../dist/detect/pose.js';
-import { EXCLUSION_HOLD_US, excluded as breaks, zone } from '../dist/detect/rules.js';
+import { EXCLUSION_HOLD_US, excluded as breaks, exclude, zone as zoneOf } from '../dist/detect/rules.js';
+
+/** A frame's zone after the exclusions, as the detector takes it. */
+const zone = (kind, th, values, p, state, tUs, excludedAt) => exclude(zoneOf(kind, th, values, p), state, tUs, excludedAt);
 
 const S = 1_000_000;
 const act = { z: 'active', lean: 'only' };

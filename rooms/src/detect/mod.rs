@@ -247,8 +247,8 @@ impl Detector {
             Some(signal) => {
                 let smoothed = self.smooth.update(t_us, signal.values);
                 let values = self.against_rest(t_us, smoothed, &th);
-                let state = self.counter.state();
-                let lean = match signals::zone(&th, values) {
+                let zone = rules::zone(self.kind, &th, values, &posture);
+                let lean = match zone {
                     Zone::Active(lean) => Some(lean),
                     _ => None,
                 };
@@ -259,16 +259,8 @@ impl Detector {
                     self.excluded_at = Some(t_us);
                 }
                 self.breaking = breaks;
-                let zone = rules::zone(
-                    self.kind,
-                    &th,
-                    values,
-                    &posture,
-                    state,
-                    t_us,
-                    self.excluded_at,
-                );
-                let zone = match zone {
+                let zone = match rules::exclude(zone, self.counter.state(), t_us, self.excluded_at)
+                {
                     Zone::Active(_)
                         if self.kind.uses_baseline() && t_us - first_us < BASELINE_WARMUP_US =>
                     {

@@ -60,33 +60,24 @@ pub(crate) const MARCH_FOOT: f64 = 0.05;
 /// a squat straightens the back and lifts the head, which is not a shoulder roll.
 pub(crate) const EXCLUSION_HOLD_US: u64 = 500_000;
 
-/// The zone of a frame's smoothed values, with the posture around them, for a counter in
-/// `state`; `excluded_at` is the latest time (µs) a frame broke the exercise's exclusions, this
-/// one included.
-pub(crate) fn zone(
-    kind: Kind,
-    th: &Thresholds,
-    values: [f64; 2],
-    p: &Posture,
-    state: State,
-    t_us: u64,
-    excluded_at: Option<u64>,
-) -> Zone {
-    let recent = excluded_at.is_some_and(|at| t_us.saturating_sub(at) < EXCLUSION_HOLD_US);
+/// The zone of a frame's smoothed values, with the posture around them, before exclusions.
+pub(crate) fn zone(kind: Kind, th: &Thresholds, values: [f64; 2], p: &Posture) -> Zone {
     match kind {
+        Kind::Squats => squat(th, values[0], p),
         Kind::Lunges => lunge(th, p),
-        _ => match (zone_of(kind, th, values, p), state) {
-            (Zone::Active(_), _) | (Zone::Between, State::Active(_)) if recent => Zone::Excluded,
-            (zone, _) => zone,
-        },
+        _ => signals::zone(th, values),
     }
 }
 
-/// The zone before exclusions.
-fn zone_of(kind: Kind, th: &Thresholds, values: [f64; 2], p: &Posture) -> Zone {
-    match kind {
-        Kind::Squats => squat(th, values[0], p),
-        _ => signals::zone(th, values),
+/// `zone` after the exclusions, for a counter in `state`: [`Zone::Excluded`] when the frame
+/// would enter or hold the active position less than [`EXCLUSION_HOLD_US`] after
+/// `excluded_at`, the latest time (µs) a frame broke the exercise's exclusions (this one
+/// included).
+pub(crate) fn exclude(zone: Zone, state: State, t_us: u64, excluded_at: Option<u64>) -> Zone {
+    let recent = excluded_at.is_some_and(|at| t_us.saturating_sub(at) < EXCLUSION_HOLD_US);
+    match (zone, state) {
+        (Zone::Active(_), _) | (Zone::Between, State::Active(_)) if recent => Zone::Excluded,
+        (zone, _) => zone,
     }
 }
 

@@ -74,32 +74,24 @@ export const MARCH_FOOT = 0.05;
  */
 export const EXCLUSION_HOLD_US = 500_000;
 
-/**
- * The zone of a frame's smoothed values, with the posture around them, for a counter in
- * `state`; `excludedAt` is the latest time (µs) a frame broke the exercise's exclusions, this
- * one included.
- */
-export function zone(
-  kind: Kind,
-  th: Thresholds,
-  values: readonly [number, number],
-  p: Posture,
-  state: State,
-  tUs: number,
-  excludedAt: number | undefined,
-): Zone {
-  const recent = excludedAt !== undefined && Math.max(0, tUs - excludedAt) < EXCLUSION_HOLD_US;
+/** The zone of a frame's smoothed values, with the posture around them, before exclusions. */
+export function zone(kind: Kind, th: Thresholds, values: readonly [number, number], p: Posture): Zone {
+  if (kind === 'squats') return squat(th, values[0], p);
   if (kind === 'lunges') return lunge(th, p);
-  const z = zoneOf(kind, th, values, p);
+  return signalZone(th, values);
+}
+
+/**
+ * `z` after the exclusions, for a counter in `state`: `excluded` when the frame would enter or
+ * hold the active position less than EXCLUSION_HOLD_US after `excludedAt`, the latest time (µs)
+ * a frame broke the exercise's exclusions (this one included).
+ */
+export function exclude(z: Zone, state: State, tUs: number, excludedAt: number | undefined): Zone {
+  const recent = excludedAt !== undefined && Math.max(0, tUs - excludedAt) < EXCLUSION_HOLD_US;
   if ((z.z === 'active' || (z.z === 'between' && state.s === 'active')) && recent) {
     return { z: 'excluded' };
   }
   return z;
-}
-
-/** The zone before exclusions. */
-function zoneOf(kind: Kind, th: Thresholds, values: readonly [number, number], p: Posture): Zone {
-  return kind === 'squats' ? squat(th, values[0], p) : signalZone(th, values);
 }
 
 /** `value <= max`, or true when not seen. */

@@ -17,11 +17,11 @@
 //! | `lunges` | the hips' drop and the legs' split (back knee down, front foot forward) | standing → down on one leg (drop ≥ `hip_drop_enter_leg_ratio`, split ≥ `legs_split_leg_ratio`) → standing (drop ≤ `hip_drop_exit_leg_ratio`); each side is a rep | the torso lies |
 //! | `jumping_jacks` | upper-arm elevation from hanging (both arms) and ankle spread over shoulder width | closed → open (arms ≥ `arm_elevation_up_deg` and feet ≥ `ankles_apart_shoulder_ratio`) → closed (arms ≤ `arm_elevation_down_deg`) | |
 //! | `arm_raises` | upper-arm elevation, both arms | down → up → down | |
-//! | `shoulder_rolls` | nose-to-shoulder-line gap over shoulder width, relative to its resting level | down → up (gap shrunk by `shoulder_lift_enter_ratio`) → down | hips drop, knees bend, arms rise, torso leans, head tilts, or the person is turned more than about 45° |
+//! | `shoulder_rolls` | nose-to-shoulder-line gap over shoulder width, relative to its resting level | down → up (gap shrunk by `shoulder_lift_enter_ratio`) → down | hips drop, knees bend, arms rise, torso leans, head or shoulder line tilts, or the person is turned more than about 45° |
 //! | `march_in_place` | height difference of the knees over torso length | each knee lift (either side) is a step | hips drop, the lifted knee's foot stays down (a lunge) |
-//! | `side_bends` | tilt of the shoulder line | each bend to either side | hips drop, knees bend |
-//! | `calf_raises` | heel and ankle height above the toes over torso length, relative to rest, the lower foot of two (BlazePose only: COCO-17 has no heels) | down → up → down | hips drop, knees bend |
-//! | `neck_stretch` | tilt of the ear line relative to the shoulder line | time held tilted, either side, for at least [`MIN_HOLD_MS`] | hips drop, knees bend |
+//! | `side_bends` | tilt of the shoulder line, beyond the person's resting tilt | each bend to either side | hips drop, knees bend, the person is turned more than about 45° |
+//! | `calf_raises` | heel and ankle height above the toes over torso length, relative to rest, the lower foot of two (BlazePose only: COCO-17 has no heels) | down → up → down | hips drop, knees bend, torso leans |
+//! | `neck_stretch` | tilt of the ear line relative to the shoulder line, beyond the resting tilt | time held tilted, either side, for at least [`MIN_HOLD_MS`] | hips drop, knees bend, the person is turned more than about 45° |
 //! | `desk_pushups` | shoulder–elbow–wrist angle | up → down → up (needs a view where the elbow bends in the image, e.g. from the side; floor push-ups too) | the torso is upright (leaning less than 15° in the image), knees bend |
 //! | `wall_sit` | knee angle | time held at or below `knee_angle_max_deg`, for at least [`MIN_HOLD_MS`] | the legs are split |
 //!
@@ -306,10 +306,10 @@ impl Detector {
         self.breaking = false;
     }
 
-    /// The phase of a single pose, without smoothing or hysteresis: the signal compared with
-    /// the midpoint of the enter and exit thresholds. `None` when the landmarks the exercise
-    /// needs are not usable, and for exercises measured against a resting level (calf raises,
-    /// shoulder rolls), which one pose cannot show.
+    /// The phase of a single pose, without smoothing, hysteresis or posture: the signal compared
+    /// with the midpoint of the enter and exit thresholds. `None` when the landmarks the
+    /// exercise needs are not usable, and for exercises measured against a resting level (calf
+    /// raises, shoulder rolls, side bends, neck stretches), which one pose cannot show.
     pub fn classify(&self, model: PoseModel, landmarks: &[Landmark]) -> Option<DetectorPhase> {
         let th = self.thresholds?;
         if self.kind.uses_baseline() {

@@ -7,8 +7,13 @@ use std::time::Duration;
 use anyhow::Context;
 use serde::Deserialize;
 
+use crate::tls::TlsFiles;
+
 /// Where the built web app is looked for when `web_dir` is not set.
 pub const DEFAULT_WEB_DIR: &str = "client-sdk/web/dist";
+
+/// `Strict-Transport-Security` max-age when `hsts_max_age_s` is not set: a year.
+pub const DEFAULT_HSTS_MAX_AGE_S: u64 = 365 * 24 * 60 * 60;
 
 /// Every setting, each optional so that sources can be layered. The same struct is the
 /// command-line flags (with their `BREAKROOM_*` variables) and the TOML file's keys.
@@ -94,6 +99,20 @@ pub struct Settings {
     /// process may use]
     #[arg(long, env = "BREAKROOM_WORKERS")]
     pub workers: Option<usize>,
+    /// PEM certificate chain (server certificate first): serve HTTPS and WSS. Needs --tls-key.
+    /// Reloaded on SIGHUP and when the file changes
+    #[arg(long, env = "BREAKROOM_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of the certificate: PKCS#8, RSA or EC (SEC1). Needs --tls-cert
+    #[arg(long, env = "BREAKROOM_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// `Strict-Transport-Security: max-age` sent with every answer over TLS, in seconds; 0 tells
+    /// browsers to forget an earlier one [default: 31536000, a year]
+    #[arg(long, env = "BREAKROOM_HSTS_MAX_AGE_S")]
+    pub hsts_max_age_s: Option<u64>,
+    /// A TLS-terminating proxy is in front: no warning for plain HTTP on a non-loopback address
+    #[arg(long, env = "BREAKROOM_BEHIND_PROXY", num_args = 0..=1, default_missing_value = "true")]
+    pub behind_proxy: Option<bool>,
 }
 
 impl Settings {
@@ -134,7 +153,11 @@ impl Settings {
             shutdown_timeout_s,
             log_format,
             web_dir,
-            workers
+            workers,
+            tls_cert,
+            tls_key,
+            hsts_max_age_s,
+            behind_proxy
         )
     }
 }
@@ -194,6 +217,12 @@ pub struct Config {
     pub json_logs: bool,
     /// Folder of the built web app (its `index.html` and assets).
     pub web_dir: PathBuf,
+    /// Certificate and key: serve HTTPS and WSS. `None`: plain HTTP.
+    pub tls: Option<TlsFiles>,
+    /// `Strict-Transport-Security` max-age in seconds, sent over TLS only.
+    pub hsts_max_age_s: u64,
+    /// Whether a TLS-terminating proxy is in front (silences the plain-HTTP warning).
+    pub behind_proxy: bool,
 }
 
 impl Config {
@@ -226,6 +255,11 @@ impl Config {
         if log_format != "text" && log_format != "json" {
             anyhow::bail!("log format must be `text` or `json`, not `{log_format}`");
         }
+        let tls = match (s.tls_cert, s.tls_key) {
+            (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+            (None, None) => None,
+            _ => anyhow::bail!("set both the TLS certificate and its key (--tls-cert and --tls-key), or neither"),
+        };
         let token_ttl = s.token_ttl_s.unwrap_or(3600);
         let max_token_lifetime = s
             .max_token_lifetime_s
@@ -268,6 +302,9 @@ impl Config {
             shutdown_timeout: Duration::from_secs(s.shutdown_timeout_s.unwrap_or(10)),
             json_logs: log_format == "json",
             web_dir: s.web_dir.unwrap_or_else(|| PathBuf::from(DEFAULT_WEB_DIR)),
+            tls,
+            hsts_max_age_s: s.hsts_max_age_s.unwrap_or(DEFAULT_HSTS_MAX_AGE_S),
+            behind_proxy: s.behind_proxy.unwrap_or(false),
         })
     }
 }

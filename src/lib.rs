@@ -8,6 +8,8 @@
 //! - [`ws`] and [`session`] are the WebSocket endpoint and a connection's protocol state;
 //!   [`outbox::Outbox`] is the transport-neutral handle through which rooms reach members.
 //! - [`http`] is the REST surface (`/v1/...`, RFC 9457 problems), health and metrics.
+//! - [`tls`] serves HTTPS and WSS (rustls, the `ring` provider) and reloads the certificate
+//!   on SIGHUP or when its files change.
 //! - [`web`] serves the built web app at `/` (SPA fallback, CSP).
 //! - [`store`] persists session summaries (SQLite by default): numbers, and the names of the
 //!   participants beside their results; nothing about anyone else, and no email.
@@ -31,5 +33,6 @@ pub mod room_actor;
 pub mod server;
 pub mod session;
 pub mod store;
+pub mod tls;
 pub mod web;
 pub mod ws;

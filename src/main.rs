@@ -25,7 +25,8 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the server. Settings come from flags, then BREAKROOM_* variables, then the TOML
-    /// file given with --config, then defaults.
+    /// file given with --config, then defaults. With --tls-cert and --tls-key it serves HTTPS
+    /// and WSS, and reloads the certificate on SIGHUP or when its files change.
     Serve {
         /// TOML file with settings (keys as the flags, with underscores)
         #[arg(long, env = "BREAKROOM_CONFIG")]
@@ -253,6 +254,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     } else {
         "its secret is the one you set (--api-secret / BREAKROOM_API_SECRET)".to_owned()
     };
+    let scheme = server.scheme();
     if dev {
         let addr = server.addr();
         eprintln!(
@@ -261,7 +263,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
              ************************************************************\n  \
              API key: {key}; {secret_is}\n  \
              Guest tokens (loopback only):\n    \
-             curl -s -X POST http://{addr}/v1/dev/token -H 'content-type: application/json' \
+             curl -s -X POST {scheme}://{addr}/v1/dev/token -H 'content-type: application/json' \
              -d '{{\"name\":\"Ada\",\"role\":\"facilitator\"}}'\n"
         );
     } else if kept {
@@ -270,7 +272,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     // The handlers are in place before the line that tells a supervisor the server is up, so
     // that a SIGTERM sent right after it stops the server gracefully.
     let stop = stop_signal()?;
-    println!("breakroom listening on http://{}", server.addr());
+    println!("breakroom listening on {scheme}://{}", server.addr());
     stop.await;
     server.shutdown().await;
     Ok(())

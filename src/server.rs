@@ -3,32 +3,68 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use anyhow::Context;
+use axum::http::{HeaderValue, header};
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::config::Config;
 use crate::hub::Hub;
 use crate::store::SqliteStore;
+use crate::tls::{Certificates, TlsListener, WATCH_INTERVAL};
+
+/// The `Strict-Transport-Security` value for a max-age in seconds.
+fn hsts(max_age_s: u64) -> HeaderValue {
+    HeaderValue::try_from(format!("max-age={max_age_s}"))
+        .expect("ASCII letters, `-`, `=` and digits make a valid header value")
+}
+
+/// The warning for serving plain HTTP where others can listen: on a non-loopback address,
+/// without TLS, and with no TLS-terminating proxy declared in front.
+pub fn plain_http_warning(config: &Config, addr: SocketAddr) -> Option<String> {
+    if config.tls.is_some() || config.behind_proxy || addr.ip().to_canonical().is_loopback() {
+        return None;
+    }
+    Some(format!(
+        "serving PLAIN HTTP on {addr}, a non-loopback address: access tokens, names and results \
+         cross the network unencrypted. Serve HTTPS with --tls-cert and --tls-key (tls_cert, \
+         tls_key), or, if a TLS-terminating proxy is in front, say so with --behind-proxy \
+         (behind_proxy = true)"
+    ))
+}
 
 /// A running server.
 #[derive(Debug)]
 pub struct Server {
     addr: SocketAddr,
+    scheme: &'static str,
     hub: Arc<Hub>,
     store: SqliteStore,
     serve: JoinHandle<std::io::Result<()>>,
 }
 
 impl Server {
-    /// Opens the store, binds the listener and starts serving.
+    /// Reads the TLS certificate (if any), opens the store, binds the listener and starts
+    /// serving.
     pub async fn start(config: Config) -> anyhow::Result<Server> {
+        // First: a bad certificate or key is the likeliest mistake, and must stop the start.
+        let certs = match &config.tls {
+            Some(files) => Some(Arc::new(Certificates::load(files.clone())?)),
+            None => None,
+        };
         let store = SqliteStore::open(&config.database_url).await?;
         let listener = TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
+        let scheme = if certs.is_some() { "https" } else { "http" };
         let public_url = config
             .public_url
             .clone()
-            .unwrap_or_else(|| format!("http://{addr}"));
+            .unwrap_or_else(|| format!("{scheme}://{addr}"));
+        if let Some(warning) = plain_http_warning(&config, addr) {
+            tracing::warn!("{warning}");
+        }
         let hub = Arc::new(Hub::new(config, Arc::new(store.clone()), public_url));
         let send_buffer = hub.config.send_buffer_bytes;
         let listener = axum::serve::ListenerExt::tap_io(listener, move |tcp| {
@@ -43,21 +79,51 @@ impl Server {
                 tracing::debug!(%err, "setting the send buffer failed");
             }
         });
-        let app =
-            crate::http::router(hub.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let router = crate::http::router(hub.clone());
         let stop = hub.shutdown.clone();
-        let serve = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(stop.cancelled_owned())
-                .await
-        });
-        tracing::info!(%addr, "breakroom listening");
+        let serve = match certs {
+            None => {
+                let app = router.into_make_service_with_connect_info::<SocketAddr>();
+                tokio::spawn(async move {
+                    axum::serve(listener, app)
+                        .with_graceful_shutdown(stop.cancelled_owned())
+                        .await
+                })
+            }
+            Some(certs) => {
+                let tls = Certificates::server_config(certs.clone())?;
+                let reload = crate::tls::watch(certs, WATCH_INTERVAL, hub.shutdown.clone())
+                    .context("installing the SIGHUP handler")?;
+                hub.tasks.spawn(reload);
+                let app = router
+                    .layer(SetResponseHeaderLayer::overriding(
+                        header::STRICT_TRANSPORT_SECURITY,
+                        hsts(hub.config.hsts_max_age_s),
+                    ))
+                    .into_make_service_with_connect_info::<SocketAddr>();
+                // The outer `tap_io` does nothing to the stream: it is what lets axum give the
+                // handlers the peer's `ConnectInfo<SocketAddr>` from a listener of our own.
+                let listener = TlsListener::new(listener, tls).tap_io(|_| {});
+                tokio::spawn(async move {
+                    axum::serve(listener, app)
+                        .with_graceful_shutdown(stop.cancelled_owned())
+                        .await
+                })
+            }
+        };
+        tracing::info!(%addr, scheme, "breakroom listening");
         Ok(Server {
             addr,
+            scheme,
             hub,
             store,
             serve,
         })
+    }
+
+    /// `https` when serving TLS, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        self.scheme
     }
 
     /// The bound address.

@@ -258,7 +258,9 @@ impl Config {
         let tls = match (s.tls_cert, s.tls_key) {
             (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
             (None, None) => None,
-            _ => anyhow::bail!("set both the TLS certificate and its key (--tls-cert and --tls-key), or neither"),
+            _ => anyhow::bail!(
+                "set both the TLS certificate and its key (--tls-cert and --tls-key), or neither"
+            ),
         };
         let token_ttl = s.token_ttl_s.unwrap_or(3600);
         let max_token_lifetime = s

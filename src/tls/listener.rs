@@ -15,12 +15,15 @@ const MAX_HANDSHAKES: usize = 256;
 /// A client that has not finished its handshake within this time is dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// What a handshake task yields: the stream and the peer's address, or nothing if it failed.
+type Handshake<L> = Option<(TlsStream<<L as Listener>::Io>, <L as Listener>::Addr)>;
+
 /// Wraps a listener of plain connections (`L`) in TLS.
 pub struct TlsListener<L: Listener> {
     inner: L,
     acceptor: TlsAcceptor,
     /// Handshakes in progress: a finished one yields its stream, a failed one nothing.
-    handshakes: JoinSet<Option<(TlsStream<L::Io>, L::Addr)>>,
+    handshakes: JoinSet<Handshake<L>>,
 }
 
 impl<L: Listener> Debug for TlsListener<L> {

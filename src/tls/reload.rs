@@ -37,8 +37,7 @@ pub fn watch(
     stop: CancellationToken,
 ) -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
     #[cfg(unix)]
-    let mut hangup =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+    let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
     // Taken now, the files having just been read: a change from here on is seen.
     let mut seen = stamps(certs.files());
     Ok(async move {

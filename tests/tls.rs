@@ -64,6 +64,24 @@ impl Pki {
         }
     }
 
+    /// A certificate with an RSA key, and the key as PKCS#1 PEM.
+    fn rsa_leaf(&self) -> (Leaf, String) {
+        use rsa::pkcs1::EncodeRsaPrivateKey;
+        use rsa::pkcs8::EncodePrivateKey;
+        let rsa = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).unwrap();
+        let pkcs8 = rsa.to_pkcs8_pem(Default::default()).unwrap();
+        let key = KeyPair::from_pkcs8_pem_and_sign_algo(&pkcs8, &rcgen::PKCS_RSA_SHA256).unwrap();
+        let params = CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
+        let cert = params.signed_by(&key, &self.ca).unwrap();
+        let pkcs1 = rsa.to_pkcs1_pem(Default::default()).unwrap().to_string();
+        let leaf = Leaf {
+            cert_pem: cert.pem(),
+            der: cert.der().to_vec(),
+            key,
+        };
+        (leaf, pkcs1)
+    }
+
     /// A client configuration trusting this CA only (the `ring` provider, as the server).
     fn client_config(&self) -> rustls::ClientConfig {
         let mut roots = rustls::RootCertStore::empty();
@@ -329,10 +347,33 @@ fn keys_load_as_pkcs8_and_sec1_and_a_foreign_key_is_refused() {
         assert_eq!(loaded.cert[0].as_ref(), &leaf.der[..]);
     }
 
+    // RSA, as PKCS#1 (`RSA PRIVATE KEY`).
+    let (leaf, pkcs1) = pki.rsa_leaf();
+    std::fs::write(&files.cert, &leaf.cert_pem).unwrap();
+    std::fs::write(&files.key, &pkcs1).unwrap();
+    let loaded = breakroom::tls::load(&files).unwrap();
+    assert_eq!(loaded.cert[0].as_ref(), &leaf.der[..]);
+
     std::fs::write(&files.key, pki.leaf("other").pkcs8_pem()).unwrap();
     let err = breakroom::tls::load(&files).unwrap_err();
     assert!(matches!(err, TlsError::Mismatch { .. }), "{err}");
     assert!(err.to_string().contains("does not belong"), "{err}");
+}
+
+#[tokio::test]
+async fn an_rsa_key_serves_handshakes() {
+    let pki = Pki::new();
+    let (leaf, pkcs1) = pki.rsa_leaf();
+    let dir = tempfile::tempdir().unwrap();
+    let files = TlsFiles {
+        cert: dir.path().join("cert.pem"),
+        key: dir.path().join("key.pem"),
+    };
+    std::fs::write(&files.cert, &leaf.cert_pem).unwrap();
+    std::fs::write(&files.key, &pkcs1).unwrap();
+    let server = tls_server(&files, |s| s).await;
+    let addr = server.server.addr().to_string();
+    assert_eq!(pki.served_cert(&addr).await, leaf.der);
 }
 
 // ---- The real binary ------------------------------------------------------------------------

@@ -101,10 +101,11 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// PEM certificate chain (server certificate first): serve HTTPS and WSS. Needs --tls-key.
     /// Reloaded on SIGHUP and when the file changes
-    #[arg(long, env = "BREAKROOM_TLS_CERT", requires = "tls_key")]
+    // Not `requires = "tls_key"`: the key may come from the file; `Config::resolve` checks.
+    #[arg(long, env = "BREAKROOM_TLS_CERT")]
     pub tls_cert: Option<PathBuf>,
     /// PEM private key of the certificate: PKCS#8, RSA or EC (SEC1). Needs --tls-cert
-    #[arg(long, env = "BREAKROOM_TLS_KEY", requires = "tls_cert")]
+    #[arg(long, env = "BREAKROOM_TLS_KEY")]
     pub tls_key: Option<PathBuf>,
     /// `Strict-Transport-Security: max-age` sent with every answer over TLS, in seconds; 0 tells
     /// browsers to forget an earlier one [default: 31536000, a year]

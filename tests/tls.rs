@@ -382,6 +382,8 @@ async fn an_rsa_key_serves_handshakes() {
 struct Process {
     /// `None` once stopped.
     child: Option<std::process::Child>,
+    /// `http` or `https`, from the listening line.
+    scheme: String,
     addr: String,
     log: PathBuf,
     _dir: tempfile::TempDir,
@@ -435,9 +437,13 @@ async fn spawn(args: &[&str]) -> Process {
         "no listening line: {line:?}; log: {}",
         std::fs::read_to_string(&log).unwrap()
     );
-    let addr = line.trim().rsplit("://").next().unwrap().to_owned();
+    let (scheme, addr) = line.trim()["breakroom listening on ".len()..]
+        .split_once("://")
+        .unwrap();
+    let (scheme, addr) = (scheme.to_owned(), addr.to_owned());
     Process {
         child: Some(child),
+        scheme,
         addr,
         log,
         _dir: dir,
@@ -682,17 +688,79 @@ async fn a_bad_certificate_or_key_stops_the_start_with_a_clear_message() {
         assert!(out.stdout.is_empty(), "{says}: it said it listens");
     }
 
-    // One without the other is refused by the command line.
+    // One without the other is refused.
     let dir = tempfile::tempdir().unwrap();
     let out = serve_command(dir.path(), &["--tls-cert", &cert])
         .output()
         .unwrap();
     assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("--tls-key"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        stderr.contains("set both the TLS certificate and its key"),
+        "{stderr}"
     );
+}
+
+#[tokio::test]
+async fn the_config_file_sets_tls_and_the_proxy_and_flags_merge_with_it() {
+    let pki = Pki::new();
+    let certs = tempfile::tempdir().unwrap();
+    let leaf = pki.leaf("first");
+    let files = write_pair(certs.path(), &leaf);
+    let toml = |name: &str, body: String| {
+        let path = certs.path().join(format!("{name}.toml"));
+        std::fs::write(&path, body).unwrap();
+        path.display().to_string()
+    };
+    let tls_conf = toml(
+        "tls",
+        format!(
+            "listen = \"0.0.0.0:0\"\ntls_cert = {:?}\ntls_key = {:?}\nhsts_max_age_s = 60\n",
+            files.cert.display().to_string(),
+            files.key.display().to_string(),
+        ),
+    );
+    let server = spawn(&["--config", &tls_conf]).await;
+    assert_eq!(server.scheme, "https");
+    let addr = server.addr.replace("0.0.0.0", "127.0.0.1");
+    assert_eq!(pki.served_cert(&addr).await, leaf.der);
+    let resp = pki
+        .https_client()
+        .get(format!("https://{addr}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["strict-transport-security"], "max-age=60");
+    let logs = server.stop().await;
+    assert!(!logs.contains("serving PLAIN HTTP"), "{logs}");
+
+    // The certificate from a flag, its key from the file.
+    let key_conf = toml(
+        "key",
+        format!("tls_key = {:?}\n", files.key.display().to_string()),
+    );
+    let cert = files.cert.display().to_string();
+    let server = spawn(&[
+        "--config",
+        &key_conf,
+        "--listen",
+        "127.0.0.1:0",
+        "--tls-cert",
+        &cert,
+    ])
+    .await;
+    assert_eq!(server.scheme, "https");
+    assert_eq!(pki.served_cert(&server.addr).await, leaf.der);
+    drop(server);
+
+    let proxy_conf = toml(
+        "proxy",
+        "listen = \"0.0.0.0:0\"\nbehind_proxy = true\n".into(),
+    );
+    let server = spawn(&["--config", &proxy_conf]).await;
+    assert_eq!(server.scheme, "http");
+    let logs = server.stop().await;
+    assert!(!logs.contains("serving PLAIN HTTP"), "{logs}");
 }
 
 #[tokio::test]

@@ -355,6 +355,10 @@ shutdown_timeout_s = 13
 log_format = "json"
 web_dir = "/srv/breakroom/web"
 workers = 2
+tls_cert = "/etc/breakroom/cert.pem"
+tls_key = "/etc/breakroom/key.pem"
+hsts_max_age_s = 15
+behind_proxy = true
 "#,
     );
     let full = Settings::from_file(&path).unwrap();

@@ -19,10 +19,11 @@
 //! restart of breakroom.
 //!
 //! Status: this module is not wired to the server yet (no routes, cookies, sessions or
-//! organizations). Not done: Apple's client secret as an ES256 JWT signed with the `.p8` key
-//! (today the Apple secret is read like any other). Errors never hold a token, a claim value or
-//! a secret, so they may be logged.
+//! organizations). Apple's client secret ([`SecretSource::AppleKey`]) is an ES256 JWT signed
+//! with the `.p8` key and renewed before expiry. Errors never hold a token, a claim value or a
+//! secret, so they may be logged.
 
+mod apple_secret;
 mod keys;
 mod pending;
 mod provider_config;
@@ -188,10 +189,18 @@ struct KeySet {
     fetched_at: Instant,
 }
 
+/// Where the client secret sent to the provider comes from.
+enum ClientSecretMaker {
+    /// Read once at start.
+    Fixed(Secret),
+    /// Signed by breakroom, renewed before expiry.
+    Apple(apple_secret::AppleSecret),
+}
+
 /// Sign-in with one OpenID Provider.
 pub struct SignIn {
     config: ProviderConfig,
-    secret: Secret,
+    secret: ClientSecretMaker,
     options: SignInOptions,
     http: openidconnect::reqwest::Client,
     metadata: CoreProviderMetadata,
@@ -215,7 +224,19 @@ impl SignIn {
         config: ProviderConfig,
         options: SignInOptions,
     ) -> Result<SignIn, SignInError> {
-        let secret = config.client_secret.load()?;
+        let secret = match &config.client_secret {
+            SecretSource::AppleKey {
+                team_id,
+                key_id,
+                key_file,
+            } => ClientSecretMaker::Apple(apple_secret::AppleSecret::load(
+                key_file,
+                team_id,
+                key_id,
+                &config.client_id,
+            )?),
+            other => ClientSecretMaker::Fixed(other.load()?),
+        };
         RedirectUrl::new(config.redirect_uri.clone())
             .map_err(|e| SignInError::Config(format!("redirect_uri: {e}")))?;
         let http = openidconnect::reqwest::Client::builder()
@@ -269,7 +290,9 @@ impl SignIn {
         Ok(CoreClient::from_provider_metadata(
             self.metadata.clone(),
             ClientId::new(self.config.client_id.clone()),
-            Some(ClientSecret::new(self.secret.expose().to_owned())),
+            Some(ClientSecret::new(
+                self.current_secret()?.expose().to_owned(),
+            )),
         )
         .set_redirect_uri(redirect))
     }
@@ -428,6 +451,13 @@ impl SignIn {
             return Err(SignInError::UnknownKey);
         }
         Ok(keys.jwks.clone())
+    }
+
+    fn current_secret(&self) -> Result<Secret, SignInError> {
+        match &self.secret {
+            ClientSecretMaker::Fixed(secret) => Ok(secret.clone()),
+            ClientSecretMaker::Apple(apple) => apple.at(SystemTime::now()),
+        }
     }
 
     fn lock_pending(&self) -> std::sync::MutexGuard<'_, PendingLogins> {

@@ -129,6 +129,16 @@ pub enum SecretSource {
     Env(String),
     /// A file holding the secret (surrounding whitespace trimmed).
     File(PathBuf),
+    /// Sign in with Apple: breakroom signs the secret (an ES256 JWT) with the `.p8` key from
+    /// Apple's developer account, and renews it before it expires.
+    AppleKey {
+        /// The Apple developer team id (the JWT's `iss`).
+        team_id: String,
+        /// The key's id (the JWT header's `kid`).
+        key_id: String,
+        /// The `.p8` file.
+        key_file: PathBuf,
+    },
     /// The secret itself. Only for tests: a config file should name an env var or a file.
     #[serde(skip)]
     Value(String),
@@ -146,6 +156,11 @@ impl SecretSource {
                 .trim()
                 .to_owned(),
             SecretSource::Value(v) => v.clone(),
+            SecretSource::AppleKey { .. } => {
+                return Err(SignInError::Secret(
+                    "an Apple key signs secrets, it is not one".into(),
+                ));
+            }
         };
         if value.is_empty() {
             return Err(SignInError::Secret("the client secret is empty".into()));
@@ -159,6 +174,10 @@ impl SecretSource {
 pub struct Secret(String);
 
 impl Secret {
+    pub(crate) fn new(value: String) -> Secret {
+        Secret(value)
+    }
+
     /// The value, to hand to the provider.
     pub fn expose(&self) -> &str {
         &self.0

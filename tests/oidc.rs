@@ -501,6 +501,21 @@ async fn forged_tokens_are_refused_alg_none_hs256_with_the_public_key_and_tamper
     let err = signin.verify_id_token(&tampered, &nonce, None).await;
     assert!(matches!(err, Err(SignInError::BadSignature(_))), "{err:?}");
 
+    // Refusals may be logged: none shows a token part or a claim value.
+    for forged in [&none, &hs256, &tampered] {
+        let message = signin
+            .verify_id_token(forged, &nonce, None)
+            .await
+            .unwrap_err()
+            .to_string();
+        for secret in parts
+            .iter()
+            .chain(&[nonce.as_str(), "alice@example.org", "Alice Martin"])
+        {
+            assert!(!message.contains(*secret), "{message}");
+        }
+    }
+
     // The genuine token still passes (every refusal above was the forgery's).
     assert_eq!(
         signin

@@ -37,8 +37,8 @@ use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreJsonWebKeySet, CoreProviderMetadata,
 };
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, Nonce, OAuth2TokenResponse as _,
-    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope, TokenResponse as _,
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, Nonce, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope, TokenResponse as _,
 };
 use tokio::time::Instant;
 
@@ -51,7 +51,7 @@ use keys::Refetch;
 use pending::PendingLogins;
 use rules::{IssuerRule, TENANT_PLACEHOLDER};
 
-/// Who signed in: all that breakroom keeps from a provider.
+/// Who signed in: all that breakroom keeps from a provider. Personal data: never log it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
     /// The provider's [`ProviderConfig::id`].
@@ -374,8 +374,7 @@ impl SignIn {
                 }
                 other => SignInError::CodeExchange(other.to_string()),
             })?;
-        // The access token is not used: breakroom reads the ID token only.
-        let _ = response.access_token();
+        // The access token is not used: breakroom reads the ID token only, and keeps neither.
         response
             .id_token()
             .map(|t| t.to_string())
@@ -437,7 +436,8 @@ impl SignIn {
                     *keys = KeySet {
                         jwks,
                         fetched_at: now,
-                    }
+                    };
+                    tracing::debug!(provider = %self.config.id, reason = ?why, "signing keys fetched");
                 }
                 // A scheduled refresh that fails keeps the old keys.
                 Err(e) if why == Refetch::Scheduled && known => {
@@ -445,7 +445,6 @@ impl SignIn {
                 }
                 Err(e) => return Err(e),
             }
-            tracing::debug!(provider = %self.config.id, reason = ?why, "signing keys fetched");
         }
         if kid.is_some_and(|k| !verify::holds(&keys.jwks, k)) {
             return Err(SignInError::UnknownKey);

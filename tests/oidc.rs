@@ -2,7 +2,8 @@
 //! Certified) started from `tests/oidc-provider/provider.mjs` on 127.0.0.1, its development login
 //! and consent pages driven over plain HTTP. `.ci/test` installs it (`npm ci` in that folder).
 //!
-//! Covered: the full code flow to an [`Identity`]; Apple-style `form_post`; wrong and replayed
+//! Covered: the full code flow to an [`Identity`]; Apple-style `form_post`; an Entra-style
+//! multi-tenant issuer template with two tenants and an allowlist; wrong and replayed
 //! `state`; a replayed and a wrong `nonce`; a wrong PKCE verifier and a missing one; a token for
 //! another client (`aud`); another issuer with the same keys (`iss`); an expired token; `alg:
 //! none`; HS256 signed with the provider's public key; a tampered signature; an unknown key;
@@ -76,13 +77,23 @@ fn accounts() -> Value {
 /// Starts the provider on `port` with the keys in `keys` (made on first use), and waits until it
 /// listens.
 async fn start_provider(port: u16, keys: &Path) -> Provider {
+    start_provider_with(port, keys, None).await
+}
+
+/// The same, multi-tenant in the manner of Entra's `common` endpoint when `tenants` (tenant id
+/// -> accounts) is given: see `tests/oidc-provider/provider.mjs`.
+async fn start_provider_with(port: u16, keys: &Path, tenants: Option<Value>) -> Provider {
     let dir = fixture_dir();
     assert!(
         dir.join("node_modules/oidc-provider/package.json").exists(),
         "oidc-provider is not installed in {}: run `bash .ci/test` (it runs `npm ci --prefix tests/oidc-provider`)",
         dir.display()
     );
-    let mut child = Command::new("node")
+    let mut command = Command::new("node");
+    if let Some(tenants) = tenants {
+        command.env("OIDC_TENANTS", tenants.to_string());
+    }
+    let mut child = command
         .arg("provider.mjs")
         .current_dir(&dir)
         .env("OIDC_PORT", port.to_string())
@@ -560,6 +571,76 @@ async fn a_provider_rotating_its_keys_needs_no_restart_and_unknown_kids_are_rate
     let err = sign_in(&limited, "alice").await;
     assert!(matches!(err, Err(SignInError::UnknownKey)), "{err:?}");
     provider.stop().await;
+}
+
+#[tokio::test]
+async fn entra_style_multi_tenant_issuers_follow_the_template_and_the_tenant_allowlist() {
+    let dir = tempfile::tempdir().unwrap();
+    let tenants = json!({
+        "tenant-a": { "ada": { "name": "Ada", "email": "ada@a.example", "email_verified": true } },
+        "tenant-b": { "ada": { "name": "Ada B", "email": "ada@b.example" } },
+    });
+    let provider =
+        start_provider_with(free_port(), &keys_file(&dir, "keys.json"), Some(tenants)).await;
+    let entra = |allowed_tenants: Option<Vec<String>>| {
+        let mut config = config(&provider, "breakroom", Preset::Entra { allowed_tenants });
+        config.issuer = format!("{}/common", provider.issuer());
+        config
+    };
+    let open = SignIn::discover(entra(None), SignInOptions::default())
+        .await
+        .unwrap();
+    let only_a = SignIn::discover(
+        entra(Some(vec!["tenant-a".into()])),
+        SignInOptions::default(),
+    )
+    .await
+    .unwrap();
+    // Each user signs in at their own tenant (Entra finds it from the account; here `domain_hint`).
+    let sign_in_at = |signin: &SignIn, tenant: &str| {
+        let auth = signin.begin().unwrap();
+        let url = format!("{}&domain_hint={tenant}", auth.url);
+        async move { Browser::new().login(&url, "ada").await }
+    };
+
+    // The same login name in two tenants: two users, keyed on tid:oid.
+    let a = open
+        .complete(callback(&sign_in_at(&open, "tenant-a").await))
+        .await
+        .unwrap();
+    let b = open
+        .complete(callback(&sign_in_at(&open, "tenant-b").await))
+        .await
+        .unwrap();
+    assert_eq!(
+        (a.subject.as_str(), a.email.as_deref()),
+        ("tenant-a:oid-ada", Some("ada@a.example"))
+    );
+    assert_eq!(
+        (b.subject.as_str(), b.email.as_deref()),
+        ("tenant-b:oid-ada", None)
+    );
+
+    assert_eq!(
+        only_a
+            .complete(callback(&sign_in_at(&only_a, "tenant-a").await))
+            .await
+            .unwrap()
+            .subject,
+        "tenant-a:oid-ada"
+    );
+    let err = only_a
+        .complete(callback(&sign_in_at(&only_a, "tenant-b").await))
+        .await;
+    assert!(matches!(err, Err(SignInError::TenantNotAllowed)), "{err:?}");
+
+    // A generic provider with the same issuer is refused at discovery: only Entra has a template.
+    let mut generic = entra(None);
+    generic.preset = Preset::Generic;
+    let err = SignIn::discover(generic, SignInOptions::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SignInError::IssuerMismatch { .. }), "{err:?}");
 }
 
 #[tokio::test]

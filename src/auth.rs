@@ -5,6 +5,10 @@
 //! logs. The rules a token must meet are specified in `protocol/PROTOCOL.md`, "Minting tokens":
 //! [`LEEWAY_S`] of clock skew on `exp` and `iat`, no `iat` in the future beyond it, and a
 //! lifetime (`exp - iat`) of at most the configured maximum.
+//!
+//! [`oidc`]: sign-in with OpenID Connect (Entra ID, Google, Apple, any provider); not wired yet.
+
+pub mod oidc;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -189,6 +189,12 @@ pub(crate) fn replace(path: &Path, text: &str) {
     std::fs::rename(&tmp, path).unwrap();
 }
 
+/// Puts a new certificate in place of the served one: the key first, then the certificate.
+pub(crate) fn install(files: &TlsFiles, leaf: &Leaf) {
+    replace(&files.key, &leaf.pkcs8_pem());
+    replace(&files.cert, &leaf.cert_pem);
+}
+
 pub(crate) fn write_pair(dir: &Path, leaf: &Leaf) -> TlsFiles {
     let files = TlsFiles {
         cert: dir.join("cert.pem"),

@@ -3,16 +3,47 @@
 
 use breakroom_protocol::{ClientMsg, ServerMsg};
 
-use crate::pki::{BOUND, Pki, replace, write_pair};
-use crate::process::{serve_command, spawn, strs, tls_args, token};
+use breakroom::tls::TlsFiles;
+
+use crate::pki::{BOUND, Leaf, Pki, install, replace, write_pair};
+use crate::process::{Process, serve_command, spawn, strs, tls_args, token};
+
+/// A server running with the certificate `first`, from files in a folder of their own.
+struct Serving {
+    pki: Pki,
+    /// Holds the files while the server runs.
+    _certs: tempfile::TempDir,
+    first: Leaf,
+    files: TlsFiles,
+    server: Process,
+}
+
+impl Serving {
+    async fn start() -> Serving {
+        let pki = Pki::new();
+        let certs = tempfile::tempdir().unwrap();
+        let first = pki.leaf("first");
+        let files = write_pair(certs.path(), &first);
+        let server = spawn(&strs(&tls_args(&files))).await;
+        Serving {
+            pki,
+            _certs: certs,
+            first,
+            files,
+            server,
+        }
+    }
+}
 
 #[tokio::test]
 async fn sighup_reloads_the_certificate_and_open_connections_go_on() {
-    let pki = Pki::new();
-    let certs = tempfile::tempdir().unwrap();
-    let first = pki.leaf("first");
-    let files = write_pair(certs.path(), &first);
-    let mut server = spawn(&strs(&tls_args(&files))).await;
+    let Serving {
+        pki,
+        _certs,
+        first,
+        files,
+        mut server,
+    } = Serving::start().await;
     let addr = server.addr.clone();
     assert_eq!(pki.served_cert(&addr).await, first.der);
 
@@ -36,8 +67,7 @@ async fn sighup_reloads_the_certificate_and_open_connections_go_on() {
     // The reload is silent until asked: the files change only at the next write below, and
     // SIGHUP picks the new pair up at once.
     let second = pki.leaf("second");
-    replace(&files.key, &second.pkcs8_pem());
-    replace(&files.cert, &second.cert_pem);
+    install(&files, &second);
     server.hangup();
     pki.until_served(&addr, &second.der).await;
     // The file watcher may have been first; the SIGHUP reloads all the same.
@@ -72,16 +102,17 @@ async fn sighup_reloads_the_certificate_and_open_connections_go_on() {
 
 #[tokio::test]
 async fn a_changed_file_is_reloaded_without_a_signal() {
-    let pki = Pki::new();
-    let certs = tempfile::tempdir().unwrap();
-    let first = pki.leaf("first");
-    let files = write_pair(certs.path(), &first);
-    let mut server = spawn(&strs(&tls_args(&files))).await;
+    let Serving {
+        pki,
+        _certs,
+        first,
+        files,
+        mut server,
+    } = Serving::start().await;
     assert_eq!(pki.served_cert(&server.addr).await, first.der);
 
     let second = pki.leaf("second");
-    replace(&files.key, &second.pkcs8_pem());
-    replace(&files.cert, &second.cert_pem);
+    install(&files, &second);
     // Polled every `WATCH_INTERVAL` (2 s): within the bound, with room to spare.
     pki.until_served(&server.addr, &second.der).await;
     server.still_running();
@@ -95,11 +126,13 @@ async fn a_changed_file_is_reloaded_without_a_signal() {
 
 #[tokio::test]
 async fn a_broken_replacement_keeps_the_previous_certificate() {
-    let pki = Pki::new();
-    let certs = tempfile::tempdir().unwrap();
-    let first = pki.leaf("first");
-    let files = write_pair(certs.path(), &first);
-    let mut server = spawn(&strs(&tls_args(&files))).await;
+    let Serving {
+        pki,
+        _certs,
+        first,
+        files,
+        mut server,
+    } = Serving::start().await;
     let addr = server.addr.clone();
 
     // A truncated certificate, then a key of another certificate: each reload fails. (The
@@ -137,8 +170,7 @@ async fn a_broken_replacement_keeps_the_previous_certificate() {
 
     // Good files again: served.
     let third = pki.leaf("third");
-    replace(&files.key, &third.pkcs8_pem());
-    replace(&files.cert, &third.cert_pem);
+    install(&files, &third);
     server.hangup();
     pki.until_served(&addr, &third.der).await;
 }

@@ -9,6 +9,9 @@
 //! [`oidc`]: sign-in with OpenID Connect (Entra ID, Google, Apple, any provider); not wired yet.
 
 pub mod oidc;
+pub mod principal;
+
+pub use principal::{DEFAULT_ORG, OrgRole, Principal, Source, authenticate_token};
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -4,10 +4,12 @@
 //! rules; no lock is ever held across an await.
 
 mod directory;
+mod live;
 mod per_user;
 mod resume;
 
 pub use directory::{RoomDirectory, RoomHandle, display_code, normalize_code};
+pub use live::{LiveConnection, LiveConnections};
 pub use per_user::UserConnections;
 pub use resume::ResumeTokens;
 
@@ -47,6 +49,8 @@ pub struct Hub {
     pub resumes: ResumeTokens,
     /// Open connections per user, under the per-user cap.
     pub user_connections: UserConnections,
+    /// Connections past their hello, with who they act for (to close them on revocation).
+    pub live: LiveConnections,
     /// Connection slots (the total cap).
     pub connection_slots: Arc<Semaphore>,
     /// Set when the server shuts down.
@@ -71,6 +75,7 @@ impl Hub {
             keys: TokenKeys::new(&config.api_key, &config.api_secret)
                 .with_max_lifetime(config.max_token_lifetime),
             user_connections: UserConnections::new(config.max_connections_per_user),
+            live: LiveConnections::default(),
             connection_slots: Arc::new(Semaphore::new(config.max_connections)),
             config,
             clock: Clock::new(),
@@ -90,13 +95,14 @@ impl Hub {
         self.next_id.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// Creates a live room running `program` for the user `creator` and starts its actor.
-    /// Returns the code and the session id.
+    /// Creates a live room running `program` for the user `creator` in organization `org`,
+    /// and starts its actor. Returns the code and the session id.
     pub fn create_room(
         self: &Arc<Self>,
         program: Program,
         capacity: Option<u16>,
         creator: &str,
+        org: &str,
     ) -> Result<(String, String), RoomError> {
         let session = crate::auth::random_token(12);
         let cfg = &self.config;
@@ -128,6 +134,7 @@ impl Hub {
                 poses,
                 session: session.clone(),
                 creator: creator.to_owned(),
+                org: org.to_owned(),
             })
         })?;
         if let Some((room, rx, poses)) = started {
@@ -136,6 +143,7 @@ impl Hub {
                 self.clone(),
                 code.clone(),
                 creator.to_owned(),
+                org.to_owned(),
                 room,
                 rx,
                 poses,

@@ -176,7 +176,7 @@ async fn run(hub: Arc<Hub>, socket: Socket, permit: OwnedSemaphorePermit) {
     let writer = hub
         .tasks
         .spawn(write_loop(hub.clone(), sink, outbox.clone(), done.clone()));
-    let mut session = Session::new(hub.clone(), id, outbox.clone());
+    let mut session = Session::new(hub.clone(), id, outbox.clone(), None);
     let peer_gone = read_loop(&hub, &mut session, &mut stream, &outbox, &done).await;
     session.finish().await;
     if !outbox.is_closing() {

@@ -10,6 +10,7 @@
 
 pub mod oidc;
 pub mod principal;
+pub mod providers;
 pub mod web_session;
 
 pub use principal::{DEFAULT_ORG, OrgRole, Principal, Source, authenticate_token};

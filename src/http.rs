@@ -12,6 +12,11 @@
 //! token's `sub`, nothing else) is stored with each session, so the creator still reads the
 //! summaries, and the room's list of the sessions it created, after the room has closed.
 //! Everyone else gets the same 404 as for a code or id that does not exist.
+//!
+//! Sign-in ([`signin`]): the providers, the login redirect and callback, logout and `GET
+//! /v1/me`; the organization's settings, members and invitations ([`org_members`]). The session
+//! cookie is accepted beside bearer tokens; with it, requests that change state need this
+//! site's `Origin` ([`crate::auth::web_session::check_origin`]).
 
 mod access;
 mod doc;

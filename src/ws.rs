@@ -69,7 +69,9 @@ fn lists(headers: &HeaderMap, name: header::HeaderName, token: &str) -> bool {
         .any(|t| t.trim().eq_ignore_ascii_case(token))
 }
 
-/// Upgrades to a WebSocket after checking subprotocol, origin and capacity.
+/// Upgrades to a WebSocket after checking subprotocol, origin and capacity. A session cookie
+/// sent with the upgrade needs this site's Origin (or a listed one; else 403) and lets `hello`
+/// send an empty token to act as the person signed in.
 ///
 /// The upgrade is done here rather than by axum's `WebSocketUpgrade`, which hides the socket:
 /// the connection keeps it, to drain what a refused client still sends (see `LINGER`).

@@ -18,10 +18,10 @@
 //! key id (at most once per [`KeyRefresh::min_interval`]): a provider rotating its keys needs no
 //! restart of breakroom.
 //!
-//! Status: this module is not wired to the server yet (no routes, cookies, sessions or
-//! organizations). Apple's client secret ([`SecretSource::AppleKey`]) is an ES256 JWT signed
-//! with the `.p8` key and renewed before expiry. Errors never hold a token, a claim value or a
-//! secret, so they may be logged.
+//! The server wires it in [`super::providers`] (the configured providers, discovered at start)
+//! and `http/signin.rs` (the routes, cookies and organizations). Apple's client secret
+//! ([`SecretSource::AppleKey`]) is an ES256 JWT signed with the `.p8` key and renewed before
+//! expiry. Errors never hold a token, a claim value or a secret, so they may be logged.
 
 mod apple_secret;
 mod keys;

@@ -963,3 +963,126 @@ async fn wrong_or_replayed_states_open_redirects_and_foreign_origins_are_refused
     // Reading is no change of state: the cookie answers without an Origin.
     assert_eq!(w.get("/v1/me", &ada).await.0, 200);
 }
+
+/// A signed-in person made the way the contract lets other tests make one: rows in the store,
+/// and `Cookie: breakroom=<value>` where the store holds the value's SHA-256.
+async fn seed_person(
+    server: &TestServer,
+    role: &str,
+    last_seen_ago: i64,
+    expires_in: i64,
+) -> String {
+    let pool = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        server.dir.path().join("breakroom.db").display()
+    ))
+    .await
+    .unwrap();
+    let now = i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    )
+    .unwrap();
+    let cookie = breakroom::auth::random_token(32);
+    let user = format!("u_{}", &cookie[..8]);
+    sqlx::query(
+        "INSERT OR IGNORE INTO organizations (id, name, source, created_at)
+         VALUES ('o_seeded', 'Seeded', 'invitation', 0)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO users (id, provider, subject, name, org_id, role, created_at)
+         VALUES (?, 'seed', ?, 'Seeded Person', 'o_seeded', ?, 0)",
+    )
+    .bind(&user)
+    .bind(&user)
+    .bind(role)
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO web_sessions (id_hash, user_id, created_at, last_seen_at, expires_at)
+         VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(sha256_hex(&cookie))
+    .bind(&user)
+    .bind(now - last_seen_ago)
+    .bind(now - last_seen_ago)
+    .bind(now + expires_in)
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    cookie
+}
+
+#[tokio::test]
+async fn sessions_end_when_idle_or_past_their_maximum_and_only_listed_origins_count() {
+    let server = TestServer::start_with(|s| common::Settings {
+        allowed_origins: Some(vec!["https://app.example".into(), "*".into()]),
+        session_idle_s: Some(3600),
+        ..s
+    })
+    .await;
+    let w = |path: &str| server.http_url(path);
+    let me = |cookie: String| {
+        http()
+            .get(w("/v1/me"))
+            .header("cookie", format!("breakroom={cookie}"))
+            .send()
+    };
+    let alive = seed_person(&server, "admin", 3500, 100).await;
+    let idle = seed_person(&server, "admin", 3601, 100_000).await;
+    let past_max = seed_person(&server, "admin", 0, -1).await;
+    assert_eq!(me(alive.clone()).await.unwrap().status(), 200);
+    assert_eq!(me(idle).await.unwrap().status(), 401);
+    assert_eq!(me(past_max).await.unwrap().status(), 401);
+    // Used just now: its idle clock started again (last_seen_at written, at most once a minute).
+    let pool = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        server.dir.path().join("breakroom.db").display()
+    ))
+    .await
+    .unwrap();
+    let last_seen: i64 =
+        sqlx::query_scalar("SELECT last_seen_at FROM web_sessions WHERE id_hash = ?")
+            .bind(sha256_hex(&alive))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let created: i64 = sqlx::query_scalar("SELECT created_at FROM web_sessions WHERE id_hash = ?")
+        .bind(sha256_hex(&alive))
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(
+        last_seen >= created + 3500,
+        "last_seen_at {last_seen}, created {created}"
+    );
+    pool.close().await;
+
+    // A listed origin may act with the cookie; `*` lets no other site do so.
+    let invite = |origin: &'static str| {
+        http()
+            .post(w("/v1/org/invitations"))
+            .header("cookie", format!("breakroom={alive}"))
+            .header("origin", origin)
+            .json(&json!({}))
+            .send()
+    };
+    assert_eq!(invite("https://app.example").await.unwrap().status(), 201);
+    assert_eq!(invite("https://other.example").await.unwrap().status(), 403);
+    // A member is no admin.
+    let member = seed_person(&server, "member", 0, 100).await;
+    let response = http()
+        .get(w("/v1/org/members"))
+        .header("cookie", format!("breakroom={member}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+}

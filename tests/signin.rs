@@ -10,7 +10,10 @@
 //! `form_post` callbacks with no cookie; personal accounts refused without an invitation and
 //! admitted with one; logout closing the session's sockets with 4004; key rotation at the
 //! provider with no restart of breakroom; and the refusals: a wrong or replayed state, open
-//! redirects in `return_to`, foreign-Origin cookie POSTs and WebSockets.
+//! redirects in `return_to`, foreign-Origin cookie POSTs and WebSockets. Also: a Google
+//! Workspace domain as an organization and the hosted-domain restriction; a provider
+//! unreachable at start, tried again until it answers; idle and absolute session expiry and
+//! the Origin allowlist on sessions written in the contract's format.
 #![allow(missing_docs, clippy::unwrap_used)]
 
 mod common;
@@ -45,16 +48,11 @@ fn free_port() -> u16 {
 /// A running oidc-provider, killed when dropped.
 struct Provider {
     child: Child,
-    port: u16,
 }
 
 impl Provider {
     async fn stop(mut self) {
         self.child.kill().await.unwrap();
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
     }
 }
 
@@ -67,6 +65,8 @@ fn tenants() -> Value {
             "bob": { "name": "Bob Builder", "email": "bob@contoso.example", "email_verified": true },
             "pat": { "name": "Pat Personal", "email": "pat@mail.example", "email_verified": true },
             "sam": { "name": "Sam Second", "email": "sam@mail.example", "email_verified": true },
+            "gwen": { "name": "Gwen Workspace", "email": "gwen@example.com", "email_verified": true, "hd": "example.com" },
+            "gus": { "name": "Gus Workspace", "email": "gus@example.com", "email_verified": true, "hd": "example.com" },
         },
         FABRIKAM: {
             "eve": { "name": "Eve Fabrikam", "email": "eve@fabrikam.example", "email_verified": true },
@@ -92,7 +92,9 @@ async fn start_provider(port: u16, keys: &Path, breakroom_port: u16) -> Provider
     };
     let clients = json!([
         client("breakroom", "microsoft"),
-        client("breakroom-apple", "apple")
+        client("breakroom-apple", "apple"),
+        client("breakroom-google", "google"),
+        client("breakroom-google-corp", "google-corp"),
     ]);
     let mut child = Command::new("node")
         .arg("provider.mjs")
@@ -114,7 +116,7 @@ async fn start_provider(port: u16, keys: &Path, breakroom_port: u16) -> Provider
     assert_eq!(ready, Some(format!("ready http://127.0.0.1:{port}")));
     // Keep reading: the provider writes notices later, and dies of EPIPE on a closed pipe.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Provider { child, port }
+    Provider { child }
 }
 
 /// The provider, and breakroom configured with two of its clients: `microsoft` (Entra preset,
@@ -124,23 +126,35 @@ struct World {
     provider: Option<Provider>,
     provider_port: u16,
     server: TestServer,
-    _keys: tempfile::TempDir,
+    keys: tempfile::TempDir,
 }
 
 async fn world() -> World {
+    world_with(true).await
+}
+
+/// The same; with `provider_up` false, breakroom starts while nothing listens at the
+/// provider's address (`provider` is `None`), and tries again every second.
+async fn world_with(provider_up: bool) -> World {
     let keys = tempfile::tempdir().unwrap();
     // The client secret comes from a file, as a config file would name it.
     let secret_file = keys.path().join("client-secret");
     std::fs::write(&secret_file, format!("{SECRET}\n")).unwrap();
     let provider_port = free_port();
     let breakroom_port = free_port();
-    let provider = start_provider(
-        provider_port,
-        &keys.path().join("keys.json"),
-        breakroom_port,
-    )
-    .await;
-    let base = provider.url();
+    let provider = if provider_up {
+        Some(
+            start_provider(
+                provider_port,
+                &keys.path().join("keys.json"),
+                breakroom_port,
+            )
+            .await,
+        )
+    } else {
+        None
+    };
+    let base = format!("http://127.0.0.1:{provider_port}");
     let entra = ProviderConfig {
         id: "microsoft".into(),
         issuer: format!("{base}/common"),
@@ -160,21 +174,39 @@ async fn world() -> World {
         preset: Preset::Apple,
         ..entra.clone()
     };
+    let google = |id: &str, hosted_domain: Option<&str>| ProviderConfig {
+        id: id.into(),
+        issuer: format!("{base}/{CONTOSO}"),
+        client_id: format!("breakroom-{id}"),
+        preset: Preset::Google {
+            hosted_domain: hosted_domain.map(Into::into),
+        },
+        ..entra.clone()
+    };
+    let providers = vec![
+        entra.clone(),
+        apple,
+        google("google", None),
+        ProviderConfig {
+            name: Some("Google (example.com)".into()),
+            ..google("google-corp", Some("example.com"))
+        },
+    ];
     let server = TestServer::start_with(|s| common::Settings {
         listen: Some(format!("127.0.0.1:{breakroom_port}").parse().unwrap()),
         oidc: Some(OidcSettings {
-            providers: vec![entra, apple],
+            providers,
             key_refetch_min_s: Some(0),
-            discovery_retry_s: None,
+            discovery_retry_s: Some(1),
         }),
         ..s
     })
     .await;
     World {
-        provider: Some(provider),
+        provider,
         provider_port,
         server,
-        _keys: keys,
+        keys,
     }
 }
 
@@ -496,6 +528,8 @@ async fn a_full_login_then_me_a_room_and_its_websocket_on_the_cookie_alone() {
         json!({ "providers": [
             { "id": "microsoft", "name": "Microsoft", "kind": "entra" },
             { "id": "apple", "name": "Apple", "kind": "apple" },
+            { "id": "google", "name": "Google", "kind": "google" },
+            { "id": "google-corp", "name": "Google (example.com)", "kind": "google" },
         ], "dev_guest": false })
     );
 
@@ -867,7 +901,7 @@ async fn logout_closes_the_sessions_sockets_with_4004_and_the_old_cookie_is_refu
 }
 
 #[tokio::test]
-async fn the_provider_rotating_its_keys_needs_no_restart_of_breakroom() {
+async fn the_provider_rotating_itskeys_needs_no_restart_of_breakroom() {
     let mut w = world().await;
     w.sign_in(CONTOSO, "ada").await;
     w.provider.take().unwrap().stop().await;
@@ -1085,4 +1119,85 @@ async fn sessions_end_when_idle_or_past_their_maximum_and_only_listed_origins_co
         .await
         .unwrap();
     assert_eq!(response.status(), 403);
+}
+
+#[tokio::test]
+async fn a_google_workspace_domain_is_an_organization_and_the_hosted_domain_restriction_holds() {
+    let w = world().await;
+    let login = |provider: &'static str, account: &'static str| {
+        w.login(provider, "return_to=/host", CONTOSO, account)
+    };
+    let gwen = login("google", "gwen").await.cookie();
+    let gus = login("google", "gus").await.cookie();
+    let (gwen_me, gus_me) = (w.me(&gwen).await, w.me(&gus).await);
+    assert_eq!(gwen_me["org"]["name"], "example.com");
+    assert_eq!(gwen_me["org"], gus_me["org"]);
+    assert_eq!(
+        (&gwen_me["role"], &gus_me["role"]),
+        (&json!("admin"), &json!("member"))
+    );
+    // A personal Google account (no `hd`): no organization of its own.
+    let pat = login("google", "pat").await;
+    assert_eq!(
+        (pat.status, &pat.problem["type"]),
+        (
+            403,
+            &json!("https://breakroom.dev/problems/no-organization")
+        )
+    );
+    // With hosted_domain set, other accounts are refused outright.
+    assert_eq!(login("google-corp", "gwen").await.status, 303);
+    let refused = login("google-corp", "pat").await;
+    assert_eq!(
+        (refused.status, &refused.problem["type"]),
+        (
+            403,
+            &json!("https://breakroom.dev/problems/organization-not-allowed")
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_provider_unreachable_at_start_is_tried_again_and_signs_people_in_once_up() {
+    let mut w = world_with(false).await;
+    // Breakroom is up; the provider's sign-in answers 503 meanwhile.
+    let status = http()
+        .get(w.url("/auth/login/microsoft"))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 503);
+    assert_eq!(
+        http().get(w.url("/healthz")).send().await.unwrap().status(),
+        200
+    );
+    let breakroom_port = w.server.server.addr().port();
+    w.provider = Some(
+        start_provider(
+            w.provider_port,
+            &w.keys.path().join("keys.json"),
+            breakroom_port,
+        )
+        .await,
+    );
+    // Discovery is tried again every second: within a few, the login starts.
+    let mut tries = 0;
+    loop {
+        let status = http()
+            .get(w.url("/auth/login/microsoft"))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        if status == 303 {
+            break;
+        }
+        assert_eq!(status, 503);
+        tries += 1;
+        assert!(tries < 100, "the provider was not tried again within 10 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let ada = w.sign_in(CONTOSO, "ada").await;
+    assert_eq!(w.me(&ada).await["name"], "Ada Lovelace");
 }

@@ -1201,3 +1201,26 @@ async fn a_provider_unreachable_at_start_is_tried_again_and_signs_people_in_once
     let ada = w.sign_in(CONTOSO, "ada").await;
     assert_eq!(w.me(&ada).await["name"], "Ada Lovelace");
 }
+
+#[tokio::test]
+async fn with_no_provider_nobody_signs_in_and_dev_mode_offers_its_guest_sign_in() {
+    let dev = TestServer::start_dev().await;
+    let list: Value = http()
+        .get(dev.http_url("/auth/providers"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list, json!({ "providers": [], "dev_guest": true }));
+    let login = http()
+        .get(dev.http_url("/auth/login/microsoft"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 404);
+    // No cookie, no token: nobody.
+    let me = http().get(dev.http_url("/v1/me")).send().await.unwrap();
+    assert_eq!(me.status(), 401);
+}

@@ -8,10 +8,11 @@
 //! ever a path of this site. Nothing logged holds a token, code, claim, name or email.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use openidconnect::url::form_urlencoded;
@@ -164,7 +165,10 @@ pub(super) async fn signed_in(
     tag = "sign-in",
     responses((status = 200, description = "The providers", body = ProviderList))
 )]
-pub(super) async fn providers(State(hub): State<Arc<Hub>>) -> Response {
+pub(super) async fn providers(
+    State(hub): State<Arc<Hub>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+) -> Response {
     let providers = hub
         .providers
         .configs()
@@ -176,7 +180,8 @@ pub(super) async fn providers(State(hub): State<Arc<Hub>>) -> Response {
         .collect();
     Json(ProviderList {
         providers,
-        dev_guest: hub.config.dev,
+        // What POST /v1/dev/token answers: dev mode, and a client on loopback.
+        dev_guest: hub.config.dev && peer.ip().is_loopback(),
     })
     .into_response()
 }

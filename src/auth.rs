@@ -8,6 +8,7 @@
 //!
 //! [`oidc`]: sign-in with OpenID Connect (Entra ID, Google, Apple, any provider); not wired yet.
 
+pub mod guest;
 pub mod oidc;
 pub mod principal;
 
@@ -88,6 +89,14 @@ pub struct Claims {
     pub iat: u64,
     /// Expiry, seconds since the Unix epoch.
     pub exp: u64,
+    /// The organization the holder acts in; absent means the default organization. Only
+    /// guest tokens carry it, and only together with `link`, which must name an active guest
+    /// link of that organization and room (see [`principal::authenticate_token`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
+    /// The guest link a guest token was given out for (its id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
 }
 
 /// Seconds of clock skew allowed between the token's minter and the server, on `exp` and `iat`.
@@ -156,6 +165,8 @@ impl TokenKeys {
             grants: spec.grants.unwrap_or_else(|| Grants::for_role(spec.role)),
             iat: now,
             exp: now + ttl.as_secs(),
+            org: None,
+            link: None,
         };
         Ok(jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
@@ -346,6 +357,8 @@ mod tests {
             grants: Grants::for_role(TokenRole::Viewer),
             iat: unix_seconds() - 120,
             exp: unix_seconds() - 60,
+            org: None,
+            link: None,
         };
         let token = jsonwebtoken::encode(&Header::default(), &claims, &keys.encoding).expect("enc");
         assert!(matches!(keys.verify(&token), Err(TokenError::Expired)));
@@ -371,6 +384,8 @@ mod tests {
                 grants: Grants::for_role(TokenRole::Participant),
                 iat,
                 exp,
+                org: None,
+                link: None,
             };
             let token = keys.sign(&claims).expect("signed");
             match keys.verify_at(&token, now) {

@@ -15,6 +15,8 @@
 
 mod access;
 mod doc;
+mod guest;
+mod org_rooms;
 mod rooms;
 mod service;
 
@@ -41,6 +43,11 @@ fn documented(dev: bool) -> (Router<Arc<Hub>>, utoipa::openapi::OpenApi) {
         .routes(routes!(rooms::get_room))
         .routes(routes!(rooms::room_sessions))
         .routes(routes!(rooms::get_session))
+        .routes(routes!(org_rooms::org_rooms))
+        .routes(routes!(org_rooms::org_sessions))
+        .routes(routes!(guest::create_guest_link, guest::list_guest_links))
+        .routes(routes!(guest::revoke_guest_link))
+        .routes(routes!(guest::guest_token))
         .routes(routes!(service::exercises))
         .routes(routes!(service::openapi_json))
         .fallback(|| async { Problem::not_found("no such endpoint") });

@@ -11,6 +11,7 @@
 pub mod guest;
 pub mod oidc;
 pub mod principal;
+pub mod web_session;
 
 pub use principal::{DEFAULT_ORG, OrgRole, Principal, Source, authenticate_token};
 

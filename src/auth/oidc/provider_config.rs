@@ -23,7 +23,9 @@ pub struct ProviderConfig {
     pub client_id: String,
     /// Where the client secret comes from. Never written in the config file itself.
     pub client_secret: SecretSource,
-    /// The callback URL registered at the provider: `{public origin}/auth/callback/{id}`.
+    /// The callback URL registered at the provider: `{public origin}/auth/callback/{id}`. In
+    /// the config file it may be left out: the server then uses its public URL.
+    #[serde(default)]
     pub redirect_uri: String,
     /// Scopes asked for besides `openid`.
     #[serde(default = "default_scopes")]

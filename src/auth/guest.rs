@@ -8,19 +8,12 @@
 //! revoked nor expired, and to name that organization and room. Revoking a link therefore
 //! refuses its tokens at once, and closes its guests' sockets (`src/http/guest.rs`).
 
-use sha2::{Digest as _, Sha256};
-
 use super::{Claims, Grants, TokenError, TokenRole};
 use crate::hub::{Hub, normalize_code};
 use crate::store::GuestLink;
 
 /// The longest a guest link may live: a week.
 pub const MAX_LINK_TTL_S: u64 = 7 * 24 * 60 * 60;
-
-/// The lowercase hex SHA-256 of a bearer secret: what the store keeps instead of it.
-pub fn hash_secret(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
-}
 
 /// The claims of a guest token for `link`, for a guest `user` called `name`, issued at `now`
 /// and expiring at `exp` (Unix seconds).

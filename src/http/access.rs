@@ -51,16 +51,14 @@ fn authorization(headers: &HeaderMap) -> Option<(&str, &str)> {
         .map(|(scheme, credentials)| (scheme, credentials.trim()))
 }
 
-/// The one place the web session cookie is read (see `crate::auth::web_session`).
+/// The one place the web session cookie is read (see [`crate::auth::web_session`]).
 async fn cookie(hub: &Hub, headers: &HeaderMap) -> Option<Principal> {
-    let _ = (hub, headers);
-    None
+    crate::auth::web_session::principal_from_cookie(hub, headers).await
 }
 
 /// The one place a cookie-authenticated change is checked against its `Origin`.
 fn cookie_origin(hub: &Hub, headers: &HeaderMap) -> Result<(), Problem> {
-    let _ = (hub, headers);
-    Ok(())
+    crate::auth::web_session::check_origin(hub, headers)
 }
 
 /// Whether `Basic` credentials are the server's API key and secret. Compared in constant time.

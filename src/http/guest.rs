@@ -2,7 +2,7 @@
 //! organization join one live room as participants.
 //!
 //! `POST /v1/rooms/{code}/guest-links` makes a link, `{public_url}/join/{CODE}?guest=TOKEN`,
-//! with an expiry (at most [`MAX_LINK_TTL_S`]); only the token's SHA-256 is stored. Whoever
+//! with an expiry (at most [`MAX_LINK_TTL_S`] seconds); only the token's SHA-256 is stored. Whoever
 //! opens it trades the token and a name for a short access token (`POST /v1/guest/token`) for
 //! that room only, participant role, acting in the room's organization. `DELETE
 //! /v1/guest-links/{id}` revokes a link: its tokens are refused from then on (each is checked
@@ -21,7 +21,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::access::{Caller, actor};
-use crate::auth::guest::{MAX_LINK_TTL_S, claims, hash_secret};
+use crate::auth::guest::{MAX_LINK_TTL_S, claims};
+use crate::auth::web_session::hash as hash_secret;
 use crate::auth::{Source, random_token, unix_seconds};
 use crate::hub::{Hub, RoomHandle, display_code, normalize_code};
 use crate::problem::Problem;

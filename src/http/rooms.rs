@@ -209,7 +209,9 @@ pub(super) async fn room_sessions(
             tracing::error!(%err, "listing sessions failed");
             Problem::internal()
         })?;
-    if created_by.is_some() && sessions.is_empty() {
+    // Nothing to list and no live room of the caller's organization under the code: for the
+    // caller, there is no such room.
+    if sessions.is_empty() && (created_by.is_some() || live.is_none()) {
         return Err(missing());
     }
     Ok(Json(SessionList {

@@ -144,6 +144,8 @@ fn managed_room(hub: &Hub, caller: &Caller, code: &str) -> Result<(String, RoomH
             body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No live room with that code that the caller manages",
             body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over 2 MB",
+            body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "The store failed",
             body = Problem, content_type = "application/problem+json"),
     )
@@ -301,6 +303,8 @@ pub(super) async fn revoke_guest_link(
         (status = 400, description = "Invalid JSON, or a name that is empty, too long or has control characters",
             body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such guest link, or it has expired or was revoked",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over 2 MB",
             body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "The store failed",
             body = Problem, content_type = "application/problem+json"),

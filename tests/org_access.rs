@@ -814,3 +814,74 @@ async fn no_rest_path_leaks_a_name_or_a_result_outside_the_organization() {
     let text = inside.to_string();
     assert!(text.contains(&w.ada.name) && text.contains(&format!("\"reps\":{REPS}")));
 }
+
+/// The `org` claim of a token signed with the API key is trusted only together with an active
+/// guest link of that organization and room, for no more than a participant: an API-key
+/// holder cannot mint its way into another organization.
+#[tokio::test]
+async fn organization_claims_hold_only_with_an_active_link_of_that_organization() {
+    let w = world().await;
+    let links = format!("/v1/rooms/{}/guest-links", w.code);
+    let (_, link) = change(
+        &w.srv,
+        reqwest::Method::POST,
+        &links,
+        &Cred::Cookie(w.hana.clone()),
+        Some(json!({})),
+    )
+    .await;
+    let (_, minted) = guest_token(&w.srv, &guest_param(link["url"].as_str().unwrap()), "Pat").await;
+    let hub = w.srv.server.hub();
+    let good = hub.keys.verify(minted["token"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (
+            good.org.as_deref(),
+            good.link.as_deref(),
+            good.room.as_deref()
+        ),
+        (Some("a"), link["id"].as_str(), Some(w.code.as_str()))
+    );
+    let forged = |f: &dyn Fn(&mut breakroom::auth::Claims)| {
+        let mut claims = good.clone();
+        f(&mut claims);
+        hub.keys.sign(&claims).unwrap()
+    };
+    // (token, taken)
+    let cases = [
+        (forged(&|_| {}), true),
+        (forged(&|c| c.link = None), false),
+        (forged(&|c| c.org = None), false),
+        (forged(&|c| c.org = Some("b".into())), false),
+        (forged(&|c| c.link = Some("gl_nope".into())), false),
+        (forged(&|c| c.room = Some("ZZZZ-ZZZZ".into())), false),
+        (forged(&|c| c.room = None), false),
+        (
+            forged(&|c| {
+                c.role = TokenRole::Facilitator;
+                c.grants = breakroom::auth::Grants::for_role(TokenRole::Facilitator);
+            }),
+            false,
+        ),
+    ];
+    for (i, (token, taken)) in cases.into_iter().enumerate() {
+        let mut c = raw_connect(&w.srv.ws_url()).await;
+        let got = hello(&mut c, &token).await;
+        if taken {
+            assert!(
+                matches!(got, ServerMsg::Welcome { .. }),
+                "case {i}: {got:?}"
+            );
+        } else {
+            assert!(
+                matches!(
+                    got,
+                    ServerMsg::Error {
+                        code: ErrorCode::Unauthorized,
+                        ..
+                    }
+                ),
+                "case {i}: {got:?}"
+            );
+        }
+    }
+}

@@ -9,6 +9,7 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
+use futures_util::future::join_all;
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 use utoipa::{IntoParams, ToSchema};
@@ -19,8 +20,8 @@ use crate::problem::Problem;
 use crate::room_actor::RoomCmd;
 use crate::store::{OrgSessionListing, SessionScope};
 
-/// How long a room's actor has to describe itself for the list; a room that does not answer
-/// in time (it is closing, or swamped) is left out of this answer.
+/// How long the rooms' actors have to describe themselves for the list (all are asked at
+/// once); a room that does not answer in time (it is closing, or swamped) is left out.
 const ROOM_ANSWER: Duration = Duration::from_secs(1);
 /// `limit` of `GET /v1/org/sessions` when not given, and its largest value.
 const DEFAULT_LIMIT: u32 = 20;
@@ -111,10 +112,13 @@ pub(super) async fn org_rooms(
             "the organization's rooms are listed to those signed in who may host",
         ));
     }
-    let mut rooms = Vec::new();
-    for (code, room) in hub.rooms.of_org(caller.org()) {
-        rooms.extend(describe(&code, &room, &caller).await);
-    }
+    let live = hub.rooms.of_org(caller.org());
+    let described = join_all(
+        live.iter()
+            .map(|(code, room)| describe(code, room, &caller)),
+    )
+    .await;
+    let rooms = described.into_iter().flatten().collect();
     Ok(Json(OrgRooms { rooms }).into_response())
 }
 

@@ -13,7 +13,8 @@
 //! redirects in `return_to`, foreign-Origin cookie POSTs and WebSockets. Also: a Google
 //! Workspace domain as an organization and the hosted-domain restriction; a provider
 //! unreachable at start, tried again until it answers; idle and absolute session expiry and
-//! the Origin allowlist on sessions written in the contract's format.
+//! the Origin allowlist on sessions written in the contract's format; and logs that name
+//! people by user id only (no cookie, code, token, name or email, at any level).
 #![allow(missing_docs, clippy::unwrap_used)]
 
 mod common;
@@ -136,6 +137,7 @@ async fn world() -> World {
 /// The same; with `provider_up` false, breakroom starts while nothing listens at the
 /// provider's address (`provider` is `None`), and tries again every second.
 async fn world_with(provider_up: bool) -> World {
+    capture_logs();
     let keys = tempfile::tempdir().unwrap();
     // The client secret comes from a file, as a config file would name it.
     let secret_file = keys.path().join("client-secret");
@@ -208,6 +210,38 @@ async fn world_with(provider_up: bool) -> World {
         server,
         keys,
     }
+}
+
+/// Everything breakroom logs in this test binary, at every level.
+static LOGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+struct Capture;
+
+impl std::io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOGS.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Sends breakroom's logs, down to `trace`, to [`LOGS`] (once per test binary).
+fn capture_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("breakroom=trace"))
+            .with_writer(|| Capture)
+            .with_ansi(false)
+            .try_init();
+    });
+}
+
+fn logged() -> String {
+    String::from_utf8_lossy(&LOGS.lock().unwrap()).into_owned()
 }
 
 /// What a login ended with at breakroom.
@@ -606,6 +640,20 @@ async fn a_full_login_then_me_a_room_and_its_websocket_on_the_cookie_alone() {
     assert_ne!(fresh, cookie);
     assert_eq!(w.get("/v1/me", &fresh).await.1["user"], me["user"]);
     assert_eq!(w.get("/v1/me", &cookie).await.0, 401);
+
+    // The logs say who signed in by user id only: no cookie, code, token, name or email.
+    let logs = logged();
+    assert!(logs.contains("signed in"), "the sign-in is logged: {logs}");
+    for secret in [
+        cookie.as_str(),
+        fresh.as_str(),
+        code_param.as_str(),
+        "eyJ",
+        "Ada Lovelace",
+        "ada@contoso.example",
+    ] {
+        assert!(!logs.contains(secret), "{secret:?} is in the logs");
+    }
 }
 
 #[tokio::test]
@@ -901,7 +949,7 @@ async fn logout_closes_the_sessions_sockets_with_4004_and_the_old_cookie_is_refu
 }
 
 #[tokio::test]
-async fn the_provider_rotating_itskeys_needs_no_restart_of_breakroom() {
+async fn the_provider_rotating_its_keys_needs_no_restart_of_breakroom() {
     let mut w = world().await;
     w.sign_in(CONTOSO, "ada").await;
     w.provider.take().unwrap().stop().await;

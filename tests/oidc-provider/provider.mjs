@@ -7,7 +7,7 @@
 //   OIDC_CLIENTS   JSON array of oidc-provider client metadata (client_id, client_secret,
 //                  redirect_uris, ...). PKCE (S256) is required for every client.
 //   OIDC_ACCOUNTS  JSON object: account id (the login typed in the dev form) -> claims
-//                  (name, email, email_verified, locale, ...)
+//                  (name, email, email_verified, locale, hd (Google's Workspace domain), ...)
 //   OIDC_KEYS      path of a private JWKS file: read if it exists, else a fresh RSA key is
 //                  generated and written there. A new path means new keys (key rotation).
 //   OIDC_TENANTS   optional, JSON object: tenant id -> accounts. Then the provider plays a

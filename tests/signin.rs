@@ -1272,3 +1272,33 @@ async fn with_no_provider_nobody_signs_in_and_dev_mode_offers_its_guest_sign_in(
     let me = http().get(dev.http_url("/v1/me")).send().await.unwrap();
     assert_eq!(me.status(), 401);
 }
+
+#[tokio::test]
+async fn a_provider_that_cannot_work_as_configured_stops_the_start_and_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-secret");
+    let settings = common::Settings {
+        oidc: Some(OidcSettings {
+            providers: vec![ProviderConfig {
+                id: "microsoft".into(),
+                issuer: "http://127.0.0.1:9/common".into(),
+                client_id: "breakroom".into(),
+                client_secret: SecretSource::File(missing.clone()),
+                redirect_uri: String::new(),
+                name: None,
+                scopes: vec![],
+                preset: Preset::Generic,
+            }],
+            ..OidcSettings::default()
+        }),
+        ..common::settings(dir.path())
+    };
+    let config = breakroom::config::Config::resolve(settings, false).unwrap();
+    let err = breakroom::server::Server::start(config).await.unwrap_err();
+    let message = format!("{err:#}");
+    assert!(message.contains("\"microsoft\""), "{message}");
+    assert!(
+        message.contains(&missing.display().to_string()),
+        "{message}"
+    );
+}

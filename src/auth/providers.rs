@@ -120,8 +120,8 @@ impl Providers {
 
     /// Discovers every provider. Fails on a configuration that cannot work; a provider that
     /// cannot be reached is logged and left for [`Providers::retry_until`]. Returns how many
-    /// are ready.
-    pub async fn discover_all(&self) -> Result<usize, SignInError> {
+    /// are ready. The error names the provider (`[[oidc.providers]]` id) and what is wrong.
+    pub async fn discover_all(&self) -> anyhow::Result<usize> {
         let mut ready = 0;
         for slot in &self.slots {
             match SignIn::discover(slot.config.clone(), self.options.sign_in).await {
@@ -140,8 +140,10 @@ impl Providers {
                     );
                 }
                 Err(err) => {
-                    tracing::error!(provider = %slot.config.id, error = %err, "sign-in provider misconfigured");
-                    return Err(err);
+                    return Err(anyhow::Error::new(err).context(format!(
+                        "sign-in provider {:?} ([[oidc.providers]])",
+                        slot.config.id
+                    )));
                 }
             }
         }

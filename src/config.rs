@@ -8,6 +8,7 @@ use anyhow::Context;
 use serde::Deserialize;
 
 use crate::auth::oidc::ProviderConfig;
+use crate::auth::providers::OidcOptions;
 use crate::tls::TlsFiles;
 
 /// Where the built web app is looked for when `web_dir` is not set.
@@ -128,10 +129,24 @@ pub struct Settings {
     /// Seconds a web session lives at most, however much it is used [default: 604800, 7 days]
     #[arg(long, env = "BREAKROOM_SESSION_MAX_S")]
     pub session_max_s: Option<u64>,
-    /// The OpenID Providers people sign in with: `[[providers]]` tables in the config file
-    /// only (see the README, "Sign-in").
+    /// Sign-in with OpenID Connect: `[[oidc.providers]]` tables, in the config file only (see
+    /// the README, "Sign-in").
     #[arg(skip)]
-    pub providers: Option<Vec<ProviderConfig>>,
+    pub oidc: Option<OidcSettings>,
+}
+
+/// The `[oidc]` table of the config file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OidcSettings {
+    /// The OpenID Providers people sign in with, in the order their buttons show.
+    pub providers: Vec<ProviderConfig>,
+    /// After a fetch of a provider's signing keys, a token naming an unknown key id causes
+    /// no new fetch for this many seconds [default: 30]
+    pub key_refetch_min_s: Option<u64>,
+    /// Seconds between attempts to reach a provider that was unreachable at start
+    /// [default: 30]
+    pub discovery_retry_s: Option<u64>,
 }
 
 impl Settings {
@@ -179,7 +194,7 @@ impl Settings {
             behind_proxy,
             session_idle_s,
             session_max_s,
-            providers
+            oidc
         )
     }
 }
@@ -251,6 +266,8 @@ pub struct Config {
     pub session_max: Duration,
     /// The OpenID Providers people sign in with, in the order their buttons show.
     pub providers: Vec<ProviderConfig>,
+    /// Sign-in settings beside the providers.
+    pub oidc: OidcOptions,
 }
 
 impl Config {
@@ -305,7 +322,15 @@ impl Config {
         if session_idle.is_zero() || session_max.is_zero() {
             anyhow::bail!("session_idle_s and session_max_s must be above 0");
         }
-        let providers = s.providers.unwrap_or_default();
+        let oidc_settings = s.oidc.unwrap_or_default();
+        let mut oidc = OidcOptions::default();
+        if let Some(s) = oidc_settings.key_refetch_min_s {
+            oidc = oidc.with_key_refetch_interval(Duration::from_secs(s));
+        }
+        if let Some(s) = oidc_settings.discovery_retry_s {
+            oidc.discovery_retry = Duration::from_secs(s.max(1));
+        }
+        let providers = oidc_settings.providers;
         for (i, p) in providers.iter().enumerate() {
             if p.id.is_empty()
                 || !p
@@ -360,6 +385,7 @@ impl Config {
             session_idle,
             session_max,
             providers,
+            oidc,
         })
     }
 }

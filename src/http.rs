@@ -16,19 +16,26 @@
 //! control token for it, or its creator, whose user id is stored with each session so that
 //! the creator still reads the summaries, and the room's list of the sessions they created,
 //! after the room has closed). Everyone else gets the same 404 as for a code or id that does
-//! not exist. Cookie requests that change state are checked against their `Origin`.
+//! not exist.
 //!
 //! `/v1/org/rooms` and `/v1/org/sessions` (`http/org_rooms.rs`) list the live rooms of the
 //! caller's organization (for those who may host) and the sessions they may read. Guest links
 //! (`http/guest.rs`) let people outside an organization join one of its live rooms as
 //! participants until the link expires or is revoked.
+//!
+//! Sign-in (`http/signin.rs`): the providers, the login redirect and callback, logout and `GET
+//! /v1/me`; the organization's settings, members and invitations (`http/org_members.rs`). The
+//! session cookie is accepted beside bearer tokens; with it, requests that change state need
+//! this site's `Origin` ([`crate::auth::web_session::check_origin`]).
 
 mod access;
 mod doc;
 mod guest;
+mod org_members;
 mod org_rooms;
 mod rooms;
 mod service;
+mod signin;
 
 use std::sync::Arc;
 
@@ -60,13 +67,27 @@ fn documented(dev: bool) -> (Router<Arc<Hub>>, utoipa::openapi::OpenApi) {
         .routes(routes!(guest::guest_token))
         .routes(routes!(service::exercises))
         .routes(routes!(service::openapi_json))
+        .routes(routes!(signin::me))
+        .routes(routes!(org_members::get_org, org_members::patch_org))
+        .routes(routes!(org_members::members))
+        .routes(routes!(org_members::patch_member))
+        .routes(routes!(
+            org_members::create_invitation,
+            org_members::invitations
+        ))
+        .routes(routes!(org_members::revoke_invitation))
         .fallback(|| async { Problem::not_found("no such endpoint") });
     let (router, mut doc) = OpenApiRouter::with_openapi(doc::ApiDoc::openapi())
         .nest("/v1", v1)
         .routes(routes!(service::healthz))
         .routes(routes!(service::readyz))
         .routes(routes!(service::metrics))
+        .routes(routes!(signin::providers))
+        .routes(routes!(signin::login))
+        .routes(routes!(signin::callback_get, signin::callback_post))
+        .routes(routes!(signin::logout))
         .split_for_parts();
+    signin::document(&mut doc);
     let (dev_router, dev_doc) = OpenApiRouter::new()
         .nest(
             "/v1",

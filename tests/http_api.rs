@@ -929,6 +929,20 @@ const SURFACE: &[(&str, &str)] = &[
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/metrics"),
+    // Sign-in, web sessions and the organization (issue 16, signin).
+    ("get", "/auth/providers"),
+    ("get", "/auth/login/{provider}"),
+    ("get", "/auth/callback/{provider}"),
+    ("post", "/auth/callback/{provider}"),
+    ("post", "/auth/logout"),
+    ("get", "/v1/me"),
+    ("get", "/v1/org"),
+    ("patch", "/v1/org"),
+    ("get", "/v1/org/members"),
+    ("patch", "/v1/org/members/{user}"),
+    ("post", "/v1/org/invitations"),
+    ("get", "/v1/org/invitations"),
+    ("delete", "/v1/org/invitations/{id}"),
 ];
 
 #[tokio::test]
@@ -975,22 +989,19 @@ async fn the_openapi_document_describes_every_endpoint_and_its_problems() {
     ] {
         assert_eq!(
             security(path, "get"),
-            json!([{ "bearer": [] }, { "api_key": [] }, { "session_cookie": [] }]),
+            json!([{ "bearer": [] }, { "api_key": [] }, { "cookie": [] }]),
             "{path}"
         );
     }
     assert_eq!(
         security("/v1/rooms", "post"),
-        json!([{ "bearer": [] }, { "session_cookie": [] }])
+        json!([{ "bearer": [] }, { "cookie": [] }])
     );
     let schemes = &doc["components"]["securitySchemes"];
     assert_eq!(schemes["bearer"]["scheme"], "bearer");
     assert_eq!(schemes["api_key"]["scheme"], "basic");
     assert_eq!(
-        (
-            &schemes["session_cookie"]["type"],
-            &schemes["session_cookie"]["in"]
-        ),
+        (&schemes["cookie"]["type"], &schemes["cookie"]["in"]),
         (&json!("apiKey"), &json!("cookie"))
     );
 

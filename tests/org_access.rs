@@ -885,3 +885,42 @@ async fn organization_claims_hold_only_with_an_active_link_of_that_organization(
         }
     }
 }
+
+/// A WebSocket opened with someone's session cookie, from the site's own origin.
+async fn cookie_connect(srv: &TestServer, p: &Person) -> Raw {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut req = srv.ws_url().into_client_request().unwrap();
+    let headers = req.headers_mut();
+    headers.insert("sec-websocket-protocol", "breakroom.v1".parse().unwrap());
+    headers.insert("cookie", p.cookie.parse().unwrap());
+    headers.insert("origin", srv.http_url("").parse().unwrap());
+    let (ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    Raw::from(ws)
+}
+
+#[tokio::test]
+async fn a_member_joins_their_organizations_room_with_the_cookie_and_never_anothers() {
+    let w = world().await;
+    // A member of a joins a's room with the cookie alone (hello with an empty token).
+    let mut ada = cookie_connect(&w.srv, &w.ada).await;
+    assert!(matches!(
+        hello(&mut ada, "").await,
+        ServerMsg::Welcome { .. }
+    ));
+    ada.join(&w.code, RequestedRole::Participant).await;
+    // Members of b, an admin included, get exactly what a code that names no room gets.
+    for p in [&w.zed, &w.bea] {
+        let mut c = cookie_connect(&w.srv, p).await;
+        assert!(matches!(hello(&mut c, "").await, ServerMsg::Welcome { .. }));
+        let missing = join_refused(&mut c, "ZZZZ-ZZZZ", RequestedRole::Participant).await;
+        assert_eq!(missing.0, ErrorCode::NotFound);
+        for role in [RequestedRole::Participant, RequestedRole::Viewer] {
+            assert_eq!(
+                join_refused(&mut c, &w.code, role).await,
+                missing,
+                "{}",
+                p.user
+            );
+        }
+    }
+}

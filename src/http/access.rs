@@ -152,11 +152,6 @@ impl Caller {
         }
     }
 
-    /// Whether the caller may host: the API key, or a principal with the control grant.
-    pub fn may_host(&self) -> bool {
-        self.principal().is_none_or(Principal::may_host)
-    }
-
     /// Whether the caller may read the room `code` (normalized) and its list of sessions,
     /// inside the room's organization: the API key, an admin, a token for that room, or
     /// whoever created it while it is live.

@@ -83,7 +83,7 @@ async fn org_info(hub: &Hub, org: &str) -> Result<OrgInfo, Problem> {
     get,
     path = "/org",
     tag = "organization",
-    security(("session_cookie" = []), ("bearer" = [])),
+    security(("cookie" = []), ("bearer" = [])),
     responses(
         (status = 200, description = "The organization", body = OrgInfo),
         (status = 401, description = "Not signed in",
@@ -108,7 +108,7 @@ pub(super) async fn get_org(
     path = "/org",
     tag = "organization",
     request_body(content = OrgPatch, content_type = "application/json"),
-    security(("session_cookie" = []), ("bearer" = [])),
+    security(("cookie" = []), ("bearer" = [])),
     responses(
         (status = 200, description = "The organization, changed", body = OrgInfo),
         (status = 400, description = "Invalid JSON",
@@ -172,7 +172,7 @@ pub(super) struct MemberPatch {
     get,
     path = "/org/members",
     tag = "organization",
-    security(("session_cookie" = []), ("bearer" = [])),
+    security(("cookie" = []), ("bearer" = [])),
     responses(
         (status = 200, description = "The members", body = MemberList),
         (status = 401, description = "Not signed in",
@@ -210,7 +210,7 @@ pub(super) async fn members(
     tag = "organization",
     params(("user" = String, Path, description = "The member's user id")),
     request_body(content = MemberPatch, content_type = "application/json"),
-    security(("session_cookie" = []), ("bearer" = [])),
+    security(("cookie" = []), ("bearer" = [])),
     responses(
         (status = 200, description = "The member, changed", body = Member),
         (status = 400, description = "Invalid JSON or role",
@@ -308,7 +308,7 @@ pub(super) struct InvitationList {
     path = "/org/invitations",
     tag = "organization",
     request_body(content = NewInvitation, content_type = "application/json"),
-    security(("session_cookie" = []), ("bearer" = [])),
+    security(("cookie" = []), ("bearer" = [])),
     responses(
         (status = 201, description = "The invitation", body = InvitationCreated),
         (status = 400, description = "Invalid JSON, role or lifetime",
@@ -365,7 +365,7 @@ pub(super) async fn create_invitation(
     get,
     path = "/org/invitations",
     tag = "organization",
-    security(("session_cookie" = []), ("bearer" = [])),
+    security(("cookie" = []), ("bearer" = [])),
     responses(
         (status = 200, description = "The invitations", body = InvitationList),
         (status = 401, description = "Not signed in",
@@ -395,7 +395,7 @@ pub(super) async fn invitations(
     path = "/org/invitations/{id}",
     tag = "organization",
     params(("id" = String, Path, description = "The invitation's id")),
-    security(("session_cookie" = []), ("bearer" = [])),
+    security(("cookie" = []), ("bearer" = [])),
     responses(
         (status = 204, description = "Revoked"),
         (status = 401, description = "Not signed in",

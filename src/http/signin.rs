@@ -19,19 +19,32 @@ use openidconnect::url::form_urlencoded;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::Caller;
 use crate::auth::oidc::{Callback, Identity, SignInError};
 use crate::auth::providers::{Intent, Unavailable};
-use crate::auth::web_session::{self, check_origin};
+use crate::auth::web_session::{self, check_origin, principal_from_cookie};
 use crate::auth::{OrgRole, Principal, Source};
 use crate::hub::Hub;
 use crate::problem::Problem;
 use crate::store::{Admission, DerivedOrg, Person};
 
-/// Adds the sign-in routes' tags to the OpenAPI document (the session cookie's security scheme
-/// is `access::COOKIE`, added with the others in `doc.rs`).
+/// The OpenAPI name of the session-cookie scheme.
+pub(super) const COOKIE: &str = "cookie";
+
+/// Adds what the sign-in routes need in the OpenAPI document: the session cookie's security
+/// scheme and the tags.
 pub(super) fn document(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
     use utoipa::openapi::tag::TagBuilder;
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        COOKIE,
+        SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+            web_session::PLAIN_COOKIE,
+            "The web session cookie set by GET|POST /auth/callback/{provider}: `breakroom` \
+             over plain HTTP, `__Host-breakroom` over TLS or behind a TLS-terminating proxy. \
+             Requests that change state with it need this site's Origin.",
+        ))),
+    );
     let tags = doc.tags.get_or_insert_with(Vec::new);
     for (name, description) in [
         (
@@ -119,28 +132,27 @@ pub(super) struct Me {
 }
 
 /// Who signed in: the bearer token if the request carries an `Authorization` header, else the
-/// session cookie ([`Caller`]). A cookie on a request that changes state needs this site's
-/// `Origin` (403 `foreign-origin`). 401 without either, when the session has ended, and for
-/// the API key itself (it is no person: a backend acts through the tokens it mints).
+/// session cookie. A cookie on a request that changes state needs this site's `Origin` (403
+/// `foreign-origin`). 401 without either, or when the session has ended.
 pub(super) async fn signed_in(
     hub: &Hub,
     headers: &HeaderMap,
     changes_state: bool,
 ) -> Result<Principal, Problem> {
-    let caller = if changes_state {
-        Some(super::access::actor(hub, headers).await?)
-    } else {
-        Caller::of(hub, headers).await
-    };
-    match caller {
-        Some(Caller::Token(p) | Caller::Cookie(p)) => Ok(p),
-        Some(Caller::ApiKey) => Err(Problem::unauthorized(
-            "the API key is no person: send `Authorization: Bearer <access token>`",
-        )),
-        None => Err(Problem::unauthorized(
-            "sign in first, or send `Authorization: Bearer <access token>`",
-        )),
+    if headers.contains_key(header::AUTHORIZATION) {
+        return super::access::bearer(hub, headers).await;
     }
+    if web_session::cookie_value(hub, headers).is_none() {
+        return Err(Problem::unauthorized(
+            "sign in first, or send `Authorization: Bearer <access token>`",
+        ));
+    }
+    if changes_state {
+        check_origin(hub, headers)?;
+    }
+    principal_from_cookie(hub, headers)
+        .await
+        .ok_or_else(|| Problem::unauthorized("the session has ended: sign in again"))
 }
 
 /// The providers people may sign in with.
@@ -527,7 +539,7 @@ async fn callback(
     post,
     path = "/auth/logout",
     tag = "sign-in",
-    security((), ("session_cookie" = [])),
+    security((), ("cookie" = [])),
     responses(
         (status = 204, description = "Signed out; the cookie is cleared",
             headers(("Set-Cookie" = String, description = "The cleared session cookie"))),
@@ -572,7 +584,7 @@ pub(super) async fn logout(
     get,
     path = "/me",
     tag = "sign-in",
-    security(("session_cookie" = []), ("bearer" = [])),
+    security(("cookie" = []), ("bearer" = [])),
     responses(
         (status = 200, description = "The signed-in person", body = Me),
         (status = 401, description = "Not signed in",

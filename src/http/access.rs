@@ -38,8 +38,19 @@ fn authorization(headers: &HeaderMap) -> Option<(&str, &str)> {
         .map(|(scheme, credentials)| (scheme, credentials.trim()))
 }
 
-/// The bearer token's principal, or a 401 problem.
+/// The bearer token's principal, or a 401 problem. Without an `Authorization` header, the
+/// session cookie's, for requests from this site's Origin (see
+/// [`crate::auth::web_session::check_origin`]).
 pub(super) async fn bearer(hub: &Hub, headers: &HeaderMap) -> Result<Principal, Problem> {
+    use crate::auth::web_session;
+    if !headers.contains_key(header::AUTHORIZATION)
+        && web_session::cookie_value(hub, headers).is_some()
+    {
+        web_session::check_origin(hub, headers)?;
+        return web_session::principal_from_cookie(hub, headers)
+            .await
+            .ok_or_else(|| Problem::unauthorized("the session has ended: sign in again"));
+    }
     let token = authorization(headers)
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
         .map(|(_, token)| token)

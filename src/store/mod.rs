@@ -22,7 +22,10 @@ use serde::Serialize;
 
 pub use access::AccessStore;
 pub use apps::AppStore;
-pub use identity::IdentityStore;
+pub use identity::{
+    Admission, DerivedOrg, Facilitators, IdentityStore, Invitation, Organization, Person, User,
+    WebSession,
+};
 pub use sqlite::SqliteStore;
 
 /// One line of a room's session list.

@@ -133,7 +133,8 @@ impl Session {
             ClientMsg::Join { .. }
             | ClientMsg::Leave { .. }
             | ClientMsg::Control { .. }
-            | ClientMsg::Reaction { .. } => self.limits.control.take(now),
+            | ClientMsg::Reaction { .. }
+            | ClientMsg::Refresh { .. } => self.limits.control.take(now),
         };
         if !allowed {
             return self.over_limit(msg.kind(), seq, now);
@@ -165,6 +166,11 @@ impl Session {
             }
             ClientMsg::Ping { t0 } => {
                 self.outbox.push(Item::Pong { t0, t1: received });
+                ControlFlow::Continue(())
+            }
+            ClientMsg::Refresh { seq, .. } => {
+                let message = "refresh is not available on this server yet";
+                self.error(ErrorCode::Unsupported, message, Some(seq));
                 ControlFlow::Continue(())
             }
             other => {
@@ -223,7 +229,8 @@ impl Session {
                     ClientMsg::Hello { .. }
                     | ClientMsg::Join { .. }
                     | ClientMsg::Leave { .. }
-                    | ClientMsg::Ping { .. } => return ControlFlow::Continue(()),
+                    | ClientMsg::Ping { .. }
+                    | ClientMsg::Refresh { .. } => return ControlFlow::Continue(()),
                 };
                 let open = joined.handle.tx.send(cmd).await.is_ok();
                 self.room_open(open, seq)
@@ -326,6 +333,7 @@ impl Session {
             resume: resume_token,
             server_time: self.hub.clock.now(),
             limits: crate::ws::limits(&self.hub),
+            expires_at: None,
         });
         if let Some(old) = resume
             && let Err(why) = self.resume(&old).await

@@ -8,6 +8,7 @@
 //!
 //! [`oidc`]: sign-in with OpenID Connect (Entra ID, Google, Apple, any provider); not wired yet.
 
+pub mod apps;
 pub mod oidc;
 pub mod principal;
 
@@ -40,6 +41,10 @@ pub struct Grants {
     pub score: bool,
     /// Use facilitator controls and create rooms.
     pub control: bool,
+    /// Join without appearing in what others see: the roster, presence, the scoreboard, the
+    /// skeletons and the summary. A hidden member observes; it publishes nothing and cannot host.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hidden: bool,
 }
 
 impl Grants {
@@ -50,16 +55,19 @@ impl Grants {
                 pose: true,
                 score: true,
                 control: true,
+                hidden: false,
             },
             TokenRole::Participant => Grants {
                 pose: true,
                 score: true,
                 control: false,
+                hidden: false,
             },
             TokenRole::Viewer => Grants {
                 pose: false,
                 score: false,
                 control: false,
+                hidden: false,
             },
         }
     }
@@ -105,6 +113,9 @@ pub enum TokenError {
     /// Bad signature, issuer, shape or claims.
     #[error("token invalid")]
     Invalid,
+    /// Revoked by its id, or its embedding app is disabled.
+    #[error("token revoked")]
+    Revoked,
 }
 
 /// Signs and checks tokens with one API key.
@@ -377,6 +388,7 @@ mod tests {
                 Ok(_) => "ok",
                 Err(TokenError::Expired) => "expired",
                 Err(TokenError::Invalid) => "invalid",
+                Err(TokenError::Revoked) => "revoked",
             }
         };
         let cases = [

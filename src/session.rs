@@ -310,6 +310,7 @@ impl Session {
                 let msg = match err {
                     TokenError::Expired => "token expired",
                     TokenError::Invalid => "token invalid",
+                    TokenError::Revoked => "token revoked",
                 };
                 self.error(ErrorCode::Unauthorized, msg, Some(seq));
                 self.outbox.close(close::POLICY, msg);

@@ -68,6 +68,7 @@ async fn creating_a_room_needs_a_control_token_and_a_valid_program() {
             pose: true,
             score: true,
             control: false,
+            hidden: false,
         }),
     );
     let good = json!({ "program": squats_program() }).to_string();

@@ -140,6 +140,7 @@ async fn handshake_inner(
                 resume,
                 server_time,
                 limits,
+                ..
             } => {
                 let welcome = Welcome {
                     conn,

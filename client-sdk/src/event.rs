@@ -166,7 +166,8 @@ pub(crate) struct Welcome {
 /// Sorts a server message.
 pub(crate) fn incoming(msg: ServerMsg) -> Incoming {
     match msg {
-        ServerMsg::Welcome { .. } => Incoming::Welcome,
+        // This SDK sends no `refresh` (yet): a `refreshed` is as unexpected as a late welcome.
+        ServerMsg::Welcome { .. } | ServerMsg::Refreshed { .. } => Incoming::Welcome,
         ServerMsg::Snapshot {
             room,
             session,

@@ -174,8 +174,7 @@ fn client_msg() -> impl Strategy<Value = ClientMsg> {
             }),
         (any::<u32>(), reaction())
             .prop_map(|(seq, reaction)| ClientMsg::Reaction { seq, reaction }),
-        (any::<u32>(), token(MAX_TOKEN))
-            .prop_map(|(seq, token)| ClientMsg::Refresh { seq, token }),
+        (any::<u32>(), token(MAX_TOKEN)).prop_map(|(seq, token)| ClientMsg::Refresh { seq, token }),
     ]
 }
 

@@ -14,6 +14,7 @@
 //! Everyone else gets the same 404 as for a code or id that does not exist.
 
 mod access;
+mod apps;
 mod doc;
 mod rooms;
 mod service;
@@ -42,6 +43,10 @@ fn documented(dev: bool) -> (Router<Arc<Hub>>, utoipa::openapi::OpenApi) {
         .routes(routes!(rooms::room_sessions))
         .routes(routes!(rooms::get_session))
         .routes(routes!(service::exercises))
+        // Embedding apps (admins): src/http/apps.rs.
+        .routes(routes!(apps::create_app, apps::list_apps))
+        .routes(routes!(apps::change_app))
+        .routes(routes!(apps::revoke_token))
         .routes(routes!(service::openapi_json))
         .fallback(|| async { Problem::not_found("no such endpoint") });
     let (router, mut doc) = OpenApiRouter::with_openapi(doc::ApiDoc::openapi())

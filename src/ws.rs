@@ -229,6 +229,9 @@ async fn read_loop(
     let mut hello_deadline = pin!(tokio::time::sleep_until(
         Instant::now() + hub.config.hello_timeout
     ));
+    // When the connection's token expires: one timer, armed at hello and moved by a refresh.
+    let mut expiry = pin!(tokio::time::sleep_until(Instant::now()));
+    let mut armed: Option<u64> = None;
     loop {
         // Biased: the socket first, so the other branches (and their locks) are only polled
         // when it has nothing; the runtime's cooperative budget still lets them run.
@@ -236,6 +239,10 @@ async fn read_loop(
             biased;
             frame = stream.next() => frame,
             () = &mut done => return false,
+            () = &mut expiry, if armed.is_some() => {
+                outbox.close(close::TOKEN_EXPIRED, "token expired");
+                return false;
+            }
             () = &mut hello_deadline, if !session.said_hello() => {
                 let secs = hub.config.hello_timeout.as_secs_f32();
                 outbox.close(close::POLICY, format!("no valid hello within {secs} s"));
@@ -306,6 +313,12 @@ async fn read_loop(
                 if session.handle(msg, received).await.is_break() {
                     return false;
                 }
+                if session.expires_at() != armed {
+                    armed = session.expires_at();
+                    if let Some(exp) = armed {
+                        expiry.as_mut().reset(expiry_deadline(exp));
+                    }
+                }
             }
             Err(err) => {
                 let code = match err {
@@ -324,6 +337,25 @@ async fn read_loop(
             }
         }
     }
+}
+
+/// When a connection whose token expires at `exp` (Unix seconds) is closed: the token is good
+/// until then plus the clock skew allowed ([`crate::auth::LEEWAY_S`]), as at hello.
+fn expiry_deadline(exp: u64) -> Instant {
+    let now = Instant::now();
+    // A year stands for "never" (and keeps the additions below from overflowing).
+    let never = Duration::from_secs(365 * 24 * 3600);
+    let at = std::time::UNIX_EPOCH.checked_add(Duration::from_secs(
+        exp.saturating_add(crate::auth::LEEWAY_S),
+    ));
+    let left = match at {
+        None => never,
+        Some(at) => at
+            .duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO)
+            .min(never),
+    };
+    now + left
 }
 
 /// A close frame's reason is at most 123 bytes.

@@ -316,6 +316,27 @@ impl AppRegistry {
     }
 }
 
+/// Whether `principal` may create one more room: an embedding app's tokens create at most its
+/// `max_rooms` live rooms (its users' ids start with `app:{app}:`). Others are not limited here.
+pub async fn room_allowed(hub: &crate::hub::Hub, principal: &Principal) -> bool {
+    let Source::App { app, .. } = &principal.source else {
+        return true;
+    };
+    let Some(max) = hub
+        .apps
+        .app(&*hub.store, app)
+        .await
+        .and_then(|a| a.max_rooms)
+    else {
+        return true;
+    };
+    let prefix = format!("app:{app}:");
+    let live = hub
+        .rooms
+        .count_where(|r| r.creator.starts_with(&prefix) && r.org == principal.org);
+    live < max as usize
+}
+
 /// The key of a set a token names by `kid`; without a `kid`, the set's only key. Elliptic-curve
 /// and Ed25519 keys only: a symmetric key in a JWKS would be a secret published.
 fn find_key(set: &JwkSet, kid: Option<&str>) -> Option<DecodingKey> {

@@ -72,7 +72,7 @@ fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Problem> 
             body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token",
             body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token lacks the control grant",
+        (status = 403, description = "The token lacks the control grant, or its embedding app is at its room limit",
             body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is over 2 MB",
             body = Problem, content_type = "application/problem+json"),
@@ -90,6 +90,9 @@ pub(super) async fn create_room(
         return Err(Problem::forbidden(
             "creating rooms needs a token with the control grant",
         ));
+    }
+    if !crate::auth::apps::room_allowed(&hub, &principal).await {
+        return Err(Problem::forbidden("the app is at its room limit"));
     }
     if hub.shutdown.is_cancelled() {
         return Err(Problem::unavailable("the server is shutting down"));

@@ -194,6 +194,7 @@ impl Conn {
             resume: resume.to_owned(),
             server_time: now() + OFFSET,
             limits: limits(),
+            expires_at: None,
         };
         self.send(welcome).await;
         (seq, asked)

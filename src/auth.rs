@@ -6,6 +6,9 @@
 //! [`LEEWAY_S`] of clock skew on `exp` and `iat`, no `iat` in the future beyond it, and a
 //! lifetime (`exp - iat`) of at most the configured maximum.
 //!
+//! [`apps`]: embedding apps' join tokens (HS256, ES256 or EdDSA, at most 10 minutes, revocable
+//! by `jti`), each acting in its app's organization.
+//!
 //! [`oidc`]: sign-in with OpenID Connect (Entra ID, Google, Apple, any provider); not wired yet.
 
 pub mod apps;

@@ -1,5 +1,6 @@
-//! One connection's protocol state: hello, join, resume, and dispatch of every client message
-//! to its room, under per-kind rate limits.
+//! One connection's protocol state: hello, join, resume, in-band token refresh, and dispatch of
+//! every client message to its room, under per-kind rate limits. The connection's token expiry
+//! ([`Session::expires_at`]) is what `ws.rs` closes it on (4005) unless a refresh moved it.
 
 use std::ops::ControlFlow;
 use std::sync::Arc;

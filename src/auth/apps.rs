@@ -102,6 +102,9 @@ struct Jwks {
     /// When it was last fetched (or a fetch was tried) and what came back.
     state: Mutex<Option<(Instant, JwkSet)>>,
     /// Held by the one fetch in flight: concurrent hellos wait for it instead of fetching too.
+    /// The one lock held across an await in the server, deliberately: it guards no data (the
+    /// keys are behind `state`, a plain mutex never held across one) and its holder's await is
+    /// bounded by the fetch's timeout.
     fetching: tokio::sync::Mutex<()>,
 }
 

@@ -86,7 +86,7 @@ impl AppStore for SqliteStore {
 
     async fn apps_of_org(&self, org: &str) -> Result<Vec<AppRecord>, StoreError> {
         sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM apps WHERE org_id = ? ORDER BY created_at, id"
+            "SELECT {COLUMNS} FROM apps WHERE org_id = ? ORDER BY created_at, rowid"
         ))
         .bind(org)
         .fetch_all(&self.pool)

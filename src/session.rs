@@ -53,6 +53,9 @@ pub struct Session {
     /// Who the session cookie sent with the upgrade signed in as, if anyone: `hello` with an
     /// empty token acts for them.
     cookie: Option<Principal>,
+    /// The upgrade's Origin when only an embedding app lists it: hello must then bring a token
+    /// of an app that lists it.
+    app_origin: Option<String>,
     resume_token: Option<String>,
     joined: Option<Joined>,
     limits: Limiters,
@@ -79,6 +82,7 @@ impl Session {
             outbox,
             principal: None,
             cookie,
+            app_origin: None,
             resume_token: None,
             joined: None,
             limits,
@@ -317,6 +321,14 @@ impl Session {
                 return ControlFlow::Break(());
             }
         };
+        if let Some(origin) = &self.app_origin
+            && !self.app_lists(&principal, origin).await
+        {
+            let msg = "this Origin is not one of the token's app's origins";
+            self.error(ErrorCode::Forbidden, msg, Some(seq));
+            self.outbox.close(close::POLICY, msg);
+            return ControlFlow::Break(());
+        }
         if let Some(msg) = self.over_app_limit(&principal).await {
             self.error(ErrorCode::Forbidden, msg, Some(seq));
             self.outbox.close(close::POLICY, msg);
@@ -476,6 +488,24 @@ impl Session {
     /// unless a `refresh` brought a new token. `None` before hello and for cookie connections.
     pub fn expires_at(&self) -> Option<u64> {
         self.principal.as_ref().and_then(|p| p.expires_at)
+    }
+
+    /// Restricts the connection to tokens of apps that list `origin` (the upgrade's Origin,
+    /// which the server itself does not allow).
+    pub fn only_for_app_origin(&mut self, origin: String) {
+        self.app_origin = Some(origin);
+    }
+
+    /// Whether the principal is an embedding app's user and the app lists `origin`.
+    async fn app_lists(&self, principal: &Principal, origin: &str) -> bool {
+        let Source::App { app, .. } = &principal.source else {
+            return false;
+        };
+        self.hub
+            .apps
+            .app(&*self.hub.store, app)
+            .await
+            .is_some_and(|a| a.origins.iter().any(|o| o == origin))
     }
 
     /// Why an embedding app's connection is refused at hello: the app is at its connection

@@ -101,9 +101,19 @@ pub async fn upgrade(
         ))
         .into_response();
     }
+    // An Origin the server does not allow may be an embedding app's: the connection then acts
+    // only for that app's tokens (checked at hello).
+    let mut app_origin = None;
     if !origin_allowed(&hub, headers) {
-        return Problem::forbidden("this Origin may not open breakroom connections")
-            .into_response();
+        let origin = headers
+            .get(header::ORIGIN)
+            .and_then(|o| o.to_str().ok())
+            .map(str::to_owned);
+        app_origin = listed_by_an_app(&hub, origin).await;
+        if app_origin.is_none() {
+            return Problem::forbidden("this Origin may not open breakroom connections")
+                .into_response();
+        }
     }
     if hub.shutdown.is_cancelled() {
         return Problem::unavailable("the server is shutting down").into_response();
@@ -130,7 +140,7 @@ pub async fn upgrade(
         let socket =
             WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
                 .await;
-        run(hub2, socket, permit).await;
+        run(hub2, socket, permit, app_origin).await;
     });
     let accept = tungstenite::handshake::derive_accept_key(key.as_bytes());
     let mut response = StatusCode::SWITCHING_PROTOCOLS.into_response();
@@ -167,7 +177,25 @@ fn origin_allowed(hub: &Hub, headers: &HeaderMap) -> bool {
     matches!((host, origin_host), (Some(h), Some(o)) if h.eq_ignore_ascii_case(o))
 }
 
-async fn run(hub: Arc<Hub>, socket: Socket, permit: OwnedSemaphorePermit) {
+/// The request's Origin, if an enabled embedding app lists it.
+async fn listed_by_an_app(hub: &Hub, origin: Option<String>) -> Option<String> {
+    let origin = origin?;
+    match hub.store.origin_listed(&origin).await {
+        Ok(true) => Some(origin),
+        Ok(false) => None,
+        Err(err) => {
+            tracing::error!(%err, "checking app origins failed");
+            None
+        }
+    }
+}
+
+async fn run(
+    hub: Arc<Hub>,
+    socket: Socket,
+    permit: OwnedSemaphorePermit,
+    app_origin: Option<String>,
+) {
     hub.metrics.connections.inc();
     let id = hub.next_id();
     let outbox = Arc::new(Outbox::new(hub.config.outbox_messages));
@@ -177,6 +205,9 @@ async fn run(hub: Arc<Hub>, socket: Socket, permit: OwnedSemaphorePermit) {
         .tasks
         .spawn(write_loop(hub.clone(), sink, outbox.clone(), done.clone()));
     let mut session = Session::new(hub.clone(), id, outbox.clone(), None);
+    if let Some(origin) = app_origin {
+        session.only_for_app_origin(origin);
+    }
     let peer_gone = read_loop(&hub, &mut session, &mut stream, &outbox, &done).await;
     session.finish().await;
     if !outbox.is_closing() {

@@ -105,7 +105,10 @@ async fn es256_app(srv: &TestServer) -> (App, String) {
 
 /// Sends a hello and returns what came back: a welcome, or an error then the close.
 async fn hello(srv: &TestServer, token: &str) -> (Raw, ServerMsg) {
-    let mut c = raw_connect(&srv.ws_url()).await;
+    hello_on(raw_connect(&srv.ws_url()).await, token).await
+}
+
+async fn hello_on(mut c: Raw, token: &str) -> (Raw, ServerMsg) {
     let seq = c.next_seq();
     c.send(&ClientMsg::Hello {
         seq,
@@ -699,4 +702,66 @@ async fn an_eddsa_app_with_a_jwks_url_is_verified_with_the_served_key() {
         (ErrorCode::Unauthorized, "token invalid"),
     )
     .await;
+}
+
+/// Opens a WebSocket as a browser page served from `origin` would; the upgrade's status when
+/// refused.
+async fn connect_from(srv: &TestServer, origin: &str) -> Result<Raw, u16> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+    let mut req = srv.ws_url().into_client_request().unwrap();
+    let headers = req.headers_mut();
+    headers.insert("Sec-WebSocket-Protocol", "breakroom.v1".parse().unwrap());
+    headers.insert("Origin", origin.parse().unwrap());
+    match tokio_tungstenite::connect_async(req).await {
+        Ok((ws, _)) => Ok(Raw::from(ws)),
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => Err(resp.status().as_u16()),
+        Err(err) => panic!("{err}"),
+    }
+}
+
+/// An app's origins may open connections, for that app's tokens only.
+#[tokio::test]
+async fn an_apps_origins_open_connections_for_its_own_tokens_only() {
+    let srv = TestServer::start().await;
+    let app = hs256_app(&srv, json!({})).await; // origins: https://portal.example
+    let (other, _) = es256_app(&srv).await;
+    assert_eq!(
+        connect_from(&srv, "https://evil.example").await.err(),
+        Some(403)
+    );
+
+    let c = connect_from(&srv, "https://portal.example").await.unwrap();
+    let (_c, answer) = hello_on(c, &app.token("ada", |_| {})).await;
+    assert!(matches!(answer, ServerMsg::Welcome { .. }), "{answer:?}");
+
+    let forbidden = (
+        ErrorCode::Forbidden,
+        "this Origin is not one of the token's app's origins".to_owned(),
+    );
+    for token in [
+        other.token("bob", |_| {}),
+        srv.token("cy", TokenRole::Participant),
+    ] {
+        let c = connect_from(&srv, "https://portal.example").await.unwrap();
+        let (mut c, answer) = hello_on(c, &token).await;
+        match answer {
+            ServerMsg::Error { code, message, .. } => assert_eq!((code, message), forbidden),
+            other => panic!("expected {forbidden:?}, got {other:?}"),
+        }
+        assert_eq!(c.closed().await.map(|(code, _)| code), Some(close::POLICY));
+    }
+
+    // A disabled app's origins open nothing.
+    let resp = http()
+        .patch(srv.http_url(&format!("/v1/org/apps/{}", app.id)))
+        .basic_auth("test-key", Some(SECRET))
+        .json(&json!({ "disabled": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        connect_from(&srv, "https://portal.example").await.err(),
+        Some(403)
+    );
 }

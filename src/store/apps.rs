@@ -117,6 +117,8 @@ pub trait AppStore: Send + Sync + 'static {
         expires_at: u64,
         now: u64,
     ) -> Result<(), StoreError>;
+    /// Whether an enabled app lists a browser origin.
+    async fn origin_listed(&self, origin: &str) -> Result<bool, StoreError>;
     /// Whether an app's token id is revoked.
     async fn is_revoked(&self, app: &str, jti: &str) -> Result<bool, StoreError>;
 }

@@ -133,6 +133,17 @@ impl AppStore for SqliteStore {
         Ok(())
     }
 
+    async fn origin_listed(&self, origin: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query(
+            "SELECT 1 FROM apps, json_each(apps.origins)
+             WHERE apps.disabled = 0 AND json_each.value = ? LIMIT 1",
+        )
+        .bind(origin)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
+    }
+
     async fn is_revoked(&self, app: &str, jti: &str) -> Result<bool, StoreError> {
         let row = sqlx::query("SELECT 1 FROM revoked_tokens WHERE app_id = ? AND jti = ?")
             .bind(app)
@@ -187,6 +198,9 @@ mod tests {
             !format!("{a:?}").contains("sss"),
             "Debug never shows the secret"
         );
+        let listed = |o: &'static str| store.origin_listed(o);
+        assert!(listed("https://app.example").await.expect("origin"));
+        assert!(!listed("https://evil.example").await.expect("origin"));
 
         assert!(
             store
@@ -202,6 +216,19 @@ mod tests {
                 .expect("read")
                 .is_some_and(|a| a.disabled)
         );
+        assert!(
+            listed("https://app.example").await.expect("origin"),
+            "b lists it too"
+        );
+        store
+            .set_app_disabled("app_b", true)
+            .await
+            .expect("disable");
+        assert!(!listed("https://app.example").await.expect("origin"));
+        store
+            .set_app_disabled("app_b", false)
+            .await
+            .expect("enable");
 
         let now = 1_800_000_000;
         store

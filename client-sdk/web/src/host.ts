@@ -119,7 +119,10 @@ export async function hostPage(main: HTMLElement): Promise<void> {
     createBtn,
     error,
   );
-  main.replaceChildren(org ? h('div', { class: 'host' }, form, org.el) : form);
+  // Dev guest, with providers configured: signing in is offered too.
+  const configured = providers ?? [];
+  const offer = !me && configured.length > 0 ? [signInCard(configured, 'sign_in_to_host'), h('p', { class: 'muted', i18n: 'dev_guest' })] : [];
+  main.replaceChildren(...offer, org ? h('div', { class: 'host' }, form, org.el) : form);
 
   // Connect as soon as the name is known, so that creating the room is quick (and the page
   // says it is ready).

@@ -23,6 +23,11 @@ function when(v: number | string | null | undefined): string {
   return d ? d.toLocaleString(lang() === 'sv' ? 'sv-SE' : 'en-GB', { dateStyle: 'short', timeStyle: 'short' }) : '';
 }
 
+/** "1 person", "3 people". */
+function count(n: number): string {
+  return `${n} ${n === 1 ? t('person') : t('people')}`;
+}
+
 /**
  * "Live rooms" and "Recent sessions" of the user's organization. Returns the panel and a
  * `refresh()` (called once now, then every 15 s for the rooms).
@@ -46,7 +51,7 @@ export function orgPanel(): { el: HTMLElement; refresh: () => Promise<void> } {
               { 'data-testid': 'org-room', 'data-code': r.code, 'data-mine': String(r.mine === true), class: r.mine ? 'mine' : undefined },
               h('span', { class: 'code-small' }, r.code),
               h('span', { class: 'who' }, r.program ?? ''),
-              h('span', { class: 'muted' }, `${r.members ?? 0} ${t('people')}${r.mine ? ` · ${t('mine')}` : ''}`),
+              h('span', { class: 'muted' }, `${count(r.members ?? 0)}${r.mine ? ` · ${t('mine')}` : ''}`),
               h('a', { href: `/join/${encodeURIComponent(r.code)}`, class: 'button small' }, t('join')),
               h('a', { href: `/view/${encodeURIComponent(r.code)}`, class: 'button small', target: '_blank', rel: 'noopener' }, t('viewer_link')),
             ),
@@ -62,7 +67,7 @@ export function orgPanel(): { el: HTMLElement; refresh: () => Promise<void> } {
               { 'data-testid': 'org-session', 'data-session': s.session, 'data-room': s.room },
               h('span', { class: 'who' }, s.program ?? ''),
               h('span', { class: 'code-small' }, s.room ?? ''),
-              h('span', { class: 'muted' }, `${when(s.started_at)}${s.ended_at ? '' : ` · ${t('ongoing')}`} · ${people} ${t('people')}`),
+              h('span', { class: 'muted' }, `${when(s.started_at)}${s.ended_at ? '' : ` · ${t('ongoing')}`} · ${count(people)}`),
             );
           })),
     );

@@ -143,7 +143,9 @@ export async function connect(
       throw e;
     }
   }
-  const client = await (BreakroomClient as any).connect(websocketUrl(httpBase()), token, {});
+  // `cookie: true` tells the SDK that an empty token is meant (the cookie authenticates).
+  const options = cred.kind === 'cookie' ? { cookie: true } : {};
+  const client = await (BreakroomClient as any).connect(websocketUrl(httpBase()), token, options);
   return { client, token };
 }
 

@@ -268,7 +268,8 @@ const sv: Record<Key, string> = {
 
 const dictionaries: Record<Lang, Record<Key, string>> = { en, sv };
 
-function initialLang(): Lang {
+/** The language chosen with `?lang=` or the language button, if any. */
+function chosenLang(): Lang | null {
   const param = new URLSearchParams(location.search).get('lang');
   if (param === 'en' || param === 'sv') return param;
   try {
@@ -277,7 +278,24 @@ function initialLang(): Lang {
   } catch {
     // storage may be unavailable (private mode)
   }
-  return (navigator.language || 'en').toLowerCase().startsWith('sv') ? 'sv' : 'en';
+  return null;
+}
+
+function initialLang(): Lang {
+  return chosenLang() ?? ((navigator.language || 'en').toLowerCase().startsWith('sv') ? 'sv' : 'en');
+}
+
+/**
+ * Follows the signed-in user's language hint (the provider's `locale`, "sv-SE") unless a language
+ * was chosen on this device. Not kept: the button's choice is.
+ */
+export function adoptLanguageHint(hint: string | null | undefined): void {
+  if (!hint || chosenLang()) return;
+  const next: Lang = hint.toLowerCase().startsWith('sv') ? 'sv' : 'en';
+  if (next !== current) {
+    current = next;
+    apply();
+  }
 }
 
 let current: Lang = initialLang();

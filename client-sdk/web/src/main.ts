@@ -3,7 +3,7 @@
 // service worker.
 
 import './style.css';
-import { apply, lang, onLang, setLang, t } from './i18n';
+import { adoptLanguageHint, apply, lang, onLang, setLang, t } from './i18n';
 import { auth, loadSession } from './auth';
 import { hostPage } from './host';
 import { joinPage } from './join';
@@ -59,7 +59,8 @@ async function route(): Promise<void> {
   const [, page, code] = path.split('/');
   const label = document.getElementById('room-label');
   if (label && code) label.textContent = decodeURIComponent(code);
-  await loadSession();
+  const { me } = await loadSession();
+  adoptLanguageHint(me?.language);
   const account = document.getElementById('account');
   if (account) renderAccount(account);
   try {

@@ -6,9 +6,16 @@
 //! [`LEEWAY_S`] of clock skew on `exp` and `iat`, no `iat` in the future beyond it, and a
 //! lifetime (`exp - iat`) of at most the configured maximum.
 //!
-//! [`oidc`]: sign-in with OpenID Connect (Entra ID, Google, Apple, any provider); not wired yet.
+//! [`oidc`]: sign-in with OpenID Connect (Entra ID, Google, Apple, any provider);
+//! [`providers`]: the configured providers; [`web_session`]: the session cookie and the Origin
+//! check of cookie-authenticated requests.
 
 pub mod oidc;
+pub mod principal;
+pub mod providers;
+pub mod web_session;
+
+pub use principal::{DEFAULT_ORG, OrgRole, Principal, Source, authenticate_token};
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -12,11 +12,18 @@
 //! token's `sub`, nothing else) is stored with each session, so the creator still reads the
 //! summaries, and the room's list of the sessions it created, after the room has closed.
 //! Everyone else gets the same 404 as for a code or id that does not exist.
+//!
+//! Sign-in ([`signin`]): the providers, the login redirect and callback, logout and `GET
+//! /v1/me`; the organization's settings, members and invitations ([`org_members`]). The session
+//! cookie is accepted beside bearer tokens; with it, requests that change state need this
+//! site's `Origin` ([`crate::auth::web_session::check_origin`]).
 
 mod access;
 mod doc;
+mod org_members;
 mod rooms;
 mod service;
+mod signin;
 
 use std::sync::Arc;
 
@@ -43,13 +50,27 @@ fn documented(dev: bool) -> (Router<Arc<Hub>>, utoipa::openapi::OpenApi) {
         .routes(routes!(rooms::get_session))
         .routes(routes!(service::exercises))
         .routes(routes!(service::openapi_json))
+        .routes(routes!(signin::me))
+        .routes(routes!(org_members::get_org, org_members::patch_org))
+        .routes(routes!(org_members::members))
+        .routes(routes!(org_members::patch_member))
+        .routes(routes!(
+            org_members::create_invitation,
+            org_members::invitations
+        ))
+        .routes(routes!(org_members::revoke_invitation))
         .fallback(|| async { Problem::not_found("no such endpoint") });
     let (router, mut doc) = OpenApiRouter::with_openapi(doc::ApiDoc::openapi())
         .nest("/v1", v1)
         .routes(routes!(service::healthz))
         .routes(routes!(service::readyz))
         .routes(routes!(service::metrics))
+        .routes(routes!(signin::providers))
+        .routes(routes!(signin::login))
+        .routes(routes!(signin::callback_get, signin::callback_post))
+        .routes(routes!(signin::logout))
         .split_for_parts();
+    signin::document(&mut doc);
     let (dev_router, dev_doc) = OpenApiRouter::new()
         .nest(
             "/v1",

@@ -4,10 +4,12 @@
 //! rules; no lock is ever held across an await.
 
 mod directory;
+mod live;
 mod per_user;
 mod resume;
 
 pub use directory::{RoomDirectory, RoomHandle, display_code, normalize_code};
+pub use live::{LiveConnection, LiveConnections};
 pub use per_user::UserConnections;
 pub use resume::ResumeTokens;
 
@@ -21,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::auth::TokenKeys;
+use crate::auth::providers::Providers;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::metrics::Metrics;
@@ -47,6 +50,8 @@ pub struct Hub {
     pub resumes: ResumeTokens,
     /// Open connections per user, under the per-user cap.
     pub user_connections: UserConnections,
+    /// Connections past their hello, with who they act for (to close them on revocation).
+    pub live: LiveConnections,
     /// Connection slots (the total cap).
     pub connection_slots: Arc<Semaphore>,
     /// Set when the server shuts down.
@@ -55,6 +60,8 @@ pub struct Hub {
     pub tasks: TaskTracker,
     /// Base URL for join links.
     pub public_url: String,
+    /// The OpenID Providers people sign in with, by id, and the logins under way.
+    pub providers: Arc<Providers>,
     next_id: AtomicU64,
 }
 
@@ -67,10 +74,12 @@ impl std::fmt::Debug for dyn Store {
 impl Hub {
     /// A hub for a configuration and store.
     pub fn new(config: Config, store: Arc<dyn Store>, public_url: String) -> Hub {
+        let providers = Arc::new(Providers::new(&config.providers, &public_url, config.oidc));
         Hub {
             keys: TokenKeys::new(&config.api_key, &config.api_secret)
                 .with_max_lifetime(config.max_token_lifetime),
             user_connections: UserConnections::new(config.max_connections_per_user),
+            live: LiveConnections::default(),
             connection_slots: Arc::new(Semaphore::new(config.max_connections)),
             config,
             clock: Clock::new(),
@@ -80,6 +89,7 @@ impl Hub {
             resumes: ResumeTokens::default(),
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
+            providers,
             public_url,
             next_id: AtomicU64::new(1),
         }
@@ -90,13 +100,14 @@ impl Hub {
         self.next_id.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// Creates a live room running `program` for the user `creator` and starts its actor.
-    /// Returns the code and the session id.
+    /// Creates a live room running `program` for the user `creator` in organization `org`,
+    /// and starts its actor. Returns the code and the session id.
     pub fn create_room(
         self: &Arc<Self>,
         program: Program,
         capacity: Option<u16>,
         creator: &str,
+        org: &str,
     ) -> Result<(String, String), RoomError> {
         let session = crate::auth::random_token(12);
         let cfg = &self.config;
@@ -128,6 +139,7 @@ impl Hub {
                 poses,
                 session: session.clone(),
                 creator: creator.to_owned(),
+                org: org.to_owned(),
             })
         })?;
         if let Some((room, rx, poses)) = started {
@@ -136,6 +148,7 @@ impl Hub {
                 self.clone(),
                 code.clone(),
                 creator.to_owned(),
+                org.to_owned(),
                 room,
                 rx,
                 poses,

@@ -89,11 +89,12 @@ pub enum RoomCmd {
 const DRAIN: usize = 64;
 
 /// Runs a room until it closes or the server shuts down. `creator` is the user id of the
-/// room's creator, stored with each session's summary.
+/// room's creator and `org` its organization, both stored with each session's summary.
 pub async fn run(
     hub: Arc<Hub>,
     code: String,
     creator: String,
+    org: String,
     mut room: Room,
     mut rx: mpsc::Receiver<RoomCmd>,
     poses: Arc<PoseInbox>,
@@ -154,7 +155,7 @@ pub async fn run(
         while poses.settle(room.frame_due().is_some()) {
             take_poses(&mut room, &poses, &mut arrived);
         }
-        deliver(&hub, &creator, &mut room, &mut members).await;
+        deliver(&hub, (&creator, &org), &mut room, &mut members).await;
         if room.is_closed() {
             break;
         }
@@ -275,7 +276,7 @@ pub fn send_error(hub: &Hub, outbox: &Outbox, err: &RoomError, seq: Option<u32>)
 
 async fn deliver(
     hub: &Hub,
-    creator: &str,
+    owner: (&str, &str),
     room: &mut Room,
     members: &mut HashMap<MemberId, Arc<Outbox>>,
 ) {
@@ -337,16 +338,21 @@ async fn deliver(
                     outbox.close(code, reason);
                 }
             }
-            Output::Summary(summary) => persist(hub, creator, &summary).await,
+            Output::Summary(summary) => persist(hub, owner, &summary).await,
         }
     }
 }
 
-/// Persists a summary with the room's creator, retrying: saving is idempotent on the session id.
-async fn persist(hub: &Hub, creator: &str, summary: &breakroom_protocol::SessionSummary) {
+/// Persists a summary with the room's creator and organization, retrying: saving is idempotent
+/// on the session id.
+async fn persist(
+    hub: &Hub,
+    (creator, org): (&str, &str),
+    summary: &breakroom_protocol::SessionSummary,
+) {
     let mut delay = Duration::from_millis(50);
     for attempt in 1..=5 {
-        match hub.store.save_summary(summary, creator).await {
+        match hub.store.save_summary(summary, creator, org).await {
             Ok(saved) => {
                 if saved == Saved::Inserted {
                     hub.metrics.summaries_saved.inc();

@@ -13,7 +13,7 @@ use bytes::Bytes;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
-use crate::auth::{Claims, TokenError, TokenRole};
+use crate::auth::{Principal, TokenError, TokenRole, authenticate_token};
 use crate::hub::{Hub, RoomHandle, normalize_code};
 use crate::outbox::{Item, Outbox};
 use crate::pose_inbox::Arrived;
@@ -47,7 +47,11 @@ pub struct Session {
     hub: Arc<Hub>,
     id: u64,
     outbox: Arc<Outbox>,
-    claims: Option<Claims>,
+    /// Who the connection acts for, once its hello was accepted.
+    principal: Option<Principal>,
+    /// Who the session cookie sent with the upgrade signed in as, if anyone: `hello` with an
+    /// empty token acts for them.
+    cookie: Option<Principal>,
     resume_token: Option<String>,
     joined: Option<Joined>,
     limits: Limiters,
@@ -55,8 +59,8 @@ pub struct Session {
 }
 
 impl Session {
-    /// A new connection's state.
-    pub fn new(hub: Arc<Hub>, id: u64, outbox: Arc<Outbox>) -> Session {
+    /// A new connection's state; `cookie` is who the upgrade's session cookie signed in as.
+    pub fn new(hub: Arc<Hub>, id: u64, outbox: Arc<Outbox>, cookie: Option<Principal>) -> Session {
         let now = Instant::now();
         let c = &hub.config;
         let limits = Limiters {
@@ -72,7 +76,8 @@ impl Session {
             hub,
             id,
             outbox,
-            claims: None,
+            principal: None,
+            cookie,
             resume_token: None,
             joined: None,
             limits,
@@ -82,7 +87,7 @@ impl Session {
 
     /// Whether a valid hello was received.
     pub fn said_hello(&self) -> bool {
-        self.claims.is_some()
+        self.principal.is_some()
     }
 
     /// Whether the connection is in a room.
@@ -128,7 +133,8 @@ impl Session {
             ClientMsg::Join { .. }
             | ClientMsg::Leave { .. }
             | ClientMsg::Control { .. }
-            | ClientMsg::Reaction { .. } => self.limits.control.take(now),
+            | ClientMsg::Reaction { .. }
+            | ClientMsg::Refresh { .. } => self.limits.control.take(now),
         };
         if !allowed {
             return self.over_limit(msg.kind(), seq, now);
@@ -160,6 +166,11 @@ impl Session {
             }
             ClientMsg::Ping { t0 } => {
                 self.outbox.push(Item::Pong { t0, t1: received });
+                ControlFlow::Continue(())
+            }
+            ClientMsg::Refresh { seq, .. } => {
+                let message = "refresh is not available on this server yet";
+                self.error(ErrorCode::Unsupported, message, Some(seq));
                 ControlFlow::Continue(())
             }
             other => {
@@ -218,7 +229,8 @@ impl Session {
                     ClientMsg::Hello { .. }
                     | ClientMsg::Join { .. }
                     | ClientMsg::Leave { .. }
-                    | ClientMsg::Ping { .. } => return ControlFlow::Continue(()),
+                    | ClientMsg::Ping { .. }
+                    | ClientMsg::Refresh { .. } => return ControlFlow::Continue(()),
                 };
                 let open = joined.handle.tx.send(cmd).await.is_ok();
                 self.room_open(open, seq)
@@ -279,7 +291,7 @@ impl Session {
     }
 
     async fn hello(&mut self, seq: u32, token: &str, resume: Option<String>) -> ControlFlow<()> {
-        if self.claims.is_some() {
+        if self.principal.is_some() {
             self.error(
                 ErrorCode::InvalidState,
                 "hello was already received",
@@ -287,8 +299,13 @@ impl Session {
             );
             return ControlFlow::Continue(());
         }
-        let claims = match self.hub.keys.verify(token) {
-            Ok(c) => c,
+        let verified = if token.is_empty() {
+            self.cookie.take().ok_or(TokenError::Invalid)
+        } else {
+            authenticate_token(&self.hub, token).await
+        };
+        let principal = match verified {
+            Ok(p) => p,
             Err(err) => {
                 let msg = match err {
                     TokenError::Expired => "token expired",
@@ -299,20 +316,24 @@ impl Session {
                 return ControlFlow::Break(());
             }
         };
-        if !self.hub.user_connections.try_open(&claims.sub) {
+        if !self.hub.user_connections.try_open(&principal.user) {
             let msg = "too many connections for this user";
             self.error(ErrorCode::Forbidden, msg, Some(seq));
             self.outbox.close(close::POLICY, msg);
             return ControlFlow::Break(());
         }
-        let resume_token = self.hub.resumes.issue(&claims.sub);
+        let resume_token = self.hub.resumes.issue(&principal.user);
         self.resume_token = Some(resume_token.clone());
-        self.claims = Some(claims);
+        self.hub
+            .live
+            .insert(self.id, principal.clone(), self.outbox.clone());
+        self.principal = Some(principal);
         self.send(&ServerMsg::Welcome {
             conn: self.id,
             resume: resume_token,
             server_time: self.hub.clock.now(),
             limits: crate::ws::limits(&self.hub),
+            expires_at: None,
         });
         if let Some(old) = resume
             && let Err(why) = self.resume(&old).await
@@ -325,9 +346,9 @@ impl Session {
 
     async fn resume(&mut self, old: &str) -> Result<(), String> {
         let user = self
-            .claims
+            .principal
             .as_ref()
-            .map(|c| c.sub.clone())
+            .map(|p| p.user.clone())
             .unwrap_or_default();
         let place = self.hub.resumes.place_of(old, &user);
         let Some((code, participant)) = place else {
@@ -369,11 +390,11 @@ impl Session {
             self.error(ErrorCode::AlreadyJoined, "already in a room", Some(seq));
             return;
         }
-        let Some(claims) = self.claims.clone() else {
+        let Some(principal) = self.principal.clone() else {
             return;
         };
         let code = normalize_code(room);
-        if claims
+        if principal
             .room
             .as_deref()
             .is_some_and(|r| normalize_code(r) != code)
@@ -385,7 +406,7 @@ impl Session {
             );
             return;
         }
-        let role_ok = match claims.role {
+        let role_ok = match principal.role {
             TokenRole::Facilitator => true,
             TokenRole::Participant => role != RequestedRole::Facilitator,
             TokenRole::Viewer => role == RequestedRole::Viewer,
@@ -398,7 +419,8 @@ impl Session {
             );
             return;
         }
-        let Some(handle) = self.hub.room(&code) else {
+        // A room of another organization is answered exactly like one that does not exist.
+        let Some(handle) = self.hub.room(&code).filter(|h| h.org == principal.org) else {
             self.error(
                 ErrorCode::NotFound,
                 "no live room with that code",
@@ -407,14 +429,14 @@ impl Session {
             return;
         };
         let req = JoinRequest {
-            user: claims.sub.clone(),
-            name: claims.name.clone(),
+            user: principal.user.clone(),
+            name: principal.name.clone(),
             role,
             sharing,
             team: None,
-            may_control: claims.grants.control,
-            may_publish_pose: claims.grants.pose,
-            may_publish_score: claims.grants.score,
+            may_control: principal.grants.control,
+            may_publish_pose: principal.grants.pose,
+            may_publish_score: principal.grants.score,
         };
         let (reply, answer) = oneshot::channel();
         let cmd = RoomCmd::Join {
@@ -449,8 +471,9 @@ impl Session {
         } else if let Some(t) = &self.resume_token {
             self.hub.resumes.revoke(t);
         }
-        if let Some(claims) = &self.claims {
-            self.hub.user_connections.close(&claims.sub);
+        if let Some(principal) = &self.principal {
+            self.hub.live.remove(self.id);
+            self.hub.user_connections.close(&principal.user);
         }
     }
 }

@@ -33,6 +33,7 @@ use tungstenite::Message;
 use tungstenite::protocol::frame::CloseFrame;
 use tungstenite::protocol::{Role, WebSocketConfig};
 
+use crate::auth::web_session;
 use crate::hub::Hub;
 use crate::outbox::{Item, Outbox};
 use crate::problem::Problem;
@@ -68,7 +69,9 @@ fn lists(headers: &HeaderMap, name: header::HeaderName, token: &str) -> bool {
         .any(|t| t.trim().eq_ignore_ascii_case(token))
 }
 
-/// Upgrades to a WebSocket after checking subprotocol, origin and capacity.
+/// Upgrades to a WebSocket after checking subprotocol, origin and capacity. A session cookie
+/// sent with the upgrade needs this site's Origin (or a listed one; else 403) and lets `hello`
+/// send an empty token to act as the person signed in.
 ///
 /// The upgrade is done here rather than by axum's `WebSocketUpgrade`, which hides the socket:
 /// the connection keeps it, to drain what a refused client still sends (see `LINGER`).
@@ -105,6 +108,16 @@ pub async fn upgrade(
         return Problem::forbidden("this Origin may not open breakroom connections")
             .into_response();
     }
+    // The session cookie acts only with this site's Origin (or a listed one): a page of
+    // another site cannot open a socket as the signed-in person (`*` does not allow that).
+    let cookie = if web_session::cookie_value(&hub, headers).is_some() {
+        if let Err(problem) = web_session::check_origin(&hub, headers) {
+            return problem.into_response();
+        }
+        web_session::principal_from_cookie(&hub, headers).await
+    } else {
+        None
+    };
     if hub.shutdown.is_cancelled() {
         return Problem::unavailable("the server is shutting down").into_response();
     }
@@ -130,7 +143,7 @@ pub async fn upgrade(
         let socket =
             WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
                 .await;
-        run(hub2, socket, permit).await;
+        run(hub2, socket, permit, cookie).await;
     });
     let accept = tungstenite::handshake::derive_accept_key(key.as_bytes());
     let mut response = StatusCode::SWITCHING_PROTOCOLS.into_response();
@@ -167,7 +180,12 @@ fn origin_allowed(hub: &Hub, headers: &HeaderMap) -> bool {
     matches!((host, origin_host), (Some(h), Some(o)) if h.eq_ignore_ascii_case(o))
 }
 
-async fn run(hub: Arc<Hub>, socket: Socket, permit: OwnedSemaphorePermit) {
+async fn run(
+    hub: Arc<Hub>,
+    socket: Socket,
+    permit: OwnedSemaphorePermit,
+    cookie: Option<crate::auth::Principal>,
+) {
     hub.metrics.connections.inc();
     let id = hub.next_id();
     let outbox = Arc::new(Outbox::new(hub.config.outbox_messages));
@@ -176,7 +194,7 @@ async fn run(hub: Arc<Hub>, socket: Socket, permit: OwnedSemaphorePermit) {
     let writer = hub
         .tasks
         .spawn(write_loop(hub.clone(), sink, outbox.clone(), done.clone()));
-    let mut session = Session::new(hub.clone(), id, outbox.clone());
+    let mut session = Session::new(hub.clone(), id, outbox.clone(), cookie);
     let peer_gone = read_loop(&hub, &mut session, &mut stream, &outbox, &done).await;
     session.finish().await;
     if !outbox.is_closing() {

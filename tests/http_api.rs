@@ -923,6 +923,20 @@ const SURFACE: &[(&str, &str)] = &[
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/metrics"),
+    // Sign-in, web sessions and the organization (issue 16, signin).
+    ("get", "/auth/providers"),
+    ("get", "/auth/login/{provider}"),
+    ("get", "/auth/callback/{provider}"),
+    ("post", "/auth/callback/{provider}"),
+    ("post", "/auth/logout"),
+    ("get", "/v1/me"),
+    ("get", "/v1/org"),
+    ("patch", "/v1/org"),
+    ("get", "/v1/org/members"),
+    ("patch", "/v1/org/members/{user}"),
+    ("post", "/v1/org/invitations"),
+    ("get", "/v1/org/invitations"),
+    ("delete", "/v1/org/invitations/{id}"),
 ];
 
 #[tokio::test]

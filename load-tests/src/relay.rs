@@ -244,6 +244,7 @@ async fn connection(tcp: TcpStream, rooms: Arc<Rooms>, tick: Duration) -> anyhow
                             resume: "ref-resume".into(),
                             server_time: server_now(),
                             limits: Limits { max_message_bytes: 4096, pose_hz: 30, score_hz: 5, control_hz: 5 },
+                            expires_at: None,
                         }),
                         ClientMsg::Ping { t0 } => {
                             let t1 = server_now();

@@ -20,7 +20,8 @@ pub enum ClientMsg {
         sdk: String,
         /// The SDK's version, e.g. `0.1.0`.
         sdk_version: String,
-        /// The access token (a JWT).
+        /// The access token (a JWT), or empty to act as the user of the session cookie sent
+        /// with the WebSocket upgrade (refused with `unauthorized` without a valid one).
         token: String,
         /// A resume token from an earlier `welcome`, to take back a dropped place in a room.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -82,6 +83,15 @@ pub enum ClientMsg {
         /// Which reaction.
         reaction: Reaction,
     },
+    /// A new access token for this connection, before the current one expires (answered by
+    /// [`crate::ServerMsg::Refreshed`] or an error quoting `seq`). It must name the same subject
+    /// and issuer as the connection's token.
+    Refresh {
+        /// Client-chosen sequence number.
+        seq: u32,
+        /// The new access token (a JWT).
+        token: String,
+    },
 }
 
 /// Facilitator controls.
@@ -117,7 +127,8 @@ impl ClientMsg {
             | ClientMsg::Leave { seq }
             | ClientMsg::Score { seq, .. }
             | ClientMsg::Control { seq, .. }
-            | ClientMsg::Reaction { seq, .. } => Some(*seq),
+            | ClientMsg::Reaction { seq, .. }
+            | ClientMsg::Refresh { seq, .. } => Some(*seq),
             ClientMsg::Pose { .. } | ClientMsg::Ping { .. } => None,
         }
     }
@@ -133,6 +144,7 @@ impl ClientMsg {
             ClientMsg::Ping { .. } => "ping",
             ClientMsg::Control { .. } => "control",
             ClientMsg::Reaction { .. } => "reaction",
+            ClientMsg::Refresh { .. } => "refresh",
         }
     }
 }

@@ -27,7 +27,7 @@ pub const MAX_DEPTH: usize = 8;
 
 /// The `type` tags of client messages this version knows.
 pub const CLIENT_TYPES: &[&str] = &[
-    "hello", "join", "leave", "pose", "score", "ping", "control", "reaction",
+    "hello", "join", "leave", "pose", "score", "ping", "control", "reaction", "refresh",
 ];
 /// The `type` tags of server messages this version knows.
 pub const SERVER_TYPES: &[&str] = &[
@@ -43,6 +43,7 @@ pub const SERVER_TYPES: &[&str] = &[
     "reaction",
     "lock",
     "summary",
+    "refreshed",
     "error",
 ];
 

@@ -60,4 +60,11 @@ pub mod close {
     pub const SLOW_CONSUMER: u16 = 4002;
     /// The room closed.
     pub const ROOM_CLOSED: u16 = 4003;
+    /// Signed out: the user logged out, or their web session was revoked or expired.
+    pub const SIGNED_OUT: u16 = 4004;
+    /// The connection's access token expired without a `refresh`.
+    pub const TOKEN_EXPIRED: u16 = 4005;
+    /// The access token was revoked (by its id), or the embedding app that issued it was
+    /// disabled.
+    pub const REVOKED: u16 = 4006;
 }

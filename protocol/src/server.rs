@@ -18,6 +18,10 @@ pub enum ServerMsg {
         server_time: Micros,
         /// The limits in force.
         limits: Limits,
+        /// When the connection's access token expires, in seconds since the Unix epoch (absent
+        /// for a session-cookie connection, or from a server that does not say): refresh before.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expires_at: Option<u64>,
     },
     /// The whole state of the room, sent on join and on resume.
     Snapshot {
@@ -105,6 +109,13 @@ pub enum ServerMsg {
         /// The summary.
         summary: SessionSummary,
     },
+    /// The answer to an accepted `refresh`: the connection now runs on the new token.
+    Refreshed {
+        /// The `seq` of the `refresh`.
+        seq: u32,
+        /// When the new token expires, in seconds since the Unix epoch.
+        expires_at: u64,
+    },
     /// A client message was refused.
     Error {
         /// Machine-readable code.
@@ -186,6 +197,7 @@ impl ServerMsg {
             ServerMsg::Reaction { .. } => "reaction",
             ServerMsg::Lock { .. } => "lock",
             ServerMsg::Summary { .. } => "summary",
+            ServerMsg::Refreshed { .. } => "refreshed",
             ServerMsg::Error { .. } => "error",
         }
     }

@@ -109,11 +109,15 @@ pub fn client(msg: &ClientMsg) -> Result {
         } => {
             text("sdk", sdk, MAX_SDK_NAME)?;
             text("sdk_version", sdk_version, MAX_SDK_VERSION)?;
-            token("token", tok, MAX_TOKEN)?;
+            // Empty: the session cookie of the upgrade stands in for a token.
+            if !tok.is_empty() {
+                token("token", tok, MAX_TOKEN)?;
+            }
             if let Some(r) = resume {
                 token("resume", r, MAX_RESUME_TOKEN)?;
             }
         }
+        ClientMsg::Refresh { token: tok, .. } => token("token", tok, MAX_TOKEN)?,
         ClientMsg::Join { room, .. } => text("room", room, MAX_ROOM_CODE)?,
         ClientMsg::Pose { kp, .. } => kp.check()?,
         ClientMsg::Score {
@@ -227,7 +231,10 @@ pub fn server(msg: &ServerMsg) -> Result {
             }
         }
         ServerMsg::Error { message, .. } => text("message", message, MAX_ERROR_MESSAGE)?,
-        ServerMsg::Pong { .. } | ServerMsg::Reaction { .. } | ServerMsg::Lock { .. } => {}
+        ServerMsg::Pong { .. }
+        | ServerMsg::Reaction { .. }
+        | ServerMsg::Lock { .. }
+        | ServerMsg::Refreshed { .. } => {}
     }
     Ok(())
 }

@@ -111,14 +111,15 @@ fn client_msg() -> impl Strategy<Value = ClientMsg> {
             any::<u32>(),
             text(MAX_SDK_NAME),
             text(MAX_SDK_VERSION),
-            token(MAX_TOKEN),
+            // None: an empty token, the session cookie's hello.
+            option::of(token(MAX_TOKEN)),
             option::of(token(MAX_RESUME_TOKEN))
         )
             .prop_map(|(seq, sdk, sdk_version, token, resume)| ClientMsg::Hello {
                 seq,
                 sdk,
                 sdk_version,
-                token,
+                token: token.unwrap_or_default(),
                 resume
             }),
         (
@@ -173,6 +174,7 @@ fn client_msg() -> impl Strategy<Value = ClientMsg> {
             }),
         (any::<u32>(), reaction())
             .prop_map(|(seq, reaction)| ClientMsg::Reaction { seq, reaction }),
+        (any::<u32>(), token(MAX_TOKEN)).prop_map(|(seq, token)| ClientMsg::Refresh { seq, token }),
     ]
 }
 
@@ -331,7 +333,8 @@ fn server_msg() -> impl Strategy<Value = ServerMsg> {
             any::<u64>(),
             token(MAX_RESUME_TOKEN),
             any::<u64>(),
-            any::<(u32, u16, u16, u16)>()
+            any::<(u32, u16, u16, u16)>(),
+            option::of(any::<u64>())
         )
             .prop_map(
                 |(
@@ -339,6 +342,7 @@ fn server_msg() -> impl Strategy<Value = ServerMsg> {
                     resume,
                     server_time,
                     (max_message_bytes, pose_hz, score_hz, control_hz),
+                    expires_at,
                 )| {
                     let limits = Limits {
                         max_message_bytes,
@@ -351,6 +355,7 @@ fn server_msg() -> impl Strategy<Value = ServerMsg> {
                         resume,
                         server_time,
                         limits,
+                        expires_at,
                     }
                 }
             ),
@@ -378,6 +383,8 @@ fn server_msg() -> impl Strategy<Value = ServerMsg> {
         score_flag().prop_map(|flag| ServerMsg::Flag { flag }),
         (pid(), reaction()).prop_map(|(p, reaction)| ServerMsg::Reaction { p, reaction }),
         any::<bool>().prop_map(|locked| ServerMsg::Lock { locked }),
+        (any::<u32>(), any::<u64>())
+            .prop_map(|(seq, expires_at)| ServerMsg::Refreshed { seq, expires_at }),
         summary().prop_map(|summary| ServerMsg::Summary { summary }),
         (
             error_code(),

@@ -10,7 +10,7 @@ use base64::Engine as _;
 use breakroom_protocol::SessionSummary;
 use subtle::ConstantTimeEq as _;
 
-use crate::auth::Claims;
+use crate::auth::{Principal, authenticate_token};
 use crate::hub::{Hub, RoomHandle, normalize_code};
 use crate::problem::Problem;
 
@@ -25,7 +25,7 @@ pub enum Caller {
     /// The API key and its secret: the backend, which may read everything.
     ApiKey,
     /// The holder of a valid access token.
-    Token(Claims),
+    Token(Principal),
 }
 
 /// The `Authorization` header split into its scheme (case-insensitive, RFC 9110 §11.1) and
@@ -38,14 +38,25 @@ fn authorization(headers: &HeaderMap) -> Option<(&str, &str)> {
         .map(|(scheme, credentials)| (scheme, credentials.trim()))
 }
 
-/// The bearer token's claims, or a 401 problem.
-pub(super) fn bearer(hub: &Hub, headers: &HeaderMap) -> Result<Claims, Problem> {
+/// The bearer token's principal, or a 401 problem. Without an `Authorization` header, the
+/// session cookie's, for requests from this site's Origin (see
+/// [`crate::auth::web_session::check_origin`]).
+pub(super) async fn bearer(hub: &Hub, headers: &HeaderMap) -> Result<Principal, Problem> {
+    use crate::auth::web_session;
+    if !headers.contains_key(header::AUTHORIZATION)
+        && web_session::cookie_value(hub, headers).is_some()
+    {
+        web_session::check_origin(hub, headers)?;
+        return web_session::principal_from_cookie(hub, headers)
+            .await
+            .ok_or_else(|| Problem::unauthorized("the session has ended: sign in again"));
+    }
     let token = authorization(headers)
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
         .map(|(_, token)| token)
         .ok_or_else(|| Problem::unauthorized("send `Authorization: Bearer <access token>`"))?;
-    hub.keys
-        .verify(token)
+    authenticate_token(hub, token)
+        .await
         .map_err(|e| Problem::unauthorized(e.to_string()))
 }
 
@@ -65,14 +76,26 @@ fn is_api_key(hub: &Hub, credentials: &str) -> bool {
 
 impl Caller {
     /// Who sent the request; `None` without credentials, or with wrong or expired ones.
-    pub fn of(hub: &Hub, headers: &HeaderMap) -> Option<Caller> {
+    pub async fn of(hub: &Hub, headers: &HeaderMap) -> Option<Caller> {
         let (scheme, credentials) = authorization(headers)?;
         if scheme.eq_ignore_ascii_case("Bearer") {
-            hub.keys.verify(credentials).ok().map(Caller::Token)
+            authenticate_token(hub, credentials)
+                .await
+                .ok()
+                .map(Caller::Token)
         } else if scheme.eq_ignore_ascii_case("Basic") {
             is_api_key(hub, credentials).then_some(Caller::ApiKey)
         } else {
             None
+        }
+    }
+
+    /// Whether the caller acts in organization `org`. The API key is the default organization's
+    /// first embedding app.
+    pub fn in_org(&self, org: &str) -> bool {
+        match self {
+            Caller::ApiKey => org == crate::auth::DEFAULT_ORG,
+            Caller::Token(p) => p.org == org,
         }
     }
 
@@ -81,12 +104,9 @@ impl Caller {
     pub fn may_read_room(&self, code: &str, live: Option<&RoomHandle>) -> bool {
         match self {
             Caller::ApiKey => true,
-            Caller::Token(claims) => {
-                claims
-                    .room
-                    .as_deref()
-                    .is_some_and(|r| normalize_code(r) == code)
-                    || live.is_some_and(|room| room.creator == claims.sub)
+            Caller::Token(p) => {
+                p.room.as_deref().is_some_and(|r| normalize_code(r) == code)
+                    || live.is_some_and(|room| room.creator == p.user && room.org == p.org)
             }
         }
     }
@@ -96,7 +116,7 @@ impl Caller {
     /// session, which outlives the room.
     pub fn facilitator_id(&self) -> Option<&str> {
         match self {
-            Caller::Token(claims) if claims.grants.control => Some(&claims.sub),
+            Caller::Token(p) if p.grants.control => Some(&p.user),
             _ => None,
         }
     }
@@ -113,9 +133,9 @@ impl Caller {
     ) -> bool {
         match self {
             Caller::ApiKey => true,
-            Caller::Token(claims) => {
-                summary.participants.iter().any(|p| p.user == claims.sub)
-                    || (claims.grants.control
+            Caller::Token(p) => {
+                summary.participants.iter().any(|part| part.user == p.user)
+                    || (p.grants.control
                         && self.may_read_room(&normalize_code(&summary.room), live))
                     || created_by.is_some_and(|c| self.facilitator_id() == Some(c))
             }

@@ -85,8 +85,8 @@ pub(super) async fn create_room(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, Problem> {
-    let claims = bearer(&hub, &headers)?;
-    if !claims.grants.control {
+    let principal = bearer(&hub, &headers).await?;
+    if !principal.may_host() {
         return Err(Problem::forbidden(
             "creating rooms needs a token with the control grant",
         ));
@@ -96,7 +96,7 @@ pub(super) async fn create_room(
     }
     let req: CreateRoom = json_body(&body)?;
     let (code, session) = hub
-        .create_room(req.program, req.capacity, &claims.sub)
+        .create_room(req.program, req.capacity, &principal.user, &principal.org)
         .map_err(|e| match e {
             // The room engine's wording is about a live room's program; here it is the catalogue.
             RoomError::UnknownExercise(id) => Problem::bad_request(format!(
@@ -142,8 +142,8 @@ pub(super) async fn get_room(
 ) -> Result<Response, Problem> {
     let code = normalize_code(&code);
     let handle = hub.room(&code).ok_or_else(no_room)?;
-    let caller = Caller::of(&hub, &headers).ok_or_else(no_room)?;
-    if !caller.may_read_room(&code, Some(&handle)) {
+    let caller = Caller::of(&hub, &headers).await.ok_or_else(no_room)?;
+    if !caller.in_org(&handle.org) || !caller.may_read_room(&code, Some(&handle)) {
         return Err(no_room());
     }
     let (reply, answer) = oneshot::channel();
@@ -184,7 +184,7 @@ pub(super) async fn room_sessions(
     let missing = || Problem::not_found("no room with that code");
     let normalized = normalize_code(&code);
     let live = hub.room(&normalized);
-    let caller = Caller::of(&hub, &headers).ok_or_else(missing)?;
+    let caller = Caller::of(&hub, &headers).await.ok_or_else(missing)?;
     // Every session under the code for those who may read the room; only the caller's own
     // for a facilitator whose room has closed.
     let created_by = if caller.may_read_room(&normalized, live.as_ref()) {
@@ -237,10 +237,11 @@ pub(super) async fn get_session(
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let missing = || Problem::not_found("no session with that id");
-    let caller = Caller::of(&hub, &headers).ok_or_else(missing)?;
+    let caller = Caller::of(&hub, &headers).await.ok_or_else(missing)?;
     let StoredSummary {
         summary,
         created_by,
+        org,
     } = match hub.store.summary(&id).await {
         Ok(Some(stored)) => stored,
         Ok(None) => return Err(missing()),
@@ -249,8 +250,10 @@ pub(super) async fn get_session(
             return Err(Problem::internal());
         }
     };
-    let live = hub.room(&summary.room);
-    if !caller.may_read_summary(&summary, created_by.as_deref(), live.as_ref()) {
+    let live = hub.room(&summary.room).filter(|room| room.org == org);
+    if !caller.in_org(&org)
+        || !caller.may_read_summary(&summary, created_by.as_deref(), live.as_ref())
+    {
         return Err(missing());
     }
     Ok(Json(summary).into_response())

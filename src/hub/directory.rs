@@ -27,6 +27,8 @@ pub struct RoomHandle {
     pub session: String,
     /// The user id of the token that created the room (who may read it over REST).
     pub creator: String,
+    /// The organization the room belongs to: only its people see and join it.
+    pub org: String,
 }
 
 /// The live rooms by normalized code. The only owner of the codes: a room is listed when it

@@ -1,15 +1,31 @@
-//! Persistence behind a small trait, so that another backend (PostgreSQL) can be added without
-//! touching the rooms. What is stored is the session summaries: numbers, and beside each
-//! participant's results their user id, display name and team; beside each session the user id
-//! of the room's creator (who may read it). Nothing else about anyone (hosts, viewers, people
-//! who never joined), and no email.
+//! Persistence behind small traits, so that another backend (PostgreSQL) can be added without
+//! touching the rooms. What is stored:
+//! - the session summaries: numbers, and beside each participant's results their user id,
+//!   display name and team; beside each session the user id of the room's creator (who may
+//!   read it) and its organization;
+//! - about people who sign in with OpenID Connect ([`IdentityStore`]): the provider's subject,
+//!   a name, a verified email and a language, their organization and role; their web sessions;
+//! - organizations' invitations and guest links ([`AccessStore`]) and embedding apps
+//!   ([`AppStore`]).
+//!
+//! Bearer secrets (session ids, invitation and guest-link tokens) are stored only as their
+//! SHA-256; no ID token, refresh token, raw claim or password is ever stored.
 
+mod access;
+mod apps;
+mod identity;
 mod sqlite;
 
 use async_trait::async_trait;
 use breakroom_protocol::{Micros, SessionSummary};
 use serde::Serialize;
 
+pub use access::AccessStore;
+pub use apps::AppStore;
+pub use identity::{
+    Admission, DerivedOrg, Facilitators, IdentityStore, Invitation, Organization, Person, User,
+    WebSession,
+};
 pub use sqlite::SqliteStore;
 
 /// One line of a room's session list.
@@ -44,6 +60,8 @@ pub struct StoredSummary {
     /// The user id (token `sub`) of the room's creator; `None` for sessions stored before it
     /// was recorded. Never served: it only decides who may read.
     pub created_by: Option<String>,
+    /// The organization the session was held in. Never served: it only decides who may read.
+    pub org: String,
 }
 
 /// A storage failure.
@@ -51,15 +69,17 @@ pub struct StoredSummary {
 #[error("storage: {0}")]
 pub struct StoreError(#[from] pub sqlx::Error);
 
-/// The storage operations breakroom needs.
+/// The storage operations breakroom needs: the session summaries here, the rest in one
+/// trait per area.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
-    /// Saves a session summary exactly once, with the user id of the room's creator:
-    /// idempotent on the session id, safe to retry.
+pub trait Store: IdentityStore + AccessStore + AppStore + Send + Sync + 'static {
+    /// Saves a session summary exactly once, with the user id of the room's creator and the
+    /// room's organization: idempotent on the session id, safe to retry.
     async fn save_summary(
         &self,
         summary: &SessionSummary,
         created_by: &str,
+        org: &str,
     ) -> Result<Saved, StoreError>;
     /// A session's summary and who created its room.
     async fn summary(&self, session: &str) -> Result<Option<StoredSummary>, StoreError>;

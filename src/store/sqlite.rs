@@ -1,5 +1,9 @@
 //! The embedded default store: SQLite through sqlx, migrations compiled in.
 
+mod access;
+mod apps;
+mod identity;
+
 use std::str::FromStr;
 
 use async_trait::async_trait;
@@ -61,12 +65,13 @@ impl Store for SqliteStore {
         &self,
         s: &SessionSummary,
         created_by: &str,
+        org: &str,
     ) -> Result<Saved, StoreError> {
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO sessions
-             (id, room_code, program, started_at, ended_at, end_reason, created_by)
-             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+             (id, room_code, program, started_at, ended_at, end_reason, created_by, org_id)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
         )
         .bind(&s.session)
         .bind(&s.room)
@@ -75,6 +80,7 @@ impl Store for SqliteStore {
         .bind(s.ended_at as i64)
         .bind(enum_text(&s.end))
         .bind(created_by)
+        .bind(org)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -138,7 +144,7 @@ impl Store for SqliteStore {
 
     async fn summary(&self, session: &str) -> Result<Option<StoredSummary>, StoreError> {
         let Some(row) = sqlx::query(
-            "SELECT room_code, program, started_at, ended_at, end_reason, created_by
+            "SELECT room_code, program, started_at, ended_at, end_reason, created_by, org_id
              FROM sessions WHERE id = ?",
         )
         .bind(session)
@@ -214,6 +220,7 @@ impl Store for SqliteStore {
                 participants,
             },
             created_by: row.get(5),
+            org: row.get(6),
         }))
     }
 
@@ -300,7 +307,7 @@ mod tests {
         let store = SqliteStore::open(&url).await.expect("open");
         assert_eq!(
             store
-                .save_summary(&summary(5), "u-host")
+                .save_summary(&summary(5), "u-host", "org-a")
                 .await
                 .expect("save"),
             Saved::Inserted
@@ -308,7 +315,7 @@ mod tests {
         // A retry, even one carrying other numbers, leaves the first write as it was.
         assert_eq!(
             store
-                .save_summary(&summary(9), "u-other")
+                .save_summary(&summary(9), "u-other", "org-b")
                 .await
                 .expect("retry"),
             Saved::AlreadyPresent
@@ -316,6 +323,7 @@ mod tests {
         let stored = StoredSummary {
             summary: summary(5),
             created_by: Some("u-host".into()),
+            org: "org-a".into(),
         };
         assert_eq!(
             store.summary("s-1").await.expect("read"),

@@ -288,6 +288,20 @@ fn read_fields<'a>(r: &mut Reader<'a>, count: usize, ty: &str) -> Result<Read<'a
                 reaction: required(reaction, "reaction")?,
             }
         }
+        "refresh" => {
+            let mut token = None;
+            entries(r, count, |key, r| {
+                if key != "token" {
+                    return seq_field(key, r, &mut seq);
+                }
+                set(&mut token, key, string(r, key)?)?;
+                Ok(true)
+            })?;
+            ClientMsg::Refresh {
+                seq: required(seq, "seq")?,
+                token: required(token, "token")?,
+            }
+        }
         // `find_type` only returns the types of `CLIENT_TYPES`, each handled above.
         other => return Err(malformed(format!("no decoder for `{other}`"))),
     };

@@ -35,6 +35,13 @@ fn hello(sdk: &str, sdk_version: &str, token: &str, resume: Option<&str>) -> Cli
     }
 }
 
+fn refresh(token: &str) -> ClientMsg {
+    ClientMsg::Refresh {
+        seq: 12,
+        token: token.to_owned(),
+    }
+}
+
 fn plain_hello() -> ClientMsg {
     hello("breakroom-client-ts", "0.1.0", TOKEN, None)
 }
@@ -180,6 +187,17 @@ fn canonical() -> Vec<Vector> {
                 &"t".repeat(3072),
                 Some(&"r".repeat(128)),
             ),
+        ),
+        valid_client(
+            "hello_cookie",
+            "hello with an empty token: act as the user of the session cookie sent with the \
+             WebSocket upgrade (the server refuses it with `unauthorized` without a valid one).",
+            hello("breakroom-client-ts", "0.1.0", "", None),
+        ),
+        valid_client(
+            "refresh",
+            "A new access token for the connection, before the current one expires.",
+            refresh(TOKEN),
         ),
         valid_client(
             "join",
@@ -688,6 +706,30 @@ fn refused() -> Vec<Vector> {
             "resume, when present, is not empty.",
             resume(""),
             invalid_field("resume"),
+        ),
+        bad_msg(
+            "refresh_token_empty",
+            "refresh needs a token: unlike hello's, it is never empty.",
+            refresh(""),
+            invalid_field("token"),
+        ),
+        bad_msg(
+            "refresh_token_too_long",
+            "refresh's token is at most 3072 bytes, like hello's; this has 3073.",
+            refresh(&"t".repeat(3073)),
+            invalid_field("token"),
+        ),
+        bad_msg(
+            "refresh_token_not_printable",
+            "refresh's token is printable ASCII, like hello's: no spaces.",
+            refresh("abc def"),
+            invalid_field("token"),
+        ),
+        bad(
+            "refresh_without_token",
+            "refresh without `token`.",
+            mp::encode(&map(vec![("type", s("refresh")), ("seq", V::U(12))])),
+            error("malformed"),
         ),
         bad_msg(
             "join_room_too_long",

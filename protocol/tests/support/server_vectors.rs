@@ -194,6 +194,33 @@ fn canonical() -> Vec<Vector> {
                     score_hz: 5,
                     control_hz: 5,
                 },
+                expires_at: None,
+            },
+        ),
+        valid_server(
+            "welcome_expires_at",
+            "A welcome telling when the connection's access token expires (Unix seconds), so the \
+             client can refresh it in time. Absent for a session-cookie connection; a decoder \
+             from before this field reads the message as `welcome` (unknown fields are ignored).",
+            ServerMsg::Welcome {
+                conn: 42,
+                resume: RESUME.to_owned(),
+                server_time: T,
+                limits: Limits {
+                    max_message_bytes: 4096,
+                    pose_hz: 30,
+                    score_hz: 5,
+                    control_hz: 5,
+                },
+                expires_at: Some(T / SEC + 600),
+            },
+        ),
+        valid_server(
+            "refreshed",
+            "The answer to an accepted refresh: its seq and the new token's expiry (Unix seconds).",
+            ServerMsg::Refreshed {
+                seq: 12,
+                expires_at: T / SEC + 1_200,
             },
         ),
         valid_server(
@@ -720,6 +747,7 @@ fn refused() -> Vec<Vector> {
                     score_hz: 5,
                     control_hz: 5,
                 },
+                expires_at: None,
             },
             invalid_field("resume"),
         ),

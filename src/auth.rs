@@ -10,6 +10,7 @@
 //! [`providers`]: the configured providers; [`web_session`]: the session cookie and the Origin
 //! check of cookie-authenticated requests.
 
+pub mod guest;
 pub mod oidc;
 pub mod principal;
 pub mod providers;
@@ -92,6 +93,14 @@ pub struct Claims {
     pub iat: u64,
     /// Expiry, seconds since the Unix epoch.
     pub exp: u64,
+    /// The organization the holder acts in; absent means the default organization. Only
+    /// guest tokens carry it, and only together with `link`, which must name an active guest
+    /// link of that organization and room (see [`principal::authenticate_token`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
+    /// The guest link a guest token was given out for (its id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
 }
 
 /// Seconds of clock skew allowed between the token's minter and the server, on `exp` and `iat`.
@@ -160,6 +169,8 @@ impl TokenKeys {
             grants: spec.grants.unwrap_or_else(|| Grants::for_role(spec.role)),
             iat: now,
             exp: now + ttl.as_secs(),
+            org: None,
+            link: None,
         };
         Ok(jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
@@ -350,6 +361,8 @@ mod tests {
             grants: Grants::for_role(TokenRole::Viewer),
             iat: unix_seconds() - 120,
             exp: unix_seconds() - 60,
+            org: None,
+            link: None,
         };
         let token = jsonwebtoken::encode(&Header::default(), &claims, &keys.encoding).expect("enc");
         assert!(matches!(keys.verify(&token), Err(TokenError::Expired)));
@@ -375,6 +388,8 @@ mod tests {
                 grants: Grants::for_role(TokenRole::Participant),
                 iat,
                 exp,
+                org: None,
+                link: None,
             };
             let token = keys.sign(&claims).expect("signed");
             match keys.verify_at(&token, now) {

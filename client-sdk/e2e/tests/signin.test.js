@@ -241,13 +241,45 @@ test('sign-in: Sign in with Microsoft at a real OpenID Provider, host on the coo
         .filter((r) => !r.url.startsWith('data:') && !r.url.startsWith('blob:') && !hosts.has(new URL(r.url).host));
       assert.deepEqual(foreign, []);
     }],
+    ['revoking the guest link closes Pat\'s connection (4006) and the link no longer works', async () => {
+      await ada.page.click('[data-testid=guest-links] [data-testid=revoke-guest-link]');
+      await ada.page.locator('[data-testid=guest-links] [data-testid=guest-link][data-revoked=true]').waitFor({ timeout: 10000 })
+        .catch(async () => {
+          // A list that drops revoked links is as good: the link is gone from it.
+          assert.equal(await ada.page.locator('[data-testid=guest-links] [data-testid=guest-link][data-revoked=false]').count(), 0);
+        });
+      await pat.page.waitForSelector('[data-testid=status][data-state=closed]', { timeout: 15000 });
+      assert.equal((await pat.page.textContent('[data-testid=status]')).trim(), 'Your access was revoked.');
+      await snap(pat.page, NAME, '09-guest-revoked');
+      const again = await newPage('pat-again');
+      const url = new URL(guestUrl);
+      url.searchParams.set('name', 'Pat');
+      url.searchParams.set('lang', 'en');
+      url.searchParams.set('sw', '0');
+      await again.page.goto(url.href);
+      await again.page.waitForSelector('[data-testid=error][data-reason=guest-gone]', { timeout: 15000 });
+      assert.match(await again.page.textContent('[data-testid=error]'), /expired or was revoked/);
+      await snap(again.page, NAME, '10-guest-link-gone');
+      await again.context.close();
+    }],
+    ['a session started and ended is among the recent sessions', async () => {
+      await ada.page.click('[data-testid=start]');
+      await ada.page.waitForSelector('[data-testid=phase][data-phase=countdown], [data-testid=phase][data-phase=exercise]', { timeout: 15000 });
+      await ada.page.click('[data-testid=end]');
+      await ada.page.waitForSelector('[data-testid=summary]:not([hidden])', { timeout: 15000 });
+      await until(async () => {
+        await ada.page.click('[data-testid=org-refresh]');
+        return ada.page.locator(`[data-testid=org-session][data-room="${code}"]`).count();
+      }, { timeout: 15000, interval: 1000, what: `a session of ${code} in the recent sessions` });
+      await snap(ada.page, NAME, '11-recent-sessions');
+    }],
     ['sign out', async () => {
       await ada.page.click('[data-testid=sign-out]');
       await ada.page.waitForSelector(`[data-testid=sign-in][data-provider=${PROVIDER_ID}]`, { timeout: 15000 });
       assert.equal(await ada.page.locator('[data-testid=signed-in]').count(), 0);
       const status = await ada.page.evaluate(() => fetch('/v1/me').then((r) => r.status));
       assert.equal(status, 401, 'the session is gone');
-      await snap(ada.page, NAME, '09-signed-out');
+      await snap(ada.page, NAME, '12-signed-out');
     }],
   ]);
 });

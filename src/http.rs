@@ -16,17 +16,17 @@
 //! control token for it, or its creator, whose user id is stored with each session so that
 //! the creator still reads the summaries, and the room's list of the sessions they created,
 //! after the room has closed). Everyone else gets the same 404 as for a code or id that does
-//! not exist. Cookie requests that change state are checked against their `Origin`.
+//! not exist.
 //!
 //! `/v1/org/rooms` and `/v1/org/sessions` (`http/org_rooms.rs`) list the live rooms of the
 //! caller's organization (for those who may host) and the sessions they may read. Guest links
 //! (`http/guest.rs`) let people outside an organization join one of its live rooms as
 //! participants until the link expires or is revoked.
 //!
-//! Sign-in ([`signin`]): the providers, the login redirect and callback, logout and `GET
-//! /v1/me`; the organization's settings, members and invitations ([`org_members`]). The session
-//! cookie is accepted beside bearer tokens; with it, requests that change state need this
-//! site's `Origin` ([`crate::auth::web_session::check_origin`]).
+//! Sign-in (`http/signin.rs`): the providers, the login redirect and callback, logout and `GET
+//! /v1/me`; the organization's settings, members and invitations (`http/org_members.rs`). The
+//! session cookie is accepted beside bearer tokens; with it, requests that change state need
+//! this site's `Origin` ([`crate::auth::web_session::check_origin`]).
 
 mod access;
 mod apps;

@@ -994,22 +994,19 @@ async fn the_openapi_document_describes_every_endpoint_and_its_problems() {
     ] {
         assert_eq!(
             security(path, "get"),
-            json!([{ "bearer": [] }, { "api_key": [] }, { "session_cookie": [] }]),
+            json!([{ "bearer": [] }, { "api_key": [] }, { "cookie": [] }]),
             "{path}"
         );
     }
     assert_eq!(
         security("/v1/rooms", "post"),
-        json!([{ "bearer": [] }, { "session_cookie": [] }])
+        json!([{ "bearer": [] }, { "cookie": [] }])
     );
     let schemes = &doc["components"]["securitySchemes"];
     assert_eq!(schemes["bearer"]["scheme"], "bearer");
     assert_eq!(schemes["api_key"]["scheme"], "basic");
     assert_eq!(
-        (
-            &schemes["session_cookie"]["type"],
-            &schemes["session_cookie"]["in"]
-        ),
+        (&schemes["cookie"]["type"], &schemes["cookie"]["in"]),
         (&json!("apiKey"), &json!("cookie"))
     );
 

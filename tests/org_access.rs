@@ -885,3 +885,109 @@ async fn organization_claims_hold_only_with_an_active_link_of_that_organization(
         }
     }
 }
+
+/// A WebSocket opened with someone's session cookie, from the site's own origin.
+async fn cookie_connect(srv: &TestServer, p: &Person) -> Raw {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut req = srv.ws_url().into_client_request().unwrap();
+    let headers = req.headers_mut();
+    headers.insert("sec-websocket-protocol", "breakroom.v1".parse().unwrap());
+    headers.insert("cookie", p.cookie.parse().unwrap());
+    headers.insert("origin", srv.http_url("").parse().unwrap());
+    let (ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    Raw::from(ws)
+}
+
+#[tokio::test]
+async fn a_member_joins_their_organizations_room_with_the_cookie_and_never_anothers() {
+    let w = world().await;
+    // A member of a joins a's room with the cookie alone (hello with an empty token).
+    let mut ada = cookie_connect(&w.srv, &w.ada).await;
+    assert!(matches!(
+        hello(&mut ada, "").await,
+        ServerMsg::Welcome { .. }
+    ));
+    ada.join(&w.code, RequestedRole::Participant).await;
+    // Members of b, an admin included, get exactly what a code that names no room gets.
+    for p in [&w.zed, &w.bea] {
+        let mut c = cookie_connect(&w.srv, p).await;
+        assert!(matches!(hello(&mut c, "").await, ServerMsg::Welcome { .. }));
+        let missing = join_refused(&mut c, "ZZZZ-ZZZZ", RequestedRole::Participant).await;
+        assert_eq!(missing.0, ErrorCode::NotFound);
+        for role in [RequestedRole::Participant, RequestedRole::Viewer] {
+            assert_eq!(
+                join_refused(&mut c, &w.code, role).await,
+                missing,
+                "{}",
+                p.user
+            );
+        }
+    }
+}
+
+/// A session held for real with cookies alone (its host and participant signed in, no token):
+/// the store keeps its organization and host, and the read rules follow from them.
+#[tokio::test]
+async fn a_session_held_with_cookies_is_read_by_its_people_and_by_no_one_outside() {
+    use breakroom_protocol::ControlAction;
+    let w = world().await;
+    let mut host = cookie_connect(&w.srv, &w.hana).await;
+    assert!(matches!(
+        hello(&mut host, "").await,
+        ServerMsg::Welcome { .. }
+    ));
+    host.join(&w.code, RequestedRole::Facilitator).await;
+    let mut ada = cookie_connect(&w.srv, &w.ada).await;
+    assert!(matches!(
+        hello(&mut ada, "").await,
+        ServerMsg::Welcome { .. }
+    ));
+    ada.join(&w.code, RequestedRole::Participant).await;
+    let saved_before = w.srv.metric("breakroom_summaries_saved_total").await;
+    for action in [ControlAction::Start, ControlAction::End] {
+        let seq = host.next_seq();
+        host.send(&ClientMsg::Control {
+            seq,
+            action,
+            target: None,
+        })
+        .await;
+    }
+    let session = match host.until(|m| matches!(m, ServerMsg::Summary { .. })).await {
+        ServerMsg::Summary { summary } => summary.session,
+        _ => unreachable!("until returned a summary"),
+    };
+    w.srv
+        .wait_for_metric(
+            "breakroom_summaries_saved_total",
+            saved_before.unwrap_or(0.0) + 1.0,
+        )
+        .await;
+
+    let path = format!("/v1/sessions/{session}");
+    for (p, allowed) in [
+        (&w.ada, true),
+        (&w.hana, true),
+        (&w.alma, true),
+        (&w.bo, false),
+        (&w.fay, false),
+        (&w.zed, false),
+        (&w.bea, false),
+    ] {
+        let cred = Cred::Cookie(p.clone());
+        if allowed {
+            let (status, summary) = get(&w.srv, &path, &cred).await;
+            assert_eq!(status, 200, "{}: {summary}", p.user);
+            assert_eq!(summary["participants"][0]["name"], w.ada.name.as_str());
+        } else {
+            refused_like_missing(&w.srv, &path, "/v1/sessions/s-nope", &cred).await;
+        }
+        let (_, listed) = get(&w.srv, "/v1/org/sessions", &cred).await;
+        assert_eq!(
+            ids(&listed).contains(&session),
+            allowed,
+            "{}: {listed}",
+            p.user
+        );
+    }
+}

@@ -26,8 +26,6 @@ use crate::problem::Problem;
 pub(super) const BEARER: &str = "bearer";
 /// The OpenAPI name of the API-key scheme (HTTP Basic).
 pub(super) const API_KEY: &str = "api_key";
-/// The OpenAPI name of the web session cookie scheme.
-pub(super) const COOKIE: &str = "session_cookie";
 
 /// The credentials of a request.
 #[derive(Debug)]
@@ -56,9 +54,15 @@ async fn cookie(hub: &Hub, headers: &HeaderMap) -> Option<Principal> {
     crate::auth::web_session::principal_from_cookie(hub, headers).await
 }
 
-/// The one place a cookie-authenticated change is checked against its `Origin`.
-fn cookie_origin(hub: &Hub, headers: &HeaderMap) -> Result<(), Problem> {
-    crate::auth::web_session::check_origin(hub, headers)
+/// The bearer token's principal, or a 401 problem.
+pub(super) async fn bearer(hub: &Hub, headers: &HeaderMap) -> Result<Principal, Problem> {
+    let token = authorization(headers)
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
+        .map(|(_, token)| token)
+        .ok_or_else(|| Problem::unauthorized("send `Authorization: Bearer <access token>`"))?;
+    authenticate_token(hub, token)
+        .await
+        .map_err(|e| Problem::unauthorized(e.to_string()))
 }
 
 /// Whether `Basic` credentials are the server's API key and secret. Compared in constant time.
@@ -75,41 +79,26 @@ fn is_api_key(hub: &Hub, credentials: &str) -> bool {
     bool::from(key_ok & secret_ok)
 }
 
-/// The bearer token's principal, or a 401 problem (the sign-in routes take the cookie
-/// themselves).
-pub(super) async fn bearer(hub: &Hub, headers: &HeaderMap) -> Result<Principal, Problem> {
-    let token = authorization(headers)
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
-        .map(|(_, token)| token)
-        .ok_or_else(|| Problem::unauthorized("send `Authorization: Bearer <access token>`"))?;
-    authenticate_token(hub, token)
-        .await
-        .map_err(|e| Problem::unauthorized(e.to_string()))
-}
-
 /// Who may change something (create a room, make or revoke a guest link): the holder of a
-/// bearer token, or someone signed in whose request comes from an allowed origin. A 401
-/// problem without either, a 403 for a cookie sent from a foreign origin. The API key is not
-/// taken here: a backend acts through the tokens it mints.
+/// bearer token, or someone signed in whose request comes from this site's origin (or a listed
+/// one; checked before the cookie is looked at). A 401 problem without either or when the
+/// session has ended, a 403 `foreign-origin` for a cookie sent from another origin. The API key
+/// is not taken here: a backend acts through the tokens it mints.
 pub(super) async fn actor(hub: &Hub, headers: &HeaderMap) -> Result<Caller, Problem> {
-    if let Some((scheme, token)) = authorization(headers) {
-        if !scheme.eq_ignore_ascii_case("Bearer") {
-            return Err(Problem::unauthorized(
-                "send `Authorization: Bearer <access token>`",
-            ));
-        }
-        return authenticate_token(hub, token)
-            .await
-            .map(Caller::Token)
-            .map_err(|e| Problem::unauthorized(e.to_string()));
+    use crate::auth::web_session;
+    if headers.contains_key(header::AUTHORIZATION) {
+        return bearer(hub, headers).await.map(Caller::Token);
     }
-    let Some(principal) = cookie(hub, headers).await else {
+    if web_session::cookie_value(hub, headers).is_none() {
         return Err(Problem::unauthorized(
             "send `Authorization: Bearer <access token>`, or sign in",
         ));
-    };
-    cookie_origin(hub, headers)?;
-    Ok(Caller::Cookie(principal))
+    }
+    web_session::check_origin(hub, headers)?;
+    cookie(hub, headers)
+        .await
+        .map(Caller::Cookie)
+        .ok_or_else(|| Problem::unauthorized("the session has ended: sign in again"))
 }
 
 impl Caller {
@@ -161,11 +150,6 @@ impl Caller {
             None => true,
             Some(p) => p.org_role == Some(OrgRole::Admin),
         }
-    }
-
-    /// Whether the caller may host: the API key, or a principal with the control grant.
-    pub fn may_host(&self) -> bool {
-        self.principal().is_none_or(Principal::may_host)
     }
 
     /// Whether the caller may read the room `code` (normalized) and its list of sessions,

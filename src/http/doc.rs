@@ -23,7 +23,6 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
     modifiers(&SecuritySchemes),
     tags(
         (name = "rooms", description = "Live rooms and their sessions"),
-        (name = "organization", description = "What the caller's organization holds"),
         (name = "guests", description = "Guest links: people outside an organization join one of its rooms"),
         (name = "catalogue", description = "The exercises a program may use"),
         (name = "dev", description = "Development mode only"),
@@ -59,17 +58,6 @@ impl utoipa::Modify for SecuritySchemes {
                 .to_owned(),
         );
         components.add_security_scheme(super::access::API_KEY, SecurityScheme::Http(basic));
-        components.add_security_scheme(
-            super::access::COOKIE,
-            SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Cookie(
-                utoipa::openapi::security::ApiKeyValue::with_description(
-                    "breakroom",
-                    "The web session of someone signed in with OpenID Connect (named \
-                     `__Host-breakroom` over HTTPS or behind a proxy). Requests that change \
-                     state must come from the server's own origin, or one it allows.",
-                ),
-            )),
-        );
     }
 }
 

@@ -133,7 +133,7 @@ fn managed_room(hub: &Hub, caller: &Caller, code: &str) -> Result<(String, RoomH
     tag = "guests",
     params(("code" = String, Path, description = "Room code, as typed: case and separators do not matter")),
     request_body(content = NewGuestLink, content_type = "application/json"),
-    security(("session_cookie" = []), ("bearer" = [])),
+    security(("cookie" = []), ("bearer" = [])),
     responses(
         (status = 201, description = "The link", body = GuestLinkCreated),
         (status = 400, description = "Invalid JSON, or a lifetime out of range",
@@ -198,7 +198,7 @@ pub(super) async fn create_guest_link(
     path = "/rooms/{code}/guest-links",
     tag = "guests",
     params(("code" = String, Path, description = "Room code, as typed: case and separators do not matter")),
-    security(("session_cookie" = []), ("bearer" = []), ("api_key" = [])),
+    security(("cookie" = []), ("bearer" = []), ("api_key" = [])),
     responses(
         (status = 200, description = "The links", body = GuestLinks),
         (status = 404, description = "No live room with that code that the caller manages",
@@ -240,7 +240,7 @@ pub(super) async fn list_guest_links(
     path = "/guest-links/{id}",
     tag = "guests",
     params(("id" = String, Path, description = "The link's id")),
-    security(("session_cookie" = []), ("bearer" = [])),
+    security(("cookie" = []), ("bearer" = [])),
     responses(
         (status = 204, description = "Revoked (or it already was)"),
         (status = 401, description = "No valid bearer token, and no one signed in",

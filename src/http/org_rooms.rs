@@ -88,7 +88,7 @@ async fn describe(code: &str, room: &RoomHandle, caller: &Caller) -> Option<OrgR
     get,
     path = "/org/rooms",
     tag = "organization",
-    security(("session_cookie" = []), ("api_key" = [])),
+    security(("cookie" = []), ("api_key" = [])),
     responses(
         (status = 200, description = "The organization's live rooms", body = OrgRooms),
         (status = 401, description = "No one signed in, and no valid credentials",
@@ -131,7 +131,7 @@ pub(super) async fn org_rooms(
     path = "/org/sessions",
     tag = "organization",
     params(SessionsQuery),
-    security(("session_cookie" = []), ("bearer" = []), ("api_key" = [])),
+    security(("cookie" = []), ("bearer" = []), ("api_key" = [])),
     responses(
         (status = 200, description = "The sessions, newest first", body = OrgSessions),
         (status = 400, description = "`limit` is not 1 to 100",

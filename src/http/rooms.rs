@@ -66,7 +66,7 @@ fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Problem> 
     path = "/rooms",
     tag = "rooms",
     request_body(content = CreateRoom, content_type = "application/json"),
-    security(("bearer" = []), ("session_cookie" = [])),
+    security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 201, description = "The room is live", body = RoomCreated),
         (status = 400, description = "Invalid JSON, or a program the catalogue refuses",
@@ -136,7 +136,7 @@ fn no_room() -> Problem {
     path = "/rooms/{code}",
     tag = "rooms",
     params(("code" = String, Path, description = "Room code, as typed: case and separators do not matter")),
-    security(("bearer" = []), ("api_key" = []), ("session_cookie" = [])),
+    security(("bearer" = []), ("api_key" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "The room", body = RoomInfo),
         (status = 404, description = "No live room with that code that the credentials may read",
@@ -177,7 +177,7 @@ pub(super) async fn get_room(
     path = "/rooms/{code}/sessions",
     tag = "rooms",
     params(("code" = String, Path, description = "Room code, as typed: case and separators do not matter")),
-    security(("bearer" = []), ("api_key" = []), ("session_cookie" = [])),
+    security(("bearer" = []), ("api_key" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "The room's ended sessions, oldest first", body = SessionList),
         (status = 404, description = "The credentials may not read this room",
@@ -238,7 +238,7 @@ pub(super) async fn room_sessions(
     path = "/sessions/{id}",
     tag = "rooms",
     params(("id" = String, Path, description = "Session id")),
-    security(("bearer" = []), ("api_key" = []), ("session_cookie" = [])),
+    security(("bearer" = []), ("api_key" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "The summary", body = SessionSummary),
         (status = 404, description = "No ended session with that id that the credentials may read",

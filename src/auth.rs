@@ -6,10 +6,14 @@
 //! [`LEEWAY_S`] of clock skew on `exp` and `iat`, no `iat` in the future beyond it, and a
 //! lifetime (`exp - iat`) of at most the configured maximum.
 //!
+//! [`apps`]: embedding apps' join tokens (HS256, ES256 or EdDSA, at most 10 minutes, revocable
+//! by `jti`), each acting in its app's organization.
+//!
 //! [`oidc`]: sign-in with OpenID Connect (Entra ID, Google, Apple, any provider);
 //! [`providers`]: the configured providers; [`web_session`]: the session cookie and the Origin
-//! check of cookie-authenticated requests.
+//! check of cookie-authenticated requests; [`guest`]: tokens given out for guest links.
 
+pub mod apps;
 pub mod guest;
 pub mod oidc;
 pub mod principal;
@@ -45,6 +49,10 @@ pub struct Grants {
     pub score: bool,
     /// Use facilitator controls and create rooms.
     pub control: bool,
+    /// Join without appearing in what others see: the roster, presence, the scoreboard, the
+    /// skeletons and the summary. A hidden member observes; it publishes nothing and cannot host.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hidden: bool,
 }
 
 impl Grants {
@@ -55,16 +63,19 @@ impl Grants {
                 pose: true,
                 score: true,
                 control: true,
+                hidden: false,
             },
             TokenRole::Participant => Grants {
                 pose: true,
                 score: true,
                 control: false,
+                hidden: false,
             },
             TokenRole::Viewer => Grants {
                 pose: false,
                 score: false,
                 control: false,
+                hidden: false,
             },
         }
     }
@@ -118,6 +129,9 @@ pub enum TokenError {
     /// Bad signature, issuer, shape or claims.
     #[error("token invalid")]
     Invalid,
+    /// Revoked by its id, or its embedding app is disabled.
+    #[error("token revoked")]
+    Revoked,
 }
 
 /// Signs and checks tokens with one API key.
@@ -396,6 +410,7 @@ mod tests {
                 Ok(_) => "ok",
                 Err(TokenError::Expired) => "expired",
                 Err(TokenError::Invalid) => "invalid",
+                Err(TokenError::Revoked) => "revoked",
             }
         };
         let cases = [

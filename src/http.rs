@@ -29,6 +29,7 @@
 //! this site's `Origin` ([`crate::auth::web_session::check_origin`]).
 
 mod access;
+mod apps;
 mod doc;
 mod guest;
 mod org_members;
@@ -66,6 +67,10 @@ fn documented(dev: bool) -> (Router<Arc<Hub>>, utoipa::openapi::OpenApi) {
         .routes(routes!(guest::revoke_guest_link))
         .routes(routes!(guest::guest_token))
         .routes(routes!(service::exercises))
+        // Embedding apps (admins): src/http/apps.rs.
+        .routes(routes!(apps::create_app, apps::list_apps))
+        .routes(routes!(apps::change_app))
+        .routes(routes!(apps::revoke_token))
         .routes(routes!(service::openapi_json))
         .routes(routes!(signin::me))
         .routes(routes!(org_members::get_org, org_members::patch_org))

@@ -52,6 +52,8 @@ pub struct Hub {
     pub user_connections: UserConnections,
     /// Connections past their hello, with who they act for (to close them on revocation).
     pub live: LiveConnections,
+    /// Embedding apps, cached, with their keys.
+    pub apps: crate::auth::apps::AppRegistry,
     /// Connection slots (the total cap).
     pub connection_slots: Arc<Semaphore>,
     /// Set when the server shuts down.
@@ -80,6 +82,7 @@ impl Hub {
                 .with_max_lifetime(config.max_token_lifetime),
             user_connections: UserConnections::new(config.max_connections_per_user),
             live: LiveConnections::default(),
+            apps: crate::auth::apps::AppRegistry::default(),
             connection_slots: Arc::new(Semaphore::new(config.max_connections)),
             config,
             clock: Clock::new(),

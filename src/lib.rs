@@ -10,12 +10,16 @@
 //! - [`http`] is the REST surface (`/v1/...`, RFC 9457 problems), health and metrics.
 //! - [`tls`] serves HTTPS and WSS (rustls, the `ring` provider) and reloads the certificate
 //!   on SIGHUP or when its files change.
+//! - [`auth`] checks credentials: access tokens signed with the API key, embedding apps' join
+//!   tokens ([`auth::apps`]: registered keys, JWKS, revocation), all resolving to a
+//!   [`auth::Principal`]; a connection's token is refreshed in band and closes it on expiry.
 //! - [`web`] serves the built web app at `/` (SPA fallback, CSP).
 //! - [`store`] persists session summaries (SQLite by default): numbers, and the names of the
 //!   participants beside their results; nothing about anyone else, and no email.
 //!
 //! Invariants: this crate is the only place where tokio meets room logic; it never encodes a
-//! message except through `breakroom-protocol`; no lock is held across an await; logs carry
+//! message except through `breakroom-protocol`; no lock is held across an await (the one
+//! exception, an app's JWKS fetch, is a single-flight guard with no data behind it); logs carry
 //! connection ids and room codes, never tokens, emails, names or payloads.
 
 pub mod auth;

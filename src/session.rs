@@ -1,5 +1,6 @@
-//! One connection's protocol state: hello, join, resume, and dispatch of every client message
-//! to its room, under per-kind rate limits.
+//! One connection's protocol state: hello, join, resume, in-band token refresh, and dispatch of
+//! every client message to its room, under per-kind rate limits. The connection's token expiry
+//! ([`Session::expires_at`]) is what `ws.rs` closes it on (4005) unless a refresh moved it.
 
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -13,7 +14,7 @@ use bytes::Bytes;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
-use crate::auth::{Principal, TokenError, TokenRole, authenticate_token};
+use crate::auth::{Principal, Source, TokenError, TokenRole, authenticate_token};
 use crate::hub::{Hub, RoomHandle, normalize_code};
 use crate::outbox::{Item, Outbox};
 use crate::pose_inbox::Arrived;
@@ -52,6 +53,9 @@ pub struct Session {
     /// Who the session cookie sent with the upgrade signed in as, if anyone: `hello` with an
     /// empty token acts for them.
     cookie: Option<Principal>,
+    /// The upgrade's Origin when only an embedding app lists it: hello must then bring a token
+    /// of an app that lists it.
+    app_origin: Option<String>,
     resume_token: Option<String>,
     joined: Option<Joined>,
     limits: Limiters,
@@ -78,6 +82,7 @@ impl Session {
             outbox,
             principal: None,
             cookie,
+            app_origin: None,
             resume_token: None,
             joined: None,
             limits,
@@ -168,9 +173,8 @@ impl Session {
                 self.outbox.push(Item::Pong { t0, t1: received });
                 ControlFlow::Continue(())
             }
-            ClientMsg::Refresh { seq, .. } => {
-                let message = "refresh is not available on this server yet";
-                self.error(ErrorCode::Unsupported, message, Some(seq));
+            ClientMsg::Refresh { seq, token } => {
+                self.refresh(seq, &token).await;
                 ControlFlow::Continue(())
             }
             other => {
@@ -310,12 +314,26 @@ impl Session {
                 let msg = match err {
                     TokenError::Expired => "token expired",
                     TokenError::Invalid => "token invalid",
+                    TokenError::Revoked => "token revoked",
                 };
                 self.error(ErrorCode::Unauthorized, msg, Some(seq));
                 self.outbox.close(close::POLICY, msg);
                 return ControlFlow::Break(());
             }
         };
+        if let Some(origin) = &self.app_origin
+            && !self.app_lists(&principal, origin).await
+        {
+            let msg = "this Origin is not one of the token's app's origins";
+            self.error(ErrorCode::Forbidden, msg, Some(seq));
+            self.outbox.close(close::POLICY, msg);
+            return ControlFlow::Break(());
+        }
+        if let Some(msg) = self.over_app_limit(&principal).await {
+            self.error(ErrorCode::Forbidden, msg, Some(seq));
+            self.outbox.close(close::POLICY, msg);
+            return ControlFlow::Break(());
+        }
         if !self.hub.user_connections.try_open(&principal.user) {
             let msg = "too many connections for this user";
             self.error(ErrorCode::Forbidden, msg, Some(seq));
@@ -327,13 +345,14 @@ impl Session {
         self.hub
             .live
             .insert(self.id, principal.clone(), self.outbox.clone());
+        let expires_at = principal.expires_at;
         self.principal = Some(principal);
         self.send(&ServerMsg::Welcome {
             conn: self.id,
             resume: resume_token,
             server_time: self.hub.clock.now(),
             limits: crate::ws::limits(&self.hub),
-            expires_at: None,
+            expires_at,
         });
         if let Some(old) = resume
             && let Err(why) = self.resume(&old).await
@@ -435,8 +454,10 @@ impl Session {
             sharing,
             team: None,
             may_control: principal.grants.control,
-            may_publish_pose: principal.grants.pose,
-            may_publish_score: principal.grants.score,
+            // A hidden member only observes.
+            may_publish_pose: principal.grants.pose && !principal.grants.hidden,
+            may_publish_score: principal.grants.score && !principal.grants.hidden,
+            hidden: principal.grants.hidden,
         };
         let (reply, answer) = oneshot::channel();
         let cmd = RoomCmd::Join {
@@ -461,6 +482,90 @@ impl Session {
             Ok(Err(err)) => self.error(err.code(), &err.to_string(), Some(seq)),
             Err(_) => self.error(ErrorCode::NotFound, "the room has closed", Some(seq)),
         }
+    }
+
+    /// When the connection's credential expires (Unix seconds): the connection is closed then
+    /// unless a `refresh` brought a new token. `None` before hello and for cookie connections.
+    pub fn expires_at(&self) -> Option<u64> {
+        self.principal.as_ref().and_then(|p| p.expires_at)
+    }
+
+    /// Restricts the connection to tokens of apps that list `origin` (the upgrade's Origin,
+    /// which the server itself does not allow).
+    pub fn only_for_app_origin(&mut self, origin: String) {
+        self.app_origin = Some(origin);
+    }
+
+    /// Whether the principal is an embedding app's user and the app lists `origin`.
+    async fn app_lists(&self, principal: &Principal, origin: &str) -> bool {
+        let Source::App { app, .. } = &principal.source else {
+            return false;
+        };
+        self.hub
+            .apps
+            .app(&*self.hub.store, app)
+            .await
+            .is_some_and(|a| a.origins.iter().any(|o| o == origin))
+    }
+
+    /// Why an embedding app's connection is refused at hello: the app is at its connection
+    /// limit. Checked at hello against the connections listed then.
+    async fn over_app_limit(&self, principal: &Principal) -> Option<&'static str> {
+        let Source::App { app, .. } = &principal.source else {
+            return None;
+        };
+        let max = self
+            .hub
+            .apps
+            .app(&*self.hub.store, app)
+            .await?
+            .max_connections?;
+        let open = self
+            .hub
+            .live
+            .count_where(|p| matches!(&p.source, Source::App { app: a, .. } if a == app));
+        (open >= max as usize).then_some("the app is at its connection limit")
+    }
+
+    /// In-band refresh: a new token for the same subject and issuer, with the same organization,
+    /// room, role and grants, takes the old one's place before it expires. A refused refresh
+    /// leaves the connection on its old token.
+    async fn refresh(&mut self, seq: u32, token: &str) {
+        let Some(current) = &self.principal else {
+            return;
+        };
+        if current.expires_at.is_none() {
+            let msg = "this connection has no token to refresh";
+            self.error(ErrorCode::InvalidState, msg, Some(seq));
+            return;
+        }
+        let fresh = match authenticate_token(&self.hub, token).await {
+            Ok(p) => p,
+            Err(err) => {
+                self.error(ErrorCode::Unauthorized, &err.to_string(), Some(seq));
+                return;
+            }
+        };
+        let same_issuer = match (&current.source, &fresh.source) {
+            (Source::ApiKey, Source::ApiKey) => true,
+            (Source::App { app: a, .. }, Source::App { app: b, .. }) => a == b,
+            _ => false,
+        };
+        let same = same_issuer
+            && fresh.user == current.user
+            && fresh.org == current.org
+            && fresh.role == current.role
+            && fresh.grants == current.grants
+            && fresh.room == current.room;
+        if !same {
+            let msg = "the new token must name the same subject, issuer, room, role and grants";
+            self.error(ErrorCode::Unauthorized, msg, Some(seq));
+            return;
+        }
+        let expires_at = fresh.expires_at.unwrap_or_default();
+        self.hub.live.update(self.id, fresh.clone());
+        self.principal = Some(fresh);
+        self.send(&ServerMsg::Refreshed { seq, expires_at });
     }
 
     /// Tells the room the connection is gone and releases the user's connection slot.

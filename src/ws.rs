@@ -104,13 +104,25 @@ pub async fn upgrade(
         ))
         .into_response();
     }
+    // An Origin the server does not allow may be an embedding app's: the connection then acts
+    // only for that app's tokens (checked at hello).
+    let mut app_origin = None;
     if !origin_allowed(&hub, headers) {
-        return Problem::forbidden("this Origin may not open breakroom connections")
-            .into_response();
+        let origin = headers
+            .get(header::ORIGIN)
+            .and_then(|o| o.to_str().ok())
+            .map(str::to_owned);
+        app_origin = listed_by_an_app(&hub, origin).await;
+        if app_origin.is_none() {
+            return Problem::forbidden("this Origin may not open breakroom connections")
+                .into_response();
+        }
     }
     // The session cookie acts only with this site's Origin (or a listed one): a page of
     // another site cannot open a socket as the signed-in person (`*` does not allow that).
-    let cookie = if web_session::cookie_value(&hub, headers).is_some() {
+    // An embedding app's page acts through its app's tokens only: its cookie, if the browser
+    // sent one, is not used.
+    let cookie = if app_origin.is_none() && web_session::cookie_value(&hub, headers).is_some() {
         if let Err(problem) = web_session::check_origin(&hub, headers) {
             return problem.into_response();
         }
@@ -143,7 +155,7 @@ pub async fn upgrade(
         let socket =
             WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
                 .await;
-        run(hub2, socket, permit, cookie).await;
+        run(hub2, socket, permit, cookie, app_origin).await;
     });
     let accept = tungstenite::handshake::derive_accept_key(key.as_bytes());
     let mut response = StatusCode::SWITCHING_PROTOCOLS.into_response();
@@ -180,11 +192,25 @@ fn origin_allowed(hub: &Hub, headers: &HeaderMap) -> bool {
     matches!((host, origin_host), (Some(h), Some(o)) if h.eq_ignore_ascii_case(o))
 }
 
+/// The request's Origin, if an enabled embedding app lists it.
+async fn listed_by_an_app(hub: &Hub, origin: Option<String>) -> Option<String> {
+    let origin = origin?;
+    match hub.store.origin_listed(&origin).await {
+        Ok(true) => Some(origin),
+        Ok(false) => None,
+        Err(err) => {
+            tracing::error!(%err, "checking app origins failed");
+            None
+        }
+    }
+}
+
 async fn run(
     hub: Arc<Hub>,
     socket: Socket,
     permit: OwnedSemaphorePermit,
     cookie: Option<crate::auth::Principal>,
+    app_origin: Option<String>,
 ) {
     hub.metrics.connections.inc();
     let id = hub.next_id();
@@ -195,6 +221,9 @@ async fn run(
         .tasks
         .spawn(write_loop(hub.clone(), sink, outbox.clone(), done.clone()));
     let mut session = Session::new(hub.clone(), id, outbox.clone(), cookie);
+    if let Some(origin) = app_origin {
+        session.only_for_app_origin(origin);
+    }
     let peer_gone = read_loop(&hub, &mut session, &mut stream, &outbox, &done).await;
     session.finish().await;
     if !outbox.is_closing() {
@@ -247,6 +276,9 @@ async fn read_loop(
     let mut hello_deadline = pin!(tokio::time::sleep_until(
         Instant::now() + hub.config.hello_timeout
     ));
+    // When the connection's token expires: one timer, armed at hello and moved by a refresh.
+    let mut expiry = pin!(tokio::time::sleep_until(Instant::now()));
+    let mut armed: Option<u64> = None;
     loop {
         // Biased: the socket first, so the other branches (and their locks) are only polled
         // when it has nothing; the runtime's cooperative budget still lets them run.
@@ -254,6 +286,10 @@ async fn read_loop(
             biased;
             frame = stream.next() => frame,
             () = &mut done => return false,
+            () = &mut expiry, if armed.is_some() => {
+                outbox.close(close::TOKEN_EXPIRED, "token expired");
+                return false;
+            }
             () = &mut hello_deadline, if !session.said_hello() => {
                 let secs = hub.config.hello_timeout.as_secs_f32();
                 outbox.close(close::POLICY, format!("no valid hello within {secs} s"));
@@ -324,6 +360,12 @@ async fn read_loop(
                 if session.handle(msg, received).await.is_break() {
                     return false;
                 }
+                if session.expires_at() != armed {
+                    armed = session.expires_at();
+                    if let Some(exp) = armed {
+                        expiry.as_mut().reset(expiry_deadline(exp));
+                    }
+                }
             }
             Err(err) => {
                 let code = match err {
@@ -342,6 +384,25 @@ async fn read_loop(
             }
         }
     }
+}
+
+/// When a connection whose token expires at `exp` (Unix seconds) is closed: the token is good
+/// until then plus the clock skew allowed ([`crate::auth::LEEWAY_S`]), as at hello.
+fn expiry_deadline(exp: u64) -> Instant {
+    let now = Instant::now();
+    // A year stands for "never" (and keeps the additions below from overflowing).
+    let never = Duration::from_secs(365 * 24 * 3600);
+    let at = std::time::UNIX_EPOCH.checked_add(Duration::from_secs(
+        exp.saturating_add(crate::auth::LEEWAY_S),
+    ));
+    let left = match at {
+        None => never,
+        Some(at) => at
+            .duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO)
+            .min(never),
+    };
+    now + left
 }
 
 /// A close frame's reason is at most 123 bytes.

@@ -68,6 +68,7 @@ async fn creating_a_room_needs_a_control_token_and_a_valid_program() {
             pose: true,
             score: true,
             control: false,
+            hidden: false,
         }),
     );
     let good = json!({ "program": squats_program() }).to_string();
@@ -924,6 +925,10 @@ const SURFACE: &[(&str, &str)] = &[
     ("delete", "/v1/guest-links/{id}"),
     ("post", "/v1/guest/token"),
     ("get", "/v1/exercises"),
+    ("post", "/v1/org/apps"),
+    ("get", "/v1/org/apps"),
+    ("patch", "/v1/org/apps/{id}"),
+    ("post", "/v1/org/apps/{id}/revocations"),
     ("post", "/v1/dev/token"),
     ("get", "/v1/openapi.json"),
     ("get", "/healthz"),

@@ -131,8 +131,9 @@ pub enum Event {
         expires_at: u64,
     },
     /// An automatic refresh failed: the token source gave no token, or the server refused the
-    /// one it gave. The client tries again (sooner and sooner) until the token expires; if none
-    /// succeeds, the server closes the connection with 4005 ([`Event::Closed`]).
+    /// one it gave. The client tries again (sooner and sooner) until the token expires, unless
+    /// the server answered `unsupported` (it has no refresh); if none succeeds, the server
+    /// closes the connection with 4005 ([`Event::Closed`]).
     RefreshFailed {
         /// Why (the source's error, or the server's).
         reason: String,

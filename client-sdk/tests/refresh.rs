@@ -206,10 +206,24 @@ async fn a_failed_automatic_refresh_is_told_and_retried() {
         "{event:?}"
     );
     // And again, before the token expires.
-    let Ok(ClientMsg::Refresh { token, .. }) = conn.recv_within(PAUSED_WAIT).await else {
+    let Ok(ClientMsg::Refresh { seq, token }) = conn.recv_within(PAUSED_WAIT).await else {
         panic!("expected refresh");
     };
     assert_eq!(token, "fresh-3");
+    // A server without refresh: told, and not asked again.
+    let refusal = ServerMsg::Error {
+        code: ErrorCode::Unsupported,
+        message: "refresh is not available on this server yet".into(),
+        seq: Some(seq),
+    };
+    conn.send(refusal).await;
+    let event = client.next_event_timeout(PAUSED_WAIT).await;
+    assert!(
+        matches!(&event, Ok(Event::RefreshFailed { reason }) if reason.contains("Unsupported")),
+        "{event:?}"
+    );
+    tokio::time::sleep(Duration::from_secs(60)).await; // past the expiry, on the paused clock
+    assert_eq!(calls.lock().unwrap().len(), 3);
     let asked: Vec<f64> = calls
         .lock()
         .unwrap()
@@ -255,4 +269,49 @@ async fn signed_out_expired_and_revoked_end_the_client_without_reconnecting() {
             "reconnected after {code}"
         );
     }
+}
+
+/// A server that never answers a refresh: given up after the request timeout, told, retried.
+#[tokio::test]
+async fn an_unanswered_automatic_refresh_is_given_up_and_retried() {
+    let (source, calls) = counting_source(false);
+    let opts = ClientOptions {
+        token_source: Some(source),
+        ping_interval: Duration::from_secs(3600),
+        ping_burst: 1,
+        ..options()
+    };
+    let mut server = MockServer::start().await;
+    let url = server.url.clone();
+    let expires_at = server_secs() + 600;
+    let (client, mut conn) = tokio::join!(Client::connect_with(&url, "tok", opts), async {
+        let mut conn = server.accept().await;
+        conn.welcome_with("tok", "r1", Some(expires_at)).await;
+        conn
+    });
+    let mut client = client.unwrap();
+    tokio::time::pause();
+
+    let Ok(ClientMsg::Refresh { token, .. }) = conn.recv_within(PAUSED_WAIT).await else {
+        panic!("expected refresh");
+    };
+    assert_eq!(token, "fresh-1");
+    // No answer: after the request timeout (10 s) the client gives up on it and says so ...
+    let event = client.next_event_timeout(PAUSED_WAIT).await;
+    assert!(
+        matches!(&event, Ok(Event::RefreshFailed { reason }) if reason.contains("no answer")),
+        "{event:?}"
+    );
+    // ... and asks again (at half the time left), before the token expires.
+    let Ok(ClientMsg::Refresh { token, .. }) = conn.recv_within(PAUSED_WAIT).await else {
+        panic!("expected refresh");
+    };
+    assert_eq!(token, "fresh-2");
+    let asked = calls.lock().unwrap().clone();
+    let gap = asked[1] - asked[0];
+    // 10 s of waiting, then half of the ~110 s left.
+    assert!(
+        gap >= Duration::from_secs(60) && gap <= Duration::from_secs(66),
+        "{gap:?}"
+    );
 }

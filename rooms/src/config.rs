@@ -105,6 +105,10 @@ pub struct JoinRequest {
     pub may_publish_pose: bool,
     /// The token allows sending score reports.
     pub may_publish_score: bool,
+    /// Joins without appearing in what others see: the roster, presence changes, the
+    /// scoreboard and the summary. A hidden member only observes (as a participant or viewer;
+    /// never as a host), and publishes nothing whatever the other grants say.
+    pub hidden: bool,
 }
 
 /// Checks a configuration against the catalogue and the protocol's bounds.

@@ -139,6 +139,9 @@ impl Room {
             .roster
             .get(target)
             .ok_or(RoomError::NotFound("no such participant"))?;
+        if place.hidden {
+            return Err(RoomError::NotFound("no such participant"));
+        }
         match place.role {
             Role::Participant => {}
             Role::Viewer => return Err(RoomError::InvalidState("a viewer cannot be a co-host")),

@@ -20,6 +20,8 @@ pub(crate) struct Place {
     pub(crate) team: Option<String>,
     pub(crate) may_pose: bool,
     pub(crate) may_score: bool,
+    /// Seen by nobody else (see [`crate::JoinRequest::hidden`]).
+    pub(crate) hidden: bool,
     /// The connection attached, or `None` while reconnecting.
     pub(crate) member: Option<MemberId>,
     /// When the place is given up if nobody resumes it.
@@ -127,9 +129,13 @@ impl Roster {
         self.places.values()
     }
 
-    /// Everyone, as others see them, by id.
-    pub(crate) fn participants(&self) -> Vec<Participant> {
-        self.places.values().map(Place::participant).collect()
+    /// Everyone `viewer` may see, by id: every place but the hidden ones, and its own.
+    pub(crate) fn participants_for(&self, viewer: ParticipantId) -> Vec<Participant> {
+        self.places
+            .values()
+            .filter(|p| !p.hidden || p.id == viewer)
+            .map(Place::participant)
+            .collect()
     }
 
     /// Connected members whose place matches `filter`.

@@ -36,7 +36,9 @@ impl Room {
         id: ParticipantId,
         except: Option<MemberId>,
     ) {
-        if let Some(participant) = self.roster.get(id).map(|p| p.participant()) {
+        // A hidden member's comings and goings are told to nobody.
+        let seen = self.roster.get(id).filter(|p| !p.hidden);
+        if let Some(participant) = seen.map(|p| p.participant()) {
             self.announce(change, participant, except);
         }
     }
@@ -62,7 +64,9 @@ impl Room {
     /// Follow-ups of a place removed from the roster.
     pub(crate) fn left(&mut self, now: Micros, place: Place) {
         self.relay.forget(place.id);
-        self.announce(PresenceChange::Left, place.participant(), None);
+        if !place.hidden {
+            self.announce(PresenceChange::Left, place.participant(), None);
+        }
         self.membership_changed(now);
     }
 

@@ -129,6 +129,9 @@ impl Room {
             return Err(RoomError::AlreadyJoined);
         }
         let host = req.role == RequestedRole::Facilitator;
+        if host && req.hidden {
+            return Err(RoomError::Forbidden("a hidden member cannot host"));
+        }
         if host && !req.may_control {
             return Err(RoomError::Forbidden(
                 "joining as facilitator needs the control grant",
@@ -153,7 +156,8 @@ impl Room {
         let id = self.roster.next_id();
         let name = config::clean_name(&req.name, || format!("Guest {}", id.0));
         let team = config::clean_team(req.team.as_deref());
-        if role != Role::Viewer {
+        // A hidden member has no score card: it never shows on the scoreboard or the summary.
+        if role != Role::Viewer && !req.hidden {
             let took_part = self.session.is_running();
             let participant = role == Role::Participant;
             self.ledger.open(
@@ -172,8 +176,9 @@ impl Room {
             role,
             sharing: req.sharing,
             team,
-            may_pose: req.may_publish_pose,
-            may_score: req.may_publish_score,
+            may_pose: req.may_publish_pose && !req.hidden,
+            may_score: req.may_publish_score && !req.hidden,
+            hidden: req.hidden,
             member: Some(member),
             grace_until: None,
         });
@@ -292,7 +297,7 @@ impl Room {
             program: self.config.program.clone(),
             phase: self.session.phase_state(),
             timeline: self.session.upcoming(now),
-            participants: self.roster.participants(),
+            participants: self.roster.participants_for(you),
             scoreboard: self.scoreboard(),
             flags: if controller {
                 self.ledger.all_flags()
@@ -329,8 +334,13 @@ impl Room {
 
     /// Public state, for REST.
     pub fn info(&self) -> RoomInfo {
+        // Hidden members are not counted: REST shows what the room's members see.
         let count = |f: &dyn Fn(Role) -> bool| {
-            let n = self.roster.places().filter(|p| f(p.role)).count();
+            let n = self
+                .roster
+                .places()
+                .filter(|p| !p.hidden && f(p.role))
+                .count();
             u32::try_from(n).unwrap_or(u32::MAX)
         };
         RoomInfo {

@@ -173,6 +173,7 @@ fn names_and_teams_are_made_fit_for_the_wire() {
         may_control: false,
         may_publish_pose: true,
         may_publish_score: true,
+        hidden: false,
     };
     room.handle_join(T0, MemberId(1), req(" Ada\u{0}\n ", Some("\u{7}")))
         .unwrap();
@@ -205,5 +206,44 @@ fn names_and_teams_are_made_fit_for_the_wire() {
             ("x".repeat(64), Some("t".repeat(32))),
             ("Guest 3".to_owned(), None),
         ]
+    );
+}
+
+/// A hidden member (an app's observer) sees the room but is seen by nobody: not in others'
+/// snapshots, presence, scoreboard or summary; it publishes nothing and cannot host.
+#[test]
+fn hidden_members_observe_without_being_seen() {
+    check(
+        "
+        show snapshot presence scoreboard persist
+        join f facilitator
+        join h participant hidden     # nobody is told
+        join a participant            # a's snapshot lists f and a only
+        pose h                        # a hidden member publishes nothing
+        score h squats 1 0
+        control f make_cohost h       # nor can it be made visible
+        join x facilitator hidden     # nor host
+        control f start
+        wait 4s
+        score h squats 1 0
+        score a squats 2 0
+        wait 1s
+        leave h                       # nobody is told
+        control f end
+        ",
+        "
+        @0.000 f: snapshot you=f lobby members=[f:facilitator] cues=0
+        @0.000 h: snapshot you=h lobby members=[f:facilitator h:participant] cues=0
+        @0.000 a: snapshot you=a lobby members=[f:facilitator a:participant] cues=0
+        @0.000 f,h: presence joined a:participant
+        @0.000 a,f,h: scoreboard a=0 total=0
+        @0.000 h !! Forbidden: the token does not allow sending skeletons
+        @0.000 h !! Forbidden: the token does not allow sending scores
+        @0.000 f !! NotFound: no such participant
+        @0.000 x !! Forbidden: a hidden member cannot host
+        @4.000 h !! Forbidden: the token does not allow sending scores
+        @4.000 a,f,h: scoreboard a=6 total=6
+        @5.000 persist summary Facilitator @0.000..@5.000 | a: squats 2r/0ms/6p, jumping_jacks 0r/0ms/0p
+        ",
     );
 }

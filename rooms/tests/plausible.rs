@@ -509,6 +509,7 @@ mod room {
             may_control: role == RequestedRole::Facilitator,
             may_publish_pose: true,
             may_publish_score: true,
+            hidden: false,
         };
         room.handle_join(T0, MemberId(m), req)
             .unwrap_or_else(|e| panic!("{e}"))

@@ -172,6 +172,7 @@ fn cues_and_scoreboards_ride_the_tick_grid() {
             may_control: m == 1,
             may_publish_pose: true,
             may_publish_score: true,
+            hidden: false,
         };
         room.handle_join(now, MemberId(m), req).expect("joins");
     };
@@ -309,6 +310,7 @@ fn room_of(
             may_control: m == 1,
             may_publish_pose: true,
             may_publish_score: true,
+            hidden: false,
         };
         room.handle_join(start, MemberId(m), req).expect("joins");
     }

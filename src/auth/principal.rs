@@ -126,8 +126,18 @@ impl Principal {
 
 /// The principal of an access token presented in `hello` or as a bearer token: one signed
 /// with the server's API key, or an embedding app's join token.
+///
+/// The token's issuer (read before anything is verified) only picks the verifier: the server's
+/// API key (the default organization's first app), or the registered app of that id, which
+/// checks everything else (see [`super::apps`]).
 pub async fn authenticate_token(hub: &Hub, token: &str) -> Result<Principal, TokenError> {
-    api_key_principal(hub, token).await
+    let iss = super::apps::issuer(token);
+    if iss.is_none() || iss.as_deref() == Some(hub.config.api_key.as_str()) {
+        return api_key_principal(hub, token).await;
+    }
+    hub.apps
+        .verify(&*hub.store, token, super::unix_seconds())
+        .await
 }
 
 /// The principal of a token signed with the server's API key; a guest token's link must still

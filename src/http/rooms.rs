@@ -74,7 +74,8 @@ fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Problem> 
         (status = 401, description = "No valid bearer token, and no one signed in",
             body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks the control grant, the person signed in \
-            may not host, or the cookie came from a foreign origin",
+            may not host, the cookie came from a foreign origin, or the token's embedding app is \
+            at its room limit",
             body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is over 2 MB",
             body = Problem, content_type = "application/problem+json"),
@@ -94,6 +95,9 @@ pub(super) async fn create_room(
              may host",
         ));
     };
+    if !crate::auth::apps::room_allowed(&hub, principal).await {
+        return Err(Problem::forbidden("the app is at its room limit"));
+    }
     if hub.shutdown.is_cancelled() {
         return Err(Problem::unavailable("the server is shutting down"));
     }

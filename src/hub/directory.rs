@@ -88,6 +88,11 @@ impl RoomDirectory {
     pub fn is_empty(&self) -> bool {
         self.rooms.is_empty()
     }
+
+    /// How many live rooms match (an embedding app's, for its room limit).
+    pub fn count_where(&self, matches: impl Fn(&RoomHandle) -> bool) -> usize {
+        self.rooms.iter().filter(|r| matches(r.value())).count()
+    }
 }
 
 /// A new random room code, normalized (no separator).

@@ -21,7 +21,7 @@ use breakroom_protocol::{Micros, SessionSummary};
 use serde::Serialize;
 
 pub use access::{AccessStore, GuestLink, OrgSessionListing, SessionScope};
-pub use apps::AppStore;
+pub use apps::{AppAlg, AppKey, AppRecord, AppStore};
 pub use identity::{
     Admission, DerivedOrg, Facilitators, IdentityStore, Invitation, Organization, Person, User,
     WebSession,

@@ -141,8 +141,8 @@ export interface Events {
   refreshed: { expires_at: number };
   /**
    * An automatic refresh failed: `getToken` threw, or the server refused its token. The client
-   * tries again (sooner and sooner) while the token lives; if none succeeds, the server closes
-   * with 4005 (`closed`).
+   * tries again (sooner and sooner) while the token lives, unless the server answered
+   * `unsupported` (it has no refresh); if none succeeds, the server closes with 4005 (`closed`).
    */
   refresh_failed: { reason: string };
   /**

@@ -129,7 +129,8 @@ export class Refresher {
     this.pending.delete(seq);
     clearTimeout(p.timer);
     if (p.reject) p.reject(this.host.error('server', `${code}: ${message}`, code));
-    else this.failed(`the server refused it (${code}): ${message}`);
+    // A server (or a cookie session) without refresh: asking again is vain.
+    else this.failed(`the server refused it (${code}): ${message}`, code !== 'unsupported');
     return true;
   }
 
@@ -175,7 +176,12 @@ export class Refresher {
   /** Time to ask `getToken` for a new token and send it. */
   private async due(): Promise<void> {
     const source = this.source;
-    if (source === undefined || this.fetching || this.pending.size > 0) return;
+    if (source === undefined || this.fetching) return;
+    if (this.pending.size > 0) {
+      // A refresh is on its way: its answer (or its time-out) reschedules; look again later.
+      this.schedule(this.host.timeoutMs);
+      return;
+    }
     const generation = this.generation;
     this.fetching = true;
     let token: string;
@@ -191,14 +197,24 @@ export class Refresher {
     if (generation !== this.generation) return;
     this.fetching = false;
     const seq = this.host.seq();
-    this.pending.set(seq, { token });
-    if (!this.host.send({ type: 'refresh', seq, token })) this.pending.delete(seq);
+    const p: Pending = { token };
+    // Unanswered in time (a silent server): given up, and tried again while the token lives.
+    p.timer = setTimeout(() => {
+      this.pending.delete(seq);
+      this.failed('no answer to the refresh');
+    }, this.host.timeoutMs);
+    this.pending.set(seq, p);
+    if (!this.host.send({ type: 'refresh', seq, token })) {
+      clearTimeout(p.timer);
+      this.pending.delete(seq);
+    }
   }
 
-  /** An automatic refresh failed: tells the application, and tries again (after half the life
-   * left, at least a second) while the token lives. */
-  private failed(reason: string): void {
+  /** An automatic refresh failed: tells the application, and (if `retry`) tries again (after
+   * half the life left, at least a second) while the token lives. */
+  private failed(reason: string, retry = true): void {
     this.host.refreshFailed(reason);
+    if (!retry) return;
     const remaining = this.remainingMs();
     if (remaining !== undefined && remaining > 0) {
       this.schedule(Math.max(refreshDelayMs(remaining), MIN_RETRY_MS));

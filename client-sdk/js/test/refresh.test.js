@@ -151,6 +151,37 @@ test('a failed automatic refresh is told, and retried while the token lives', as
   mock.timers.tick(12_500);
   const retry = await conn.recv();
   assert.deepEqual([retry.type, retry.token], ['refresh', 'fresh-3']);
+  // A server without refresh: told, and not asked again.
+  const unsupported = next(client, 'refresh_failed');
+  conn.send({ type: 'error', code: 'unsupported', message: 'no refresh here', seq: retry.seq });
+  assert.match((await unsupported).reason, /unsupported/);
+  mock.timers.tick(60_000); // past the expiry
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(calls, 3);
+});
+
+test('an unanswered automatic refresh is given up after the request timeout, told, retried', async () => {
+  const server = await startMock();
+  cleanup.push(() => server.stop());
+  let calls = 0;
+  const getToken = async () => `fresh-${++calls}`;
+  mock.timers.enable({ apis: ['setTimeout', 'Date'], now: Date.now() });
+  const opts = options({ getToken, pingBurst: 1, pingIntervalMs: 1e9 });
+  const { client, conn } = await connected(server, 'tok', opts, serverSecs() + 600);
+  cleanup.push(() => client.close());
+
+  mock.timers.tick(480_000);
+  const first = await conn.recv();
+  assert.deepEqual([first.type, first.token], ['refresh', 'fresh-1']);
+  const told = next(client, 'refresh_failed');
+  mock.timers.tick(10_000); // requestTimeoutMs: no answer
+  assert.match((await told).reason, /no answer/);
+  mock.timers.tick(54_000); // half of the ~110 s left: not yet
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(calls, 1);
+  mock.timers.tick(1_000);
+  const second = await conn.recv();
+  assert.deepEqual([second.type, second.token], ['refresh', 'fresh-2']);
 });
 
 test('signed out, token expired and revoked end the client without reconnecting', async () => {

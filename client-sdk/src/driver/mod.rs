@@ -120,6 +120,8 @@ type Fetch = Pin<Box<dyn Future<Output = Result<String, Error>> + Send>>;
 struct PendingRefresh {
     seq: u32,
     token: String,
+    /// When it was sent: one unanswered after [`ClientOptions::request_timeout`] is given up.
+    sent: Instant,
     /// The caller of [`crate::Client::refresh`]; `None` for an automatic refresh.
     reply: Option<oneshot::Sender<Result<u64, Error>>>,
 }

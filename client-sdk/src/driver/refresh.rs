@@ -38,10 +38,28 @@ impl Driver {
         Some((welcomed + life).saturating_duration_since(Instant::now()))
     }
 
-    /// Time to ask the token source for a new token.
+    /// Time to ask the token source for a new token (unless one is on its way).
     pub(super) fn refresh_due(&mut self) {
         self.refresh_at = None;
-        if self.fetch.is_some() || !self.refreshes.is_empty() {
+        if self.fetch.is_some() {
+            return;
+        }
+        // Refreshes unanswered for too long are given up (a caller gone, a server silent).
+        let now = Instant::now();
+        let limit = self.options.request_timeout;
+        let mut unanswered = false;
+        self.refreshes.retain(|r| {
+            let waiting = now.duration_since(r.sent) < limit;
+            unanswered |= !waiting && r.reply.is_none();
+            waiting && r.reply.as_ref().is_none_or(|t| !t.is_closed())
+        });
+        if unanswered {
+            self.auto_refresh_failed("no answer to the refresh".to_owned(), true);
+            return;
+        }
+        if let Some(oldest) = self.refreshes.iter().map(|r| r.sent).min() {
+            // Its answer reschedules; look again once it is overdue.
+            self.refresh_at = Some(oldest + limit);
             return;
         }
         if let Some(source) = &self.options.token_source {
@@ -53,7 +71,7 @@ impl Driver {
     pub(super) async fn fetched(&mut self, result: Result<String, Error>) {
         match result {
             Ok(token) => self.send_refresh(token, None).await,
-            Err(err) => self.auto_refresh_failed(err.to_string()),
+            Err(err) => self.auto_refresh_failed(err.to_string(), true),
         }
     }
 
@@ -76,7 +94,16 @@ impl Driver {
             seq,
             token: token.clone(),
         };
-        self.refreshes.push(PendingRefresh { seq, token, reply });
+        if reply.is_none() {
+            // Look again if no answer comes in time.
+            self.refresh_at = Some(Instant::now() + self.options.request_timeout);
+        }
+        self.refreshes.push(PendingRefresh {
+            seq,
+            token,
+            sent: Instant::now(),
+            reply,
+        });
         // On failure the connection is lost, which fails the pending refresh.
         self.send(&msg).await;
     }
@@ -116,17 +143,26 @@ impl Driver {
                 }));
             }
             None => {
-                self.auto_refresh_failed(format!("the server refused it ({code:?}): {message}"))
+                // A server (or a session-cookie connection) without refresh: asking again is vain.
+                let retry = code != ErrorCode::Unsupported;
+                self.auto_refresh_failed(
+                    format!("the server refused it ({code:?}): {message}"),
+                    retry,
+                )
             }
         }
         true
     }
 
-    /// An automatic refresh failed: tells the application, and tries again (after half the
-    /// life left, at least [`MIN_RETRY`]) while the token lives.
-    fn auto_refresh_failed(&mut self, reason: String) {
+    /// An automatic refresh failed: tells the application, and (if `retry`) tries again (after
+    /// half the life left, at least [`MIN_RETRY`]) while the token lives.
+    fn auto_refresh_failed(&mut self, reason: String, retry: bool) {
         tracing::debug!(%reason, "token refresh failed");
         self.emit(Event::RefreshFailed { reason });
+        self.refresh_at = None;
+        if !retry {
+            return;
+        }
         if let Some(remaining) = self.remaining().filter(|r| !r.is_zero()) {
             self.refresh_at = Some(Instant::now() + refresh_delay(remaining).max(MIN_RETRY));
         }

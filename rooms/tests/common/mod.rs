@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! join NAME facilitator|participant|viewer [sharing=room|fac|nobody] [team=T]
-//!      [nocontrol] [nopose] [noscore]
+//!      [nocontrol] [nopose] [noscore] [hidden]
 //! resume NEW as OLD           NEW (a new connection) takes the place of OLD's participant
 //! leave NAME | drop NAME
 //! pose NAME | score NAME EXERCISE REPS ACTIVE_MS | react NAME REACTION
@@ -117,6 +117,7 @@ pub(crate) struct JoinOpts {
     pub(crate) may_control: bool,
     pub(crate) may_pose: bool,
     pub(crate) may_score: bool,
+    pub(crate) hidden: bool,
 }
 
 impl Default for JoinOpts {
@@ -127,6 +128,7 @@ impl Default for JoinOpts {
             may_control: true,
             may_pose: true,
             may_score: true,
+            hidden: false,
         }
     }
 }
@@ -245,6 +247,7 @@ impl Harness {
             may_control: opts.may_control,
             may_publish_pose: opts.may_pose,
             may_publish_score: opts.may_score,
+            hidden: opts.hidden,
         };
         let r = self.room.handle_join(self.now, m, req);
         if let Ok(p) = &r {

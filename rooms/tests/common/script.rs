@@ -46,6 +46,7 @@ impl Harness {
                         "nocontrol" => o.may_control = false,
                         "nopose" => o.may_pose = false,
                         "noscore" => o.may_score = false,
+                        "hidden" => o.hidden = true,
                         t if t.starts_with("team=") => o.team = Some(t[5..].to_owned()),
                         other => panic!("bad join option {other}"),
                     }

@@ -14,8 +14,9 @@
 //!   `iat` not in the future (each with [`LEEWAY_S`] of clock skew);
 //! - `jti` is present and not revoked.
 //!
-//! App rows are cached in memory by id (a hello does not read the store for them) and dropped
-//! from the cache whenever they change ([`AppRegistry::forget`]). A JWKS is fetched on first
+//! App rows are cached in memory by id and dropped from the cache whenever they change
+//! ([`AppRegistry::forget`]); revoked token ids are loaded from the store once and kept in step
+//! by [`AppRegistry::revoke`]. A hello thus reads no store once its app is cached. A JWKS is fetched on first
 //! use, again when older than an hour, and on a `kid` it does not hold at most once per
 //! 30 s ([`KeyRefresh`]), so forged key ids cannot make breakroom hammer the app.
 

@@ -9,11 +9,16 @@
 //! [`apps`]: embedding apps' join tokens (HS256, ES256 or EdDSA, at most 10 minutes, revocable
 //! by `jti`), each acting in its app's organization.
 //!
-//! [`oidc`]: sign-in with OpenID Connect (Entra ID, Google, Apple, any provider); not wired yet.
+//! [`oidc`]: sign-in with OpenID Connect (Entra ID, Google, Apple, any provider);
+//! [`providers`]: the configured providers; [`web_session`]: the session cookie and the Origin
+//! check of cookie-authenticated requests; [`guest`]: tokens given out for guest links.
 
 pub mod apps;
+pub mod guest;
 pub mod oidc;
 pub mod principal;
+pub mod providers;
+pub mod web_session;
 
 pub use principal::{DEFAULT_ORG, OrgRole, Principal, Source, authenticate_token};
 
@@ -99,6 +104,14 @@ pub struct Claims {
     pub iat: u64,
     /// Expiry, seconds since the Unix epoch.
     pub exp: u64,
+    /// The organization the holder acts in; absent means the default organization. Only
+    /// guest tokens carry it, and only together with `link`, which must name an active guest
+    /// link of that organization and room (see [`principal::authenticate_token`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
+    /// The guest link a guest token was given out for (its id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
 }
 
 /// Seconds of clock skew allowed between the token's minter and the server, on `exp` and `iat`.
@@ -170,6 +183,8 @@ impl TokenKeys {
             grants: spec.grants.unwrap_or_else(|| Grants::for_role(spec.role)),
             iat: now,
             exp: now + ttl.as_secs(),
+            org: None,
+            link: None,
         };
         Ok(jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
@@ -360,6 +375,8 @@ mod tests {
             grants: Grants::for_role(TokenRole::Viewer),
             iat: unix_seconds() - 120,
             exp: unix_seconds() - 60,
+            org: None,
+            link: None,
         };
         let token = jsonwebtoken::encode(&Header::default(), &claims, &keys.encoding).expect("enc");
         assert!(matches!(keys.verify(&token), Err(TokenError::Expired)));
@@ -385,6 +402,8 @@ mod tests {
                 grants: Grants::for_role(TokenRole::Participant),
                 iat,
                 exp,
+                org: None,
+                link: None,
             };
             let token = keys.sign(&claims).expect("signed");
             match keys.verify_at(&token, now) {

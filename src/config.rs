@@ -7,6 +7,8 @@ use std::time::Duration;
 use anyhow::Context;
 use serde::Deserialize;
 
+use crate::auth::oidc::ProviderConfig;
+use crate::auth::providers::OidcOptions;
 use crate::tls::TlsFiles;
 
 /// Where the built web app is looked for when `web_dir` is not set.
@@ -14,6 +16,12 @@ pub const DEFAULT_WEB_DIR: &str = "client-sdk/web/dist";
 
 /// `Strict-Transport-Security` max-age when `hsts_max_age_s` is not set: a year.
 pub const DEFAULT_HSTS_MAX_AGE_S: u64 = 365 * 24 * 60 * 60;
+
+/// How long a web session lives unused when `session_idle_s` is not set: 8 hours.
+pub const DEFAULT_SESSION_IDLE_S: u64 = 8 * 60 * 60;
+
+/// How long a web session lives at most when `session_max_s` is not set: 7 days.
+pub const DEFAULT_SESSION_MAX_S: u64 = 7 * 24 * 60 * 60;
 
 /// Every setting, each optional so that sources can be layered. The same struct is the
 /// command-line flags (with their `BREAKROOM_*` variables) and the TOML file's keys.
@@ -114,6 +122,31 @@ pub struct Settings {
     /// A TLS-terminating proxy is in front: no warning for plain HTTP on a non-loopback address
     #[arg(long, env = "BREAKROOM_BEHIND_PROXY", num_args = 0..=1, default_missing_value = "true")]
     pub behind_proxy: Option<bool>,
+    /// Seconds a web session (the sign-in cookie) lives without being used [default: 28800,
+    /// 8 hours]
+    #[arg(long, env = "BREAKROOM_SESSION_IDLE_S")]
+    pub session_idle_s: Option<u64>,
+    /// Seconds a web session lives at most, however much it is used [default: 604800, 7 days]
+    #[arg(long, env = "BREAKROOM_SESSION_MAX_S")]
+    pub session_max_s: Option<u64>,
+    /// Sign-in with OpenID Connect: `[[oidc.providers]]` tables, in the config file only (see
+    /// the README, "Sign-in").
+    #[arg(skip)]
+    pub oidc: Option<OidcSettings>,
+}
+
+/// The `[oidc]` table of the config file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OidcSettings {
+    /// The OpenID Providers people sign in with, in the order their buttons show.
+    pub providers: Vec<ProviderConfig>,
+    /// After a fetch of a provider's signing keys, a token naming an unknown key id causes
+    /// no new fetch for this many seconds [default: 30]
+    pub key_refetch_min_s: Option<u64>,
+    /// Seconds between attempts to reach a provider that was unreachable at start
+    /// [default: 30]
+    pub discovery_retry_s: Option<u64>,
 }
 
 impl Settings {
@@ -158,7 +191,10 @@ impl Settings {
             tls_cert,
             tls_key,
             hsts_max_age_s,
-            behind_proxy
+            behind_proxy,
+            session_idle_s,
+            session_max_s,
+            oidc
         )
     }
 }
@@ -224,6 +260,14 @@ pub struct Config {
     pub hsts_max_age_s: u64,
     /// Whether a TLS-terminating proxy is in front (silences the plain-HTTP warning).
     pub behind_proxy: bool,
+    /// A web session ends after this long unused.
+    pub session_idle: Duration,
+    /// A web session ends after this long, however much it is used.
+    pub session_max: Duration,
+    /// The OpenID Providers people sign in with, in the order their buttons show.
+    pub providers: Vec<ProviderConfig>,
+    /// Sign-in settings beside the providers.
+    pub oidc: OidcOptions,
 }
 
 impl Config {
@@ -273,6 +317,36 @@ impl Config {
                  ({max_token_lifetime} s)"
             );
         }
+        let session_idle = Duration::from_secs(s.session_idle_s.unwrap_or(DEFAULT_SESSION_IDLE_S));
+        let session_max = Duration::from_secs(s.session_max_s.unwrap_or(DEFAULT_SESSION_MAX_S));
+        if session_idle.is_zero() || session_max.is_zero() {
+            anyhow::bail!("session_idle_s and session_max_s must be above 0");
+        }
+        let oidc_settings = s.oidc.unwrap_or_default();
+        let mut oidc = OidcOptions::default();
+        if let Some(s) = oidc_settings.key_refetch_min_s {
+            oidc = oidc.with_key_refetch_interval(Duration::from_secs(s));
+        }
+        if let Some(s) = oidc_settings.discovery_retry_s {
+            oidc.discovery_retry = Duration::from_secs(s.max(1));
+        }
+        let providers = oidc_settings.providers;
+        for (i, p) in providers.iter().enumerate() {
+            if p.id.is_empty()
+                || !p
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                anyhow::bail!(
+                    "provider id {:?}: use letters, digits, `-` and `_` (it is a URL path segment)",
+                    p.id
+                );
+            }
+            if providers[..i].iter().any(|q| q.id == p.id) {
+                anyhow::bail!("two providers have the id {:?}", p.id);
+            }
+        }
         Ok(Config {
             listen: s
                 .listen
@@ -308,6 +382,10 @@ impl Config {
             tls,
             hsts_max_age_s: s.hsts_max_age_s.unwrap_or(DEFAULT_HSTS_MAX_AGE_S),
             behind_proxy: s.behind_proxy.unwrap_or(false),
+            session_idle,
+            session_max,
+            providers,
+            oidc,
         })
     }
 }

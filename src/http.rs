@@ -5,19 +5,38 @@
 //! is generated from the handlers (`#[utoipa::path]` on each, collected by `utoipa-axum` as the
 //! routes are registered) and served at `GET /v1/openapi.json`; [`openapi`] builds it.
 //!
-//! Who may read what ([`access`]): creating a room needs a bearer token with the `control`
-//! grant. A room and its session list answer the API key, a token for that room, and the
-//! room's creator while it is live; a session's summary answers the API key, the people who
-//! took part in it, and the facilitators of its room. The creator's user id (a control
-//! token's `sub`, nothing else) is stored with each session, so the creator still reads the
-//! summaries, and the room's list of the sessions it created, after the room has closed.
-//! Everyone else gets the same 404 as for a code or id that does not exist.
+//! Who may read what (`http/access.rs`): the caller is the API key (HTTP Basic: the default
+//! organization's first embedding app, with an admin's reach there), a bearer token (signed
+//! with the API key, by an embedding app, or given out for a guest link), or the session
+//! cookie of someone signed in; [`Caller`] resolves them. Rooms, sessions and summaries belong
+//! to an organization, and outside it they do not exist: every read answers the very 404 of a
+//! code or id that names nothing. Inside it, a room and its session list answer the API key,
+//! an admin, a token for that room, and the room's creator; a session's summary answers the
+//! API key, an admin, the people who took part in it, and the facilitators of its room (a
+//! control token for it, or its creator, whose user id is stored with each session so that
+//! the creator still reads the summaries, and the room's list of the sessions they created,
+//! after the room has closed). Everyone else gets the same 404 as for a code or id that does
+//! not exist. Cookie requests that change state are checked against their `Origin`.
+//!
+//! `/v1/org/rooms` and `/v1/org/sessions` (`http/org_rooms.rs`) list the live rooms of the
+//! caller's organization (for those who may host) and the sessions they may read. Guest links
+//! (`http/guest.rs`) let people outside an organization join one of its live rooms as
+//! participants until the link expires or is revoked.
+//!
+//! Sign-in ([`signin`]): the providers, the login redirect and callback, logout and `GET
+//! /v1/me`; the organization's settings, members and invitations ([`org_members`]). The session
+//! cookie is accepted beside bearer tokens; with it, requests that change state need this
+//! site's `Origin` ([`crate::auth::web_session::check_origin`]).
 
 mod access;
 mod apps;
 mod doc;
+mod guest;
+mod org_members;
+mod org_rooms;
 mod rooms;
 mod service;
+mod signin;
 
 use std::sync::Arc;
 
@@ -42,19 +61,38 @@ fn documented(dev: bool) -> (Router<Arc<Hub>>, utoipa::openapi::OpenApi) {
         .routes(routes!(rooms::get_room))
         .routes(routes!(rooms::room_sessions))
         .routes(routes!(rooms::get_session))
+        .routes(routes!(org_rooms::org_rooms))
+        .routes(routes!(org_rooms::org_sessions))
+        .routes(routes!(guest::create_guest_link, guest::list_guest_links))
+        .routes(routes!(guest::revoke_guest_link))
+        .routes(routes!(guest::guest_token))
         .routes(routes!(service::exercises))
         // Embedding apps (admins): src/http/apps.rs.
         .routes(routes!(apps::create_app, apps::list_apps))
         .routes(routes!(apps::change_app))
         .routes(routes!(apps::revoke_token))
         .routes(routes!(service::openapi_json))
+        .routes(routes!(signin::me))
+        .routes(routes!(org_members::get_org, org_members::patch_org))
+        .routes(routes!(org_members::members))
+        .routes(routes!(org_members::patch_member))
+        .routes(routes!(
+            org_members::create_invitation,
+            org_members::invitations
+        ))
+        .routes(routes!(org_members::revoke_invitation))
         .fallback(|| async { Problem::not_found("no such endpoint") });
     let (router, mut doc) = OpenApiRouter::with_openapi(doc::ApiDoc::openapi())
         .nest("/v1", v1)
         .routes(routes!(service::healthz))
         .routes(routes!(service::readyz))
         .routes(routes!(service::metrics))
+        .routes(routes!(signin::providers))
+        .routes(routes!(signin::login))
+        .routes(routes!(signin::callback_get, signin::callback_post))
+        .routes(routes!(signin::logout))
         .split_for_parts();
+    signin::document(&mut doc);
     let (dev_router, dev_doc) = OpenApiRouter::new()
         .nest(
             "/v1",

@@ -23,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::auth::TokenKeys;
+use crate::auth::providers::Providers;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::metrics::Metrics;
@@ -61,6 +62,8 @@ pub struct Hub {
     pub tasks: TaskTracker,
     /// Base URL for join links.
     pub public_url: String,
+    /// The OpenID Providers people sign in with, by id, and the logins under way.
+    pub providers: Arc<Providers>,
     next_id: AtomicU64,
 }
 
@@ -73,6 +76,7 @@ impl std::fmt::Debug for dyn Store {
 impl Hub {
     /// A hub for a configuration and store.
     pub fn new(config: Config, store: Arc<dyn Store>, public_url: String) -> Hub {
+        let providers = Arc::new(Providers::new(&config.providers, &public_url, config.oidc));
         Hub {
             keys: TokenKeys::new(&config.api_key, &config.api_secret)
                 .with_max_lifetime(config.max_token_lifetime),
@@ -88,6 +92,7 @@ impl Hub {
             resumes: ResumeTokens::default(),
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
+            providers,
             public_url,
             next_id: AtomicU64::new(1),
         }

@@ -66,6 +66,14 @@ impl Server {
             tracing::warn!("{warning}");
         }
         let hub = Arc::new(Hub::new(config, Arc::new(store.clone()), public_url));
+        // A provider that cannot work as configured stops the start; one that cannot be
+        // reached is tried again in the background (see `auth::providers`).
+        hub.providers
+            .discover_all()
+            .await
+            .context("sign-in provider (oidc.providers)")?;
+        hub.tasks
+            .spawn(hub.providers.clone().retry_until(hub.shutdown.clone()));
         let send_buffer = hub.config.send_buffer_bytes;
         let listener = axum::serve::ListenerExt::tap_io(listener, move |tcp| {
             // Small messages must not wait for Nagle; a bounded kernel buffer caps what a

@@ -33,6 +33,7 @@ use tungstenite::Message;
 use tungstenite::protocol::frame::CloseFrame;
 use tungstenite::protocol::{Role, WebSocketConfig};
 
+use crate::auth::web_session;
 use crate::hub::Hub;
 use crate::outbox::{Item, Outbox};
 use crate::problem::Problem;
@@ -68,7 +69,9 @@ fn lists(headers: &HeaderMap, name: header::HeaderName, token: &str) -> bool {
         .any(|t| t.trim().eq_ignore_ascii_case(token))
 }
 
-/// Upgrades to a WebSocket after checking subprotocol, origin and capacity.
+/// Upgrades to a WebSocket after checking subprotocol, origin and capacity. A session cookie
+/// sent with the upgrade needs this site's Origin (or a listed one; else 403) and lets `hello`
+/// send an empty token to act as the person signed in.
 ///
 /// The upgrade is done here rather than by axum's `WebSocketUpgrade`, which hides the socket:
 /// the connection keeps it, to drain what a refused client still sends (see `LINGER`).
@@ -115,6 +118,18 @@ pub async fn upgrade(
                 .into_response();
         }
     }
+    // The session cookie acts only with this site's Origin (or a listed one): a page of
+    // another site cannot open a socket as the signed-in person (`*` does not allow that).
+    // An embedding app's page acts through its app's tokens only: its cookie, if the browser
+    // sent one, is not used.
+    let cookie = if app_origin.is_none() && web_session::cookie_value(&hub, headers).is_some() {
+        if let Err(problem) = web_session::check_origin(&hub, headers) {
+            return problem.into_response();
+        }
+        web_session::principal_from_cookie(&hub, headers).await
+    } else {
+        None
+    };
     if hub.shutdown.is_cancelled() {
         return Problem::unavailable("the server is shutting down").into_response();
     }
@@ -140,7 +155,7 @@ pub async fn upgrade(
         let socket =
             WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
                 .await;
-        run(hub2, socket, permit, app_origin).await;
+        run(hub2, socket, permit, cookie, app_origin).await;
     });
     let accept = tungstenite::handshake::derive_accept_key(key.as_bytes());
     let mut response = StatusCode::SWITCHING_PROTOCOLS.into_response();
@@ -194,6 +209,7 @@ async fn run(
     hub: Arc<Hub>,
     socket: Socket,
     permit: OwnedSemaphorePermit,
+    cookie: Option<crate::auth::Principal>,
     app_origin: Option<String>,
 ) {
     hub.metrics.connections.inc();
@@ -204,7 +220,7 @@ async fn run(
     let writer = hub
         .tasks
         .spawn(write_loop(hub.clone(), sink, outbox.clone(), done.clone()));
-    let mut session = Session::new(hub.clone(), id, outbox.clone(), None);
+    let mut session = Session::new(hub.clone(), id, outbox.clone(), cookie);
     if let Some(origin) = app_origin {
         session.only_for_app_origin(origin);
     }

@@ -151,6 +151,8 @@ async fn expired_and_forged_tokens_are_refused() {
         grants: Grants::for_role(TokenRole::Participant),
         iat: now - 7200,
         exp: now - 3600,
+        org: None,
+        link: None,
     };
     let expired = srv.server.hub().keys.sign(&claims).unwrap();
     let forged = TokenKeys::new("test-key", "an-attacker-secret-of-32-bytes-long!")

@@ -359,6 +359,21 @@ tls_cert = "/etc/breakroom/cert.pem"
 tls_key = "/etc/breakroom/key.pem"
 hsts_max_age_s = 15
 behind_proxy = true
+session_idle_s = 16
+session_max_s = 17
+
+[oidc]
+key_refetch_min_s = 18
+discovery_retry_s = 19
+
+[[oidc.providers]]
+id = "microsoft"
+name = "Contoso Microsoft"
+issuer = "https://login.microsoftonline.com/organizations/v2.0"
+client_id = "c"
+client_secret = { file = "/etc/breakroom/entra-secret" }
+redirect_uri = "https://breakroom.example/auth/callback/microsoft"
+preset = { kind = "entra", allowed_tenants = ["t1"] }
 "#,
     );
     let full = Settings::from_file(&path).unwrap();

@@ -918,6 +918,12 @@ const SURFACE: &[(&str, &str)] = &[
     ("get", "/v1/rooms/{code}"),
     ("get", "/v1/rooms/{code}/sessions"),
     ("get", "/v1/sessions/{id}"),
+    ("get", "/v1/org/rooms"),
+    ("get", "/v1/org/sessions"),
+    ("post", "/v1/rooms/{code}/guest-links"),
+    ("get", "/v1/rooms/{code}/guest-links"),
+    ("delete", "/v1/guest-links/{id}"),
+    ("post", "/v1/guest/token"),
     ("get", "/v1/exercises"),
     ("post", "/v1/org/apps"),
     ("get", "/v1/org/apps"),
@@ -928,6 +934,20 @@ const SURFACE: &[(&str, &str)] = &[
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/metrics"),
+    // Sign-in, web sessions and the organization (issue 16, signin).
+    ("get", "/auth/providers"),
+    ("get", "/auth/login/{provider}"),
+    ("get", "/auth/callback/{provider}"),
+    ("post", "/auth/callback/{provider}"),
+    ("post", "/auth/logout"),
+    ("get", "/v1/me"),
+    ("get", "/v1/org"),
+    ("patch", "/v1/org"),
+    ("get", "/v1/org/members"),
+    ("patch", "/v1/org/members/{user}"),
+    ("post", "/v1/org/invitations"),
+    ("get", "/v1/org/invitations"),
+    ("delete", "/v1/org/invitations/{id}"),
 ];
 
 #[tokio::test]
@@ -964,7 +984,8 @@ async fn the_openapi_document_describes_every_endpoint_and_its_problems() {
     documented.sort();
     assert_eq!(documented, expected);
 
-    // The reads name both ways to present credentials; creating a room, the bearer token.
+    // The reads name every way to present credentials; creating a room, the bearer token and
+    // the web session cookie.
     let security = |path: &str, method: &str| doc["paths"][path][method]["security"].clone();
     for path in [
         "/v1/rooms/{code}",
@@ -973,14 +994,24 @@ async fn the_openapi_document_describes_every_endpoint_and_its_problems() {
     ] {
         assert_eq!(
             security(path, "get"),
-            json!([{ "bearer": [] }, { "api_key": [] }]),
+            json!([{ "bearer": [] }, { "api_key": [] }, { "session_cookie": [] }]),
             "{path}"
         );
     }
-    assert_eq!(security("/v1/rooms", "post"), json!([{ "bearer": [] }]));
+    assert_eq!(
+        security("/v1/rooms", "post"),
+        json!([{ "bearer": [] }, { "session_cookie": [] }])
+    );
     let schemes = &doc["components"]["securitySchemes"];
     assert_eq!(schemes["bearer"]["scheme"], "bearer");
     assert_eq!(schemes["api_key"]["scheme"], "basic");
+    assert_eq!(
+        (
+            &schemes["session_cookie"]["type"],
+            &schemes["session_cookie"]["in"]
+        ),
+        (&json!("apiKey"), &json!("cookie"))
+    );
 
     // The problem schema is RFC 9457's members.
     let problem = &doc["components"]["schemas"]["Problem"];

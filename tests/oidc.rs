@@ -127,6 +127,7 @@ fn config(provider: &Provider, client_id: &str, preset: Preset) -> ProviderConfi
         client_id: client_id.into(),
         client_secret: SecretSource::Value(SECRET.into()),
         redirect_uri: REDIRECT.into(),
+        name: None,
         scopes: vec!["profile".into(), "email".into()],
         preset,
     }
@@ -297,6 +298,7 @@ async fn the_code_flow_gives_an_identity_with_only_verified_emails() {
             name: Some("Alice Martin".into()),
             email: Some("alice@example.org".into()),
             language: Some("fr-CH".into()),
+            org_key: None,
         }
     );
     // Bob's email is not verified: not kept.

@@ -327,6 +327,8 @@ async fn tokens_issued_in_the_future_or_living_too_long_are_refused() {
         grants: Grants::for_role(TokenRole::Participant),
         iat,
         exp,
+        org: None,
+        link: None,
     };
     let keys = &srv.server.hub().keys;
     let good = keys.sign(&claims(now, now + 3600)).unwrap();

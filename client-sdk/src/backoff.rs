@@ -12,7 +12,8 @@ pub(crate) const ABNORMAL: u16 = 1006;
 /// Only drops the client did not cause and that a new connection can fix: no close frame
 /// (1006), the server going away (1001), a server failure (1011) and a slow consumer (4002).
 /// Never after a normal close (1000), a policy violation (1008), a kick (4000), a resume
-/// elsewhere (4001) or a closed room (4003).
+/// elsewhere (4001), a closed room (4003), nor when the credentials ended: signed out (4004),
+/// token expired (4005), revoked (4006). Nor after any code this version does not know.
 pub(crate) fn reconnectable(code: u16) -> bool {
     matches!(
         code,
@@ -76,7 +77,7 @@ mod tests {
     #[test]
     fn only_abnormal_drops_reconnect() {
         let yes = [1001, 1006, 1011, 4002];
-        let no = [1000, 1002, 1008, 1009, 4000, 4001, 4003];
+        let no = [1000, 1002, 1008, 1009, 4000, 4001, 4003, 4004, 4005, 4006];
         assert!(yes.iter().all(|&c| reconnectable(c)));
         assert!(no.iter().all(|&c| !reconnectable(c)));
     }

@@ -40,6 +40,8 @@ pub(crate) struct Shared {
     /// Own participant id, `u64::MAX` when not in a room.
     you: AtomicU64,
     limits: Mutex<Limits>,
+    /// When the connection's token expires (Unix seconds), `0` when unknown.
+    expires_at: AtomicU64,
 }
 
 impl Shared {
@@ -50,6 +52,11 @@ impl Shared {
     pub(crate) fn set_you(&self, you: Option<ParticipantId>) {
         self.you
             .store(you.map_or(u64::MAX, |p| u64::from(p.0)), Ordering::Relaxed);
+    }
+
+    pub(crate) fn set_expires_at(&self, expires_at: Option<u64>) {
+        self.expires_at
+            .store(expires_at.unwrap_or(0), Ordering::Relaxed);
     }
 
     pub(crate) fn set_limits(&self, limits: Limits) {
@@ -109,6 +116,7 @@ impl Client {
             live: AtomicBool::new(false),
             you: AtomicU64::new(u64::MAX),
             limits: Mutex::new(first.welcome.limits.clone()),
+            expires_at: AtomicU64::new(0),
         });
         let (command_tx, command_rx) = mpsc::channel(COMMAND_CAPACITY);
         let (event_tx, event_rx) = mpsc::channel(options.event_capacity.max(1));
@@ -217,6 +225,16 @@ impl Client {
     /// See [`ClientHandle::react`].
     pub async fn react(&self, reaction: Reaction) -> Result<u32, Error> {
         self.handle.react(reaction).await
+    }
+
+    /// See [`ClientHandle::refresh`].
+    pub async fn refresh(&self, token: &str) -> Result<u64, Error> {
+        self.handle.refresh(token).await
+    }
+
+    /// See [`ClientHandle::token_expires_at`].
+    pub fn token_expires_at(&self) -> Option<u64> {
+        self.handle.token_expires_at()
     }
 
     /// See [`ClientHandle::leave`].
@@ -420,6 +438,49 @@ impl ClientHandle {
     /// Sends a reaction to the room. Returns its `seq`.
     pub async fn react(&self, reaction: Reaction) -> Result<u32, Error> {
         self.request(Request::Reaction(reaction)).await
+    }
+
+    /// Replaces the connection's access token in-band, without reconnecting: sends `refresh`
+    /// and returns the new token's expiry (Unix seconds) once the server accepted it (also
+    /// sent as [`Event::Refreshed`]). The token must name the same user (subject and issuer)
+    /// as the connection's. From then on, reconnections present it.
+    ///
+    /// Fails with [`Error::Server`] if the server refuses it (`unauthorized`: invalid,
+    /// expired or another user's; `unsupported`: a session-cookie connection, or a server
+    /// without refresh), with [`Error::Invalid`] for a token no server would read (empty,
+    /// over 3072 bytes, not printable ASCII), with [`Error::ConnectionLost`] while the
+    /// connection is down (the token is then kept for the reconnection), and with
+    /// [`Error::Timeout`] after [`ClientOptions::request_timeout`].
+    ///
+    /// With [`ClientOptions::token_source`] set, the client refreshes by itself; this is for
+    /// applications that hold their tokens themselves.
+    pub async fn refresh(&self, token: &str) -> Result<u64, Error> {
+        let check = breakroom_protocol::ClientMsg::Refresh {
+            seq: 0,
+            token: token.to_owned(),
+        };
+        breakroom_protocol::validate::client(&check).map_err(Error::Invalid)?;
+        let (reply, answer) = oneshot::channel();
+        self.command(Command::Refresh {
+            token: token.to_owned(),
+            reply,
+        })
+        .await?;
+        match timeout(self.request_timeout, answer).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(Error::Disconnected),
+            Err(_) => Err(Error::Timeout),
+        }
+    }
+
+    /// When the connection's access token expires (Unix seconds), as the server said in the
+    /// latest `welcome` or `refreshed`; `None` when it did not say (a server from before
+    /// token refresh).
+    pub fn token_expires_at(&self) -> Option<u64> {
+        match self.shared.expires_at.load(Ordering::Relaxed) {
+            0 => None,
+            at => Some(at),
+        }
     }
 
     /// Leaves the room for good (no resume after this). Returns the message's `seq`.

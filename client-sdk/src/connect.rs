@@ -48,6 +48,10 @@ pub(crate) struct Handshake {
     pub(crate) resuming: bool,
     /// A clock sample from the `hello` → `welcome` exchange.
     pub(crate) sample: Sample,
+    /// The access token the `hello` carried.
+    pub(crate) token: String,
+    /// When the `welcome` arrived (the local instant of its `server_time`).
+    pub(crate) received: tokio::time::Instant,
 }
 
 /// Checks that `url` is a WebSocket URL this build can open.
@@ -140,13 +144,14 @@ async fn handshake_inner(
                 resume,
                 server_time,
                 limits,
-                ..
+                expires_at,
             } => {
                 let welcome = Welcome {
                     conn,
                     resume,
                     server_time,
                     limits,
+                    expires_at,
                 };
                 let sample = Sample {
                     t0,
@@ -160,6 +165,8 @@ async fn handshake_inner(
                     hello_seq,
                     resuming,
                     sample,
+                    token: target.token.clone(),
+                    received: tokio::time::Instant::now(),
                 });
             }
             ServerMsg::Error { code, message, .. } => return Err(Error::Server { code, message }),

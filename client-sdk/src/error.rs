@@ -54,6 +54,13 @@ pub enum Error {
     /// The landmarks given do not make a valid keypoint block.
     #[error("invalid pose: {0}")]
     Pose(#[from] PoseError),
+    /// A request the SDK refused to send: it breaks a bound of the protocol (e.g. an empty
+    /// token given to [`crate::Client::refresh`]).
+    #[error("invalid request: {0}")]
+    Invalid(DecodeError),
+    /// The [`crate::TokenSource`] failed to give a token.
+    #[error("the token source failed: {0}")]
+    TokenSource(String),
     /// Too many messages are queued while the connection is re-established; this one was refused.
     #[error("too many messages queued while reconnecting")]
     Backlog,

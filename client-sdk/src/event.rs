@@ -123,7 +123,30 @@ pub enum Event {
     /// client joined the room again by its code, possibly as a new participant id (right after
     /// the new [`Event::Snapshot`]).
     Rejoined,
+    /// The server accepted a new access token ([`crate::Client::refresh`], or the automatic
+    /// refresh of [`crate::ClientOptions::token_source`]): the connection runs on it, and
+    /// reconnections present it.
+    Refreshed {
+        /// When the new token expires, in seconds since the Unix epoch.
+        expires_at: u64,
+    },
+    /// An automatic refresh failed: the token source gave no token, or the server refused the
+    /// one it gave. The client tries again (sooner and sooner) until the token expires, unless
+    /// the server answered `unsupported` (it has no refresh); if none succeeds, the server
+    /// closes the connection with 4005 ([`Event::Closed`]).
+    RefreshFailed {
+        /// Why (the source's error, or the server's).
+        reason: String,
+    },
     /// The connection is closed for good; no event follows.
+    ///
+    /// Besides the codes of a session's end (1000, 4003) and of a misbehaving client, three say
+    /// that the credentials ended, and the client never reconnects after them:
+    /// [`close::SIGNED_OUT`](breakroom_protocol::close::SIGNED_OUT) (4004: the user signed out,
+    /// or their web session ended), [`close::TOKEN_EXPIRED`](breakroom_protocol::close::TOKEN_EXPIRED)
+    /// (4005: the token expired without a refresh) and
+    /// [`close::REVOKED`](breakroom_protocol::close::REVOKED) (4006: the token was revoked or its
+    /// app disabled). [`Event::credentials_ended`] tells them apart.
     Closed {
         /// The WebSocket close code (see [`breakroom_protocol::close`]); 1006 when the
         /// connection dropped without one and was not re-established.
@@ -131,6 +154,16 @@ pub enum Event {
         /// The reason sent with it, or why the client gave up.
         reason: String,
     },
+}
+
+impl Event {
+    /// Whether this is the close of a connection whose credentials ended (4004 signed out,
+    /// 4005 token expired, 4006 revoked): the application needs a new sign-in or token, not a
+    /// retry.
+    pub fn credentials_ended(&self) -> bool {
+        use breakroom_protocol::close::{REVOKED, SIGNED_OUT, TOKEN_EXPIRED};
+        matches!(self, Event::Closed { code, .. } if [SIGNED_OUT, TOKEN_EXPIRED, REVOKED].contains(code))
+    }
 }
 
 /// A decoded server message, sorted by who handles it.
@@ -148,6 +181,8 @@ pub(crate) enum Incoming {
         message: String,
         seq: Option<u32>,
     },
+    /// A `refreshed`, answering a `refresh`.
+    Refreshed { seq: u32, expires_at: u64 },
     /// A `poses` frame, merged into the frame the application has not read yet, if any.
     Poses { t: Micros, poses: Vec<PeerPose> },
     /// Everything else goes to the application as is.
@@ -161,13 +196,14 @@ pub(crate) struct Welcome {
     pub(crate) resume: String,
     pub(crate) server_time: Micros,
     pub(crate) limits: Limits,
+    /// When the token expires (Unix seconds); `None` when the server does not say.
+    pub(crate) expires_at: Option<u64>,
 }
 
 /// Sorts a server message.
 pub(crate) fn incoming(msg: ServerMsg) -> Incoming {
     match msg {
-        // This SDK sends no `refresh` (yet): a `refreshed` is as unexpected as a late welcome.
-        ServerMsg::Welcome { .. } | ServerMsg::Refreshed { .. } => Incoming::Welcome,
+        ServerMsg::Welcome { .. } => Incoming::Welcome,
         ServerMsg::Snapshot {
             room,
             session,
@@ -208,6 +244,7 @@ pub(crate) fn incoming(msg: ServerMsg) -> Incoming {
         ServerMsg::Reaction { p, reaction } => Incoming::Event(Event::Reaction { p, reaction }),
         ServerMsg::Lock { locked } => Incoming::Event(Event::Lock { locked }),
         ServerMsg::Summary { summary } => Incoming::Event(Event::Summary(summary)),
+        ServerMsg::Refreshed { seq, expires_at } => Incoming::Refreshed { seq, expires_at },
     }
 }
 
@@ -295,6 +332,16 @@ mod tests {
                 p: ParticipantId(3),
                 reaction: Reaction::Clap,
             }),
+        );
+        check(
+            ServerMsg::Refreshed {
+                seq: 6,
+                expires_at: 1_767_226_200,
+            },
+            Incoming::Refreshed {
+                seq: 6,
+                expires_at: 1_767_226_200,
+            },
         );
         check(
             ServerMsg::Lock { locked: true },

@@ -58,7 +58,16 @@
 //!   reconnects with exponential backoff and full jitter ([`Event::Reconnecting`]), resumes its
 //!   place with the last resume token ([`Event::Resumed`]) or, if the grace period has passed,
 //!   joins the room again by code ([`Event::Rejoined`]). Never after 1000, 1008, 4000, 4001,
-//!   4003 or [`Client::close`]: those end with [`Event::Closed`].
+//!   4003 or [`Client::close`], nor when the credentials ended (4004 signed out, 4005 token
+//!   expired, 4006 revoked: [`Event::credentials_ended`]): those end with [`Event::Closed`].
+//! - **Token refresh.** [`Client::refresh`] hands the server a new access token in-band
+//!   (`refresh` → `refreshed`), without reconnecting; [`Client::token_expires_at`] says when the
+//!   current one expires (from `welcome` and `refreshed`). With a [`TokenSource`] in
+//!   [`ClientOptions::token_source`], the client does it by itself at 80 % of the token's
+//!   remaining life or 60 s before expiry, whichever is sooner, but not before half of it
+//!   ([`refresh_delay`]), retries a failure ([`Event::RefreshFailed`]) while the token lives,
+//!   and asks the source again before every reconnection. A token that expires without a
+//!   refresh ends the connection with 4005.
 //! - **Backpressure.** Events are buffered up to [`ClientOptions::event_capacity`]; past that
 //!   the client stops reading the socket (so a stuck application is eventually disconnected by
 //!   the server as a slow consumer) but keeps serving commands. Pose frames never queue: each
@@ -75,6 +84,7 @@
 //! - `driver`: the background task that owns the socket, the only place that writes to it;
 //!   `driver::pacing` paces what goes out, `driver::reconnect` drops, resumes and closes.
 //! - `connect`: the upgrade and the `hello` → `welcome` handshake.
+//! - `token`: [`TokenSource`] and [`refresh_delay`]; `driver::refresh` runs the exchange.
 //! - `event`: [`Event`], [`Snapshot`], and how server messages map onto them.
 //! - `cues`: [`CueSchedule`], which cues are due (sans-IO: time is an input).
 //! - `clock`, `backoff`, `slot`: the monotonic clock, the reconnection schedule, the
@@ -97,6 +107,7 @@ mod event;
 mod options;
 pub mod replay;
 mod slot;
+mod token;
 pub mod track;
 
 pub use breakroom_protocol as protocol;
@@ -110,6 +121,7 @@ pub use cues::CueSchedule;
 pub use error::Error;
 pub use event::{Event, Snapshot};
 pub use options::{ClientOptions, JoinOptions, SDK_NAME};
+pub use token::{TokenResult, TokenSource, refresh_delay};
 pub use track::Tracker;
 
 /// The WebSocket URL of a server given its HTTP base URL: `http://host:7878` →

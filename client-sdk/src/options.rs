@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use breakroom_protocol::{RequestedRole, Sharing};
 
+use crate::token::TokenSource;
+
 /// The SDK's name as sent in `hello`.
 pub const SDK_NAME: &str = "breakroom-client-rs";
 
@@ -31,8 +33,13 @@ pub struct ClientOptions {
     /// Events buffered for the application before the client stops reading the socket
     /// (default 1024). Pose frames are not counted: unread ones are merged into one.
     pub event_capacity: usize,
-    /// How long the handshake and a `join` may take (default 10 s).
+    /// How long the handshake, a `join` and a `refresh` may take (default 10 s).
     pub request_timeout: Duration,
+    /// Where fresh access tokens come from (default `None`: the token given to
+    /// [`crate::Client::connect_with`] is used for the client's whole life). With a source, the
+    /// client refreshes its token in-band shortly before it expires and asks for a new one
+    /// before every reconnection; see [`TokenSource`].
+    pub token_source: Option<TokenSource>,
 }
 
 impl Default for ClientOptions {
@@ -49,6 +56,7 @@ impl Default for ClientOptions {
             max_pose_hz: 15,
             event_capacity: 1024,
             request_timeout: Duration::from_secs(10),
+            token_source: None,
         }
     }
 }

@@ -18,10 +18,10 @@
 //! key id (at most once per [`KeyRefresh::min_interval`]): a provider rotating its keys needs no
 //! restart of breakroom.
 //!
-//! Status: this module is not wired to the server yet (no routes, cookies, sessions or
-//! organizations). Apple's client secret ([`SecretSource::AppleKey`]) is an ES256 JWT signed
-//! with the `.p8` key and renewed before expiry. Errors never hold a token, a claim value or a
-//! secret, so they may be logged.
+//! The server wires it in [`super::providers`] (the configured providers, discovered at start)
+//! and `http/signin.rs` (the routes, cookies and organizations). Apple's client secret
+//! ([`SecretSource::AppleKey`]) is an ES256 JWT signed with the `.p8` key and renewed before
+//! expiry. Errors never hold a token, a claim value or a secret, so they may be logged.
 
 mod apple_secret;
 mod keys;
@@ -64,6 +64,10 @@ pub struct Identity {
     pub email: Option<String>,
     /// A language hint (the `locale` claim), if any.
     pub language: Option<String>,
+    /// The organization the provider places the person in: `entra:<tid>` (the Entra tenant)
+    /// or `google:<hd>` (the Google Workspace domain); `None` for personal accounts (Google
+    /// without `hd`, Apple, generic providers).
+    pub org_key: Option<String>,
 }
 
 /// Why a sign-in step failed. Holds no token, claim value or secret.
@@ -270,6 +274,11 @@ impl SignIn {
     /// The provider's [`ProviderConfig::id`].
     pub fn provider_id(&self) -> &str {
         &self.config.id
+    }
+
+    /// The provider's configuration.
+    pub fn config(&self) -> &ProviderConfig {
+        &self.config
     }
 
     fn client(
@@ -520,6 +529,7 @@ mod tests {
             client_id: "c".into(),
             client_secret: SecretSource::Value("s".into()),
             redirect_uri: "http://127.0.0.1/cb".into(),
+            name: None,
             scopes: vec![],
             preset,
         }

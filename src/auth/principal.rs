@@ -97,18 +97,24 @@ pub struct Principal {
 }
 
 impl Principal {
-    /// The principal of an access token signed with the server's API key.
+    /// The principal of an access token signed with the server's API key: a guest token
+    /// (with a guest link and its organization, checked by [`super::guest::check`]) acts in
+    /// the room's organization, any other in the default organization.
     pub fn from_api_key_claims(claims: Claims) -> Principal {
+        let source = match claims.link {
+            Some(link) => Source::Guest { link },
+            None => Source::ApiKey,
+        };
         Principal {
             user: claims.sub,
             name: claims.name,
-            org: DEFAULT_ORG.to_owned(),
+            org: claims.org.unwrap_or_else(|| DEFAULT_ORG.to_owned()),
             role: claims.role,
             org_role: None,
             grants: claims.grants,
             room: claims.room,
             expires_at: Some(claims.exp),
-            source: Source::ApiKey,
+            source,
         }
     }
 
@@ -127,9 +133,17 @@ impl Principal {
 pub async fn authenticate_token(hub: &Hub, token: &str) -> Result<Principal, TokenError> {
     let iss = super::apps::issuer(token);
     if iss.is_none() || iss.as_deref() == Some(hub.config.api_key.as_str()) {
-        return hub.keys.verify(token).map(Principal::from_api_key_claims);
+        return api_key_principal(hub, token).await;
     }
     hub.apps
         .verify(&*hub.store, token, super::unix_seconds())
         .await
+}
+
+/// The principal of a token signed with the server's API key; a guest token's link must still
+/// hold.
+async fn api_key_principal(hub: &Hub, token: &str) -> Result<Principal, TokenError> {
+    let claims = hub.keys.verify(token)?;
+    super::guest::check(hub, &claims).await?;
+    Ok(Principal::from_api_key_claims(claims))
 }

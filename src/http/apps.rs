@@ -155,15 +155,22 @@ fn store_failed(err: crate::store::StoreError) -> Problem {
     Problem::internal()
 }
 
-/// The organization the caller administers, or a 401/403 problem.
-async fn admin_org(hub: &Hub, headers: &HeaderMap) -> Result<String, Problem> {
+/// The organization the caller administers, or a 401/403 problem. A signed-in admin's request
+/// that changes something needs this site's `Origin` (403 `foreign-origin`).
+async fn admin_org(hub: &Hub, headers: &HeaderMap, changes_state: bool) -> Result<String, Problem> {
     match Caller::of(hub, headers).await {
         None => Err(Problem::unauthorized(
             "send the API key (HTTP Basic) or an admin's bearer token",
         )),
         Some(Caller::ApiKey) => Ok(DEFAULT_ORG.to_owned()),
         Some(Caller::Token(p)) if p.org_role == Some(OrgRole::Admin) => Ok(p.org),
-        Some(Caller::Token(_)) => Err(Problem::forbidden(
+        Some(Caller::Cookie(p)) if p.org_role == Some(OrgRole::Admin) => {
+            if changes_state {
+                crate::auth::web_session::check_origin(hub, headers)?;
+            }
+            Ok(p.org)
+        }
+        Some(Caller::Token(_) | Caller::Cookie(_)) => Err(Problem::forbidden(
             "managing apps needs an admin of the organization",
         )),
     }
@@ -292,7 +299,7 @@ pub(super) async fn create_app(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, Problem> {
-    let org = admin_org(&hub, &headers).await?;
+    let org = admin_org(&hub, &headers, true).await?;
     let req: NewApp = json_body(&body)?;
     let name = req.name.trim();
     let name_ok = !name.is_empty()
@@ -355,7 +362,7 @@ pub(super) async fn list_apps(
     State(hub): State<Arc<Hub>>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let org = admin_org(&hub, &headers).await?;
+    let org = admin_org(&hub, &headers, false).await?;
     let mut apps = Vec::new();
     if org == DEFAULT_ORG {
         apps.push(api_key_view(&hub));
@@ -398,7 +405,7 @@ pub(super) async fn change_app(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, Problem> {
-    let org = admin_org(&hub, &headers).await?;
+    let org = admin_org(&hub, &headers, true).await?;
     if org == DEFAULT_ORG && id == hub.config.api_key {
         return Err(Problem::bad_request(
             "the server's API key is set in its configuration",
@@ -456,7 +463,7 @@ pub(super) async fn revoke_token(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, Problem> {
-    let org = admin_org(&hub, &headers).await?;
+    let org = admin_org(&hub, &headers, true).await?;
     app_of(&hub, &org, &id).await?;
     let rev: Revocation = json_body(&body)?;
     if rev.jti.is_empty() || rev.jti.len() > 128 || rev.jti.chars().any(char::is_control) {

@@ -1,6 +1,7 @@
 //! The parts of the OpenAPI document that no handler states by itself: its title, the
 //! credentials, the WebSocket entry, the limits the server enforces on what it is sent (from
-//! the very constants that enforce them), and the links from a created room to its reads.
+//! the very constants that enforce them), and the links from a created room to its reads and
+//! guest links, and from a guest link to its revocation.
 
 use breakroom_protocol::validate::{MAX_NAME, MAX_STEPS};
 use breakroom_rooms::{Catalogue, MAX_BPM, MAX_CAPACITY, MAX_STEP_MS, MIN_EXERCISE_MS};
@@ -22,6 +23,8 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
     modifiers(&SecuritySchemes),
     tags(
         (name = "rooms", description = "Live rooms and their sessions"),
+        (name = "organization", description = "What the caller's organization holds"),
+        (name = "guests", description = "Guest links: people outside an organization join one of its rooms"),
         (name = "catalogue", description = "The exercises a program may use"),
         (name = "dev", description = "Development mode only"),
         (name = "operations", description = "Health, readiness, metrics and this document"),
@@ -56,6 +59,17 @@ impl utoipa::Modify for SecuritySchemes {
                 .to_owned(),
         );
         components.add_security_scheme(super::access::API_KEY, SecurityScheme::Http(basic));
+        components.add_security_scheme(
+            super::access::COOKIE,
+            SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Cookie(
+                utoipa::openapi::security::ApiKeyValue::with_description(
+                    "breakroom",
+                    "The web session of someone signed in with OpenID Connect (named \
+                     `__Host-breakroom` over HTTPS or behind a proxy). Requests that change \
+                     state must come from the server's own origin, or one it allows.",
+                ),
+            )),
+        );
     }
 }
 
@@ -92,7 +106,13 @@ pub(super) fn finish(doc: utoipa::openapi::OpenApi) -> Value {
             "capacity",
             json!({ "minimum": 1, "maximum": MAX_CAPACITY }),
         ),
-        ("DevTokenRequest", "name", name),
+        ("DevTokenRequest", "name", name.clone()),
+        ("GuestTokenRequest", "name", name),
+        (
+            "NewGuestLink",
+            "ttl_s",
+            json!({ "minimum": 60, "maximum": crate::auth::guest::MAX_LINK_TTL_S }),
+        ),
     ];
     for (schema, property, add) in limits {
         let at = &mut doc["components"]["schemas"][schema]["properties"][property];
@@ -105,6 +125,15 @@ pub(super) fn finish(doc: utoipa::openapi::OpenApi) -> Value {
     doc["paths"]["/v1/rooms"]["post"]["responses"]["201"]["links"] = json!({
         "GetRoom": { "operationId": "get_room", "parameters": code },
         "RoomSessions": { "operationId": "room_sessions", "parameters": code },
+        "CreateGuestLink": { "operationId": "create_guest_link", "parameters": code },
+        "GuestLinks": { "operationId": "list_guest_links", "parameters": code },
+    });
+    // ... and a guest link to its revocation.
+    doc["paths"]["/v1/rooms/{code}/guest-links"]["post"]["responses"]["201"]["links"] = json!({
+        "RevokeGuestLink": {
+            "operationId": "revoke_guest_link",
+            "parameters": { "id": "$response.body#/id" },
+        },
     });
     doc
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 use utoipa::ToSchema;
 
-use super::access::{Caller, bearer};
+use super::access::{Caller, actor};
 use crate::hub::{Hub, display_code, normalize_code};
 use crate::problem::Problem;
 use crate::room_actor::RoomCmd;
@@ -56,23 +56,26 @@ fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Problem> 
     serde_json::from_slice(body).map_err(|e| Problem::bad_request(format!("invalid JSON: {e}")))
 }
 
-/// Creates a live room running a program.
+/// Creates a live room running a program, in the caller's organization.
 ///
-/// The caller becomes the room's creator, who may read it while it is live, and its sessions
-/// (their list and summaries) after it has closed.
+/// Takes a bearer token with the control grant, or the session cookie of someone who may host
+/// (sent from the server's own origin). The caller becomes the room's creator, who may read it
+/// while it is live, and its sessions (their list and summaries) after it has closed.
 #[utoipa::path(
     post,
     path = "/rooms",
     tag = "rooms",
     request_body(content = CreateRoom, content_type = "application/json"),
-    security(("bearer" = [])),
+    security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 201, description = "The room is live", body = RoomCreated),
         (status = 400, description = "Invalid JSON, or a program the catalogue refuses",
             body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token",
+        (status = 401, description = "No valid bearer token, and no one signed in",
             body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token lacks the control grant, or its embedding app is at its room limit",
+        (status = 403, description = "The token lacks the control grant, the person signed in \
+            may not host, the cookie came from a foreign origin, or the token's embedding app is \
+            at its room limit",
             body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is over 2 MB",
             body = Problem, content_type = "application/problem+json"),
@@ -85,13 +88,14 @@ pub(super) async fn create_room(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, Problem> {
-    let principal = bearer(&hub, &headers).await?;
-    if !principal.may_host() {
+    let caller = actor(&hub, &headers).await?;
+    let Some(principal) = caller.principal().filter(|p| p.may_host()) else {
         return Err(Problem::forbidden(
-            "creating rooms needs a token with the control grant",
+            "creating rooms needs a token with the control grant, or someone signed in who \
+             may host",
         ));
-    }
-    if !crate::auth::apps::room_allowed(&hub, &principal).await {
+    };
+    if !crate::auth::apps::room_allowed(&hub, principal).await {
         return Err(Problem::forbidden("the app is at its room limit"));
     }
     if hub.shutdown.is_cancelled() {
@@ -124,14 +128,15 @@ fn no_room() -> Problem {
 
 /// A live room's state.
 ///
-/// Answers the API key, a token for that room, and the room's creator. Anyone else gets the
-/// 404 of a room that does not exist.
+/// Answers, inside the room's organization only: the API key (the default organization), an
+/// admin of the organization, a token for that room, and the room's creator. Anyone else gets
+/// the 404 of a room that does not exist.
 #[utoipa::path(
     get,
     path = "/rooms/{code}",
     tag = "rooms",
     params(("code" = String, Path, description = "Room code, as typed: case and separators do not matter")),
-    security(("bearer" = []), ("api_key" = [])),
+    security(("bearer" = []), ("api_key" = []), ("session_cookie" = [])),
     responses(
         (status = 200, description = "The room", body = RoomInfo),
         (status = 404, description = "No live room with that code that the credentials may read",
@@ -161,16 +166,18 @@ pub(super) async fn get_room(
 
 /// The sessions held in a room that have ended.
 ///
-/// Answers the API key, a token for that room, and the room's creator while it is live with
-/// every session held under that code. After the room has closed, its creator (a token with
-/// the control grant whose `sub` created it) gets the sessions it created there. Anyone else,
-/// or a creator with no stored session there, gets a 404.
+/// Only sessions of the caller's organization are listed (codes are unique among live rooms
+/// only). The API key (the default organization), an admin, a token for that room, and the
+/// room's creator while it is live get every session held under that code. After the room
+/// has closed, its creator (someone signed in, or a token with the control grant whose `sub`
+/// created it) gets the sessions they created there. Anyone else, or a creator with no stored
+/// session there, gets a 404.
 #[utoipa::path(
     get,
     path = "/rooms/{code}/sessions",
     tag = "rooms",
     params(("code" = String, Path, description = "Room code, as typed: case and separators do not matter")),
-    security(("bearer" = []), ("api_key" = [])),
+    security(("bearer" = []), ("api_key" = []), ("session_cookie" = [])),
     responses(
         (status = 200, description = "The room's ended sessions, oldest first", body = SessionList),
         (status = 404, description = "The credentials may not read this room",
@@ -186,8 +193,10 @@ pub(super) async fn room_sessions(
 ) -> Result<Response, Problem> {
     let missing = || Problem::not_found("no room with that code");
     let normalized = normalize_code(&code);
-    let live = hub.room(&normalized);
     let caller = Caller::of(&hub, &headers).await.ok_or_else(missing)?;
+    let live = hub
+        .room(&normalized)
+        .filter(|room| caller.in_org(&room.org));
     // Every session under the code for those who may read the room; only the caller's own
     // for a facilitator whose room has closed.
     let created_by = if caller.may_read_room(&normalized, live.as_ref()) {
@@ -198,13 +207,15 @@ pub(super) async fn room_sessions(
     let code = display_code(&normalized);
     let sessions = hub
         .store
-        .sessions_of_room(&code, created_by)
+        .sessions_of_room(caller.org(), &code, created_by)
         .await
         .map_err(|err| {
             tracing::error!(%err, "listing sessions failed");
             Problem::internal()
         })?;
-    if created_by.is_some() && sessions.is_empty() {
+    // Nothing to list and no live room of the caller's organization under the code: for the
+    // caller, there is no such room.
+    if sessions.is_empty() && (created_by.is_some() || live.is_none()) {
         return Err(missing());
     }
     Ok(Json(SessionList {
@@ -216,16 +227,18 @@ pub(super) async fn room_sessions(
 
 /// A session's summary, once it has ended: every participant's results and flags.
 ///
-/// Answers the API key, the people who took part in the session, and the facilitators of its
-/// room: a token with the control grant for that room, the room's creator while it is live,
-/// and afterwards a token with the control grant whose `sub` created the room (stored with
-/// the session). Anyone else gets the 404 of a session that does not exist.
+/// Answers, inside the session's organization only: the API key (the default organization),
+/// an admin of the organization, the people who took part in the session, and the
+/// facilitators of its room: a token with the control grant for that room, the room's creator
+/// while it is live, and afterwards whoever created the room (someone signed in, or a token
+/// with the control grant whose `sub` created it, stored with the session). Anyone else gets
+/// the 404 of a session that does not exist.
 #[utoipa::path(
     get,
     path = "/sessions/{id}",
     tag = "rooms",
     params(("id" = String, Path, description = "Session id")),
-    security(("bearer" = []), ("api_key" = [])),
+    security(("bearer" = []), ("api_key" = []), ("session_cookie" = [])),
     responses(
         (status = 200, description = "The summary", body = SessionSummary),
         (status = 404, description = "No ended session with that id that the credentials may read",

@@ -62,6 +62,18 @@ impl RoomDirectory {
         self.rooms.get(&normalize_code(typed)).map(|r| r.clone())
     }
 
+    /// The live rooms of organization `org`: their codes (normalized) and handles, by code.
+    pub fn of_org(&self, org: &str) -> Vec<(String, RoomHandle)> {
+        let mut rooms: Vec<(String, RoomHandle)> = self
+            .rooms
+            .iter()
+            .filter(|r| r.org == org)
+            .map(|r| (r.key().clone(), r.value().clone()))
+            .collect();
+        rooms.sort_by(|a, b| a.0.cmp(&b.0));
+        rooms
+    }
+
     /// Unlists the room `code` (normalized), which has closed.
     pub fn remove(&self, code: &str) {
         self.rooms.remove(code);

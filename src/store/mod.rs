@@ -20,9 +20,12 @@ use async_trait::async_trait;
 use breakroom_protocol::{Micros, SessionSummary};
 use serde::Serialize;
 
-pub use access::AccessStore;
+pub use access::{AccessStore, GuestLink, OrgSessionListing, SessionScope};
 pub use apps::{AppAlg, AppKey, AppRecord, AppStore};
-pub use identity::IdentityStore;
+pub use identity::{
+    Admission, DerivedOrg, Facilitators, IdentityStore, Invitation, Organization, Person, User,
+    WebSession,
+};
 pub use sqlite::SqliteStore;
 
 /// One line of a room's session list.
@@ -80,10 +83,12 @@ pub trait Store: IdentityStore + AccessStore + AppStore + Send + Sync + 'static 
     ) -> Result<Saved, StoreError>;
     /// A session's summary and who created its room.
     async fn summary(&self, session: &str) -> Result<Option<StoredSummary>, StoreError>;
-    /// The sessions held in a room, oldest first; with `created_by`, only those of rooms that
-    /// user created.
+    /// The sessions held in a room of organization `org`, oldest first; with `created_by`,
+    /// only those of rooms that user created. Codes are unique among live rooms only, so the
+    /// same code may name rooms of other organizations over time: their sessions are not listed.
     async fn sessions_of_room(
         &self,
+        org: &str,
         room: &str,
         created_by: Option<&str>,
     ) -> Result<Vec<SessionListing>, StoreError>;

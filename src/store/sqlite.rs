@@ -226,6 +226,7 @@ impl Store for SqliteStore {
 
     async fn sessions_of_room(
         &self,
+        org: &str,
         room: &str,
         created_by: Option<&str>,
     ) -> Result<Vec<SessionListing>, StoreError> {
@@ -233,9 +234,10 @@ impl Store for SqliteStore {
             "SELECT s.id, s.program, s.started_at, s.ended_at,
                     (SELECT COUNT(*) FROM session_participants p WHERE p.session_id = s.id)
              FROM sessions s
-             WHERE s.room_code = ?1 AND (?2 IS NULL OR s.created_by = ?2)
+             WHERE s.org_id = ?1 AND s.room_code = ?2 AND (?3 IS NULL OR s.created_by = ?3)
              ORDER BY s.started_at",
         )
+        .bind(org)
         .bind(room)
         .bind(created_by)
         .fetch_all(&self.pool)
@@ -330,19 +332,25 @@ mod tests {
             Some(stored.clone())
         );
         let listed = store
-            .sessions_of_room("ABCD-EFGH", None)
+            .sessions_of_room("org-a", "ABCD-EFGH", None)
             .await
             .expect("list");
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0].participants, 1);
+        // The same code in another organization lists nothing.
+        let elsewhere = store
+            .sessions_of_room("org-b", "ABCD-EFGH", None)
+            .await
+            .expect("list");
+        assert!(elsewhere.is_empty());
         // Filtered by creator: the room's creator sees it, another user sees nothing.
         let by_host = store
-            .sessions_of_room("ABCD-EFGH", Some("u-host"))
+            .sessions_of_room("org-a", "ABCD-EFGH", Some("u-host"))
             .await
             .expect("list");
         assert_eq!(by_host, listed);
         let by_other = store
-            .sessions_of_room("ABCD-EFGH", Some("u-other"))
+            .sessions_of_room("org-a", "ABCD-EFGH", Some("u-other"))
             .await
             .expect("list");
         assert!(by_other.is_empty());

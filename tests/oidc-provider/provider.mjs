@@ -70,7 +70,7 @@ function makeProvider(issuer, accountsOf, extraClaims, adapter) {
     // Name and email in the ID token itself, as Entra, Google and Apple do.
     conformIdTokenClaims: false,
     claims: {
-      openid: ['sub', 'tid', 'oid'],
+      openid: ['sub', 'tid', 'oid', 'hd'],
       profile: ['name', 'locale'],
       email: ['email', 'email_verified'],
     },

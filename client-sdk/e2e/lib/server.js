@@ -1,6 +1,6 @@
 // Builds (if needed) and starts the real breakroom server binary on a free loopback port.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './env.js';
@@ -28,13 +28,21 @@ export function ensureServerBinary({ needWebDir = true } = {}) {
 /**
  * Starts `breakroom serve --dev --listen 127.0.0.1:0 --data-dir <tmp> [--web-dir DIR]` and waits
  * for `breakroom listening on http://ADDR` on its stdout. Returns { url, log, stop() }.
+ * `listen` sets the address (a known port, when a provider must know the callback URL first);
+ * `config` is the text of a TOML config file (`--config`, written to the data folder); `env`
+ * adds environment variables (secrets the config names).
  */
-export async function startServer({ webDir, extraArgs = [], timeoutMs = 30000 } = {}) {
+export async function startServer({ webDir, extraArgs = [], timeoutMs = 30000, listen = '127.0.0.1:0', config, env = {} } = {}) {
   const bin = ensureServerBinary({ needWebDir: Boolean(webDir) });
   const dataDir = mkdtempSync(join(tmpdir(), 'breakroom-e2e-'));
-  const args = ['serve', '--dev', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...extraArgs];
+  const args = ['serve', '--dev', '--listen', listen, '--data-dir', dataDir, ...extraArgs];
   if (webDir) args.push('--web-dir', webDir);
-  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  if (config !== undefined) {
+    const file = join(dataDir, 'breakroom.toml');
+    writeFileSync(file, config);
+    args.push('--config', file);
+  }
+  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...env } });
   const log = [];
   proc.stderr.setEncoding('utf8').on('data', (d) => log.push(d));
   let out = '';

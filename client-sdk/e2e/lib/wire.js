@@ -3,8 +3,9 @@
 import { decode, encode } from '@msgpack/msgpack';
 import WebSocket from 'ws';
 
-/** Client message types of breakroom.v1 (PROTOCOL.md, "Client messages"). */
-export const CLIENT_TYPES = new Set(['hello', 'join', 'leave', 'pose', 'score', 'ping', 'control', 'reaction']);
+/** Client message types of breakroom.v1 (PROTOCOL.md, "Client messages"; `refresh` renews a
+ * connection's access token in band). */
+export const CLIENT_TYPES = new Set(['hello', 'join', 'leave', 'pose', 'score', 'ping', 'control', 'reaction', 'refresh']);
 /** Valid keypoint block lengths: BlazePose-33 / COCO-17, without / with depth. */
 export const KP_LENGTHS = new Set([167, 200, 87, 104]);
 

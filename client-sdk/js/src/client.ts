@@ -7,6 +7,7 @@ import { ClockSync, type Sample } from './clock.js';
 import { CueSchedule, type CuesDue } from './cues.js';
 import { Detector, type Reading } from './detect.js';
 import { normalizePose, packKeypoints, type Landmark, type PoseInput, type PoseOptions } from './pose.js';
+import { Refresher, type TokenSource } from './refresh.js';
 import type {
   ClientMsg,
   ControlAction,
@@ -80,8 +81,23 @@ export interface ClientOptions {
   backoffMaxMs?: number;
   /** Give up after this many failed attempts in a row (default: never). */
   maxReconnectAttempts?: number;
-  /** How long the handshake and a join may take, ms (default 10000). */
+  /** How long the handshake, a join and a refresh may take, ms (default 10000). */
   requestTimeoutMs?: number;
+  /**
+   * Where fresh access tokens come from (e.g. a call to the app's backend). With it, the
+   * client refreshes its token in-band shortly before it expires (at 80 % of its remaining life
+   * or 60 s before expiry, whichever is sooner, but not before half of it), and asks for a new
+   * one before every reconnection. With it, `connect(url, '', …)` takes the first token from it
+   * too.
+   */
+  getToken?: TokenSource;
+  /**
+   * Sign in with the session cookie: for a browser page signed in to the breakroom web app
+   * (same site), whose browser sends the cookie with the WebSocket upgrade by itself. `hello`
+   * then carries an empty token, and the connection lasts as long as the web session (it ends
+   * with 4004 `signed out`). Same as passing `''` as the token without `getToken`.
+   */
+  cookie?: boolean;
 }
 
 export interface JoinOptions {
@@ -121,7 +137,18 @@ export interface Events {
   resumed: undefined;
   /** The resume was refused, the client joined the room again (right after the snapshot). */
   rejoined: undefined;
-  /** The connection is closed for good; nothing follows. */
+  /** The server accepted a new access token (`refresh()` or the automatic refresh). */
+  refreshed: { expires_at: number };
+  /**
+   * An automatic refresh failed: `getToken` threw, or the server refused its token. The client
+   * tries again (sooner and sooner) while the token lives, unless the server answered
+   * `unsupported` (it has no refresh); if none succeeds, the server closes with 4005 (`closed`).
+   */
+  refresh_failed: { reason: string };
+  /**
+   * The connection is closed for good; nothing follows. 4004 (signed out), 4005 (token
+   * expired) and 4006 (revoked) say the credentials ended: `credentialsEnded(code)`.
+   */
   closed: { code: number; reason: string };
 }
 
@@ -150,7 +177,11 @@ export class BreakroomError extends Error {
   }
 }
 
-/** Whether a connection that ended with this close code should be re-established. */
+/**
+ * Whether a connection that ended with this close code should be re-established: only after
+ * 1001, 1006, 1011 and 4002. Never after a code this version does not know, nor when the
+ * credentials ended (4004, 4005, 4006: see `credentialsEnded`).
+ */
 export function reconnectable(code: number): boolean {
   return code === 1001 || code === ABNORMAL || code === 1011 || code === 4002;
 }
@@ -167,6 +198,8 @@ interface Handshake {
   helloSeq: number;
   resuming: boolean;
   sample: Sample;
+  /** The token the `hello` carried. */
+  token: string;
 }
 
 interface PendingJoin {
@@ -213,9 +246,13 @@ function closeReason(r: unknown): string {
 }
 
 export class BreakroomClient {
-  private readonly opts: Required<Omit<ClientOptions, 'maxReconnectAttempts' | 'WebSocket'>> & {
+  private readonly opts: Required<
+    Omit<ClientOptions, 'maxReconnectAttempts' | 'WebSocket' | 'getToken' | 'cookie'>
+  > & {
     maxReconnectAttempts: number | undefined;
+    getToken: TokenSource | undefined;
   };
+  private readonly refresher: Refresher;
   private ws: WebSocketLike | null = null;
   private attempt: Attempt | null = null;
   private attemptTimer: ReturnType<typeof setTimeout> | undefined;
@@ -245,7 +282,7 @@ export class BreakroomClient {
 
   private constructor(
     private readonly url: string,
-    private readonly token: string,
+    private token: string,
     options: ClientOptions,
     private readonly WS: WebSocketConstructor,
   ) {
@@ -260,13 +297,38 @@ export class BreakroomClient {
       backoffMaxMs: options.backoffMaxMs ?? 10_000,
       maxReconnectAttempts: options.maxReconnectAttempts,
       requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+      getToken: options.getToken,
     };
+    this.refresher = new Refresher(
+      {
+        seq: () => this.seq(),
+        send: (msg) => this.send(msg),
+        setToken: (token) => {
+          this.token = token;
+        },
+        refreshed: (expiresAt) => this.emit('refreshed', { expires_at: expiresAt }),
+        refreshFailed: (reason) => this.emit('refresh_failed', { reason }),
+        error: (kind, message, code) => new BreakroomError(kind, message, code),
+        timeoutMs: this.opts.requestTimeoutMs,
+      },
+      options.getToken,
+    );
   }
 
-  /** Connects (`hello` → `welcome`). `url` is the WebSocket URL (see `websocketUrl`). */
+  /**
+   * Connects (`hello` → `welcome`). `url` is the WebSocket URL (see `websocketUrl`). `token` is
+   * the access token; `''` (or `options.cookie`) signs in with the session cookie the browser
+   * sends with the upgrade, unless `options.getToken` is set, which then gives the first token.
+   */
   static async connect(url: string, token: string, options: ClientOptions = {}): Promise<BreakroomClient> {
     if (!/^wss?:\/\//.test(url)) {
       throw new TypeError(`${url}: expected a ws:// or wss:// URL (see websocketUrl)`);
+    }
+    if (options.cookie && (token !== '' || options.getToken !== undefined)) {
+      throw new TypeError('options.cookie signs in with the session cookie: pass no token and no getToken');
+    }
+    if (token === '' && !options.cookie && options.getToken !== undefined) {
+      token = await options.getToken();
     }
     const WS = options.WebSocket ?? (await defaultWebSocket());
     const client = new BreakroomClient(url, token, options, WS);
@@ -299,6 +361,31 @@ export class BreakroomClient {
   /** The limits the server announced in its latest `welcome`. */
   get limits(): Limits | undefined {
     return this.limitsValue;
+  }
+
+  /** When the connection's token expires (Unix seconds), from the latest `welcome` or
+   * `refreshed`; undefined for a cookie session or a server that does not say. */
+  get tokenExpiresAt(): number | undefined {
+    return this.refresher.expiresAt;
+  }
+
+  /**
+   * Replaces the connection's access token in-band, without reconnecting: sends `refresh` and
+   * resolves with the new token's expiry (Unix seconds) once the server accepted it (a
+   * `refreshed` event follows too). The token must name the same user (subject and issuer).
+   * Later reconnections present it. Rejects with a `BreakroomError`: `server` (`unauthorized`:
+   * invalid, expired or another user's; `unsupported`: a cookie session or a server without
+   * refresh), `connection_lost` while reconnecting (the token is kept for the reconnection),
+   * `timeout`, `closed`; a `CodecError` for a token no server reads (empty, too long).
+   */
+  refresh(token: string): Promise<number> {
+    if (this.closedWith) return Promise.reject(this.closedError());
+    try {
+      encodeClient({ type: 'refresh', seq: 0, token });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.refresher.refresh(token);
   }
 
   /** Subscribes to an event; returns the function that unsubscribes. */
@@ -585,13 +672,14 @@ export class BreakroomClient {
     }
     ws.binaryType = 'arraybuffer';
     let t0 = 0;
+    const token = this.token;
     ws.onopen = () => {
       const hello: ClientMsg = {
         type: 'hello',
         seq: helloSeq,
         sdk: this.opts.sdk,
         sdk_version: this.opts.sdkVersion,
-        token: this.token,
+        token,
       };
       if (resume !== undefined) hello.resume = resume;
       t0 = localMicros();
@@ -616,6 +704,7 @@ export class BreakroomClient {
           helloSeq,
           resuming: resume !== undefined,
           sample: { t0, t1: msg.server_time, t2: msg.server_time, t3 },
+          token,
         });
       } else if (msg.type === 'error') {
         const fatal = ['unauthorized', 'forbidden', 'bad_message'].includes(msg.code);
@@ -668,6 +757,8 @@ export class BreakroomClient {
     };
     this.limitsValue = h.welcome.limits;
     this.resumeToken = h.welcome.resume;
+    this.token = h.token;
+    this.refresher.welcomed(h.welcome.server_time, h.welcome.expires_at);
     this.clock.add(h.sample);
     this.attempts = 0;
     clearTimeout(this.restoreTimer);
@@ -736,6 +827,11 @@ export class BreakroomClient {
       case 'summary':
         this.emit('summary', msg.summary);
         return;
+      case 'refreshed':
+        if (!this.refresher.answered(msg.seq, msg.expires_at)) {
+          console.warn(`breakroom: ignoring a \`refreshed\` that answers no refresh (seq ${msg.seq})`);
+        }
+        return;
     }
   }
 
@@ -769,6 +865,7 @@ export class BreakroomClient {
       this.rejoinFailed(code, message, seq);
       return;
     }
+    if (this.refresher.refused(seq, code, message)) return;
     const i = this.joins.findIndex((j) => j.seq === seq);
     if (i >= 0) {
       const [join] = this.joins.splice(i, 1);
@@ -834,6 +931,7 @@ export class BreakroomClient {
       clearTimeout(join.timer);
       join.reject(new BreakroomError('connection_lost', 'the connection was lost'));
     }
+    this.refresher.lost(() => new BreakroomError('connection_lost', 'the connection was lost'));
     if (!this.opts.reconnect || !reconnectable(code)) {
       this.finish(code, reason);
       return;
@@ -851,20 +949,41 @@ export class BreakroomClient {
     const seq = this.seq();
     this.attemptTimer = setTimeout(() => {
       this.attemptTimer = undefined;
-      this.attempt = this.handshake(
-        seq,
-        resume,
-        (h) => {
-          this.attempt = null;
-          this.install(h);
-          if (!h.resuming) this.emit('resumed', undefined);
-        },
-        (err) => {
-          this.attempt = null;
-          this.attemptFailed(err);
-        },
-      );
+      void this.attemptWithToken(seq, resume);
     }, delay);
+  }
+
+  /** A reconnection: a fresh token from `getToken` first (the one held may have expired). */
+  private async attemptWithToken(seq: number, resume: string | undefined): Promise<void> {
+    const getToken = this.opts.getToken;
+    if (getToken !== undefined) {
+      // Aborting this attempt while the token comes (close()) must stop it too.
+      let aborted = false;
+      this.attempt = { abort: () => (aborted = true) };
+      try {
+        this.token = await getToken();
+      } catch (e) {
+        if (aborted || this.closedWith) return;
+        this.attempt = null;
+        const message = `getToken failed: ${e instanceof Error ? e.message : String(e)}`;
+        this.attemptFailed(Object.assign(new BreakroomError('protocol', message), { fatal: false }));
+        return;
+      }
+      if (aborted || this.closedWith) return;
+    }
+    this.attempt = this.handshake(
+      seq,
+      resume,
+      (h) => {
+        this.attempt = null;
+        this.install(h);
+        if (!h.resuming) this.emit('resumed', undefined);
+      },
+      (err) => {
+        this.attempt = null;
+        this.attemptFailed(err);
+      },
+    );
   }
 
   private attemptFailed(err: BreakroomError & { fatal?: boolean }): void {
@@ -921,6 +1040,7 @@ export class BreakroomClient {
     }
     this.scores.clear();
     this.poseSlot = null;
+    this.refresher.lost(() => err);
     this.emit('closed', { code, reason });
   }
 

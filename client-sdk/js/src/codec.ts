@@ -27,6 +27,7 @@ export const CLIENT_TYPES = [
   'ping',
   'control',
   'reaction',
+  'refresh',
 ] as const;
 export const SERVER_TYPES = [
   'welcome',
@@ -41,6 +42,7 @@ export const SERVER_TYPES = [
   'reaction',
   'lock',
   'summary',
+  'refreshed',
   'error',
 ] as const;
 
@@ -443,6 +445,10 @@ const CLIENT_SCHEMAS: Record<string, Fields> = {
     ['seq', U32, 'req'],
     ['reaction', REACTIONS, 'req'],
   ],
+  refresh: [
+    ['seq', U32, 'req'],
+    ['token', STR, 'req'],
+  ],
 };
 
 const ERROR_CODES = [
@@ -469,6 +475,7 @@ const SERVER_SCHEMAS: Record<string, Fields> = {
     ['resume', STR, 'req'],
     ['server_time', U64, 'req'],
     ['limits', LIMITS, 'req'],
+    ['expires_at', U64, 'opt'],
   ],
   snapshot: [
     ['room', STR, 'req'],
@@ -508,6 +515,10 @@ const SERVER_SCHEMAS: Record<string, Fields> = {
   ],
   lock: [['locked', BOOL, 'req']],
   summary: [['summary', SESSION_SUMMARY, 'req']],
+  refreshed: [
+    ['seq', U32, 'req'],
+    ['expires_at', U64, 'req'],
+  ],
   error: [
     ['code', { k: 'enum', values: ERROR_CODES, lenient: 'unknown' }, 'req'],
     ['message', STR, 'req'],
@@ -654,11 +665,15 @@ function validateClient(m: any): void {
     case 'hello':
       text('sdk', m.sdk, 64);
       text('sdk_version', m.sdk_version, 32);
-      token('token', m.token, 3072);
+      // Empty: the session cookie of the upgrade stands in for a token.
+      if (m.token !== '') token('token', m.token, 3072);
       if (m.resume !== undefined) token('resume', m.resume, 128);
       break;
     case 'join':
       text('room', m.room, 32);
+      break;
+    case 'refresh':
+      token('token', m.token, 3072);
       break;
     case 'pose':
       pose(m.kp);

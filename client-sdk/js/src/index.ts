@@ -32,6 +32,14 @@ export {
 } from './codec.js';
 export type { DecodeErrorKind, UnknownType } from './codec.js';
 export { CueSchedule, cueOrder } from './cues.js';
+export {
+  CLOSE_REVOKED,
+  CLOSE_SIGNED_OUT,
+  CLOSE_TOKEN_EXPIRED,
+  credentialsEnded,
+  refreshDelayMs,
+} from './refresh.js';
+export type { TokenSource } from './refresh.js';
 export type { CueClock, CuesDue } from './cues.js';
 export { ClockSync, SAMPLES, sampleOffset, sampleRoundTrip } from './clock.js';
 export type { Sample } from './clock.js';

@@ -167,6 +167,7 @@ export interface HelloMsg {
   seq: number;
   sdk: string;
   sdk_version: string;
+  /** The access token, or `''`: act as the user of the session cookie sent with the upgrade. */
   token: string;
   resume?: string;
 }
@@ -208,6 +209,12 @@ export interface ClientReactionMsg {
   seq: number;
   reaction: ReactionKind;
 }
+/** A new access token for the connection, before the current one expires. */
+export interface RefreshMsg {
+  type: 'refresh';
+  seq: number;
+  token: string;
+}
 export type ClientMsg =
   | HelloMsg
   | JoinMsg
@@ -216,7 +223,8 @@ export type ClientMsg =
   | ScoreMsg
   | PingMsg
   | ControlMsg
-  | ClientReactionMsg;
+  | ClientReactionMsg
+  | RefreshMsg;
 
 // ---- server → client ----
 
@@ -226,6 +234,8 @@ export interface WelcomeMsg {
   resume: string;
   server_time: Micros;
   limits: Limits;
+  /** When the connection's token expires, in Unix seconds; absent for a cookie session. */
+  expires_at?: number;
 }
 export interface SnapshotMsg {
   type: 'snapshot';
@@ -287,6 +297,13 @@ export interface SummaryMsg {
   type: 'summary';
   summary: SessionSummary;
 }
+/** The answer to an accepted `refresh`: the connection runs on the new token. */
+export interface RefreshedMsg {
+  type: 'refreshed';
+  seq: number;
+  /** When the new token expires, in Unix seconds. */
+  expires_at: number;
+}
 export interface ErrorMsg {
   type: 'error';
   code: ErrorCode;
@@ -306,6 +323,7 @@ export type ServerMsg =
   | ServerReactionMsg
   | LockMsg
   | SummaryMsg
+  | RefreshedMsg
   | ErrorMsg;
 
 /** The whole state of a room, sent on join and on resume (a `snapshot` without `type`). */

@@ -35,7 +35,7 @@ test('backoff doubles up to the cap; only abnormal drops reconnect', () => {
   const cases = [[0, 250], [1, 250], [2, 500], [3, 1000], [6, 8000], [7, 10_000], [1000, 10_000]];
   for (const [attempt, ms] of cases) assert.equal(backoffCeiling(attempt, 250, 10_000), ms);
   for (const c of [1001, 1006, 1011, 4002]) assert.ok(reconnectable(c));
-  for (const c of [1000, 1002, 1008, 1009, 4000, 4001, 4003]) assert.ok(!reconnectable(c));
+  for (const c of [1000, 1002, 1008, 1009, 4000, 4001, 4003, 4004, 4005, 4006]) assert.ok(!reconnectable(c));
 });
 
 test('websocket URLs derive from HTTP ones', () => {

@@ -8,6 +8,7 @@
 
 mod pacing;
 mod reconnect;
+mod refresh;
 
 use std::collections::VecDeque;
 use std::future::{Future, pending};
@@ -16,7 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use breakroom_protocol::clock::{ClockSync, Sample};
-use breakroom_protocol::{ClientMsg, ErrorCode, Limits, PresenceChange, ServerMsg};
+use breakroom_protocol::{ClientMsg, ErrorCode, Limits, Micros, PresenceChange, ServerMsg};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, sleep_until};
 
@@ -51,6 +52,11 @@ pub(crate) enum Command {
     Send {
         request: Request,
         reply: oneshot::Sender<Result<u32, Error>>,
+    },
+    /// Send `refresh` with a new token; answered with the new expiry or the refusal.
+    Refresh {
+        token: String,
+        reply: oneshot::Sender<Result<u64, Error>>,
     },
     /// Leave (if in a room), close with 1000 and stop.
     Close { reply: oneshot::Sender<()> },
@@ -107,6 +113,18 @@ enum Restoring {
 }
 
 type Attempt = Pin<Box<dyn Future<Output = Result<Handshake, Error>> + Send>>;
+type Fetch = Pin<Box<dyn Future<Output = Result<String, Error>> + Send>>;
+
+/// A `refresh` sent and not yet answered.
+#[derive(Debug)]
+struct PendingRefresh {
+    seq: u32,
+    token: String,
+    /// When it was sent: one unanswered after [`ClientOptions::request_timeout`] is given up.
+    sent: Instant,
+    /// The caller of [`crate::Client::refresh`]; `None` for an automatic refresh.
+    reply: Option<oneshot::Sender<Result<u64, Error>>>,
+}
 
 /// The state of the background task.
 pub(crate) struct Driver {
@@ -140,6 +158,17 @@ pub(crate) struct Driver {
     burst_left: u32,
     last_heard: Instant,
     closed: Option<(u16, String)>,
+    /// The latest `welcome`'s arrival and `server_time`: places a token's expiry on the local
+    /// clock.
+    anchor: (Instant, Micros),
+    /// When the current token expires (Unix seconds), if the server said.
+    expires_at: Option<u64>,
+    /// When to ask the token source for the next token.
+    refresh_at: Option<Instant>,
+    /// A token being fetched from the token source.
+    fetch: Option<Fetch>,
+    /// `refresh` messages sent and not yet answered.
+    refreshes: Vec<PendingRefresh>,
 }
 
 impl Driver {
@@ -181,6 +210,11 @@ impl Driver {
             burst_left: 0,
             last_heard: now,
             closed: None,
+            anchor: (now, 0),
+            expires_at: None,
+            refresh_at: None,
+            fetch: None,
+            refreshes: Vec::new(),
         };
         driver.install(first);
         driver
@@ -223,6 +257,11 @@ impl Driver {
                 () = sleep_until_opt(due) => self.flush().await,
                 () = sleep_until_opt(restore_due) => self.restore_timed_out().await,
                 () = sleep_until(self.next_ping), if connected => self.ping().await,
+                () = sleep_until_opt(self.refresh_at) => self.refresh_due(),
+                result = fetch_opt(&mut self.fetch) => {
+                    self.fetch = None;
+                    self.fetched(result).await;
+                }
                 () = self.events.closed() => {
                     // The application dropped the client.
                     self.shutdown(false).await;
@@ -276,6 +315,9 @@ impl Driver {
                 Command::Send { reply, .. } => {
                     let _ = reply.send(Err(err));
                 }
+                Command::Refresh { reply, .. } => {
+                    let _ = reply.send(Err(err));
+                }
                 Command::Close { reply } => {
                     let _ = reply.send(());
                 }
@@ -314,6 +356,7 @@ impl Driver {
                 let seq = self.seq();
                 let _ = reply.send(self.queue(seq, request).map(|()| seq));
             }
+            Command::Refresh { token, reply } => self.send_refresh(token, Some(reply)).await,
             Command::Close { reply } => {
                 self.shutdown(true).await;
                 let _ = reply.send(());
@@ -378,6 +421,7 @@ impl Driver {
             }
             Incoming::Snapshot(snapshot) => self.snapshot(snapshot),
             Incoming::Error { code, message, seq } => self.error(code, message, seq).await,
+            Incoming::Refreshed { seq, expires_at } => self.refreshed(seq, expires_at),
             Incoming::Event(event) => self.emit(event),
         }
     }
@@ -419,6 +463,9 @@ impl Driver {
             }
             _ => {}
         }
+        if self.refresh_refused(code, &message, seq) {
+            return;
+        }
         if let Some(i) = self.joins.iter().position(|j| Some(j.seq) == seq) {
             if let Some(join) = self.joins.remove(i) {
                 let _ = join.reply.send(Err(Error::Server { code, message }));
@@ -455,6 +502,13 @@ async fn read_opt(ws: &mut Option<Ws>) -> Frame {
 async fn attempt_opt(attempt: &mut Option<Attempt>) -> Result<Handshake, Error> {
     match attempt {
         Some(attempt) => attempt.await,
+        None => pending().await,
+    }
+}
+
+async fn fetch_opt(fetch: &mut Option<Fetch>) -> Result<String, Error> {
+    match fetch {
+        Some(fetch) => fetch.await,
         None => pending().await,
     }
 }

@@ -18,6 +18,9 @@ impl Driver {
     pub(super) fn install(&mut self, h: Handshake) {
         let now = Instant::now();
         self.ws = Some(h.ws);
+        self.target.token = h.token;
+        self.anchor = (h.received, h.welcome.server_time);
+        self.token_expires(h.welcome.expires_at);
         self.limits = h.welcome.limits.clone();
         self.shared.set_limits(h.welcome.limits);
         self.resume_token = Some(h.welcome.resume);
@@ -91,6 +94,7 @@ impl Driver {
         for join in self.joins.drain(..) {
             let _ = join.reply.send(Err(Error::ConnectionLost));
         }
+        self.drop_refreshes(|| Error::ConnectionLost);
         if !self.options.reconnect || !reconnectable(code) {
             self.finish(code, reason);
             return;
@@ -115,8 +119,14 @@ impl Driver {
         let target = self.target.clone();
         let clock = *self.shared.clock.local();
         let limit = self.options.request_timeout;
+        let source = self.options.token_source.clone();
         self.attempt = Some(Box::pin(async move {
             sleep(delay).await;
+            let mut target = target;
+            // A fresh token for the new `hello`: the one held may have expired meanwhile.
+            if let Some(source) = source {
+                target.token = source.fetch().await?;
+            }
             handshake(&target, seq, resume, &clock, limit).await
         }));
     }
@@ -170,6 +180,7 @@ impl Driver {
         for join in self.joins.drain(..) {
             let _ = join.reply.send(Err(err()));
         }
+        self.drop_refreshes(err);
         for queued in self.outbox.drain(..) {
             if let Some(join) = queued.join {
                 let _ = join.reply.send(Err(err()));

@@ -1,9 +1,15 @@
 // The facilitator's page, /host?name=Fia: create a room from a preset program, share its code
 // and link, run the session, watch presence, the live scoreboard with flagged reports, and the
-// summary at the end.
+// summary at the end. Signed in (the cookie), the name is the user's, the room belongs to their
+// organization, and the page lists the organization's live rooms and recent sessions and makes
+// guest links for the room; otherwise it runs on dev guest tokens (`--dev`, loopback), or asks to
+// sign in.
 
 import { createRoom } from './sdk';
 import { onLang, t } from './i18n';
+import { auth, createRoomAsMe } from './auth';
+import { guestPanel, orgPanel } from './org';
+import { signInCard } from './signin';
 import {
   type Client,
   CueDisplay,
@@ -62,6 +68,18 @@ function program(p: Preset): Program {
 
 export async function hostPage(main: HTMLElement): Promise<void> {
   const q = params();
+  const { me, providers, devGuest } = auth();
+  if (!me && !devGuest) {
+    const configured = providers ?? [];
+    main.replaceChildren(configured.length > 0 ? signInCard(configured, 'sign_in_to_host') : h('p', { class: 'error', role: 'alert', i18n: 'no_sign_in' }));
+    return;
+  }
+  if (me && !me.can_host) {
+    main.replaceChildren(h('p', { class: 'card muted', 'data-testid': 'cannot-host', i18n: 'cannot_host' }));
+    return;
+  }
+  const cred = me ? ({ kind: 'cookie' } as const) : ({ kind: 'dev' } as const);
+  const org = me ? orgPanel() : null;
   const catalogue = await loadCatalogue();
   const presets = PRESETS.filter((p) => catalogue.size === 0 || p.steps.every(([e]) => catalogue.has(e)));
 
@@ -89,8 +107,9 @@ export async function hostPage(main: HTMLElement): Promise<void> {
     'form',
     { class: 'card setup' },
     h('h1', { i18n: 'host_setup' }),
-    h('label', { for: 'host-name', i18n: 'name' }),
-    nameInput,
+    // Signed in, the name is the account's (the header shows it).
+    me ? null : h('label', { for: 'host-name', i18n: 'name' }),
+    me ? null : nameInput,
     h('label', { for: 'program', i18n: 'program' }),
     select,
     h('p', { class: 'muted', i18n: 'steps' }),
@@ -100,7 +119,10 @@ export async function hostPage(main: HTMLElement): Promise<void> {
     createBtn,
     error,
   );
-  main.replaceChildren(form);
+  // Dev guest, with providers configured: signing in is offered too.
+  const configured = providers ?? [];
+  const offer = !me && configured.length > 0 ? [signInCard(configured, 'sign_in_to_host'), h('p', { class: 'muted', i18n: 'dev_guest' })] : [];
+  main.replaceChildren(...offer, org ? h('div', { class: 'host' }, form, org.el) : form);
 
   // Connect as soon as the name is known, so that creating the room is quick (and the page
   // says it is ready).
@@ -108,10 +130,11 @@ export async function hostPage(main: HTMLElement): Promise<void> {
   const connectAs = (name: string) => {
     if (!conn || conn.name !== name) {
       conn?.ready.then(({ client }) => client.close()).catch(() => {});
-      conn = { name, ready: connect(name, 'facilitator') };
+      conn = { name, ready: connect(name, 'facilitator', cred) };
     }
     return conn.ready;
   };
+  if (me) nameInput.value = me.name;
   const initial = nameInput.value.trim();
   if (initial) {
     try {
@@ -133,8 +156,12 @@ export async function hostPage(main: HTMLElement): Promise<void> {
       const preset = presets.find((x) => x.id === select.value) ?? presets[0];
       const { client, token } = await connectAs(name);
       const cap = Number(capacity.value);
-      const created: any = await createRoom(httpBase(), token, program(preset), Number.isFinite(cap) && cap > 0 ? cap : undefined);
-      await running(main, client, created);
+      const capacityOrNone = Number.isFinite(cap) && cap > 0 ? cap : undefined;
+      // With the cookie, no bearer token: the browser sends the cookie (and its Origin).
+      const created: any = me
+        ? await createRoomAsMe(program(preset), capacityOrNone)
+        : await createRoom(httpBase(), token, program(preset), capacityOrNone);
+      await running(main, client, created, org);
     } catch (e) {
       conn = null;
       createBtn.disabled = false;
@@ -143,7 +170,12 @@ export async function hostPage(main: HTMLElement): Promise<void> {
   });
 }
 
-async function running(main: HTMLElement, client: Client, created: { code: string; join_url: string }): Promise<void> {
+async function running(
+  main: HTMLElement,
+  client: Client,
+  created: { code: string; join_url: string },
+  org: ReturnType<typeof orgPanel> | null,
+): Promise<void> {
   const room = new Room(client);
   const error = errorBox();
   const status = h('p', { class: 'status', 'data-testid': 'status', role: 'status' });
@@ -232,6 +264,8 @@ async function running(main: HTMLElement, client: Client, created: { code: strin
       h('section', { class: 'card', 'aria-labelledby': 'people-h' }, h('h2', { id: 'people-h', i18n: 'participants' }), peoples, screens, peers),
       h('section', { class: 'card', 'aria-labelledby': 'board-h' }, h('h2', { id: 'board-h', i18n: 'scoreboard' }), board, h('h3', { i18n: 'flags' }), flagList),
       summary,
+      org ? guestPanel(created.code) : null,
+      org?.el,
     ),
   );
 
@@ -319,6 +353,8 @@ async function running(main: HTMLElement, client: Client, created: { code: strin
   await client.join(created.code, { role: 'facilitator', sharing: 'nobody' });
   setStatus(status, 'joined');
   markReady();
+  // The new room among the organization's live rooms.
+  void org?.refresh();
 }
 
 export function renderSummary(section: HTMLElement, s: any): void {

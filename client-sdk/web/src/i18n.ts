@@ -59,7 +59,7 @@ const en = {
   status_closed: 'Disconnected',
   status_error: 'Could not join',
   status_ended: 'Session over',
-  no_dev_tokens: 'This server does not hand out sign-in tokens to the app (POST /v1/dev/token is missing: start it with --dev, on this computer). Single sign-on comes later.',
+  no_dev_tokens: 'This server does not hand out guest tokens to the app (POST /v1/dev/token is missing: start it with --dev, on this computer), and no sign-in is configured.',
   enable_camera: 'Turn on camera',
   camera_off: 'Camera off: you can follow along, your score is marked unverified.',
   camera_starting: 'Starting camera and pose detection…',
@@ -94,6 +94,44 @@ const en = {
   kicked: 'You were removed from the room.',
   room_gone: 'The room has closed.',
   screen: 'Screen',
+  // Sign-in, the organization, guest links.
+  sign_in: 'Sign in',
+  sign_in_with: 'Sign in with {provider}',
+  sign_in_intro: 'Sign in with the account your workplace already has. Breakroom stores no password.',
+  sign_in_to_host: 'Sign in to host a break.',
+  sign_in_to_join: 'Sign in to join this break, or ask the host for a guest link.',
+  signed_in_as: 'Signed in as {name} ({org})',
+  sign_out: 'Sign out',
+  dev_guest: 'Developer mode: on this computer you can also host and join as a guest, without signing in.',
+  invited: 'You have been invited to an organization. Sign in to accept.',
+  cannot_host: 'In your organization only facilitators host breaks. An admin can make you one.',
+  no_sign_in: 'This server has no sign-in configured for the app. Ask its administrator.',
+  org_rooms: 'Live rooms',
+  org_rooms_none: 'No live rooms.',
+  org_sessions: 'Recent sessions',
+  org_sessions_none: 'No sessions yet.',
+  mine: 'yours',
+  person: 'person',
+  people: 'people',
+  ongoing: 'ongoing',
+  refresh: 'Refresh',
+  guest_links: 'Guest links',
+  guest_links_intro: 'For people outside your organization: a guest link lets them join this room only, under a name they choose.',
+  guest_ttl: 'Valid for',
+  ttl_1h: '1 hour',
+  ttl_1d: '1 day',
+  ttl_7d: '7 days',
+  make_guest_link: 'Make guest link',
+  guest_link_new: 'New guest link (copy it now: it is shown only once)',
+  guest_links_none: 'No active guest links.',
+  expires: 'expires',
+  revoke: 'Revoke',
+  revoked: 'revoked',
+  guest_join: 'Join as a guest',
+  guest_gone: 'This guest link has expired or was revoked. Ask the host for a new one.',
+  closed_signed_out: 'You signed out.',
+  closed_token_expired: 'Your access expired: reload the page.',
+  closed_revoked: 'Your access was revoked.',
 };
 
 export type Key = keyof typeof en;
@@ -154,7 +192,7 @@ const sv: Record<Key, string> = {
   status_closed: 'Frånkopplad',
   status_error: 'Kunde inte gå med',
   status_ended: 'Passet är slut',
-  no_dev_tokens: 'Servern delar inte ut inloggningsnycklar till appen (POST /v1/dev/token saknas: starta den med --dev, på den här datorn). Inloggning via SSO kommer senare.',
+  no_dev_tokens: 'Servern delar inte ut gästnycklar till appen (POST /v1/dev/token saknas: starta den med --dev, på den här datorn), och ingen inloggning är inställd.',
   enable_camera: 'Slå på kameran',
   camera_off: 'Kameran är av: du kan följa med, ditt resultat markeras som overifierat.',
   camera_starting: 'Startar kameran och rörelseigenkänningen…',
@@ -189,11 +227,49 @@ const sv: Record<Key, string> = {
   kicked: 'Du har tagits bort från rummet.',
   room_gone: 'Rummet har stängts.',
   screen: 'Skärm',
+  sign_in: 'Logga in',
+  sign_in_with: 'Logga in med {provider}',
+  sign_in_intro: 'Logga in med kontot du redan har på jobbet. Breakroom sparar inga lösenord.',
+  sign_in_to_host: 'Logga in för att leda en paus.',
+  sign_in_to_join: 'Logga in för att gå med i pausen, eller be ledaren om en gästlänk.',
+  signed_in_as: 'Inloggad som {name} ({org})',
+  sign_out: 'Logga ut',
+  dev_guest: 'Utvecklarläge: på den här datorn kan du också leda och gå med som gäst, utan att logga in.',
+  invited: 'Du har bjudits in till en organisation. Logga in för att tacka ja.',
+  cannot_host: 'I din organisation är det bara ledare som leder pauser. En administratör kan göra dig till ledare.',
+  no_sign_in: 'Servern har ingen inloggning inställd för appen. Fråga dess administratör.',
+  org_rooms: 'Pågående rum',
+  org_rooms_none: 'Inga pågående rum.',
+  org_sessions: 'Senaste passen',
+  org_sessions_none: 'Inga pass än.',
+  mine: 'ditt',
+  person: 'person',
+  people: 'personer',
+  ongoing: 'pågår',
+  refresh: 'Uppdatera',
+  guest_links: 'Gästlänkar',
+  guest_links_intro: 'För personer utanför er organisation: med en gästlänk går de bara med i det här rummet, under ett namn de själva väljer.',
+  guest_ttl: 'Giltig i',
+  ttl_1h: '1 timme',
+  ttl_1d: '1 dygn',
+  ttl_7d: '7 dygn',
+  make_guest_link: 'Skapa gästlänk',
+  guest_link_new: 'Ny gästlänk (kopiera den nu: den visas bara en gång)',
+  guest_links_none: 'Inga aktiva gästlänkar.',
+  expires: 'går ut',
+  revoke: 'Återkalla',
+  revoked: 'återkallad',
+  guest_join: 'Gå med som gäst',
+  guest_gone: 'Gästlänken har gått ut eller återkallats. Be ledaren om en ny.',
+  closed_signed_out: 'Du loggade ut.',
+  closed_token_expired: 'Din åtkomst har gått ut: ladda om sidan.',
+  closed_revoked: 'Din åtkomst har återkallats.',
 };
 
 const dictionaries: Record<Lang, Record<Key, string>> = { en, sv };
 
-function initialLang(): Lang {
+/** The language chosen with `?lang=` or the language button, if any. */
+function chosenLang(): Lang | null {
   const param = new URLSearchParams(location.search).get('lang');
   if (param === 'en' || param === 'sv') return param;
   try {
@@ -202,7 +278,24 @@ function initialLang(): Lang {
   } catch {
     // storage may be unavailable (private mode)
   }
-  return (navigator.language || 'en').toLowerCase().startsWith('sv') ? 'sv' : 'en';
+  return null;
+}
+
+function initialLang(): Lang {
+  return chosenLang() ?? ((navigator.language || 'en').toLowerCase().startsWith('sv') ? 'sv' : 'en');
+}
+
+/**
+ * Follows the signed-in user's language hint (the provider's `locale`, "sv-SE") unless a language
+ * was chosen on this device. Not kept: the button's choice is.
+ */
+export function adoptLanguageHint(hint: string | null | undefined): void {
+  if (!hint || chosenLang()) return;
+  const next: Lang = hint.toLowerCase().startsWith('sv') ? 'sv' : 'en';
+  if (next !== current) {
+    current = next;
+    apply();
+  }
 }
 
 let current: Lang = initialLang();
@@ -214,6 +307,11 @@ export function lang(): Lang {
 
 export function t(key: Key): string {
   return dictionaries[current][key] ?? en[key];
+}
+
+/** `t(key)` with each `{name}` replaced by `vars.name` ("Sign in with {provider}"). */
+export function tf(key: Key, vars: Record<string, string>): string {
+  return t(key).replace(/\{(\w+)\}/g, (whole, name: string) => vars[name] ?? whole);
 }
 
 /** Switches the language and re-renders every text that listens. */

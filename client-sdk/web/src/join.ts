@@ -2,12 +2,18 @@
 // MediaPipe Pose on this device (the video never leaves the page), draws the own skeleton over
 // a dimmed preview and the others' from the relay, shows the cues at the same instant as every
 // other screen, counts the own reps with the SDK's tracker, and shows the scoreboard.
+//
+// Who joins: the signed-in user (the cookie; the name is the account's); a guest, with
+// `?guest=TOKEN` from a guest link (asks for a name and trades both for an access token to this
+// room, `POST /v1/guest/token`); or, in dev mode, a dev guest. Otherwise it asks to sign in.
 
 import { onLang, t } from './i18n';
 import { PoseCamera } from './camera';
 import { renderPeers } from './peers';
 import { type Landmark, drawSkeleton, fitCanvas } from './skeleton';
 import { movementText } from './exercises';
+import { type Credential, auth, guestToken, statusOf } from './auth';
+import { signInCard } from './signin';
 import {
   type Client,
   CueDisplay,
@@ -72,42 +78,65 @@ function sharingSelect(): HTMLSelectElement {
 
 export async function joinPage(main: HTMLElement, code: string | undefined): Promise<void> {
   const q = params();
-  const name = q.get('name')?.trim();
+  const { me, providers, devGuest } = auth();
+  const guest = q.get('guest');
   void loadCatalogue();
-  if (code && name) return participant(main, code, name);
+  // A guest link wins over a session: it names this room, and the guest chose to use it.
+  if (!guest && !me && !devGuest) {
+    const configured = providers ?? [];
+    main.replaceChildren(configured.length > 0 ? signInCard(configured, 'sign_in_to_join') : h('p', { class: 'error', role: 'alert', i18n: 'no_sign_in' }));
+    return;
+  }
+  const askName = guest !== null || !me;
+  const name = askName ? q.get('name')?.trim() : me!.name;
+  const start = async (c: string, n: string) => {
+    if (!guest) return participant(main, c, n, me ? { kind: 'cookie' } : { kind: 'dev' });
+    let token: string;
+    try {
+      ({ token } = await guestToken(guest, n));
+    } catch (e) {
+      const box = errorBox();
+      showError(box, statusOf(e) === 404 ? t('guest_gone') : e);
+      main.replaceChildren(box);
+      box.dataset.reason = statusOf(e) === 404 ? 'guest-gone' : 'error';
+      return;
+    }
+    return participant(main, c, n, { kind: 'token', token });
+  };
+  if (code && name) return start(code, name);
 
-  // Ask for what is missing: the code (when opened as /join) and the name.
+  // Ask for what is missing: the code (when opened as /join) and the name (unless signed in).
   const codeInput = h('input', { id: 'code', name: 'code', required: true, autocomplete: 'off', autocapitalize: 'characters', value: code ?? '', placeholder: 'ABCD-EFGH' });
   const nameInput = h('input', { id: 'name', name: 'name', required: true, maxlength: 64, autocomplete: 'nickname', value: name ?? '' });
   const sharing = sharingSelect();
   const form = h(
     'form',
     { class: 'card setup', 'data-testid': 'name-form' },
-    h('h1', { i18n: 'home_join' }),
+    h('h1', { i18n: guest ? 'guest_join' : 'home_join' }),
     h('label', { for: 'code', i18n: 'code' }),
     codeInput,
-    h('label', { for: 'name', i18n: 'name' }),
-    nameInput,
+    askName ? h('label', { for: 'name', i18n: 'name' }) : null,
+    askName ? nameInput : null,
     h('label', { for: 'sharing', i18n: 'sharing' }),
     sharing,
     h('button', { type: 'submit', class: 'primary', 'data-testid': 'join', i18n: 'join' }),
   );
   main.replaceChildren(form);
-  (code ? nameInput : codeInput).focus();
+  (code && askName ? nameInput : codeInput).focus();
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const c = codeInput.value.trim().toUpperCase();
-    const n = nameInput.value.trim();
+    const n = askName ? nameInput.value.trim() : me!.name;
     if (!c || !n) return;
     const next = new URLSearchParams(location.search);
-    next.set('name', n);
+    if (askName) next.set('name', n);
     next.set('sharing', sharing.value);
     history.replaceState(null, '', `/join/${encodeURIComponent(c)}?${next}`);
-    void participant(main, c, n);
+    void start(c, n);
   });
 }
 
-async function participant(main: HTMLElement, code: string, name: string): Promise<void> {
+async function participant(main: HTMLElement, code: string, name: string, cred: Credential): Promise<void> {
   const q = params();
   const error = errorBox();
   const status = h('p', { class: 'status', 'data-testid': 'status', role: 'status' });
@@ -219,7 +248,7 @@ async function participant(main: HTMLElement, code: string, name: string): Promi
 
   // ---- the room ----------------------------------------------------------------------------
   try {
-    const connected = await connect(name, 'participant');
+    const connected = await connect(name, 'participant', cred);
     client = connected.client;
   } catch (e) {
     setStatus(status, 'error');

@@ -3,6 +3,7 @@
 
 import { BreakroomClient, devToken, exercises, websocketUrl } from './sdk';
 import { type Key, lang, onLang, t } from './i18n';
+import { type Credential, auth } from './auth';
 import { howTo } from './exercises';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -114,21 +115,43 @@ export function exerciseName(id: string | undefined): string {
 
 export class NoTokens extends Error {}
 
-/** A dev token and a connected client. */
-export async function connect(name: string, role: 'facilitator' | 'participant' | 'viewer'): Promise<{ client: Client; token: string }> {
+/**
+ * A connected client, authenticated by `cred`: the session cookie (the `hello` token is empty:
+ * the server takes the user from the cookie sent with the upgrade), an access token (a guest
+ * link's), or a dev guest token for `name` (`POST /v1/dev/token`, `--dev` on loopback).
+ * `token` is what REST calls on the user's behalf carry ('' with the cookie).
+ */
+export async function connect(
+  name: string,
+  role: 'facilitator' | 'participant' | 'viewer',
+  cred: Credential = { kind: 'dev' },
+): Promise<{ client: Client; token: string }> {
   let token: string;
-  try {
-    const res: any = await devToken(httpBase(), name, role);
-    token = res.token;
-  } catch (e: any) {
-    const status = e?.status ?? e?.response?.status;
-    if (status === 404 || status === 403 || status === 405 || /404|403|not.?found|forbidden/i.test(String(e?.message ?? e))) {
-      throw new NoTokens(t('no_dev_tokens'));
+  if (cred.kind === 'cookie') {
+    token = '';
+  } else if (cred.kind === 'token') {
+    token = cred.token;
+  } else {
+    try {
+      const res: any = await devToken(httpBase(), name, role);
+      token = res.token;
+    } catch (e: any) {
+      const status = e?.status ?? e?.response?.status;
+      if (status === 404 || status === 403 || status === 405 || /404|403|not.?found|forbidden/i.test(String(e?.message ?? e))) {
+        throw new NoTokens(t('no_dev_tokens'));
+      }
+      throw e;
     }
-    throw e;
   }
-  const client = await (BreakroomClient as any).connect(websocketUrl(httpBase()), token, {});
+  // `cookie: true` tells the SDK that an empty token is meant (the cookie authenticates).
+  const options = cred.kind === 'cookie' ? { cookie: true } : {};
+  const client = await (BreakroomClient as any).connect(websocketUrl(httpBase()), token, options);
   return { client, token };
+}
+
+/** How this page signs in: the cookie when signed in, else dev guest tokens. */
+export function pageCredential(): Credential {
+  return auth().me ? { kind: 'cookie' } : { kind: 'dev' };
 }
 
 /** Reads the payload of an event whatever the SDK wraps it in. */
@@ -378,8 +401,14 @@ export function followConnection(client: Client, status: HTMLElement): void {
   client.on('closed', (e: any) => {
     if (status.dataset.state === 'ended') return;
     const code = e?.code ?? e;
-    const text = code === 4000 ? t('kicked') : code === 4003 ? t('room_gone') : undefined;
-    setStatus(status, 'closed', text);
+    const text: Record<number, Key> = {
+      4000: 'kicked',
+      4003: 'room_gone',
+      4004: 'closed_signed_out',
+      4005: 'closed_token_expired',
+      4006: 'closed_revoked',
+    };
+    setStatus(status, 'closed', text[code] ? t(text[code]) : undefined);
   });
 }
 

@@ -1,5 +1,6 @@
 // The shared screen, /view/{CODE}: everyone's skeletons, the cue, the exercise, the timer and
-// the scoreboard, large. It joins as a viewer: it sends nothing.
+// the scoreboard, large. It joins as a viewer: it sends nothing. Signed in, it connects as the
+// user (the cookie); otherwise as a dev guest, or asks to sign in.
 
 import { onLang } from './i18n';
 import { renderPeers } from './peers';
@@ -13,6 +14,7 @@ import {
   h,
   loadCatalogue,
   markReady,
+  pageCredential,
   params,
   phaseDisplay,
   renderScoreboard,
@@ -20,8 +22,16 @@ import {
   showError,
 } from './ui';
 import { t } from './i18n';
+import { auth } from './auth';
+import { signInCard } from './signin';
 
 export async function viewPage(main: HTMLElement, code: string): Promise<void> {
+  const { me, providers, devGuest } = auth();
+  if (!me && !devGuest) {
+    const configured = providers ?? [];
+    main.replaceChildren(configured.length > 0 ? signInCard(configured, 'sign_in_to_join') : h('p', { class: 'error', role: 'alert', i18n: 'no_sign_in' }));
+    return;
+  }
   await loadCatalogue();
   const error = errorBox();
   const status = h('p', { class: 'status', 'data-testid': 'status', role: 'status' });
@@ -44,7 +54,7 @@ export async function viewPage(main: HTMLElement, code: string): Promise<void> {
   );
   let client;
   try {
-    ({ client } = await connect(params().get('name')?.trim() || t('screen'), 'viewer'));
+    ({ client } = await connect(params().get('name')?.trim() || t('screen'), 'viewer', pageCredential()));
   } catch (e) {
     setStatus(status, 'error');
     showError(error, e instanceof NoTokens ? e.message : e);

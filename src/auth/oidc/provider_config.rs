@@ -23,8 +23,14 @@ pub struct ProviderConfig {
     pub client_id: String,
     /// Where the client secret comes from. Never written in the config file itself.
     pub client_secret: SecretSource,
-    /// The callback URL registered at the provider: `{public origin}/auth/callback/{id}`.
+    /// The callback URL registered at the provider: `{public origin}/auth/callback/{id}`. In
+    /// the config file it may be left out: the server then uses its public URL.
+    #[serde(default)]
     pub redirect_uri: String,
+    /// The name on the sign-in button [default: Microsoft, Google or Apple by the preset, else
+    /// the id].
+    #[serde(default)]
+    pub name: Option<String>,
     /// Scopes asked for besides `openid`.
     #[serde(default = "default_scopes")]
     pub scopes: Vec<String>,
@@ -80,6 +86,7 @@ impl ProviderConfig {
             client_id: client_id.into(),
             client_secret,
             redirect_uri: redirect_uri.into(),
+            name: None,
             scopes: default_scopes(),
             preset: Preset::Entra {
                 allowed_tenants: None,
@@ -95,6 +102,7 @@ impl ProviderConfig {
             client_id: client_id.into(),
             client_secret,
             redirect_uri: redirect_uri.into(),
+            name: None,
             scopes: default_scopes(),
             preset: Preset::Google {
                 hosted_domain: None,
@@ -110,8 +118,33 @@ impl ProviderConfig {
             client_id: client_id.into(),
             client_secret,
             redirect_uri: redirect_uri.into(),
+            name: None,
             scopes: vec!["name".into(), "email".into()],
             preset: Preset::Apple,
+        }
+    }
+
+    /// The name on the sign-in button.
+    pub fn display_name(&self) -> String {
+        if let Some(name) = &self.name {
+            return name.clone();
+        }
+        match self.preset {
+            Preset::Entra { .. } => "Microsoft".into(),
+            Preset::Google { .. } => "Google".into(),
+            Preset::Apple => "Apple".into(),
+            Preset::Generic => self.id.clone(),
+        }
+    }
+
+    /// The preset's kind, as `GET /auth/providers` names it: `entra`, `google`, `apple` or
+    /// `generic`.
+    pub fn kind(&self) -> &'static str {
+        match self.preset {
+            Preset::Entra { .. } => "entra",
+            Preset::Google { .. } => "google",
+            Preset::Apple => "apple",
+            Preset::Generic => "generic",
         }
     }
 

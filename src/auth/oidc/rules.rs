@@ -82,6 +82,7 @@ pub(crate) fn identity(
     apple_user: Option<&str>,
 ) -> Result<Identity, SignInError> {
     let verified = facts.email_verified == Some(true);
+    let mut org_key = None;
     let (subject, email_kept, name) = match preset {
         Preset::Generic => (facts.sub.clone(), verified, facts.name.clone()),
         Preset::Entra { allowed_tenants } => {
@@ -103,6 +104,7 @@ pub(crate) fn identity(
             let edov = matches!(&facts.extra.xms_edov, Some(serde_json::Value::Bool(true)))
                 || facts.extra.xms_edov.as_ref().and_then(|v| v.as_str()) == Some("true")
                 || facts.extra.xms_edov.as_ref().and_then(|v| v.as_i64()) == Some(1);
+            org_key = Some(format!("entra:{}", tid.to_ascii_lowercase()));
             (format!("{tid}:{oid}"), verified || edov, facts.name.clone())
         }
         Preset::Google { hosted_domain } => {
@@ -111,6 +113,12 @@ pub(crate) fn identity(
             {
                 return Err(SignInError::HostedDomainNotAllowed);
             }
+            org_key = facts
+                .extra
+                .hd
+                .as_deref()
+                .filter(|hd| !hd.is_empty())
+                .map(|hd| format!("google:{}", hd.to_ascii_lowercase()));
             (facts.sub.clone(), verified, facts.name.clone())
         }
         Preset::Apple => (
@@ -128,6 +136,7 @@ pub(crate) fn identity(
         name: name.filter(|n| !n.trim().is_empty()),
         email: if email_kept { facts.email } else { None },
         language: facts.locale,
+        org_key,
     })
 }
 
@@ -220,6 +229,7 @@ mod tests {
         let id =
             identity("microsoft", &open, entra_facts(TENANT_A, TENANT_A), None).expect("accepted");
         assert_eq!(id.subject, format!("{TENANT_A}:oid-1"));
+        assert_eq!(id.org_key, Some(format!("entra:{TENANT_A}")));
         // No email_verified and no xms_edov: the email is not kept.
         assert_eq!(id.email, None);
         let mut edov = entra_facts(TENANT_A, TENANT_A);
@@ -277,6 +287,16 @@ mod tests {
             ),
             ("1234567890", Some("grace@example.com"), Some("de"))
         );
+        // A personal account: no organization.
+        assert_eq!(id.org_key, None);
+        let workspace = identity(
+            "google",
+            &any,
+            google_facts(Some("Example.com"), Some(true)),
+            None,
+        )
+        .expect("ok");
+        assert_eq!(workspace.org_key.as_deref(), Some("google:example.com"));
         assert_eq!(
             identity("google", &any, google_facts(None, Some(false)), None)
                 .expect("ok")
@@ -342,7 +362,7 @@ mod tests {
         .expect("ok");
         assert_eq!(id.email.as_deref(), Some("x7@privaterelay.appleid.com"));
         assert_eq!(id.name.as_deref(), Some("Tim Apple"));
-        assert_eq!(id.subject, "001234.abcd");
+        assert_eq!((id.subject.as_str(), id.org_key), ("001234.abcd", None));
         let id = identity(
             "apple",
             &Preset::Apple,

@@ -535,8 +535,10 @@ impl Session {
             return;
         };
         if current.expires_at.is_none() {
+            // A session-cookie connection (PROTOCOL.md, "Refresh"): it lasts as long as the
+            // web session.
             let msg = "this connection has no token to refresh";
-            self.error(ErrorCode::InvalidState, msg, Some(seq));
+            self.error(ErrorCode::Unsupported, msg, Some(seq));
             return;
         }
         let fresh = match authenticate_token(&self.hub, token).await {

@@ -607,6 +607,17 @@ async fn a_full_login_then_me_a_room_and_its_websocket_on_the_cookie_alone() {
     let code = w.create_room(&cookie).await;
     let mut raw = w.ws(&cookie, &w.origin()).await.unwrap();
     raw.hello("").await;
+    // A cookie connection has no token to refresh: it lasts as long as the web session.
+    let seq = raw.next_seq();
+    raw.send(&breakroom_protocol::ClientMsg::Refresh {
+        seq,
+        token: "x.y.z".into(),
+    })
+    .await;
+    assert!(matches!(
+        raw.until(|m| matches!(m, ServerMsg::Error { .. })).await,
+        ServerMsg::Error { code: breakroom_protocol::ErrorCode::Unsupported, seq: Some(s), .. } if s == seq
+    ));
     assert!(matches!(
         join(&mut raw, &code, RequestedRole::Facilitator).await,
         ServerMsg::Snapshot { .. }

@@ -14,8 +14,9 @@
 //!   `iat` not in the future (each with [`LEEWAY_S`] of clock skew);
 //! - `jti` is present and not revoked.
 //!
-//! App rows are cached in memory by id (a hello does not read the store for them) and dropped
-//! from the cache whenever they change ([`AppRegistry::forget`]). A JWKS is fetched on first
+//! App rows are cached in memory by id and dropped from the cache whenever they change
+//! ([`AppRegistry::forget`]); revoked token ids are loaded from the store once and kept in step
+//! by [`AppRegistry::revoke`]. A hello thus reads no store once its app is cached. A JWKS is fetched on first
 //! use, again when older than an hour, and on a `kid` it does not hold at most once per
 //! 30 s ([`KeyRefresh`]), so forged key ids cannot make breakroom hammer the app.
 
@@ -123,6 +124,11 @@ struct CachedApp {
 /// The apps the server knows, cached, with their keys.
 pub struct AppRegistry {
     cache: DashMap<String, Arc<CachedApp>>,
+    /// Revoked token ids, (app, jti) → until when: loaded from the store once, then kept in
+    /// step by [`Self::revoke`] (this process is the only one revoking), so a hello reads no
+    /// store for them.
+    revoked: DashMap<(String, String), u64>,
+    revoked_loaded: tokio::sync::OnceCell<()>,
     http: openidconnect::reqwest::Client,
     refresh: KeyRefresh,
 }
@@ -151,9 +157,49 @@ impl AppRegistry {
             .unwrap_or_default();
         AppRegistry {
             cache: DashMap::new(),
+            revoked: DashMap::new(),
+            revoked_loaded: tokio::sync::OnceCell::new(),
             http,
             refresh,
         }
+    }
+
+    /// Revokes an app's token id until `expires_at`, in the store and here. Revocations past
+    /// their expiry are dropped.
+    pub async fn revoke(
+        &self,
+        store: &dyn Store,
+        app: &str,
+        jti: &str,
+        expires_at: u64,
+        now: u64,
+    ) -> Result<(), crate::store::StoreError> {
+        store.revoke_token(app, jti, expires_at, now).await?;
+        self.revoked.retain(|_, until| *until >= now);
+        self.revoked
+            .entry((app.to_owned(), jti.to_owned()))
+            .and_modify(|until| *until = (*until).max(expires_at))
+            .or_insert(expires_at);
+        Ok(())
+    }
+
+    /// Whether an app's token id is revoked (the store is read once, the first time).
+    async fn is_revoked(
+        &self,
+        store: &dyn Store,
+        app: &str,
+        jti: &str,
+        now: u64,
+    ) -> Result<bool, crate::store::StoreError> {
+        self.revoked_loaded
+            .get_or_try_init(|| async {
+                for (app, jti, until) in store.revocations(now).await? {
+                    self.revoked.entry((app, jti)).or_insert(until);
+                }
+                Ok::<(), crate::store::StoreError>(())
+            })
+            .await?;
+        Ok(self.revoked.contains_key(&(app.to_owned(), jti.to_owned())))
     }
 
     /// Drops an app from the cache: call it after changing the app in the store.
@@ -242,7 +288,7 @@ impl AppRegistry {
         if record.disabled {
             return Err(TokenError::Revoked);
         }
-        match store.is_revoked(&record.id, &claims.jti).await {
+        match self.is_revoked(store, &record.id, &claims.jti, now).await {
             Ok(false) => {}
             Ok(true) => return Err(TokenError::Revoked),
             Err(err) => {

@@ -476,8 +476,8 @@ pub(super) async fn revoke_token(
     let until = rev
         .exp
         .min(now + crate::auth::apps::MAX_APP_TOKEN_LIFETIME_S + 60);
-    hub.store
-        .revoke_token(&id, &rev.jti, until, now)
+    hub.apps
+        .revoke(&*hub.store, &id, &rev.jti, until, now)
         .await
         .map_err(store_failed)?;
     let closed = hub.live.close_where(

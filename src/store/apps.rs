@@ -119,6 +119,8 @@ pub trait AppStore: Send + Sync + 'static {
     ) -> Result<(), StoreError>;
     /// Whether an enabled app lists a browser origin.
     async fn origin_listed(&self, origin: &str) -> Result<bool, StoreError>;
+    /// Every revocation not past its expiry at `now`: (app, jti, expires_at).
+    async fn revocations(&self, now: u64) -> Result<Vec<(String, String, u64)>, StoreError>;
     /// Whether an app's token id is revoked.
     async fn is_revoked(&self, app: &str, jti: &str) -> Result<bool, StoreError>;
 }

@@ -246,8 +246,8 @@ async fn tokens_breaking_a_rule_are_refused() {
     }
 
     // Revoked by its id; then the whole app disabled.
-    f.store
-        .revoke_token("app_h", "jti-1", NOW + 300, NOW)
+    f.registry
+        .revoke(&f.store, "app_h", "jti-1", NOW + 300, NOW)
         .await
         .expect("revoke");
     assert_eq!(f.verdict(&good).await, "revoked");
@@ -364,4 +364,25 @@ async fn jwks_keys_are_fetched_cached_and_refetched_on_an_unknown_kid_at_most_on
     assert_eq!(server.fetches(), 2);
     assert_eq!(quick.verdict(&signed(&k2, "k2")).await, "ok");
     assert_eq!(server.fetches(), 2, "a known kid fetches nothing");
+}
+
+/// Revocations made before the server started (kept in the store) still hold.
+#[tokio::test]
+async fn revocations_in_the_store_hold_after_a_restart() {
+    let f = Fixture::new(KeyRefresh::default()).await;
+    f.add(
+        "app_h",
+        "default",
+        AppAlg::HS256,
+        AppKey::Secret(SECRET.into()),
+    )
+    .await;
+    f.store
+        .revoke_token("app_h", "jti-1", NOW + 300, NOW)
+        .await
+        .expect("revoke");
+    assert_eq!(f.verdict(&hs(&claims("app_h"))).await, "revoked");
+    let mut other = claims("app_h");
+    other.jti = "jti-2".into();
+    assert_eq!(f.verdict(&hs(&other)).await, "ok");
 }

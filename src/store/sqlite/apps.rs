@@ -144,6 +144,21 @@ impl AppStore for SqliteStore {
         Ok(row.is_some())
     }
 
+    async fn revocations(&self, now: u64) -> Result<Vec<(String, String, u64)>, StoreError> {
+        let rows =
+            sqlx::query("SELECT app_id, jti, expires_at FROM revoked_tokens WHERE expires_at >= ?")
+                .bind(i64::try_from(now).unwrap_or(i64::MAX))
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let exp: i64 = r.get(2);
+                (r.get(0), r.get(1), u64::try_from(exp).unwrap_or(0))
+            })
+            .collect())
+    }
+
     async fn is_revoked(&self, app: &str, jti: &str) -> Result<bool, StoreError> {
         let row = sqlx::query("SELECT 1 FROM revoked_tokens WHERE app_id = ? AND jti = ?")
             .bind(app)
@@ -248,5 +263,7 @@ mod tests {
             .expect("revoke");
         assert!(!store.is_revoked("app_a", "j1").await.expect("check"));
         assert!(store.is_revoked("app_a", "j2").await.expect("check"));
+        let kept = store.revocations(now + 61).await.expect("list");
+        assert_eq!(kept, vec![("app_a".into(), "j2".into(), now + 600)]);
     }
 }

@@ -345,7 +345,9 @@ impl Session {
         self.hub
             .live
             .insert(self.id, principal.clone(), self.outbox.clone());
-        let expires_at = principal.expires_at;
+        // A cookie connection's end is its web session's, not a token's the client could
+        // refresh: welcome names none (PROTOCOL.md).
+        let expires_at = principal.expires_at.filter(|_| !principal.is_cookie());
         self.principal = Some(principal);
         self.send(&ServerMsg::Welcome {
             conn: self.id,
@@ -485,9 +487,15 @@ impl Session {
     }
 
     /// When the connection's credential expires (Unix seconds): the connection is closed then
-    /// unless a `refresh` brought a new token. `None` before hello and for cookie connections.
+    /// unless a `refresh` brought a new token; a cookie connection when its web session ends.
+    /// `None` before hello.
     pub fn expires_at(&self) -> Option<u64> {
         self.principal.as_ref().and_then(|p| p.expires_at)
+    }
+
+    /// Whether the connection acts for someone signed in with the web session cookie.
+    pub fn is_cookie(&self) -> bool {
+        self.principal.as_ref().is_some_and(Principal::is_cookie)
     }
 
     /// Restricts the connection to tokens of apps that list `origin` (the upgrade's Origin,
@@ -534,7 +542,7 @@ impl Session {
         let Some(current) = &self.principal else {
             return;
         };
-        if current.expires_at.is_none() {
+        if current.is_cookie() {
             // A session-cookie connection (PROTOCOL.md, "Refresh"): it lasts as long as the
             // web session.
             let msg = "this connection has no token to refresh";

@@ -287,7 +287,11 @@ async fn read_loop(
             frame = stream.next() => frame,
             () = &mut done => return false,
             () = &mut expiry, if armed.is_some() => {
-                outbox.close(close::TOKEN_EXPIRED, "token expired");
+                if session.is_cookie() {
+                    outbox.close(close::SIGNED_OUT, "the web session has ended");
+                } else {
+                    outbox.close(close::TOKEN_EXPIRED, "token expired");
+                }
                 return false;
             }
             () = &mut hello_deadline, if !session.said_hello() => {

@@ -1169,6 +1169,28 @@ async fn sessions_end_when_idle_or_past_their_maximum_and_only_listed_origins_co
     };
     assert_eq!(invite("https://app.example").await.unwrap().status(), 201);
     assert_eq!(invite("https://other.example").await.unwrap().status(), 403);
+    // A socket opened with the cookie ends with its web session (4004), as a token's ends with
+    // the token: the session below has 2 s left (and the server's 5 s of leeway).
+    let ending = seed_person(&server, "admin", 0, 2).await;
+    let mut req = server.ws_url().into_client_request().unwrap();
+    let h = req.headers_mut();
+    h.insert("sec-websocket-protocol", "breakroom.v1".parse().unwrap());
+    h.insert("cookie", format!("breakroom={ending}").parse().unwrap());
+    h.insert("origin", "https://app.example".parse().unwrap());
+    let (ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    let mut raw = Raw::from(ws);
+    match raw.hello("").await {
+        ServerMsg::Welcome { expires_at, .. } => {
+            assert_eq!(
+                expires_at, None,
+                "no token to refresh on a cookie connection"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    let (code, _) = raw.closed().await.expect("closed by the server");
+    assert_eq!(code, 4004);
+
     // A member is no admin.
     let member = seed_person(&server, "member", 0, 100).await;
     let response = http()

@@ -89,8 +89,8 @@ pub struct Principal {
     pub grants: Grants,
     /// The one room the principal may join, when restricted.
     pub room: Option<String>,
-    /// When the credential expires (Unix seconds); `None` for web sessions, which the store
-    /// expires.
+    /// When the credential expires (Unix seconds): a token's `exp`, or a web session's absolute
+    /// end (its idle expiry is the store's to enforce).
     pub expires_at: Option<u64>,
     /// How it proved who it is.
     pub source: Source,
@@ -116,6 +116,11 @@ impl Principal {
             expires_at: Some(claims.exp),
             source,
         }
+    }
+
+    /// Whether the principal signed in with the web session cookie.
+    pub fn is_cookie(&self) -> bool {
+        matches!(self.source, Source::Cookie { .. })
     }
 
     /// Whether the principal may create rooms and host sessions.

@@ -123,7 +123,8 @@ pub async fn principal_from_cookie(hub: &Hub, headers: &HeaderMap) -> Option<Pri
         org_role: Some(session.user.role),
         grants: Grants::for_role(role),
         room: None,
-        expires_at: None,
+        // The session's absolute end: a socket opened with the cookie closes then (4004).
+        expires_at: u64::try_from(session.expires_at).ok(),
         source: Source::Cookie { session_hash },
     })
 }

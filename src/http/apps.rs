@@ -160,7 +160,7 @@ fn store_failed(err: crate::store::StoreError) -> Problem {
 async fn admin_org(hub: &Hub, headers: &HeaderMap, changes_state: bool) -> Result<String, Problem> {
     match Caller::of(hub, headers).await {
         None => Err(Problem::unauthorized(
-            "send the API key (HTTP Basic) or an admin's bearer token",
+            "send the API key (HTTP Basic), or sign in as an admin",
         )),
         Some(Caller::ApiKey) => Ok(DEFAULT_ORG.to_owned()),
         Some(Caller::Token(p)) if p.org_role == Some(OrgRole::Admin) => Ok(p.org),
@@ -279,7 +279,7 @@ fn key_of(req: &NewApp) -> Result<AppKey, Problem> {
     path = "/org/apps",
     tag = "apps",
     request_body(content = NewApp, content_type = "application/json"),
-    security(("api_key" = []), ("bearer" = [])),
+    security(("api_key" = []), ("cookie" = []), ("bearer" = [])),
     responses(
         (status = 201, description = "Registered", body = AppView),
         (status = 400, description = "Invalid JSON, name, origins, key or limits",
@@ -347,7 +347,7 @@ pub(super) async fn create_app(
     get,
     path = "/org/apps",
     tag = "apps",
-    security(("api_key" = []), ("bearer" = [])),
+    security(("api_key" = []), ("cookie" = []), ("bearer" = [])),
     responses(
         (status = 200, description = "The apps, oldest first", body = AppList),
         (status = 401, description = "No valid credentials",
@@ -382,7 +382,7 @@ pub(super) async fn list_apps(
     tag = "apps",
     params(("id" = String, Path, description = "The app's id")),
     request_body(content = AppChange, content_type = "application/json"),
-    security(("api_key" = []), ("bearer" = [])),
+    security(("api_key" = []), ("cookie" = []), ("bearer" = [])),
     responses(
         (status = 200, description = "The app as it is now", body = AppView),
         (status = 400, description = "Invalid JSON, or the server's API key (set in its configuration)",
@@ -440,7 +440,7 @@ pub(super) async fn change_app(
     tag = "apps",
     params(("id" = String, Path, description = "The app's id")),
     request_body(content = Revocation, content_type = "application/json"),
-    security(("api_key" = []), ("bearer" = [])),
+    security(("api_key" = []), ("cookie" = []), ("bearer" = [])),
     responses(
         (status = 204, description = "Revoked"),
         (status = 400, description = "Invalid JSON or token id",

@@ -108,6 +108,17 @@ fn documented(dev: bool) -> (Router<Arc<Hub>>, utoipa::openapi::OpenApi) {
     (router, doc)
 }
 
+/// A request body as JSON, or a 400 problem saying why not.
+fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
+    serde_json::from_slice(body).map_err(|e| Problem::bad_request(format!("invalid JSON: {e}")))
+}
+
+/// A store failure: logged (never with a request's data), answered with a 500 problem.
+fn store_failed(err: crate::store::StoreError) -> Problem {
+    tracing::error!(%err, "the store failed");
+    Problem::internal()
+}
+
 /// The OpenAPI 3.1 document of the HTTP surface, as served at `GET /v1/openapi.json`.
 pub fn openapi() -> serde_json::Value {
     doc::finish(documented(false).1)

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::access::Caller;
+use super::{json_body, store_failed};
 use crate::auth::{DEFAULT_ORG, OrgRole, Source, random_token, unix_seconds};
 use crate::hub::Hub;
 use crate::problem::Problem;
@@ -144,15 +145,6 @@ pub(super) struct Revocation {
     jti: String,
     /// The token's expiry (its `exp`, Unix seconds): the revocation is kept until then.
     exp: u64,
-}
-
-fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
-    serde_json::from_slice(body).map_err(|e| Problem::bad_request(format!("invalid JSON: {e}")))
-}
-
-fn store_failed(err: crate::store::StoreError) -> Problem {
-    tracing::error!(%err, "the app store failed");
-    Problem::internal()
 }
 
 /// The organization the caller administers, or a 401/403 problem. A signed-in admin's request

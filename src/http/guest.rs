@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::access::{Caller, actor};
+use super::{json_body, store_failed};
 use crate::auth::guest::{MAX_LINK_TTL_S, claims};
 use crate::auth::web_session::hash as hash_secret;
 use crate::auth::{Source, random_token, unix_seconds};
@@ -100,16 +101,14 @@ fn no_link() -> Problem {
     Problem::not_found("no such guest link, or it has expired or was revoked")
 }
 
-fn store_failed(err: crate::store::StoreError) -> Problem {
-    tracing::error!(%err, "guest links: the store failed");
-    Problem::internal()
-}
-
-fn json_body<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, Problem> {
+/// [`super::json_body`], with an empty body meaning every field's default.
+fn json_body_or_default<T: serde::de::DeserializeOwned + Default>(
+    body: &[u8],
+) -> Result<T, Problem> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(body).map_err(|e| Problem::bad_request(format!("invalid JSON: {e}")))
+    json_body(body)
 }
 
 /// The live room `code` if the caller may manage it, else the 404 of a missing room.
@@ -158,7 +157,7 @@ pub(super) async fn create_guest_link(
 ) -> Result<Response, Problem> {
     let caller = actor(&hub, &headers).await?;
     let (normalized, room) = managed_room(&hub, &caller, &code)?;
-    let req: NewGuestLink = json_body(&body)?;
+    let req: NewGuestLink = json_body_or_default(&body)?;
     let ttl = req.ttl_s.unwrap_or(DEFAULT_LINK_TTL_S);
     if !(60..=MAX_LINK_TTL_S).contains(&ttl) {
         return Err(Problem::bad_request(format!(
@@ -314,8 +313,7 @@ pub(super) async fn guest_token(
     State(hub): State<Arc<Hub>>,
     body: axum::body::Bytes,
 ) -> Result<Response, Problem> {
-    let req: GuestTokenRequest = serde_json::from_slice(&body)
-        .map_err(|e| Problem::bad_request(format!("invalid JSON: {e}")))?;
+    let req: GuestTokenRequest = json_body(&body)?;
     let name = req.name.trim().to_owned();
     if name.is_empty()
         || name.chars().count() > breakroom_protocol::validate::MAX_NAME

@@ -12,11 +12,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::signin::{OrgRoleSchema, signed_in};
+use super::{json_body, store_failed};
 use crate::auth::web_session;
 use crate::auth::{OrgRole, Principal};
 use crate::hub::Hub;
 use crate::problem::Problem;
-use crate::store::{Facilitators, Invitation, StoreError};
+use crate::store::{Facilitators, Invitation};
 
 /// Shortest invitation lifetime, in seconds.
 const MIN_INVITATION_TTL_S: u64 = 60;
@@ -24,15 +25,6 @@ const MIN_INVITATION_TTL_S: u64 = 60;
 const MAX_INVITATION_TTL_S: u64 = 30 * 24 * 3600;
 /// Invitation lifetime when none is asked for: 7 days.
 const DEFAULT_INVITATION_TTL_S: u64 = 7 * 24 * 3600;
-
-fn store_failed(err: StoreError) -> Problem {
-    tracing::error!(%err, "organization store operation failed");
-    Problem::internal()
-}
-
-fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
-    serde_json::from_slice(body).map_err(|e| Problem::bad_request(format!("invalid JSON: {e}")))
-}
 
 /// The caller, if they are an admin of their organization (403 otherwise).
 async fn admin(hub: &Hub, headers: &HeaderMap, changes_state: bool) -> Result<Principal, Problem> {

@@ -14,6 +14,7 @@ use tokio::sync::oneshot;
 use utoipa::ToSchema;
 
 use super::access::{Caller, actor};
+use super::json_body;
 use crate::hub::{Hub, display_code, normalize_code};
 use crate::problem::Problem;
 use crate::room_actor::RoomCmd;
@@ -50,10 +51,6 @@ pub(super) struct SessionList {
     room: String,
     /// The sessions held in the room that have ended, oldest first.
     sessions: Vec<SessionListing>,
-}
-
-fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
-    serde_json::from_slice(body).map_err(|e| Problem::bad_request(format!("invalid JSON: {e}")))
 }
 
 /// Creates a live room running a program, in the caller's organization.

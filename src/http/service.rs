@@ -12,6 +12,7 @@ use breakroom_rooms::Catalogue;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::json_body;
 use crate::auth::{TokenRole, TokenSpec};
 use crate::hub::Hub;
 use crate::problem::Problem;
@@ -97,8 +98,7 @@ pub(super) async fn dev_token(
             "dev tokens are only given out on loopback",
         ));
     }
-    let req: DevTokenRequest = serde_json::from_slice(&body)
-        .map_err(|e| Problem::bad_request(format!("invalid JSON: {e}")))?;
+    let req: DevTokenRequest = json_body(&body)?;
     let name = req.name.trim().to_owned();
     if name.is_empty()
         || name.chars().count() > breakroom_protocol::validate::MAX_NAME

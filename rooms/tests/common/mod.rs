@@ -157,8 +157,20 @@ pub(crate) struct Harness {
     pub(crate) started: bool,
     /// The latest instant of each cue sent, by id.
     cues: BTreeMap<u32, Micros>,
-    /// The latest `flag` message sent for each flag, by (p, exercise, reason, at).
-    live_flags: BTreeMap<(ParticipantId, String, String, Micros), ScoreFlag>,
+    /// What each open member was told last about each flag, by (p, exercise, reason, at).
+    live_flags: BTreeMap<MemberId, BTreeMap<FlagId, ScoreFlag>>,
+}
+
+/// How clients know a flag: (participant, exercise, reason, raised at).
+type FlagId = (ParticipantId, String, String, Micros);
+
+fn flag_id(flag: &ScoreFlag) -> FlagId {
+    (
+        flag.p,
+        flag.exercise.clone(),
+        format!("{:?}", flag.reason),
+        flag.at,
+    )
 }
 
 impl Harness {
@@ -271,6 +283,7 @@ impl Harness {
     pub(crate) fn leave(&mut self, label: &str) {
         let m = self.member(label);
         self.open.remove(&m);
+        self.live_flags.remove(&m);
         self.room.handle_leave(self.now, m);
         self.after_input();
     }
@@ -278,6 +291,7 @@ impl Harness {
     pub(crate) fn drop_conn(&mut self, label: &str) {
         let m = self.member(label);
         self.open.remove(&m);
+        self.live_flags.remove(&m);
         self.room.handle_disconnect(self.now, m);
         self.after_input();
     }
@@ -390,6 +404,17 @@ impl Harness {
             Output::Send { to, msg } => {
                 self.check_recipients(&to, &msg);
                 self.check_msg(&msg);
+                let told = match &msg {
+                    ServerMsg::Flag { flag } => std::slice::from_ref(flag),
+                    ServerMsg::Snapshot { flags, .. } => flags.as_slice(),
+                    _ => &[],
+                };
+                for m in &to {
+                    let held = self.live_flags.entry(*m).or_default();
+                    for flag in told {
+                        held.insert(flag_id(flag), flag.clone());
+                    }
+                }
                 if self.shown(msg.kind()) {
                     let text = format!("{}: {}", self.names(&to), self.render(&msg));
                     self.line(text);
@@ -434,22 +459,23 @@ impl Harness {
                 reason,
             } => {
                 self.open.remove(&member);
+                self.live_flags.remove(&member);
                 if self.shown("close") {
                     let text = format!("close {} {code} {reason}", self.labels[&member]);
                     self.line(text);
                 }
             }
             Output::Summary(summary) => {
-                // What facilitators were told last about a flag is what the summary says.
+                // A flag's identity is unique, and what the facilitators present were told
+                // last about it is what the summary says.
+                let mut ids = BTreeSet::new();
                 for flag in summary.participants.iter().flat_map(|p| &p.flags) {
-                    let key = (
-                        flag.p,
-                        flag.exercise.clone(),
-                        format!("{:?}", flag.reason),
-                        flag.at,
-                    );
-                    if let Some(live) = self.live_flags.get(&key) {
-                        assert_eq!(live, flag, "the live flag differs from the summary's");
+                    let id = flag_id(flag);
+                    assert!(ids.insert(id.clone()), "two flags named {id:?}");
+                    for held in self.live_flags.values() {
+                        if let Some(live) = held.get(&id) {
+                            assert_eq!(live, flag, "the live flag differs from the summary's");
+                        }
                     }
                 }
                 if self.shown("persist") {
@@ -495,15 +521,6 @@ impl Harness {
                 self.cues.insert(cue.id, cue.at);
             }
             ServerMsg::Summary { .. } => self.summary_sends += 1,
-            ServerMsg::Flag { flag } => {
-                let key = (
-                    flag.p,
-                    flag.exercise.clone(),
-                    format!("{:?}", flag.reason),
-                    flag.at,
-                );
-                self.live_flags.insert(key, flag.clone());
-            }
             ServerMsg::Scoreboard { scoreboard } => {
                 for e in &scoreboard.ranking {
                     let best = self.best.entry(e.p).or_default();

@@ -176,7 +176,11 @@ impl Harness {
                 .collect();
             let _ = write!(out, " | {}: {}", self.pid(p.p), rs.join(", "));
             if !p.flags.is_empty() {
-                let fs: Vec<String> = p.flags.iter().map(|f| format!("{:?}", f.reason)).collect();
+                let fs: Vec<String> = p
+                    .flags
+                    .iter()
+                    .map(|f| format!("{:?}({})", f.reason, f.claimed))
+                    .collect();
                 let _ = write!(out, " flags {}", fs.join(" "));
             }
         }

@@ -397,7 +397,7 @@ impl Ledger {
                 score.detected_ms = reading.active_ms;
             }
             Check::Reach(counter) => {
-                score.detected_reps = counter.update(model, landmarks);
+                score.detected_reps = counter.update(now, model, landmarks);
             }
         }
         score.frames = score.frames.saturating_add(1);

@@ -198,6 +198,20 @@ impl Card {
             *stored = updated.clone();
             return Some(updated);
         }
+        // Two keys can raise a flag at one instant (a skip ends one stretch and starts the next
+        // between two reports). Clients know a flag by `(p, exercise, reason, at)`, so the
+        // second updates the first rather than standing beside it under the same identity.
+        let same = |f: &ScoreFlag| {
+            f.exercise == flag.exercise && f.reason == flag.reason && f.at == flag.at
+        };
+        if let Some(i) = self.flags.iter().position(same) {
+            self.flag_keys.insert(key, i);
+            if self.flags[i] == flag {
+                return None;
+            }
+            self.flags[i] = flag.clone();
+            return Some(flag);
+        }
         self.flag_keys.insert(key, self.flags.len());
         self.flags.push(flag.clone());
         Some(flag)

@@ -24,12 +24,12 @@ import {
   loadCatalogue,
   markReady,
   params,
-  payload,
   phaseDisplay,
   renderScoreboard,
   setStatus,
   showError,
   type Program,
+  type SessionSummary,
 } from './ui';
 import { renderPeers } from './peers';
 
@@ -158,7 +158,7 @@ export async function hostPage(main: HTMLElement): Promise<void> {
       const cap = Number(capacity.value);
       const capacityOrNone = Number.isFinite(cap) && cap > 0 ? cap : undefined;
       // With the cookie, no bearer token: the browser sends the cookie (and its Origin).
-      const created: any = me
+      const created: { code: string; join_url: string } = me
         ? await createRoomAsMe(program(preset), capacityOrNone)
         : await createRoom(httpBase(), token, program(preset), capacityOrNone);
       await running(main, client, created, org);
@@ -194,18 +194,19 @@ async function running(
     }
   });
 
-  const control = (action: string, ...args: unknown[]) => () => {
+  type Action = 'start' | 'pause' | 'resume' | 'skip' | 'end' | 'lock' | 'unlock';
+  type OnSomeone = 'kick' | 'makeCohost';
+  // `p`: whom `kick` and `makeCohost` act on.
+  const control = (action: Action | OnSomeone, p = -1) => () => {
     error.hidden = true;
     try {
-      const f = client[action];
-      if (typeof f !== 'function') throw new Error(`the SDK has no ${action}()`);
-      const r = f.call(client, ...args);
-      if (r && typeof r.catch === 'function') r.catch((e: unknown) => showError(error, e));
+      if (action === 'kick' || action === 'makeCohost') client[action](p);
+      else client[action]();
     } catch (e) {
       showError(error, e);
     }
   };
-  const btn = (id: string, key: Parameters<typeof t>[0], action: string, cls = '') =>
+  const btn = (id: string, key: Parameters<typeof t>[0], action: Action, cls = '') =>
     h('button', { type: 'button', 'data-testid': id, class: cls || undefined, i18n: key, onclick: control(action) });
   // The button shows the room's state as the server last said (the snapshot, then each `lock`
   // message), not what was clicked: a refused or another host's control shows as it is.
@@ -347,8 +348,8 @@ async function running(
   new CueDisplay(client, cueEl);
   renderPeers(client, room, peers);
 
-  client.on('summary', (m: any) => renderSummary(summary, payload<any>(m, 'summary')));
-  client.on('error', (e: any) => showError(error, e?.message ?? e?.code ?? e));
+  client.on('summary', (s) => renderSummary(summary, s));
+  client.on('error', (e) => showError(error, e.message || e.code));
 
   await client.join(created.code, { role: 'facilitator', sharing: 'nobody' });
   setStatus(status, 'joined');
@@ -357,9 +358,9 @@ async function running(
   void org?.refresh();
 }
 
-export function renderSummary(section: HTMLElement, s: any): void {
-  const rows = (s.participants ?? []).map((p: any) => {
-    const results: any[] = p.results ?? [];
+export function renderSummary(section: HTMLElement, s: SessionSummary): void {
+  const rows = s.participants.map((p) => {
+    const results = p.results;
     const reps = results.reduce((a, r) => a + (r.reps ?? 0), 0);
     const points = results.reduce((a, r) => a + (r.points ?? 0), 0);
     const verified = results.length > 0 && results.every((r) => r.verified === true);

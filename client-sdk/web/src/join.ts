@@ -7,6 +7,7 @@
 // `?guest=TOKEN` from a guest link (asks for a name and trades both for an access token to this
 // room, `POST /v1/guest/token`); or, in dev mode, a dev guest. Otherwise it asks to sign in.
 
+import type { ReactionKind, Tracker } from './sdk';
 import { onLang, t } from './i18n';
 import { PoseCamera } from './camera';
 import { renderPeers } from './peers';
@@ -33,7 +34,7 @@ import {
 } from './ui';
 
 type Sharing = 'room' | 'facilitators' | 'nobody';
-const REACTIONS: [string, string][] = [
+const REACTIONS: [ReactionKind, string][] = [
   ['clap', '👏'],
   ['cheer', '🎉'],
   ['strong', '💪'],
@@ -196,7 +197,7 @@ async function participant(main: HTMLElement, code: string, name: string, cred: 
   let client: Client | null = null;
   let room: Room | null = null;
   let joined = false;
-  let tracker: any = null;
+  let tracker: Tracker | null = null;
   let trackerExercise: string | undefined;
   let trackerStep = -1;
   let doneReps = 0;
@@ -285,13 +286,13 @@ async function participant(main: HTMLElement, code: string, name: string, cred: 
     }
   });
 
-  c.on('reaction', (m: any) => {
+  c.on('reaction', (m) => {
     const emoji = REACTIONS.find(([k]) => k === m.reaction)?.[1] ?? '👋';
     toast.textContent = `${emoji} ${r.name(m.p)}`;
   });
-  c.on('error', (e: any) => {
-    if (e?.code === 'rate_limited') return;
-    showError(error, e?.message ?? e?.code ?? e);
+  c.on('error', (e) => {
+    if (e.code === 'rate_limited') return;
+    showError(error, e.message || e.code);
   });
   reactions.replaceChildren(
     ...REACTIONS.map(([k, emoji]) =>

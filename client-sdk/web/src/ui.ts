@@ -1,52 +1,34 @@
 // Shared pieces of the pages: element building, the exercise catalogue, the room state that
 // events maintain, the scoreboard, cue texts and the synchronized cue display.
 
-import { BreakroomClient, devToken, exercises, websocketUrl } from './sdk';
+import {
+  BreakroomClient,
+  HttpError,
+  type Cue,
+  type Participant,
+  type PhaseState,
+  type Program,
+  type ScoreFlag,
+  type Scoreboard,
+  devToken,
+  exercises,
+  websocketUrl,
+} from './sdk';
 import { type Key, lang, onLang, t } from './i18n';
 import { type Credential, auth } from './auth';
 import { howTo } from './exercises';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-export type Client = any;
-
-export interface Participant {
-  id: number;
-  name: string;
-  role: string;
-  presence: string;
-  team?: string;
-}
-export interface Cue {
-  id: number;
-  kind: string;
-  at: number;
-  step: number;
-  exercise?: string;
-  n?: number;
-}
-export interface PhaseState {
-  phase: string;
-  step?: number;
-  since: number;
-  until?: number;
-  paused: boolean;
-}
-export interface ScoreEntry {
-  p: number;
-  points: number;
-  reps: number;
-  active_ms: number;
-  verified?: boolean;
-}
-export interface Scoreboard {
-  ranking: ScoreEntry[];
-  total: number;
-  teams: { team: string; points: number }[];
-}
-export interface Program {
-  name: string;
-  steps: { exercise: string; duration_ms: number; rest_ms: number; bpm?: number }[];
-}
+export type Client = BreakroomClient;
+export type {
+  Cue,
+  Participant,
+  PhaseState,
+  Program,
+  ScoreEntry,
+  ScoreFlag,
+  Scoreboard,
+  SessionSummary,
+} from './sdk';
 
 type Child = Node | string | number | null | undefined | false;
 
@@ -97,8 +79,8 @@ let catalogue = new Map<string, Exercise>();
 
 export async function loadCatalogue(): Promise<Map<string, Exercise>> {
   try {
-    const c: any = await exercises(httpBase());
-    catalogue = new Map((c.exercises ?? c).map((e: Exercise) => [e.id, e]));
+    const c = await exercises(httpBase());
+    catalogue = new Map(c.exercises.map((e: Exercise) => [e.id, e]));
   } catch {
     // names fall back to ids
   }
@@ -133,11 +115,11 @@ export async function connect(
     token = cred.token;
   } else {
     try {
-      const res: any = await devToken(httpBase(), name, role);
+      const res = await devToken(httpBase(), name, role);
       token = res.token;
-    } catch (e: any) {
-      const status = e?.status ?? e?.response?.status;
-      if (status === 404 || status === 403 || status === 405 || /404|403|not.?found|forbidden/i.test(String(e?.message ?? e))) {
+    } catch (e: unknown) {
+      const status = e instanceof HttpError ? e.status : undefined;
+      if (status === 404 || status === 403 || status === 405) {
         throw new NoTokens(t('no_dev_tokens'));
       }
       throw e;
@@ -145,18 +127,13 @@ export async function connect(
   }
   // `cookie: true` tells the SDK that an empty token is meant (the cookie authenticates).
   const options = cred.kind === 'cookie' ? { cookie: true } : {};
-  const client = await (BreakroomClient as any).connect(websocketUrl(httpBase()), token, options);
+  const client = await BreakroomClient.connect(websocketUrl(httpBase()), token, options);
   return { client, token };
 }
 
 /** How this page signs in: the cookie when signed in, else dev guest tokens. */
 export function pageCredential(): Credential {
   return auth().me ? { kind: 'cookie' } : { kind: 'dev' };
-}
-
-/** Reads the payload of an event whatever the SDK wraps it in. */
-export function payload<T>(m: any, key: string): T {
-  return (m && typeof m === 'object' && key in m && typeof m[key] === 'object' ? m[key] : m) as T;
 }
 
 // ---- room state -------------------------------------------------------------------------------
@@ -168,7 +145,7 @@ export class Room {
   phase: PhaseState | null = null;
   scoreboard: Scoreboard = { ranking: [], total: 0, teams: [] };
   flagged = new Set<number>();
-  flags: any[] = [];
+  flags: ScoreFlag[] = [];
   you = -1;
   code = '';
   /** Whether the room refuses new joins, as the server last said. */
@@ -176,38 +153,37 @@ export class Room {
   changed = new Set<(what: string) => void>();
 
   constructor(readonly client: Client) {
-    client.on('snapshot', (s: any) => {
+    client.on('snapshot', (s) => {
       this.code = s.room;
       this.you = s.you;
       this.program = s.program;
       this.phase = s.phase;
-      this.participants = new Map((s.participants ?? []).map((p: Participant) => [p.id, p]));
-      this.scoreboard = s.scoreboard ?? this.scoreboard;
-      this.flags = [...(s.flags ?? [])];
+      this.participants = new Map(s.participants.map((p) => [p.id, p]));
+      this.scoreboard = s.scoreboard;
+      this.flags = [...s.flags];
       this.flagged = new Set(this.flags.map((f) => f.p));
-      this.locked = s.locked === true;
+      this.locked = s.locked;
       this.emit('snapshot');
     });
-    client.on('lock', (m: any) => {
-      this.locked = m?.locked === true;
+    client.on('lock', (m) => {
+      this.locked = m.locked;
       this.emit('lock');
     });
-    client.on('presence', (m: any) => {
+    client.on('presence', (m) => {
       const p: Participant = m.participant;
       if (m.change === 'left') this.participants.delete(p.id);
       else this.participants.set(p.id, p);
       this.emit('presence');
     });
-    client.on('scoreboard', (m: any) => {
-      this.scoreboard = payload<Scoreboard>(m, 'scoreboard');
+    client.on('scoreboard', (m) => {
+      this.scoreboard = m;
       this.emit('scoreboard');
     });
-    client.on('phase', (m: any) => {
-      this.phase = typeof m?.phase === 'object' ? m.phase : m;
+    client.on('phase', (m) => {
+      this.phase = m.phase;
       this.emit('phase');
     });
-    client.on('flag', (m: any) => {
-      const f = payload<any>(m, 'flag');
+    client.on('flag', (f) => {
       // A flag is sent again when its figures change, with the same `p`, `exercise`, `reason`
       // and `at`: it replaces the one held, so the page shows what the summary will say.
       const same = this.flags.findIndex(
@@ -398,9 +374,9 @@ export function followConnection(client: Client, status: HTMLElement): void {
     if (status.dataset.state === 'reconnecting') setStatus(status, 'joined');
   });
   client.on('summary', () => setStatus(status, 'ended'));
-  client.on('closed', (e: any) => {
+  client.on('closed', (e) => {
     if (status.dataset.state === 'ended') return;
-    const code = e?.code ?? e;
+    const code = e.code;
     const text: Record<number, Key> = {
       4000: 'kicked',
       4003: 'room_gone',
@@ -418,7 +394,12 @@ export function errorBox(): HTMLElement {
 
 export function showError(box: HTMLElement, e: unknown): void {
   box.hidden = false;
-  box.textContent = e instanceof Error ? e.message : String((e as any)?.message ?? e);
+  box.textContent =
+    e instanceof Error
+      ? e.message
+      : typeof e === 'object' && e !== null && 'message' in e
+        ? String(e.message)
+        : String(e);
 }
 
 export function markReady(): void {

@@ -18,7 +18,7 @@ use std::time::Duration;
 use breakroom::auth::TokenRole;
 use breakroom::clock::Clock;
 use breakroom_client::{Client, Event, JoinOptions};
-use breakroom_protocol::{ClientMsg, ServerMsg};
+use breakroom_protocol::{ClientMsg, Phase, ServerMsg};
 use common::jitter::{JitterProxy, Profile, Stalls};
 use common::{Seen, TestServer, program, raw_connect};
 use tokio::time::{Instant, timeout};
@@ -294,4 +294,56 @@ async fn sixteen_back_to_back_pings_all_get_pongs() {
         }
     }
     assert_eq!(echoed, (1..=16).collect::<Vec<_>>());
+}
+
+/// A member on a slow link (200 ms each way): the server measures its round trip with
+/// WebSocket pings, and the first cue of the start is sent with a lead that covers it plus the
+/// stall margin, not just the configured 300 ms.
+#[tokio::test]
+async fn the_first_cue_covers_the_slowest_members_round_trip() {
+    let srv = TestServer::start().await;
+    let (code, _) = srv.create_room(program(&[("squats", 5_000, 0)])).await;
+    let mut host = Client::connect(
+        &srv.ws_url(),
+        &srv.token("lead-host", TokenRole::Facilitator),
+    )
+    .await
+    .unwrap();
+    host.join(&code, JoinOptions::facilitator()).await.unwrap();
+    let slow_link = Profile {
+        delay: Duration::from_millis(200),
+        jitter: Duration::ZERO,
+        stalls: None,
+    };
+    let proxy = JitterProxy::start(srv.server.addr(), slow_link, 7).await;
+    let slow = Client::connect(
+        &proxy.ws_url(),
+        &srv.token("lead-slow", TokenRole::Participant),
+    )
+    .await
+    .unwrap();
+    slow.join(&code, JoinOptions::participant()).await.unwrap();
+    // The server's first probe leaves at hello and its pong is back a round trip (400 ms)
+    // later, when the room hears of it. Nothing a client sees tells when: wait well past it.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    host.start().await.unwrap();
+
+    let mut since = None;
+    let lead = loop {
+        match host.next_event_timeout(BOUND).await.unwrap() {
+            Event::Phase { phase, .. } if phase.phase == Phase::Countdown => {
+                since = Some(phase.since);
+            }
+            Event::Cue(cue) => break cue.at - since.expect("the countdown phase came first"),
+            _ => {}
+        }
+    };
+    let config = breakroom_rooms::RoomConfig::default();
+    let wanted = 400_000 + config.first_cue_margin_us;
+    println!("first cue lead with a 400 ms member: {} ms", lead / 1_000);
+    assert!(
+        (wanted..=breakroom_rooms::MAX_FIRST_CUE_LEAD_US).contains(&lead),
+        "the first cue came {lead} µs after the start; wanted at least {wanted}"
+    );
+    drop(slow);
 }

@@ -235,29 +235,32 @@ impl Session {
     }
 
     fn replan(&mut self, now: Micros, config: &RoomConfig, from: usize, first_lead: u64) {
+        // The first cue's own lead: the configured one, or more for a slow member.
+        let first_lead = config.lead_us.max(first_lead);
         // Cues go out a little before `at - lead`, so a cue of the cancelled timeline may
         // already be out for later than `now + lead`: the new one starts after it, keeping cue
         // ids in `at` order across the session.
         let after_sent = self.last_cue_at.saturating_sub(now).saturating_add(1);
-        let lead = config.lead_us.max(after_sent).max(first_lead);
-        let countdown = config.countdown_us;
+        let (lead, countdown) = (config.lead_us.max(after_sent), config.countdown_us);
         let plan = Plan::build(
             &config.program,
             from,
             now,
-            lead,
+            lead.max(first_lead),
             countdown,
             self.next_cue_id,
         );
         self.next_cue_id = plan.next_id().unwrap_or(self.next_cue_id);
-        // Only the first cue's own lead is owed, not the wait for a cue already out.
-        self.first = plan
-            .next_send(0)
-            .map(|at| (at, config.lead_us.max(first_lead)));
         self.plan = Some(plan);
         self.pause = None;
         self.since = now;
         self.serial = self.serial.wrapping_add(1);
+        // Only the first cue's own lead is owed early, not the wait for a cue already out.
+        self.first = self
+            .plan
+            .as_ref()
+            .and_then(|p| p.next_send(0))
+            .map(|at| (at, first_lead));
     }
 
     fn check_running(&self) -> Result<(), RoomError> {

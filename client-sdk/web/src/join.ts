@@ -15,6 +15,8 @@ import { type Landmark, drawSkeleton, fitCanvas } from './skeleton';
 import { movementText } from './exercises';
 import { type Credential, auth, guestToken, statusOf } from './auth';
 import { signInCard } from './signin';
+import { CueAudio } from './audio';
+import { bindText, st } from './stage-i18n';
 import {
   type Client,
   CueDisplay,
@@ -88,10 +90,12 @@ export async function joinPage(main: HTMLElement, code: string | undefined): Pro
     main.replaceChildren(configured.length > 0 ? signInCard(configured, 'sign_in_to_join') : h('p', { class: 'error', role: 'alert', i18n: 'no_sign_in' }));
     return;
   }
+  // Sound cues: the join click (a user gesture) unlocks audio, as the autoplay rules ask.
+  const audio = new CueAudio();
   const askName = guest !== null || !me;
   const name = askName ? q.get('name')?.trim() : me!.name;
   const start = async (c: string, n: string) => {
-    if (!guest) return participant(main, c, n, me ? { kind: 'cookie' } : { kind: 'dev' });
+    if (!guest) return participant(main, c, n, me ? { kind: 'cookie' } : { kind: 'dev' }, audio);
     let token: string;
     try {
       ({ token } = await guestToken(guest, n));
@@ -102,7 +106,7 @@ export async function joinPage(main: HTMLElement, code: string | undefined): Pro
       box.dataset.reason = statusOf(e) === 404 ? 'guest-gone' : 'error';
       return;
     }
-    return participant(main, c, n, { kind: 'token', token });
+    return participant(main, c, n, { kind: 'token', token }, audio);
   };
   if (code && name) return start(code, name);
 
@@ -129,6 +133,7 @@ export async function joinPage(main: HTMLElement, code: string | undefined): Pro
     const c = codeInput.value.trim().toUpperCase();
     const n = askName ? nameInput.value.trim() : me!.name;
     if (!c || !n) return;
+    void audio.unlock();
     const next = new URLSearchParams(location.search);
     if (askName) next.set('name', n);
     next.set('sharing', sharing.value);
@@ -137,7 +142,7 @@ export async function joinPage(main: HTMLElement, code: string | undefined): Pro
   });
 }
 
-async function participant(main: HTMLElement, code: string, name: string, cred: Credential): Promise<void> {
+async function participant(main: HTMLElement, code: string, name: string, cred: Credential, audio: CueAudio): Promise<void> {
   const q = params();
   const error = errorBox();
   const status = h('p', { class: 'status', 'data-testid': 'status', role: 'status' });
@@ -160,6 +165,7 @@ async function participant(main: HTMLElement, code: string, name: string, cred: 
   const peers = h('div', { class: 'peers', 'data-testid': 'peers' });
   const reactions = h('div', { class: 'row reactions', role: 'group', 'aria-label': t('react') });
   const toast = h('p', { class: 'toast', 'aria-live': 'polite' });
+  const muteBtn = soundButton(audio);
 
   main.replaceChildren(
     h(
@@ -176,6 +182,7 @@ async function participant(main: HTMLElement, code: string, name: string, cred: 
         timerEl,
         movementEl,
         h('p', { class: 'label' }, h('span', { i18n: 'my_reps' }), ' ', myReps),
+        h('div', { class: 'row' }, muteBtn),
         error,
       ),
       h(
@@ -261,6 +268,13 @@ async function participant(main: HTMLElement, code: string, name: string, cred: 
   const r = room;
   followConnection(c, status);
   new CueDisplay(c, cueEl);
+  audio.follow(c);
+  // Opened with the code and name in the address (no join click): audio starts where the
+  // browser allows it, else at the first touch or key.
+  void audio.unlock();
+  const unlock = () => void audio.unlock();
+  document.addEventListener('pointerdown', unlock, { once: true });
+  document.addEventListener('keydown', unlock, { once: true });
   phaseDisplay(r, phaseEl, exerciseEl, timerEl, howEl);
   renderPeers(c, r, peers, { skipSelf: true });
   const renderBoard = () => renderScoreboard(board, r);
@@ -321,4 +335,21 @@ async function participant(main: HTMLElement, code: string, name: string, cred: 
       // closing anyway
     }
   });
+}
+
+/** The sound cues' toggle (`aria-pressed` = sound on, `data-muted`); the choice is kept per device. */
+function soundButton(audio: CueAudio): HTMLButtonElement {
+  const btn = h('button', { type: 'button', class: 'sound', 'data-testid': 'mute' });
+  const render = bindText(btn, () => `${audio.muted ? '🔇' : '🔊'} ${st('sound_label')}`);
+  const mark = () => {
+    btn.setAttribute('aria-pressed', String(!audio.muted));
+    btn.dataset.muted = String(audio.muted);
+    render();
+  };
+  mark();
+  btn.addEventListener('click', () => {
+    audio.setMuted(!audio.muted);
+    mark();
+  });
+  return btn;
 }

@@ -1,7 +1,10 @@
-// The participant's page, /join/{CODE}?name=Ada&camera=1: joins the room, runs the camera and
-// MediaPipe Pose on this device (the video never leaves the page), draws the own skeleton over
-// a dimmed preview and the others' from the relay, shows the cues at the same instant as every
-// other screen, counts the own reps with the SDK's tracker, and shows the scoreboard.
+// The participant's page, /join/{CODE}?name=Ada: joins the room, runs the camera (once the
+// player turns it on: never on page load; off again when they say, when the tab is hidden and
+// when the session ends) and MediaPipe Pose on this device (the video never leaves the page),
+// draws the own skeleton over a dimmed preview and the others' from the relay, shows the cues
+// at the same instant as every other screen and sounds them (audio.ts), counts the own reps
+// with the SDK's tracker, plays the reach game (stage.ts) and counts the sound exercise with
+// the microphone (mic.ts), and shows the scoreboard.
 //
 // Who joins: the signed-in user (the cookie; the name is the account's); a guest, with
 // `?guest=TOKEN` from a guest link (asks for a name and trades both for an access token to this
@@ -17,6 +20,7 @@ import { type Credential, auth, guestToken, statusOf } from './auth';
 import { signInCard } from './signin';
 import { CueAudio } from './audio';
 import { bindText, st } from './stage-i18n';
+import { ReachStage, SoundStage, coverBox, exerciseInput } from './stage';
 import {
   type Client,
   CueDisplay,
@@ -143,7 +147,6 @@ export async function joinPage(main: HTMLElement, code: string | undefined): Pro
 }
 
 async function participant(main: HTMLElement, code: string, name: string, cred: Credential, audio: CueAudio): Promise<void> {
-  const q = params();
   const error = errorBox();
   const status = h('p', { class: 'status', 'data-testid': 'status', role: 'status' });
   setStatus(status, 'connecting');
@@ -159,6 +162,8 @@ async function participant(main: HTMLElement, code: string, name: string, cred: 
   const video = h('video', { class: 'preview', muted: true, playsinline: true, autoplay: true, 'aria-hidden': 'true' });
   const own = h('canvas', { class: 'own', role: 'img', 'aria-label': name });
   const cameraBtn = h('button', { type: 'button', 'data-testid': 'enable-camera', class: 'primary', i18n: 'enable_camera' });
+  const cameraOffBtn = h('button', { type: 'button', 'data-testid': 'disable-camera', hidden: true });
+  bindText(cameraOffBtn, () => st('camera_stop'));
   const cameraState = h('p', { class: 'camera-state', 'data-testid': 'camera-state', 'data-state': 'off', 'data-pose-frames': '0', role: 'status' });
   const sharing = sharingSelect();
   const sharingNote = h('p', { class: 'muted', hidden: true, i18n: 'sharing_next' });
@@ -167,30 +172,31 @@ async function participant(main: HTMLElement, code: string, name: string, cred: 
   const toast = h('p', { class: 'toast', 'aria-live': 'polite' });
   const muteBtn = soundButton(audio);
 
+  const nowCard = h(
+    'section',
+    { class: 'card now' },
+    status,
+    phaseEl,
+    cueEl,
+    exerciseEl,
+    howEl,
+    timerEl,
+    movementEl,
+    h('p', { class: 'label' }, h('span', { i18n: 'my_reps' }), ' ', myReps),
+    h('div', { class: 'row' }, muteBtn),
+    error,
+  );
   main.replaceChildren(
     h(
       'div',
       { class: 'participant' },
-      h(
-        'section',
-        { class: 'card now' },
-        status,
-        phaseEl,
-        cueEl,
-        exerciseEl,
-        howEl,
-        timerEl,
-        movementEl,
-        h('p', { class: 'label' }, h('span', { i18n: 'my_reps' }), ' ', myReps),
-        h('div', { class: 'row' }, muteBtn),
-        error,
-      ),
+      nowCard,
       h(
         'section',
         { class: 'card camera' },
         h('div', { class: 'stage' }, video, own),
         cameraState,
-        h('div', { class: 'row' }, cameraBtn),
+        h('div', { class: 'row' }, cameraBtn, cameraOffBtn),
         h('label', { for: 'sharing', i18n: 'sharing' }),
         sharing,
         sharingNote,
@@ -209,12 +215,14 @@ async function participant(main: HTMLElement, code: string, name: string, cred: 
   let trackerStep = -1;
   let doneReps = 0;
   let stepReps = 0;
+  let reach: ReachStage | null = null;
 
   const renderCamera = () => {
     const s = camera.state;
     cameraState.dataset.state = s;
     cameraState.textContent = t(`camera_${s}`);
     cameraBtn.hidden = s === 'on' || s === 'starting';
+    cameraOffBtn.hidden = s !== 'on';
   };
   const showMovement = (phase: string | undefined) => {
     const text = movementText(trackerExercise, phase);
@@ -225,8 +233,13 @@ async function participant(main: HTMLElement, code: string, name: string, cred: 
     cameraState.dataset.poseFrames = String(camera.frames);
     const ctx = fitCanvas(own);
     ctx.clearRect(0, 0, own.width, own.height);
+    // The skeleton and the target in the box of the whole video image, cropped as the video is
+    // (object-fit: cover), so they sit on the body.
+    const box = coverBox(video.videoWidth, video.videoHeight, own.width, own.height);
+    if (reach?.active && l) reach.frame(l);
+    reach?.draw(ctx, box, true);
     if (!l) return;
-    drawSkeleton(ctx, l, { x: 0, y: 0, w: own.width, h: own.height }, { color: '#ffb703', mirror: true });
+    drawSkeleton(ctx, l, box, { color: '#ffb703', mirror: true });
     if (!client || !joined) return;
     // Every frame goes to the detector; the SDK sends at most its pose rate (latest wins).
     try {
@@ -251,8 +264,13 @@ async function participant(main: HTMLElement, code: string, name: string, cred: 
     if (e) console.warn('camera failed', e);
   });
   onLang(renderCamera);
+  // The camera runs only when the player turns it on (never on page load), and stops when they
+  // turn it off, when the tab is hidden and when the session ends.
   cameraBtn.addEventListener('click', () => void camera.start());
-  if (q.get('camera') === '1') void camera.start();
+  cameraOffBtn.addEventListener('click', () => camera.stop());
+  document.addEventListener('visibilitychange', () => {
+    if (document.hidden) camera.stop();
+  });
 
   // ---- the room ----------------------------------------------------------------------------
   try {
@@ -265,6 +283,16 @@ async function participant(main: HTMLElement, code: string, name: string, cred: 
   }
   const c = client!;
   room = new Room(c);
+  const sound = new SoundStage(c, (n) => {
+    stepReps = n;
+    myReps.textContent = String(doneReps + stepReps);
+  });
+  reach = new ReachStage(c, (n) => {
+    stepReps = n;
+    myReps.textContent = String(doneReps + stepReps);
+  });
+  const game = reach;
+  nowCard.append(sound.el, game.hint);
   const r = room;
   followConnection(c, status);
   new CueDisplay(c, cueEl);
@@ -281,9 +309,15 @@ async function participant(main: HTMLElement, code: string, name: string, cred: 
   r.on(renderBoard);
   onLang(renderBoard);
 
-  // A tracker per exercise step: it sends the pose, counts the reps and reports them.
+  // A tracker per exercise step: it sends the pose, counts the reps and reports them. A sound
+  // step counts with the microphone instead (opened by the player, closed when it ends).
   r.on(() => {
     const ph = r.phase;
+    const inStep = ph?.phase === 'exercise' && ph.step !== undefined && r.program ? r.program.steps[ph.step]?.exercise : undefined;
+    if (exerciseInput(inStep) === 'sound') sound.enter(inStep!);
+    else sound.leave();
+    if (exerciseInput(inStep) === 'reach' && ph?.step !== undefined) game.enter(inStep!, ph.step);
+    else game.leave();
     if (ph?.phase !== 'exercise' || ph.step === undefined || ph.step === trackerStep || !r.program) return;
     const exercise = r.program.steps[ph.step]?.exercise;
     if (!exercise) return;
@@ -292,13 +326,21 @@ async function participant(main: HTMLElement, code: string, name: string, cred: 
     trackerStep = ph.step;
     trackerExercise = exercise;
     showMovement(undefined);
+    tracker = null;
+    if (exerciseInput(exercise) !== 'pose') return;
     try {
       tracker = c.track(exercise);
     } catch (e) {
-      tracker = null;
       console.warn('no tracker for', exercise, e);
     }
   });
+  const ended = () => {
+    sound.leave();
+    game.leave();
+    camera.stop();
+  };
+  c.on('summary', ended);
+  c.on('closed', ended);
 
   c.on('reaction', (m) => {
     const emoji = REACTIONS.find(([k]) => k === m.reaction)?.[1] ?? '👋';

@@ -411,7 +411,7 @@ impl Ledger {
                 score.detected_ms = reading.active_ms;
             }
             Check::Reach(counter) => {
-                score.detected_reps = counter.update(model, landmarks);
+                score.detected_reps = counter.update(now, model, landmarks);
             }
         }
         score.frames = score.frames.saturating_add(1);

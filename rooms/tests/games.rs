@@ -4,12 +4,17 @@
 //!
 //! The program: the reach game for 20 s (3.3 s to 23.3 s), then "ha!" on a 60 bpm beat for
 //! 10 s (23.3 s to 33.3 s).
+//!
+//! One test plays the game on a real recording (the arm raise of tfjs-models, generated at
+//! test time from `../shared/data/pose/`, see `rooms/fixtures/README.md`).
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
+use breakroom_pose_data::clip::landmarks;
 use breakroom_protocol::FlagReason;
-use breakroom_rooms::detect::reach::step_seed;
+use breakroom_protocol::PoseBlock;
+use breakroom_rooms::detect::reach::{Game, step_seed};
 use breakroom_rooms::{Program, RoomConfig, Step};
 use common::{Harness, check_with, config, step};
 
@@ -270,6 +275,79 @@ fn sounds_are_capped_by_rate_and_never_verified_nor_flagged_for_keypoints() {
         [
             ("g".to_owned(), vec![reach(0, false), ha(9, false)]),
             ("h".to_owned(), vec![reach(0, false), ha(11, false)]),
+        ]
+    );
+}
+
+#[test]
+fn the_real_arm_raise_reaches_targets_and_the_room_backs_exactly_its_hits() {
+    // The arm raise (COCO-17, 30 Hz, 4 s): hands from the sides to overhead and down to the
+    // chest. A session is picked whose reach step's targets lie on that path, so a device
+    // playing the recording hits some; the room, fed the same frames as a participant's
+    // stream, must back those hits and flag a claim beyond them.
+    let clip = breakroom_pose_data::fixture("arm_raise_real_30hz").clip;
+    let device_hits = |seed: u32| {
+        let mut game = Game::new(seed);
+        for f in &clip.frames {
+            game.update(clip.model, &landmarks(f));
+        }
+        game.hits()
+    };
+    let (session, hits) = (0..5000)
+        .map(|i| format!("real{i}"))
+        .find_map(|s| {
+            let hits = device_hits(step_seed(&s, 0));
+            (hits >= 3).then_some((s, hits))
+        })
+        .expect("some session's targets lie on the arm raise's path");
+    let mut h = Harness::new(RoomConfig {
+        session: session.clone(),
+        ..games()
+    });
+    h.run(
+        "
+        show flag
+        join f facilitator
+        join a participant
+        join b participant
+        control f start
+        wait 3.5s
+        ",
+    );
+    assert_eq!(
+        h.seed,
+        Some(step_seed(&session, 0)),
+        "the cues carry the seed"
+    );
+    let start = clip.frames[0].t_us;
+    for f in &clip.frames {
+        let due = h.now.max(common::T0 + 3_500_000 + (f.t_us - start));
+        h.wait(due - h.now);
+        let kp = PoseBlock::from_landmarks(clip.model, &landmarks(f)).unwrap();
+        h.pose_block("a", kp.clone());
+        h.pose_block("b", kp);
+    }
+    h.wait(6_000_000);
+    h.score("a", "reach", hits, 0);
+    h.score("b", "reach", hits + 3, 0);
+    h.wait(30_000_000);
+    let flags = detected(&h);
+    println!("session {session}: {hits} hits on the arm raise; flags {flags:?}");
+    // The room's count from the relayed frames: at least the device's (one target of look-
+    // ahead), and not so far beyond that b's claim is let through.
+    let [(who, Some(server))] = flags.as_slice() else {
+        panic!("one mismatch flag, b's: {flags:?}");
+    };
+    assert_eq!(who, "b");
+    assert!(
+        *server >= hits && *server + 2 < hits + 3,
+        "{server} vs {hits}"
+    );
+    assert_eq!(
+        results(&h),
+        [
+            ("a".to_owned(), vec![reach(hits, true), ha(0, false)]),
+            ("b".to_owned(), vec![reach(hits + 3, true), ha(0, false)]),
         ]
     );
 }

@@ -22,9 +22,12 @@
 //! [`HitCounter`] is the server's cross-check of a claimed hit count. It sees the keypoints
 //! the device relays, which can be fewer frames than the device saw: a hand that only grazed a
 //! target between two relayed frames would leave the server waiting for a target the device
-//! has moved past. So the counter also looks one target ahead: a hand in the target after the
-//! one it waits for counts both (the device cannot have shown the second before the first was
-//! hit). It never counts a hit that no relayed frame shows a hand near.
+//! has moved past. So after a gap in the stream (more than [`LOOKAHEAD_GAP_US`] since the
+//! previous frame, or at the first frame) the counter also looks one target ahead: a hand in
+//! the target after the one it waits for counts both (the device cannot have shown the second
+//! before the first was hit). Without a gap it counts exactly as the device does, so a hand
+//! sweeping through later targets on its way does not run the count ahead. It never counts a
+//! hit that no relayed frame shows a hand near.
 
 use breakroom_protocol::{Landmark, PoseModel};
 
@@ -42,6 +45,10 @@ pub const MIN_STEP: f64 = 0.25;
 
 /// Draws for a target far enough from the previous one; when none is, the farthest is taken.
 const MAX_DRAWS: u32 = 16;
+
+/// A pause in a stream of keypoints after which [`HitCounter`] looks one target ahead: more
+/// than a frame at 30 Hz, with margin for jitter.
+pub const LOOKAHEAD_GAP_US: u64 = 50_000;
 
 /// Most targets [`targets`] returns (a reach step of an hour at 120 hits a minute).
 pub const MAX_TARGETS: usize = 7_200;
@@ -217,14 +224,16 @@ impl Game {
     }
 }
 
-/// The server's count of hits from relayed keypoints: like [`Game`], but a hand in the target
-/// after the awaited one counts both (see the module docs). Keeps two targets and a count.
+/// The server's count of hits from relayed keypoints: like [`Game`], but after a gap in the
+/// stream a hand in the target after the awaited one counts both (see the module docs). Keeps
+/// two targets, a count and the previous frame's time.
 #[derive(Debug, Clone)]
 pub struct HitCounter {
     targets: Targets,
     awaited: Target,
     after: Target,
     hits: u32,
+    last_us: Option<u64>,
 }
 
 impl HitCounter {
@@ -243,6 +252,7 @@ impl HitCounter {
             awaited,
             after,
             hits: 0,
+            last_us: None,
         }
     }
 
@@ -251,11 +261,15 @@ impl HitCounter {
         self.hits
     }
 
-    /// One relayed frame; returns the hits so far.
-    pub fn update(&mut self, model: PoseModel, landmarks: &[Landmark]) -> u32 {
+    /// One relayed frame, received at `now_us`; returns the hits so far.
+    pub fn update(&mut self, now_us: u64, model: PoseModel, landmarks: &[Landmark]) -> u32 {
+        let gap = self
+            .last_us
+            .is_none_or(|last| now_us.saturating_sub(last) > LOOKAHEAD_GAP_US);
+        self.last_us = Some(now_us);
         let steps = if hit(&self.awaited, model, landmarks) {
             1
-        } else if hit(&self.after, model, landmarks) {
+        } else if gap && hit(&self.after, model, landmarks) {
             2
         } else {
             0
@@ -372,27 +386,29 @@ mod tests {
     }
 
     #[test]
-    fn the_game_moves_on_at_each_hit_and_the_counter_forgives_one_missed_frame() {
-        let ts = targets(42, 4);
+    fn the_game_moves_on_at_each_hit_and_the_counter_forgives_a_gap() {
+        let ts = targets(42, 5);
         let at = |t: Target| body_with_hand_at(t.x as f32, t.y as f32, 0.9);
         let bp = PoseModel::BlazePose33;
         let mut game = Game::new(42);
         let mut counter = HitCounter::new(42);
         // The hand in the first target: one hit; staying there hits nothing more.
-        for _ in 0..3 {
+        for i in 0..3 {
             game.update(bp, &at(ts[0]));
-            counter.update(bp, &at(ts[0]));
+            counter.update(i * 33_333, bp, &at(ts[0]));
         }
         assert_eq!((game.hits(), counter.hits()), (1, 1));
         assert_eq!(game.current(), ts[1]);
-        // The server misses the frame in the second target; the third counts both.
+        // The server misses the frame in the second target (a gap in its stream): the frame
+        // in the third counts both.
         game.update(bp, &at(ts[1]));
         game.update(bp, &at(ts[2]));
-        counter.update(bp, &at(ts[2]));
+        counter.update(200_000, bp, &at(ts[2]));
         assert_eq!((game.hits(), counter.hits()), (3, 3));
-        // A hand two targets ahead counts nothing.
-        assert_eq!(counter.update(bp, &at(ts[3])), 4);
+        // Without a gap, the target after the awaited one counts nothing; two ahead never.
+        assert_eq!(counter.update(233_333, bp, &at(ts[4])), 3);
+        assert_eq!(counter.update(266_666, bp, &at(ts[3])), 4);
         let mut lazy = HitCounter::new(42);
-        assert_eq!(lazy.update(bp, &at(ts[2])), 0);
+        assert_eq!(lazy.update(0, bp, &at(ts[2])), 0);
     }
 }

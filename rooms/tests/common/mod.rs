@@ -353,6 +353,11 @@ impl Harness {
         };
         let kp = PoseBlock::from_landmarks(PoseModel::BlazePose33, &lms)
             .unwrap_or_else(|e| panic!("{e}"));
+        self.pose_block(label, kp);
+    }
+
+    /// A pose of the caller's making, captured now.
+    pub(crate) fn pose_block(&mut self, label: &str, kp: PoseBlock) {
         let m = self.member(label);
         let r = self.room.handle_pose(self.now, m, self.now, kp);
         self.after_input();

@@ -100,6 +100,7 @@ test('session: facilitator, three participants (one with the camera on, one with
         await host.page.waitForSelector(`${li('Dee')}[data-role=cohost]`, { timeout: 10000 });
         await dee.waitFor((m) => m.type === 'presence' && m.change === 'role_changed' && m.participant.name === 'Dee', 10000, 'the promotion');
         await host.page.click(`${li('Dee')} [data-testid=remove]`);
+        await host.page.click('[data-testid=confirm-yes]'); // "Remove" asks first
         assert.equal(await dee.closed, 4000, 'closed as kicked');
         await host.page.waitForSelector(li('Dee'), { state: 'detached', timeout: 10000 });
       } finally {

@@ -101,3 +101,31 @@ export async function openStage(browser, url, label, logs = [], { viewport = { w
   }
   return { page, context, traffic, label };
 }
+
+/**
+ * The layout of a page: its widths (document and viewport, to see horizontal overflow) and the
+ * box of each selector's first visible element (null when there is none), in viewport pixels.
+ */
+export function layoutOf(page, selectors) {
+  return page.evaluate((sels) => {
+    const boxes = {};
+    for (const s of sels) {
+      const el = [...document.querySelectorAll(s)].find((e) => e.getClientRects().length > 0);
+      const r = el?.getBoundingClientRect();
+      boxes[s] = r ? { top: Math.round(r.top), bottom: Math.round(r.bottom), left: Math.round(r.left), right: Math.round(r.right) } : null;
+    }
+    return { scrollWidth: document.documentElement.scrollWidth, width: window.innerWidth, height: window.innerHeight, scrollY: window.scrollY, boxes };
+  }, selectors);
+}
+
+/** Asserts no horizontal overflow, and each selector's box inside the first screen. */
+export async function assertOnScreen(assert, page, what, selectors) {
+  const l = await layoutOf(page, selectors);
+  assert.ok(l.scrollWidth <= l.width, `${what}: the page is ${l.scrollWidth} px wide on a ${l.width} px screen`);
+  for (const s of selectors) {
+    const b = l.boxes[s];
+    assert.ok(b, `${what}: ${s} is shown`);
+    assert.ok(b.top >= 0 && b.bottom <= l.height && b.left >= 0 && b.right <= l.width, `${what}: ${s} on the first screen (${JSON.stringify(b)} in ${l.width}x${l.height}, scrolled ${l.scrollY})`);
+  }
+  return l;
+}

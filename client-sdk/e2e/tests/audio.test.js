@@ -13,7 +13,7 @@ import { launchBrowser, snap } from '../lib/browser.js';
 import { startServer, devToken, createRoom } from '../lib/server.js';
 import { checkClientFrame, connectFacilitator } from '../lib/wire.js';
 import { openView, until } from '../lib/pages.js';
-import { openJoinForm } from '../lib/media.js';
+import { assertOnScreen, layoutOf, openJoinForm, openStage } from '../lib/media.js';
 
 const SKIP = webAppMissing();
 const NAME = 'audio';
@@ -55,12 +55,14 @@ test('audio: the same cue is scheduled at the same server instant on two pages (
 
     // Ann joins with the form: her join click unlocks audio (the autoplay rules). Bo and Mia
     // open a link with their name in it: their first touch of the page unlocks it.
-    const ann = await openJoinForm(browser, `${srv.url}/join/${room.code}?lang=en`, 'ann', logs);
+    // Ann on a phone (360×640), Bo on a big desktop screen (1920×1080): the participant's view
+    // at both sizes, in the artifacts.
+    const ann = await openJoinForm(browser, `${srv.url}/join/${room.code}?lang=en`, 'ann', logs, { viewport: { width: 360, height: 640 } });
     assert.equal((await audioOf(ann.page)).state, 'none', 'no audio before the join click');
     await ann.page.fill('#name', 'Ann');
     await ann.page.click('[data-testid=join]');
     await ann.page.waitForSelector('body[data-ready="1"]', { state: 'attached' });
-    const bo = await openView(browser, `${srv.url}/join/${room.code}?name=Bo&lang=sv`, 'bo', logs);
+    const bo = await openStage(browser, `${srv.url}/join/${room.code}?name=Bo&lang=sv`, 'bo', logs, { viewport: { width: 1920, height: 1080 } });
     await bo.page.click('[data-testid=status]');
     const mia = await openView(browser, `${srv.url}/join/${room.code}?name=Mia&lang=en`, 'mia', logs);
 
@@ -78,8 +80,27 @@ test('audio: the same cue is scheduled at the same server instant on two pages (
       await until(async () => (await audioOf(p.page))?.state === 'running', { timeout: 10000, what: `${p.label}'s AudioContext running` });
     }
     await fac.waitFor((m) => m.type === 'presence' && m.participant?.name === 'Mia' && m.change === 'joined', 10000, 'Mia (again) in the room').catch(() => {});
-    await snap(ann.page, NAME, '01-lobby');
+    // The lobby shows what comes first, demonstrated.
+    for (const p of [ann, bo]) {
+      await p.page.waitForSelector('[data-testid=demo-slot][data-exercise=march_in_place]', { state: 'visible', timeout: 10000 });
+      assert.equal((await layoutOf(p.page, [])).scrollWidth <= (p === ann ? 360 : 1920), true, `${p.label}: no horizontal overflow in the lobby`);
+      await snap(p.page, NAME, `01-lobby-${p === ann ? '360x640' : '1920x1080'}`);
+    }
     fac.control('start');
+    // During the exercise, on the phone: the cue, the timer and the reps on the first screen.
+    await ann.page.waitForSelector('[data-testid=phase][data-phase=exercise]', { timeout: 15000 });
+    await sleep(1500);
+    const onScreen = ['[data-testid=cue]', '[data-testid=timer]', '[data-testid=my-reps]', '[data-testid=mute]'];
+    await assertOnScreen(assert, ann.page, 'Ann (360×640) during the exercise', onScreen);
+    await assertOnScreen(assert, bo.page, 'Bo (1920×1080) during the exercise', onScreen);
+    await snap(ann.page, NAME, '02-exercise-360x640');
+    await snap(bo.page, NAME, '02-exercise-1920x1080');
+    // The rest shows the next exercise, demonstrated.
+    await ann.page.waitForSelector('[data-testid=phase][data-phase=rest]', { timeout: 20000 });
+    for (const p of [ann, bo]) {
+      await p.page.waitForSelector('[data-testid=demo-slot][data-exercise=arm_raises]', { state: 'visible', timeout: 5000 });
+      await snap(p.page, NAME, `03-rest-${p === ann ? '360x640' : '1920x1080'}`);
+    }
 
     const summary = await fac.waitFor((m) => m.type === 'summary', 60000, 'the summary');
     assert.ok(summary);
@@ -89,8 +110,12 @@ test('audio: the same cue is scheduled at the same server instant on two pages (
       return a.scheduled.length > 0 && a.scheduled.every((s) => s.server !== undefined) ? a : null;
     }, { timeout: 10000, what: `${p.label}'s sounds all due` });
     const [a, b] = [await settled(ann), await settled(bo)];
-    await snap(ann.page, NAME, '02-done-en');
-    await snap(bo.page, NAME, '02-done-sv');
+    // The end: each participant's own summary.
+    for (const p of [ann, bo]) {
+      await p.page.waitForSelector('[data-testid=personal-summary]', { timeout: 5000 });
+      assert.equal((await layoutOf(p.page, [])).scrollWidth <= (p === ann ? 360 : 1920), true, `${p.label}: no horizontal overflow at the end`);
+      await snap(p.page, NAME, `04-end-${p === ann ? '360x640' : '1920x1080'}`);
+    }
 
     // The cues the server announced (cue messages and timelines), by id.
     const announced = new Map();

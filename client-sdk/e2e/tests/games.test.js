@@ -25,7 +25,7 @@ import { cameraFlags, launchBrowser, snap } from '../lib/browser.js';
 import { startServer, devToken, createRoom, apiJson } from '../lib/server.js';
 import { checkClientFrame, connectFacilitator } from '../lib/wire.js';
 import { until } from '../lib/pages.js';
-import { KEEP_STREAMS, countOnsetsInWav, makeSyllablesWav, openStage } from '../lib/media.js';
+import { KEEP_STREAMS, assertOnScreen, countOnsetsInWav, makeSyllablesWav, openStage } from '../lib/media.js';
 
 const SKIP = webAppMissing();
 const NAME = 'games';
@@ -185,10 +185,17 @@ test('reach game: targets from the cue seed over the fake camera, hits counted o
     fac.control('start');
     await p.page.waitForSelector('[data-testid=reach]', { state: 'visible', timeout: 15000 });
     await new Promise((r) => setTimeout(r, 4000));
-    await snap(p.page, NAME, 'reach-01-playing');
+    // On the phone, with the camera on: the cue, the timer, the hits and the own camera view on
+    // the first screen, nothing wider than it.
+    await assertOnScreen(assert, p.page, 'reach at 360×640', ['[data-testid=cue]', '[data-testid=timer]', '[data-testid=my-reps]', '[data-testid=stage]', '[data-testid=disable-camera]']);
+    await snap(p.page, NAME, 'reach-01-playing-360x640');
+    await p.page.setViewportSize({ width: 1920, height: 1080 });
+    await new Promise((r) => setTimeout(r, 1000));
+    await assertOnScreen(assert, p.page, 'reach at 1920×1080', ['[data-testid=cue]', '[data-testid=timer]', '[data-testid=my-reps]', '[data-testid=stage]']);
+    await snap(p.page, NAME, 'reach-02-playing-1920x1080');
     const summary = await fac.waitFor((m) => m.type === 'summary', REACH_MS + 30000, 'the summary');
     const rec = await p.page.evaluate(() => window.__breakroomReach);
-    await snap(p.page, NAME, 'reach-02-end');
+    await snap(p.page, NAME, 'reach-03-end');
 
     // The seed came from the step's cues, as the server sent them.
     const seeds = new Set();

@@ -21,6 +21,9 @@ import { signInCard } from './signin';
 import { CueAudio } from './audio';
 import { bindText, st } from './stage-i18n';
 import { ReachStage, SoundStage, coverBox, exerciseInput } from './stage';
+import { demoSlot, timeline } from './timeline';
+import { personalSummary } from './summary';
+import './stage.css';
 import {
   type Client,
   CueDisplay,
@@ -172,41 +175,55 @@ async function participant(main: HTMLElement, code: string, name: string, cred: 
   const toast = h('p', { class: 'toast', 'aria-live': 'polite' });
   const muteBtn = soundButton(audio);
 
+  const stage = h('div', { class: 'stage', 'data-testid': 'stage', hidden: true }, video, own);
+  // What comes up, shown (the demonstration of the exercise) in the lobby and during a rest.
+  const demoHolder = h('div', { class: 'demo-holder' });
+  const programList = h('div', { class: 'program' });
+  const personal = h('div', { class: 'personal' });
+
+  // Phone first: the cue, the timer, the reps and the own camera view on one screen; the rest
+  // (the program, the others, the scoreboard, the sharing setting) below.
   const nowCard = h(
     'section',
-    { class: 'card now' },
-    status,
-    phaseEl,
+    { class: 'card now stage-card', 'data-testid': 'now' },
+    h('div', { class: 'now-top' }, status, phaseEl),
     cueEl,
-    exerciseEl,
+    h(
+      'div',
+      { class: 'now-stats' },
+      h('div', { class: 'now-exercise' }, exerciseEl, movementEl),
+      timerEl,
+      h('p', { class: 'reps-box' }, h('span', { class: 'label', i18n: 'my_reps' }), myReps),
+    ),
+    stage,
+    h('div', { class: 'row controls' }, cameraBtn, cameraOffBtn, muteBtn),
+    cameraState,
     howEl,
-    timerEl,
-    movementEl,
-    h('p', { class: 'label' }, h('span', { i18n: 'my_reps' }), ' ', myReps),
-    h('div', { class: 'row' }, muteBtn),
     error,
   );
   main.replaceChildren(
     h(
       'div',
       { class: 'participant' },
-      nowCard,
+      h('div', { class: 'main-col' }, personal, nowCard, demoHolder),
       h(
-        'section',
-        { class: 'card camera' },
-        h('div', { class: 'stage' }, video, own),
-        cameraState,
-        h('div', { class: 'row' }, cameraBtn, cameraOffBtn),
-        h('label', { for: 'sharing', i18n: 'sharing' }),
-        sharing,
-        sharingNote,
+        'div',
+        { class: 'side-col' },
+        h('section', { class: 'card' }, h('h2', { i18n: 'program' }), programList),
+        h('section', { class: 'card' }, h('h2', { i18n: 'scoreboard' }), board),
+        h('section', { class: 'card' }, h('h2', { i18n: 'others' }), peers, reactions, toast),
+        h('section', { class: 'card settings' }, h('label', { for: 'sharing', i18n: 'sharing' }), sharing, sharingNote),
       ),
-      h('section', { class: 'card' }, h('h2', { i18n: 'others' }), peers, reactions, toast),
-      h('section', { class: 'card' }, h('h2', { i18n: 'scoreboard' }), board),
     ),
   );
 
   // ---- camera and pose -------------------------------------------------------------------
+  // The view takes the camera's own shape (portrait on a phone, landscape on a laptop), so that
+  // nothing of the image, and no reach target, is cropped away; where the screen still cuts it
+  // (stage.css bounds its size), the skeleton and targets follow the video's crop (coverBox).
+  video.addEventListener('resize', () => {
+    if (video.videoWidth > 0 && video.videoHeight > 0) stage.style.setProperty('--ar', String(video.videoWidth / video.videoHeight));
+  });
   let client: Client | null = null;
   let room: Room | null = null;
   let joined = false;
@@ -223,6 +240,8 @@ async function participant(main: HTMLElement, code: string, name: string, cred: 
     cameraState.textContent = t(`camera_${s}`);
     cameraBtn.hidden = s === 'on' || s === 'starting';
     cameraOffBtn.hidden = s !== 'on';
+    // The camera view takes room only while the camera runs.
+    stage.hidden = s === 'off' || s === 'error';
   };
   const showMovement = (phase: string | undefined) => {
     const text = movementText(trackerExercise, phase);
@@ -283,6 +302,7 @@ async function participant(main: HTMLElement, code: string, name: string, cred: 
   }
   const c = client!;
   room = new Room(c);
+  const r = room;
   const sound = new SoundStage(c, (n) => {
     stepReps = n;
     myReps.textContent = String(doneReps + stepReps);
@@ -292,8 +312,9 @@ async function participant(main: HTMLElement, code: string, name: string, cred: 
     myReps.textContent = String(doneReps + stepReps);
   });
   const game = reach;
-  nowCard.append(sound.el, game.hint);
-  const r = room;
+  stage.after(sound.el, game.hint);
+  demoHolder.replaceChildren(demoSlot(r).el);
+  programList.replaceChildren(timeline(r));
   followConnection(c, status);
   new CueDisplay(c, cueEl);
   audio.follow(c);
@@ -339,7 +360,12 @@ async function participant(main: HTMLElement, code: string, name: string, cred: 
     game.leave();
     camera.stop();
   };
-  c.on('summary', ended);
+  c.on('summary', (summary) => {
+    ended();
+    // The participant's own results, first on the page.
+    const mine = personalSummary(summary, r.you);
+    personal.replaceChildren(...(mine ? [mine] : []));
+  });
   c.on('closed', ended);
 
   c.on('reaction', (m) => {
@@ -381,8 +407,11 @@ async function participant(main: HTMLElement, code: string, name: string, cred: 
 
 /** The sound cues' toggle (`aria-pressed` = sound on, `data-muted`); the choice is kept per device. */
 function soundButton(audio: CueAudio): HTMLButtonElement {
-  const btn = h('button', { type: 'button', class: 'sound', 'data-testid': 'mute' });
-  const render = bindText(btn, () => `${audio.muted ? '🔇' : '🔊'} ${st('sound_label')}`);
+  const label = h('span', {});
+  const state = h('span', { class: 'state', 'aria-hidden': 'true' });
+  const btn = h('button', { type: 'button', class: 'sound', 'data-testid': 'mute' }, label, state);
+  bindText(label, () => st('sound_label'));
+  const render = bindText(state, () => st(audio.muted ? 'off' : 'on'));
   const mark = () => {
     btn.setAttribute('aria-pressed', String(!audio.muted));
     btn.dataset.muted = String(audio.muted);

@@ -6,7 +6,9 @@ import { type Lang, lang, onLang } from './i18n';
 
 const en = {
   sound_label: 'Sound cues',
-  mic_on: '🎙️ Microphone on: counting your sounds on this device. No audio leaves it.',
+  on: 'on',
+  off: 'off',
+  mic_on: 'Microphone on: your sounds are counted on this device. No audio leaves it.',
   mic_off: 'Microphone off',
   mic_starting: 'Starting the microphone…',
   mic_error: 'No microphone: you can still follow along (unverified).',
@@ -21,7 +23,9 @@ const en = {
 
 const sv: Record<StageKey, string> = {
   sound_label: 'Ljudsignaler',
-  mic_on: '🎙️ Mikrofonen är på: dina ljud räknas på den här enheten. Inget ljud lämnar den.',
+  on: 'på',
+  off: 'av',
+  mic_on: 'Mikrofonen är på: dina ljud räknas på den här enheten. Inget ljud lämnar den.',
   mic_off: 'Mikrofonen är av',
   mic_starting: 'Startar mikrofonen…',
   mic_error: 'Ingen mikrofon: du kan ändå följa med (overifierat).',

@@ -51,8 +51,11 @@ export class SoundCounter {
       this.ctx = ctx;
       // The AudioContext first, within the click (autoplay rules), then the microphone.
       const resumed = ctx.resume();
+      // Echo cancellation on: the page's own cue sounds (the beat ticks the player says "ha!"
+      // on) are taken out of what the microphone hears, so they are not counted. No noise
+      // suppression or gain control: they would bend the loudness the rule reads.
       stream = await navigator.mediaDevices.getUserMedia({
-        audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false },
+        audio: { echoCancellation: true, noiseSuppression: false, autoGainControl: false },
         video: false,
       });
       if (gen !== this.generation) throw new Error('stopped');

@@ -93,6 +93,7 @@ test('sound exercise: the fake microphone says "ha" 7 times, the page counts 7 o
     t.diagnostic(`onsets counted on the page: ${count} at first, ${finalCount} after the file ended (the file: ${SYLLABLES})`);
     assert.equal(finalCount, SYLLABLES, 'the page counts exactly N');
     assert.equal(await p.page.textContent('[data-testid=my-reps]'), String(SYLLABLES), 'my reps show the count');
+    assert.equal(await p.page.textContent('[data-testid=my-reps-label]'), 'My sounds');
 
     // The server's scoreboard: N, unverified.
     const board = await fac.waitFor((m) => m.type === 'scoreboard' && m.scoreboard.ranking.some((e) => e.reps === SYLLABLES), 10000, `a scoreboard with ${SYLLABLES}`);
@@ -215,6 +216,7 @@ test('reach game: targets from the cue seed over the fake camera, hits counted o
     assert.ok(rec.hits >= 1, 'the player hit targets (the seed was chosen so that the clip reaches them)');
     assert.ok(rec.frames.length > 20, 'the rule ran on the camera frames');
     assert.equal(await p.page.textContent('[data-testid=my-reps]'), String(rec.hits), 'My reps show the hits');
+    assert.equal(await p.page.textContent('[data-testid=my-reps-label]'), 'My hits');
 
     // The server: the scoreboard and the stored summary say the same, and its cross-check on the
     // streamed keypoints raised no flag.

@@ -161,6 +161,10 @@ async function participant(main: HTMLElement, code: string, name: string, cred: 
   // What the detector sees of the movement right now ("Left leg forward"), camera on only.
   const movementEl = h('p', { class: 'movement', 'data-testid': 'movement', 'aria-live': 'off' });
   const myReps = h('output', { class: 'my-reps', 'data-testid': 'my-reps' }, '0');
+  // What is counted: reps, or the reach game's hits, or the sound exercise's sounds.
+  let counting: 'pose' | 'reach' | 'sound' = 'pose';
+  const repsLabel = h('span', { class: 'label', 'data-testid': 'my-reps-label' });
+  const renderRepsLabel = bindText(repsLabel, () => (counting === 'reach' ? st('my_hits') : counting === 'sound' ? st('my_sounds') : t('my_reps')));
   const board = h('ol', { class: 'scoreboard', 'data-testid': 'scoreboard' });
   const video = h('video', { class: 'preview', muted: true, playsinline: true, autoplay: true, 'aria-hidden': 'true' });
   const own = h('canvas', { class: 'own', role: 'img', 'aria-label': name });
@@ -193,7 +197,7 @@ async function participant(main: HTMLElement, code: string, name: string, cred: 
       { class: 'now-stats' },
       h('div', { class: 'now-exercise' }, exerciseEl, movementEl),
       timerEl,
-      h('p', { class: 'reps-box' }, h('span', { class: 'label', i18n: 'my_reps' }), myReps),
+      h('p', { class: 'reps-box' }, repsLabel, myReps),
     ),
     stage,
     h('div', { class: 'row controls' }, cameraBtn, cameraOffBtn, muteBtn),
@@ -335,6 +339,11 @@ async function participant(main: HTMLElement, code: string, name: string, cred: 
   r.on(() => {
     const ph = r.phase;
     const inStep = ph?.phase === 'exercise' && ph.step !== undefined && r.program ? r.program.steps[ph.step]?.exercise : undefined;
+    const input = exerciseInput(inStep);
+    if (input && input !== counting) {
+      counting = input;
+      renderRepsLabel();
+    }
     if (exerciseInput(inStep) === 'sound') sound.enter(inStep!);
     else sound.leave();
     if (exerciseInput(inStep) === 'reach' && ph?.step !== undefined) game.enter(inStep!, ph.step);

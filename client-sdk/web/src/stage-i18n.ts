@@ -14,11 +14,10 @@ const en = {
   mic_error: 'No microphone: you can still follow along (unverified).',
   mic_start: 'Turn on microphone',
   mic_stop: 'Turn off microphone',
-  sounds: 'sounds',
   camera_stop: 'Turn off camera',
-  hits: 'hits',
+  my_hits: 'My hits',
+  my_sounds: 'My sounds',
   reach_hint: 'Touch the circle with a hand.',
-  next_up: 'Next up',
 };
 
 const sv: Record<StageKey, string> = {
@@ -31,11 +30,10 @@ const sv: Record<StageKey, string> = {
   mic_error: 'Ingen mikrofon: du kan ändå följa med (overifierat).',
   mic_start: 'Slå på mikrofonen',
   mic_stop: 'Stäng av mikrofonen',
-  sounds: 'ljud',
   camera_stop: 'Stäng av kameran',
-  hits: 'träffar',
+  my_hits: 'Mina träffar',
+  my_sounds: 'Mina ljud',
   reach_hint: 'Rör vid cirkeln med en hand.',
-  next_up: 'Nästa',
 };
 
 export type StageKey = keyof typeof en;

@@ -81,9 +81,12 @@ for (const size of SIZES) {
       await shoot(home, '01-home');
       await home.page.click('[data-testid=exercises] summary');
       await home.page.waitForSelector('[data-testid=demo-grid] [data-testid=demo][data-frames]');
-      const demoCount = await home.page.$$eval('[data-testid=demo-grid] [data-testid=demo]', (els) => els.length);
-      assert.ok(demoCount >= 11, `every catalogue exercise has a demonstration (${demoCount})`);
+      const catalogue = (await (await fetch(`${srv.url}/v1/exercises`)).json()).exercises.map((e) => e.id);
       const ids = await home.page.$$eval('[data-testid=demo-grid] [data-testid=demo]', (els) => els.map((e) => e.dataset.exercise));
+      const demoCount = ids.length;
+      assert.deepEqual(ids, catalogue, 'every catalogue exercise has a demonstration');
+      const generic = await home.page.$$eval('[data-testid=demo-grid] [data-testid=demo]:not([data-motion=own])', (els) => els.map((e) => e.dataset.exercise));
+      assert.deepEqual(generic, [], 'each demonstration has a motion of its own');
       const hows = await home.page.$$eval('[data-testid=demo-grid] [data-testid=demo-how]', (els) => els.map((e) => e.textContent.trim()));
       assert.ok(hows.every((h) => h.length > 10), `each demonstration has its instruction: ${JSON.stringify(hows)}`);
       const squatSel = '[data-testid=demo-grid] [data-exercise=squats] canvas';

@@ -152,9 +152,15 @@ for (const size of SIZES) {
       await noOverflow(view, 'lobby');
       await shoot(view, '05-view-lobby');
 
-      const bob = await open(size, `/join/${code}?name=Cid`, 'participant', { lang: 'sv' });
+      // A participant joins through the form, by keyboard: the focus survives "Join".
+      const bob = await open(size, `/join/${code}`, 'participant', { lang: 'sv' });
       pages.push(bob);
+      await bob.page.waitForSelector('[data-testid=name-form]');
+      await bob.page.keyboard.type('Cid');
+      await bob.page.keyboard.press('Enter');
       await bob.page.waitForSelector('body[data-ready="1"]', { state: 'attached' });
+      const joinFocus = await bob.page.evaluate(() => ({ tag: document.activeElement?.tagName, inMain: !!document.activeElement?.closest('main') }));
+      assert.ok(joinFocus.tag !== 'BODY' && joinFocus.inMain, `focus after "Join" is in the new view: ${JSON.stringify(joinFocus)}`);
       await noOverflow(bob, 'lobby');
       await shoot(bob, '06-participant-lobby');
 

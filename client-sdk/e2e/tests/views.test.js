@@ -64,6 +64,12 @@ const box = (p, sel) => p.page.$eval(sel, (e) => { const r = e.getBoundingClient
 /** A canvas's pixels, as a data URL (two different ones: it was redrawn with something else). */
 const pixels = (p, sel) => p.page.$eval(sel, (c) => c.toDataURL());
 
+/** The big screen fits a 1920×1080 screen: nothing to scroll to. */
+async function fitsScreen(p, what) {
+  const height = await p.page.evaluate(() => document.documentElement.scrollHeight);
+  assert.ok(height <= 1080, `${p.label} ${what}: ${height} px tall, more than the 1080 px screen`);
+}
+
 async function shoot(p, step) {
   await snap(p.page, NAME, `${p.label.replace('/', '-')}-${step}`);
 }
@@ -151,6 +157,7 @@ for (const size of SIZES) {
       assert.notEqual(p1, p2, "the big screen's skeletons move");
       await noOverflow(view, 'lobby');
       await shoot(view, '05-view-lobby');
+      if (size.width >= 1000) await fitsScreen(view, 'lobby');
 
       // A participant joins through the form, by keyboard: the focus survives "Join".
       const bob = await open(size, `/join/${code}`, 'participant', { lang: 'sv' });
@@ -207,6 +214,7 @@ for (const size of SIZES) {
         const cue = await box(bob, '[data-testid=cue]');
         assert.ok(cue.bottom <= size.height, `the participant's cue is on screen: ${JSON.stringify(cue)}`);
       }
+      if (size.width >= 1000) await fitsScreen(view, 'exercise');
       const cueBox = await box(view, '[data-testid=cue]');
       assert.ok(cueBox.height >= (size.width >= 1000 ? 100 : 40), `the big screen's cue is large: ${cueBox.height} px`);
 
@@ -214,6 +222,7 @@ for (const size of SIZES) {
       await view.page.waitForSelector('[data-testid=demo-slot][data-exercise=arm_raises]:not([hidden])', { timeout: 5000 });
       assert.match(await view.page.textContent('[data-testid=demo-slot] h2'), /Next up/);
       for (const p of [host, view, bob]) await shoot(p, '10-rest');
+      if (size.width >= 1000) await fitsScreen(view, 'rest');
       await host.page.waitForSelector('[data-testid=timeline-step][data-step="1"][aria-current=step]', { timeout: 10000 });
 
       if (size.width < 1000) {

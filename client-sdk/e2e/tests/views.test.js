@@ -251,9 +251,13 @@ for (const size of SIZES) {
       // After switching language, "Session over" follows.
       await bob.page.waitForSelector('[data-testid=status][data-state=ended]', { timeout: 10000 });
       assert.equal((await bob.page.textContent('[data-testid=status]')).trim(), 'Passet är slut');
+      const reactionSv = await bob.page.$$eval('button.reaction', (els) => els.map((e) => e.getAttribute('aria-label')));
+      assert.equal(reactionSv[0], 'Applåd', `reaction labels in Swedish: ${reactionSv}`);
       await bob.page.click('#lang');
       await bob.page.waitForFunction(() => document.querySelector('[data-testid=status]').textContent.trim() === 'Session over', null, { timeout: 5000 });
       assert.equal((await bob.page.textContent('#lang')).trim(), 'Svenska');
+      const reactionEn = await bob.page.$$eval('button.reaction', (els) => els.map((e) => e.getAttribute('aria-label')));
+      assert.equal(reactionEn[0], 'Clap', `reaction labels follow the language: ${reactionEn}`);
     } finally {
       for (const b of bots) await b.stop();
       for (const p of pages) await p.context.close().catch(() => {});

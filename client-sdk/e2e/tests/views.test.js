@@ -186,6 +186,15 @@ for (const size of SIZES) {
       await host.page.click('[data-testid=confirm-yes]');
       await host.page.waitForSelector(deeRow, { state: 'detached', timeout: 10000 });
       await dee.stop();
+      // A list drawn again keeps the focus on the same person's control: Ada's Remove stays
+      // focused while Eve comes and goes.
+      const adaRemove = '[data-testid=participants] li[data-testid=participant]:has(.who:text-is("Ada")) [data-testid=remove]';
+      await host.page.focus(adaRemove);
+      const eve = await startPoseBot(srv.url, (await devToken(srv.url, 'Eve', 'participant')).token, code, { everyMs: 1000 });
+      await host.page.waitForSelector('[data-testid=participants] li[data-testid=participant]:has(.who:text-is("Eve"))');
+      await eve.stop();
+      await host.page.waitForSelector('[data-testid=participants] li[data-testid=participant]:has(.who:text-is("Eve"))', { state: 'detached', timeout: 10000 });
+      assert.ok(await host.page.$eval(adaRemove, (e) => e === document.activeElement), 'the focus stayed on Ada\'s Remove');
       await noOverflow(host, 'lobby');
       await shoot(host, '08-host-lobby');
 

@@ -103,6 +103,13 @@ export async function startPoseBot(baseUrl, token, room, { everyMs = 100, dx = 0
     you: snap.you,
     sent: () => sent,
     messages,
-    stop: () => new Promise((r) => { clearInterval(timer); ws.once('close', r); ws.close(); setTimeout(r, 2000); }),
+    /** Leaves the room (others see it at once) and closes. */
+    stop: () => new Promise((r) => {
+      clearInterval(timer);
+      ws.once('close', r);
+      if (ws.readyState === WebSocket.OPEN) ws.send(encode({ type: 'leave', seq: 3 }));
+      ws.close();
+      setTimeout(r, 2000);
+    }),
   };
 }

@@ -64,6 +64,12 @@ const box = (p, sel) => p.page.$eval(sel, (e) => { const r = e.getBoundingClient
 /** A canvas's pixels, as a data URL (two different ones: it was redrawn with something else). */
 const pixels = (p, sel) => p.page.$eval(sel, (c) => c.toDataURL());
 
+/** The big screen fits a 1920×1080 screen: nothing to scroll to. */
+async function fitsScreen(p, what) {
+  const height = await p.page.evaluate(() => document.documentElement.scrollHeight);
+  assert.ok(height <= 1080, `${p.label} ${what}: ${height} px tall, more than the 1080 px screen`);
+}
+
 async function shoot(p, step) {
   await snap(p.page, NAME, `${p.label.replace('/', '-')}-${step}`);
 }
@@ -81,9 +87,12 @@ for (const size of SIZES) {
       await shoot(home, '01-home');
       await home.page.click('[data-testid=exercises] summary');
       await home.page.waitForSelector('[data-testid=demo-grid] [data-testid=demo][data-frames]');
-      const demoCount = await home.page.$$eval('[data-testid=demo-grid] [data-testid=demo]', (els) => els.length);
-      assert.ok(demoCount >= 11, `every catalogue exercise has a demonstration (${demoCount})`);
+      const catalogue = (await (await fetch(`${srv.url}/v1/exercises`)).json()).exercises.map((e) => e.id);
       const ids = await home.page.$$eval('[data-testid=demo-grid] [data-testid=demo]', (els) => els.map((e) => e.dataset.exercise));
+      const demoCount = ids.length;
+      assert.deepEqual(ids, catalogue, 'every catalogue exercise has a demonstration');
+      const generic = await home.page.$$eval('[data-testid=demo-grid] [data-testid=demo]:not([data-motion=own])', (els) => els.map((e) => e.dataset.exercise));
+      assert.deepEqual(generic, [], 'each demonstration has a motion of its own');
       const hows = await home.page.$$eval('[data-testid=demo-grid] [data-testid=demo-how]', (els) => els.map((e) => e.textContent.trim()));
       assert.ok(hows.every((h) => h.length > 10), `each demonstration has its instruction: ${JSON.stringify(hows)}`);
       const squatSel = '[data-testid=demo-grid] [data-exercise=squats] canvas';
@@ -148,10 +157,17 @@ for (const size of SIZES) {
       assert.notEqual(p1, p2, "the big screen's skeletons move");
       await noOverflow(view, 'lobby');
       await shoot(view, '05-view-lobby');
+      if (size.width >= 1000) await fitsScreen(view, 'lobby');
 
-      const bob = await open(size, `/join/${code}?name=Cid`, 'participant', { lang: 'sv' });
+      // A participant joins through the form, by keyboard: the focus survives "Join".
+      const bob = await open(size, `/join/${code}`, 'participant', { lang: 'sv' });
       pages.push(bob);
+      await bob.page.waitForSelector('[data-testid=name-form]');
+      await bob.page.keyboard.type('Cid');
+      await bob.page.keyboard.press('Enter');
       await bob.page.waitForSelector('body[data-ready="1"]', { state: 'attached' });
+      const joinFocus = await bob.page.evaluate(() => ({ tag: document.activeElement?.tagName, inMain: !!document.activeElement?.closest('main') }));
+      assert.ok(joinFocus.tag !== 'BODY' && joinFocus.inMain, `focus after "Join" is in the new view: ${JSON.stringify(joinFocus)}`);
       await noOverflow(bob, 'lobby');
       await shoot(bob, '06-participant-lobby');
 
@@ -170,6 +186,15 @@ for (const size of SIZES) {
       await host.page.click('[data-testid=confirm-yes]');
       await host.page.waitForSelector(deeRow, { state: 'detached', timeout: 10000 });
       await dee.stop();
+      // A list drawn again keeps the focus on the same person's control: Ada's Remove stays
+      // focused while Eve comes and goes.
+      const adaRemove = '[data-testid=participants] li[data-testid=participant]:has(.who:text-is("Ada")) [data-testid=remove]';
+      await host.page.focus(adaRemove);
+      const eve = await startPoseBot(srv.url, (await devToken(srv.url, 'Eve', 'participant')).token, code, { everyMs: 1000 });
+      await host.page.waitForSelector('[data-testid=participants] li[data-testid=participant]:has(.who:text-is("Eve"))');
+      await eve.stop();
+      await host.page.waitForSelector('[data-testid=participants] li[data-testid=participant]:has(.who:text-is("Eve"))', { state: 'detached', timeout: 10000 });
+      assert.ok(await host.page.$eval(adaRemove, (e) => e === document.activeElement), 'the focus stayed on Ada\'s Remove');
       await noOverflow(host, 'lobby');
       await shoot(host, '08-host-lobby');
 
@@ -198,6 +223,7 @@ for (const size of SIZES) {
         const cue = await box(bob, '[data-testid=cue]');
         assert.ok(cue.bottom <= size.height, `the participant's cue is on screen: ${JSON.stringify(cue)}`);
       }
+      if (size.width >= 1000) await fitsScreen(view, 'exercise');
       const cueBox = await box(view, '[data-testid=cue]');
       assert.ok(cueBox.height >= (size.width >= 1000 ? 100 : 40), `the big screen's cue is large: ${cueBox.height} px`);
 
@@ -205,6 +231,7 @@ for (const size of SIZES) {
       await view.page.waitForSelector('[data-testid=demo-slot][data-exercise=arm_raises]:not([hidden])', { timeout: 5000 });
       assert.match(await view.page.textContent('[data-testid=demo-slot] h2'), /Next up/);
       for (const p of [host, view, bob]) await shoot(p, '10-rest');
+      if (size.width >= 1000) await fitsScreen(view, 'rest');
       await host.page.waitForSelector('[data-testid=timeline-step][data-step="1"][aria-current=step]', { timeout: 10000 });
 
       if (size.width < 1000) {
@@ -233,9 +260,13 @@ for (const size of SIZES) {
       // After switching language, "Session over" follows.
       await bob.page.waitForSelector('[data-testid=status][data-state=ended]', { timeout: 10000 });
       assert.equal((await bob.page.textContent('[data-testid=status]')).trim(), 'Passet är slut');
+      const reactionSv = await bob.page.$$eval('button.reaction', (els) => els.map((e) => e.getAttribute('aria-label')));
+      assert.equal(reactionSv[0], 'Applåd', `reaction labels in Swedish: ${reactionSv}`);
       await bob.page.click('#lang');
       await bob.page.waitForFunction(() => document.querySelector('[data-testid=status]').textContent.trim() === 'Session over', null, { timeout: 5000 });
       assert.equal((await bob.page.textContent('#lang')).trim(), 'Svenska');
+      const reactionEn = await bob.page.$$eval('button.reaction', (els) => els.map((e) => e.getAttribute('aria-label')));
+      assert.equal(reactionEn[0], 'Clap', `reaction labels follow the language: ${reactionEn}`);
     } finally {
       for (const b of bots) await b.stop();
       for (const p of pages) await p.context.close().catch(() => {});

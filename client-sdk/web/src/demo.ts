@@ -396,6 +396,8 @@ export function exerciseDemo(exercise: string): { el: HTMLElement; stop(): void 
   el.className = 'demo';
   el.dataset.testid = 'demo';
   el.dataset.exercise = exercise;
+  // `own`: a motion made for this exercise; `standing`: the fallback for one the app has none for.
+  el.dataset.motion = MOTIONS[exercise] ? 'own' : 'standing';
   const canvas = document.createElement('canvas');
   canvas.className = 'demo-canvas';
   canvas.setAttribute('role', 'img');

@@ -56,6 +56,11 @@ const PRESETS: Preset[] = [
     steps: [['jumping_jacks', 30, 10], ['squats', 30, 10], ['march_in_place', 30, 10], ['arm_raises', 30, 0]],
   },
   {
+    id: 'games',
+    name: 'Reach and "ha!"',
+    steps: [['reach', 30, 10], ['ha', 20, 10], ['arm_raises', 20, 0]],
+  },
+  {
     id: 'legs',
     name: 'Legs',
     steps: [['squats', 30, 10], ['lunges', 30, 10], ['calf_raises', 30, 10], ['wall_sit', 30, 0]],

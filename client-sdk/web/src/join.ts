@@ -175,7 +175,7 @@ async function participant(main: HTMLElement, code: string, name: string, cred: 
   const sharing = sharingSelect();
   const sharingNote = h('p', { class: 'muted', hidden: true, i18n: 'sharing_next' });
   const peers = h('div', { class: 'peers', 'data-testid': 'peers' });
-  const reactions = h('div', { class: 'row reactions', role: 'group', 'aria-label': t('react') });
+  const reactions = h('div', { class: 'row reactions', role: 'group', 'i18n-label': 'react' });
   const toast = h('p', { class: 'toast', 'aria-live': 'polite' });
   const muteBtn = soundButton(audio);
 
@@ -387,7 +387,7 @@ async function participant(main: HTMLElement, code: string, name: string, cred: 
   });
   reactions.replaceChildren(
     ...REACTIONS.map(([k, emoji]) =>
-      h('button', { type: 'button', class: 'reaction', 'aria-label': k.replace('_', ' '), onclick: () => c.react(k) }, emoji),
+      h('button', { type: 'button', class: 'reaction', 'i18n-label': `reaction_${k}`, onclick: () => c.react(k) }, emoji),
     ),
   );
   sharing.addEventListener('change', () => {

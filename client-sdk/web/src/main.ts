@@ -120,7 +120,19 @@ function keepFocus(main: HTMLElement): void {
     }
     const active = document.activeElement;
     if (lastFocused && !lastFocused.isConnected && (!active || active === document.body)) {
+      const gone = lastFocused;
       lastFocused = null;
+      // A list drawn again (people, scoreboard) has the same control for the same person:
+      // it keeps the focus. Otherwise the new view's heading takes it.
+      const testid = gone instanceof HTMLElement ? gone.dataset.testid : undefined;
+      const p = gone.closest<HTMLElement>('[data-p]')?.dataset.p;
+      const same = testid
+        ? [...main.querySelectorAll<HTMLElement>(`[data-testid="${CSS.escape(testid)}"]`)].find((e) => e.closest<HTMLElement>('[data-p]')?.dataset.p === p)
+        : undefined;
+      if (same) {
+        same.focus();
+        return;
+      }
       const heading = main.querySelector<HTMLElement>('h1, h2');
       const target = heading ?? main;
       if (!target.hasAttribute('tabindex')) target.setAttribute('tabindex', '-1');

@@ -348,6 +348,9 @@ export class CueDisplay {
   }
 
   private render(): void {
+    // A countdown's number is the timer's too: the timer steps aside while one is on screen
+    // (`data-counting`, hidden by style.css), so a big screen does not show "2 2".
+    this.el.dataset.counting = String(this.shown.at(-1)?.kind === 'countdown');
     const text = this.shown.map(cueText).join(' · ');
     this.el.textContent = text;
     // A long cue ("Vila · Nästa: Axelrullningar · 2") is set smaller, in a box of fixed

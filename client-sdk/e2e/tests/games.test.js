@@ -235,6 +235,7 @@ test('reach game: targets from the cue seed over the fake camera, hits counted o
     await until(async () => (await camState()) === 'off', { timeout: 5000, what: 'camera off after the session' });
     const tracks = await p.page.evaluate(() => window.__streams.flatMap((s) => s.getTracks().map((tr) => `${tr.kind}:${tr.readyState}`)));
     assert.ok(tracks.every((x) => x.endsWith(':ended')), `every track ended: ${tracks}`);
+    assert.equal(await p.page.isVisible('[data-testid=enable-camera]'), false, 'nothing offers the camera once the session is over');
   } catch (e) {
     if (logs.length) e.message += `\n--- browser console ---\n${logs.slice(-50).join('\n')}`;
     throw e;

@@ -237,12 +237,14 @@ async function participant(main: HTMLElement, code: string, name: string, cred: 
   let doneReps = 0;
   let stepReps = 0;
   let reach: ReachStage | null = null;
+  // The session is over: the camera stays off, and nothing offers to turn it on.
+  let over = false;
 
   const renderCamera = () => {
     const s = camera.state;
     cameraState.dataset.state = s;
     cameraState.textContent = t(`camera_${s}`);
-    cameraBtn.hidden = s === 'on' || s === 'starting';
+    cameraBtn.hidden = s === 'on' || s === 'starting' || over;
     cameraOffBtn.hidden = s !== 'on';
     // The camera view takes room only while the camera runs.
     stage.hidden = s === 'off' || s === 'error';
@@ -365,9 +367,12 @@ async function participant(main: HTMLElement, code: string, name: string, cred: 
     }
   });
   const ended = () => {
+    over = true;
     sound.leave();
     game.leave();
     camera.stop();
+    renderCamera();
+    muteBtn.hidden = true;
   };
   c.on('summary', (summary) => {
     ended();

@@ -182,6 +182,23 @@ test('reach game: targets from the cue seed over the fake camera, hits counted o
       if (s === 'error') throw new Error(`camera-state error: ${await p.page.textContent('[data-testid=camera-state]')}`);
       return s === 'on';
     }, { timeout: 90000, what: 'camera-state on (camera + pose model loaded)' });
+    // A hidden tab turns the camera off (the page is told it is hidden, as a browser tells it
+    // when the user switches tabs); the player turns it on again.
+    await p.page.evaluate(() => {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await until(async () => (await camState()) === 'off', { timeout: 5000, what: 'camera off when the tab is hidden' });
+    const hiddenTracks = await p.page.evaluate(() => window.__streams.flatMap((s) => s.getTracks().map((tr) => tr.readyState)));
+    assert.ok(hiddenTracks.length === 1 && hiddenTracks.every((x) => x === 'ended'), `the camera's track ended: ${hiddenTracks}`);
+    await p.page.evaluate(() => {
+      delete document.hidden;
+      delete document.visibilityState;
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await p.page.click('[data-testid=enable-camera]');
+    await until(async () => (await camState()) === 'on', { timeout: 60000, what: 'camera on again' });
     await fac.waitFor((m) => m.type === 'presence' && m.participant?.name === 'Rea', 10000, 'Rea in the room').catch(() => {});
     fac.control('start');
     await p.page.waitForSelector('[data-testid=reach]', { state: 'visible', timeout: 15000 });

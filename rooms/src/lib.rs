@@ -70,7 +70,7 @@ pub use breakroom_protocol::{
     PhaseState, PoseBlock, PresenceChange, Program, Reaction, RequestedRole, Role, Scoreboard,
     ServerMsg, SessionSummary, Sharing, Step,
 };
-pub use catalogue::{Catalogue, CatalogueError, Exercise, Names, Unit};
+pub use catalogue::{Catalogue, CatalogueError, Exercise, Input, Names, Unit};
 pub use config::{
     ACTIVE_SLACK_MS, BURST_REPS, JoinRequest, MAX_BPM, MAX_CAPACITY, MAX_CUES,
     MAX_FIRST_CUE_LEAD_US, MAX_STEP_MS, MAX_VIEWERS, MIN_EXERCISE_MS, RoomConfig, SCORE_GRACE_US,

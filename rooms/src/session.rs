@@ -6,6 +6,7 @@
 
 use breakroom_protocol::{Cue, Micros, Phase, PhaseState, Program};
 
+use crate::catalogue::Catalogue;
 use crate::config::{RoomConfig, SCORE_GRACE_US};
 use crate::error::RoomError;
 use crate::timeline::Plan;
@@ -242,7 +243,7 @@ impl Session {
         // ids in `at` order across the session.
         let after_sent = self.last_cue_at.saturating_sub(now).saturating_add(1);
         let (lead, countdown) = (config.lead_us.max(after_sent), config.countdown_us);
-        let plan = Plan::build(
+        let mut plan = Plan::build(
             &config.program,
             from,
             now,
@@ -250,6 +251,7 @@ impl Session {
             countdown,
             self.next_cue_id,
         );
+        plan.seed_games(&config.session, &config.program, Catalogue::builtin());
         self.next_cue_id = plan.next_id().unwrap_or(self.next_cue_id);
         self.plan = Some(plan);
         self.pause = None;

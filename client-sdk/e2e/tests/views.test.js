@@ -230,6 +230,7 @@ for (const size of SIZES) {
       await view.page.waitForSelector('[data-testid=phase][data-phase=rest]', { timeout: 20000 });
       await view.page.waitForSelector('[data-testid=demo-slot][data-exercise=arm_raises]:not([hidden])', { timeout: 5000 });
       assert.match(await view.page.textContent('[data-testid=demo-slot] h2'), /Next up/);
+      await view.page.waitForSelector('[data-testid=timeline-step][data-step="0"][data-state=done] + [data-testid=timeline-step][data-step="1"][data-state=next]', { timeout: 5000 });
       for (const p of [host, view, bob]) await shoot(p, '10-rest');
       if (size.width >= 1000) await fitsScreen(view, 'rest');
       await host.page.waitForSelector('[data-testid=timeline-step][data-step="1"][aria-current=step]', { timeout: 10000 });

@@ -13,7 +13,8 @@ export function duration(ms: number): string {
 
 /**
  * An ordered list of the program's steps (`[data-testid=timeline]`): each step's exercise and
- * length, its rest, and `aria-current="step"` on the one running (the one coming, in a rest).
+ * length, its rest, `aria-current="step"` on the one running, and `data-state` done, current,
+ * next (the one coming, in a rest) or todo.
  * `onShow`, when given, adds a "Show how" button per step.
  */
 export function timeline(room: Room, onShow?: (exercise: string) => void): HTMLElement {
@@ -25,7 +26,15 @@ export function timeline(room: Room, onShow?: (exercise: string) => void): HTMLE
     const done = ph?.phase === 'results' || ph?.phase === 'closed';
     list.replaceChildren(
       ...steps.map((s, i) => {
-        const state = done || (current !== undefined && (i < current || (i === current && ph?.phase === 'rest'))) ? 'done' : i === current ? 'current' : 'todo';
+        const resting = ph?.phase === 'rest';
+        const state =
+          done || (current !== undefined && (i < current || (i === current && resting)))
+            ? 'done'
+            : i === current
+              ? 'current'
+              : resting && current !== undefined && i === current + 1
+                ? 'next'
+                : 'todo';
         return h(
           'li',
           { 'data-testid': 'timeline-step', 'data-step': i, 'data-state': state, class: state, 'aria-current': state === 'current' ? 'step' : undefined },

@@ -20,6 +20,7 @@ use crate::outbox::{Item, Outbox};
 use crate::pose_inbox::Arrived;
 use crate::ratelimit::Bucket;
 use crate::room_actor::RoomCmd;
+use crate::round_trip::RoundTrip;
 
 /// The room a connection has joined.
 #[derive(Debug)]
@@ -27,6 +28,11 @@ struct Joined {
     code: String,
     handle: RoomHandle,
 }
+
+/// Pings a connection may send at once: the SDKs' burst of 16 at connect and resume, plus margin.
+pub const PING_BURST: f64 = 20.0;
+/// Pings a second a connection may keep sending: the SDKs' steady one a second, with margin.
+pub const PING_RATE: f64 = 2.0;
 
 /// Rate limits of one connection.
 #[derive(Debug)]
@@ -60,6 +66,8 @@ pub struct Session {
     joined: Option<Joined>,
     limits: Limiters,
     strikes: Bucket,
+    /// The connection's round trip, told to its room (for the lead of a first cue).
+    round_trip: RoundTrip,
 }
 
 impl Session {
@@ -71,7 +79,7 @@ impl Session {
             pose: Bucket::new(f64::from(c.pose_hz), f64::from(c.pose_hz) / 2.0 + 2.0, now),
             score: Bucket::new(f64::from(c.score_hz), f64::from(c.score_hz) + 2.0, now),
             control: Bucket::new(f64::from(c.control_hz), f64::from(c.control_hz) + 5.0, now),
-            ping: Bucket::new(5.0, 10.0, now),
+            ping: Bucket::new(PING_RATE, PING_BURST, now),
             abuse: Bucket::new(2.0, 100.0, now),
             last_told: None,
             pose_time_told: None,
@@ -87,6 +95,7 @@ impl Session {
             joined: None,
             limits,
             strikes: Bucket::new(1.0, 20.0, now),
+            round_trip: RoundTrip::default(),
         }
     }
 
@@ -102,6 +111,30 @@ impl Session {
 
     fn member(&self) -> MemberId {
         MemberId(self.id)
+    }
+
+    /// Sends a round-trip probe (a WebSocket ping) stamped `now`.
+    pub fn probe(&mut self, now: Micros) {
+        let payload = self.round_trip.probe(now);
+        self.outbox.push(Item::Probe(payload));
+    }
+
+    /// A WebSocket pong read at `now`: a new round-trip figure goes to the room.
+    pub async fn pong(&mut self, payload: &[u8], now: Micros) {
+        if self.round_trip.pong(payload, now).is_some() {
+            self.tell_round_trip().await;
+        }
+    }
+
+    /// Tells the room (if any) the connection's current round-trip figure.
+    async fn tell_round_trip(&self) {
+        if let (Some(joined), Some(round_trip_us)) = (&self.joined, self.round_trip.figure()) {
+            let cmd = RoomCmd::RoundTrip {
+                member: self.member(),
+                round_trip_us,
+            };
+            let _ = joined.handle.tx.send(cmd).await;
+        }
     }
 
     /// Counts a malformed message; true when there were too many.
@@ -393,6 +426,7 @@ impl Session {
                 self.hub.resumes.revoke(old);
                 self.set_place(&code, participant);
                 self.joined = Some(Joined { code, handle });
+                self.tell_round_trip().await;
                 Ok(())
             }
             Ok(Err(err)) => Err(err.to_string()),
@@ -480,6 +514,7 @@ impl Session {
             Ok(Ok(participant)) => {
                 self.set_place(&code, participant);
                 self.joined = Some(Joined { code, handle });
+                self.tell_round_trip().await;
             }
             Ok(Err(err)) => self.error(err.code(), &err.to_string(), Some(seq)),
             Err(_) => self.error(ErrorCode::NotFound, "the room has closed", Some(seq)),
@@ -590,5 +625,25 @@ impl Session {
             self.hub.live.remove(self.id);
             self.hub.user_connections.close(&principal.user);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn the_ping_budget_takes_a_burst_of_16_then_one_a_second_for_good() {
+        let t0 = Instant::now();
+        let mut ping = Bucket::new(PING_RATE, PING_BURST, t0);
+        assert!((0..16).all(|_| ping.take(t0)), "the connect burst");
+        for s in 1..=3_600 {
+            assert!(ping.take(t0 + Duration::from_secs(s)), "the ping at {s} s");
+        }
+        // A resume is a new connection with a full bucket; a flood is still refused.
+        let later = t0 + Duration::from_secs(3_601);
+        assert!(!(0..=PING_BURST as u32).all(|_| ping.take(later)));
     }
 }

@@ -200,10 +200,14 @@ fn a_person_standing_still_counts_nothing_anywhere_and_the_matrix_passes() {
 
     let (out, table, stderr) = matrix(dir.path());
     assert!(out.status.success(), "{table}\n{stderr}");
-    let catalogue = breakroom_rooms::Catalogue::builtin();
+    // The pose exercises: the reach game and sound exercises have no column.
+    let catalogue: Vec<&breakroom_rooms::Exercise> = breakroom_rooms::Catalogue::builtin()
+        .iter()
+        .filter(|e| e.input == breakroom_rooms::Input::Pose)
+        .collect();
     for name in ["still", "still_old_format"] {
         let cells = row(&table, name);
-        assert_eq!(cells.len(), catalogue.iter().count(), "{table}");
+        assert_eq!(cells.len(), catalogue.len(), "{table}");
         for (cell, exercise) in cells.iter().zip(catalogue.iter()) {
             let zero = match exercise.unit {
                 breakroom_rooms::Unit::Reps => "0",
@@ -212,11 +216,11 @@ fn a_person_standing_still_counts_nothing_anywhere_and_the_matrix_passes() {
             assert_eq!(cell, zero, "{} on {name}:\n{table}", exercise.id);
         }
     }
-    let cells = 2 * catalogue.iter().count();
+    let cells = 2 * catalogue.len();
     assert!(
         table.contains(&format!(
             "Checked: {cells} cells (2 fixtures × {} exercises), 0 mismatches.",
-            catalogue.iter().count()
+            catalogue.len()
         )),
         "{table}"
     );

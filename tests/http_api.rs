@@ -287,9 +287,24 @@ async fn the_catalogue_names_every_exercise_in_english_and_swedish() {
             "{e}"
         );
         assert!(e["max_per_min"].as_u64().unwrap() > 0, "{e}");
+        // How to do it, in both languages, and what the device runs to count it.
+        assert!(!e["how"]["en"].as_str().unwrap().is_empty(), "{e}");
+        assert!(!e["how"]["sv"].as_str().unwrap().is_empty(), "{e}");
+        assert!(
+            ["pose", "reach", "sound"].contains(&e["input"].as_str().unwrap()),
+            "{e}"
+        );
     }
     let squats = exercises.iter().find(|e| e["id"] == "squats").unwrap();
     assert_eq!(squats["names"]["sv"], "Knäböj");
+    let input = |id: &str| {
+        let e = exercises.iter().find(|e| e["id"] == id).unwrap();
+        e["input"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(
+        [input("squats"), input("reach"), input("ha")],
+        ["pose", "reach", "sound"]
+    );
 }
 
 #[tokio::test]

@@ -25,7 +25,8 @@
 //!   `summary.rs`: the session summary.
 //! - [`Catalogue`]: the exercises, compiled in from `catalogue.json`.
 //! - [`plausible`]: whether a skeleton is a plausible human body, judged before it is relayed.
-//! - [`detect`]: the exercise [`Detector`] that counts reps from keypoints (no room state).
+//! - [`detect`]: the exercise [`Detector`] that counts reps from keypoints (no room state), and
+//!   [`detect::reach`]: the reach game's seeded targets, hit rule and hit counter.
 //!
 //! # Invariants
 //!

@@ -251,6 +251,7 @@ impl Session {
             countdown,
             self.next_cue_id,
         );
+        // Rooms always run on the built-in catalogue (`Room::new`).
         plan.seed_games(&config.session, &config.program, Catalogue::builtin());
         self.next_cue_id = plan.next_id().unwrap_or(self.next_cue_id);
         self.plan = Some(plan);

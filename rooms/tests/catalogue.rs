@@ -3,7 +3,9 @@
 
 mod common;
 
-use breakroom_rooms::{Catalogue, ErrorCode, Input, Program, Room, RoomConfig, Step, Unit};
+use breakroom_rooms::{
+    Catalogue, ErrorCode, Input, MAX_BPM, Program, Room, RoomConfig, Step, Unit,
+};
 use common::{T0, config, step};
 
 #[test]
@@ -39,6 +41,8 @@ fn builtin_catalogue_is_complete() {
     assert_eq!((reach.input, reach.unit), (Input::Reach, Unit::Reps));
     let ha = c.get("ha").unwrap();
     assert_eq!((ha.input, ha.unit), (Input::Sound, Unit::Reps));
+    // "Ha!" on the beat: the fastest beat a program may set is never capped as too fast.
+    assert!(ha.max_per_min >= u32::from(MAX_BPM), "{}", ha.max_per_min);
     // The server returns it as JSON.
     let json = serde_json::to_value(c).unwrap();
     assert_eq!(json["exercises"][0]["id"], "squats");

@@ -104,7 +104,8 @@
 //! `signals.rs` (each exercise's signal, the posture), `rules.rs` (zones: the squat's and the
 //! lunge's rules, every exclusion), `smooth.rs` (time-based smoothing, resting baselines),
 //! `counter.rs` (hysteresis, rate cap, hold timing), `kind.rs` (exercise ids, threshold names
-//! and defaults), `phase.rs` ([`DetectorPhase`], [`Reading`]).
+//! and defaults), `phase.rs` ([`DetectorPhase`], [`Reading`]). [`reach`] is apart: the reach
+//! game's targets and hit rule, which the room uses instead of a detector on reach steps.
 
 mod counter;
 mod filter;

@@ -34,8 +34,10 @@ use breakroom_protocol::{Landmark, PoseModel};
 /// Lowest visibility at which a hand landmark can hit.
 pub const MIN_VISIBILITY: f64 = 0.5;
 
-/// Where targets lie: `[x_min, x_max, y_min, y_max]` in normalized image coordinates.
-pub const AREA: [f64; 4] = [0.18, 0.82, 0.1, 0.5];
+/// Where targets' centres lie: `[x_min, x_max, y_min, y_max]` in normalized image
+/// coordinates. A target's lowest point is at most 0.48: above the hands of a person standing
+/// with arms hanging, framed head to feet (their wrists are at about 0.5).
+pub const AREA: [f64; 4] = [0.18, 0.82, 0.1, 0.4];
 
 /// Radius of every target, in normalized image units.
 pub const RADIUS: f64 = 0.08;
@@ -322,7 +324,7 @@ mod tests {
             for w in ts.windows(2) {
                 let d = (w[0].x - w[1].x).hypot(w[0].y - w[1].y);
                 // Sixteen draws almost always find a far one, and the best is never close.
-                assert!(d >= 0.9 * MIN_STEP, "seed {seed}: {w:?} {d}");
+                assert!(d >= 0.8 * MIN_STEP, "seed {seed}: {w:?} {d}");
                 close += usize::from(d < MIN_STEP);
             }
         }

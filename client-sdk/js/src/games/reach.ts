@@ -32,7 +32,7 @@ export interface ReachLandmark {
 /** Lowest visibility at which a hand landmark can hit. */
 export const REACH_MIN_VISIBILITY = 0.5;
 /** Where targets lie: [xMin, xMax, yMin, yMax], the upper half and sides of the image. */
-export const REACH_AREA: readonly [number, number, number, number] = [0.18, 0.82, 0.1, 0.5];
+export const REACH_AREA: readonly [number, number, number, number] = [0.18, 0.82, 0.1, 0.4];
 /** Radius of every target. */
 export const REACH_RADIUS = 0.08;
 /** Least distance between the centres of two consecutive targets. */

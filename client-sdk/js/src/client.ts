@@ -1,206 +1,61 @@
 // BreakroomClient: one WebSocket connection to a breakroom server, modelled on the Rust SDK
-// (client-sdk/src/driver): clock sync, pacing to the server's limits, reconnection with
-// resume or rejoin, and typed events.
+// (client-sdk/src/driver). This file is the facade: the public API, the room (join, resume,
+// rejoin) and the dispatch of server messages to events. The rest lives beside it, one concept
+// a file: connect.ts (socket and handshake), reconnect.ts (backoff and the attempt loop),
+// clock.ts + ping.ts (clock sync), pacing.ts (send queues to the server's limits), refresh.ts
+// (tokens), events.ts (the typed event map), track.ts (local scoring).
 
-import { CodecError, decodeServer, encodeClient } from './codec.js';
-import { ClockSync, type Sample } from './clock.js';
+import { encodeClient } from './codec.js';
+import { ClockSync, localMicros } from './clock.js';
+import {
+  closeReason,
+  decodeFrame,
+  defaultWebSocket,
+  detach,
+  dropSocket,
+  handshake,
+  type Attempt,
+  type Handshake,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from './connect.js';
 import { CueSchedule, type CuesDue } from './cues.js';
-import { Detector, type Reading } from './detect.js';
+import { Detector } from './detect.js';
+import { BreakroomError, type AttemptError } from './errors.js';
+import { Emitter, type EventHandler, type EventName, type Events } from './events.js';
+import { resolve, type ClientOptions, type JoinOptions, type Resolved } from './options.js';
+import { Pacer, type Queued } from './pacing.js';
+import { Pinger } from './ping.js';
 import { normalizePose, packKeypoints, type Landmark, type PoseInput, type PoseOptions } from './pose.js';
-import { Refresher, type TokenSource } from './refresh.js';
+import { ABNORMAL, Reconnector, reconnectable } from './reconnect.js';
+import { Refresher } from './refresh.js';
+import { Tracker } from './track.js';
 import type {
   ClientMsg,
   ControlAction,
-  Cue,
   ErrorCode,
   Limits,
-  Participant,
-  PeerPose,
-  PhaseState,
   PoseModelName,
-  PresenceChange,
   ReactionKind,
   RequestedRole,
-  ScoreFlag,
-  Scoreboard,
   ServerMsg,
-  SessionSummary,
   Sharing,
   Snapshot,
-  WelcomeMsg,
 } from './types.js';
 
-/** The subprotocol offered at the upgrade. */
-export const SUBPROTOCOL = 'breakroom.v1';
-/** The SDK's name as sent in `hello`. */
-export const SDK_NAME = 'breakroom-client-ts';
-/** The SDK's version as sent in `hello`. */
-export const SDK_VERSION = '0.1.0';
+// The public API of the split modules, where it always was.
+export { SUBPROTOCOL } from './connect.js';
+export type { WebSocketConstructor, WebSocketLike } from './connect.js';
+export { BreakroomError } from './errors.js';
+export type { BreakroomErrorKind } from './errors.js';
+export type { Events } from './events.js';
+export { SDK_NAME, SDK_VERSION } from './options.js';
+export type { ClientOptions, JoinOptions } from './options.js';
+export { backoffCeiling, reconnectable } from './reconnect.js';
+export { Tracker } from './track.js';
 
 const FIRST_SEQ = 1;
-const OUTBOX_MAX = 64;
-const SCORES_MAX = 32;
-const BURST_SPACING_MS = 100;
 const CLOSE_WAIT_MS = 2000;
-const ABNORMAL = 1006;
-
-/** The part of the WebSocket API the client uses (browsers' `WebSocket`, the `ws` package). */
-export interface WebSocketLike {
-  binaryType: string;
-  readonly readyState: number;
-  onopen: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  onclose: ((ev: { code: number; reason: string | { toString(): string } }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
-  send(data: Uint8Array): void;
-  close(code?: number, reason?: string): void;
-  /** `ws` only: drop the connection without a closing handshake. */
-  terminate?: () => void;
-}
-/** A WebSocket constructor: `globalThis.WebSocket` or `(await import('ws')).WebSocket`. */
-export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => unknown;
-
-export interface ClientOptions {
-  /** Re-establish the connection after abnormal drops (default true). */
-  reconnect?: boolean;
-  /** Most pose frames sent per second; `limits.pose_hz` caps it too (default 15). */
-  maxPoseHz?: number;
-  /** The SDK name sent in `hello` (default `breakroom-client-ts`). */
-  sdk?: string;
-  /** The SDK version sent in `hello` (default this package's). */
-  sdkVersion?: string;
-  /** The WebSocket implementation (default the global one, else the `ws` package). */
-  WebSocket?: WebSocketConstructor;
-  /** Time between clock-sync pings after the first burst, ms (default 10000). */
-  pingIntervalMs?: number;
-  /** Pings sent 100 ms apart after each (re)connection (default 5). */
-  pingBurst?: number;
-  /** Ceiling of the first reconnection delay, doubled per attempt, ms (default 250). */
-  backoffBaseMs?: number;
-  /** Largest reconnection delay, ms (default 10000). */
-  backoffMaxMs?: number;
-  /** Give up after this many failed attempts in a row (default: never). */
-  maxReconnectAttempts?: number;
-  /** How long the handshake, a join and a refresh may take, ms (default 10000). */
-  requestTimeoutMs?: number;
-  /**
-   * Where fresh access tokens come from (e.g. a call to the app's backend). With it, the
-   * client refreshes its token in-band shortly before it expires (at 80 % of its remaining life
-   * or 60 s before expiry, whichever is sooner, but not before half of it), and asks for a new
-   * one before every reconnection. With it, `connect(url, '', …)` takes the first token from it
-   * too.
-   */
-  getToken?: TokenSource;
-  /**
-   * Sign in with the session cookie: for a browser page signed in to the breakroom web app
-   * (same site), whose browser sends the cookie with the WebSocket upgrade by itself. `hello`
-   * then carries an empty token, and the connection lasts as long as the web session (it ends
-   * with 4004 `signed out`). Same as passing `''` as the token without `getToken`.
-   */
-  cookie?: boolean;
-}
-
-export interface JoinOptions {
-  /** The role asked for; the token must grant it (default `participant`). */
-  role?: RequestedRole;
-  /** Who may see this member's skeleton (default `room`; `nobody` for viewers). */
-  sharing?: Sharing;
-}
-
-/** Everything the client tells the application. */
-export interface Events {
-  /** The room's whole state: after every join, resume and rejoin. */
-  snapshot: Snapshot;
-  /** A synchronized cue: act on it at `cue.at` (`followCues` does it, never dropping one). */
-  cue: Cue;
-  /** Skeletons that changed since the room's previous frame (or, after falling behind, the latest of everyone): keep the latest per participant `p`. */
-  poses: { t: number; poses: PeerPose[] };
-  scoreboard: Scoreboard;
-  presence: { change: PresenceChange; participant: Participant };
-  /** The phase changed; `timeline` replaces every cue still to come (`followCues` keeps those already due). */
-  phase: { phase: PhaseState; timeline: Cue[] };
-  /**
-   * A score report was flagged (facilitators only), or the figures of a flag already told
-   * changed: a flag with the same `p`, `exercise`, `reason` and `at` replaces the one held.
-   */
-  flag: ScoreFlag;
-  reaction: { p: number; reaction: ReactionKind };
-  /** The room was locked or unlocked by its host or a co-host (only on a change; a joiner reads `snapshot.locked`). */
-  lock: { locked: boolean };
-  /** The session is over: its summary. The server then closes the connection with 1000 (a `closed` event; no reconnection). */
-  summary: SessionSummary;
-  /** The server refused a message no call waits on (score, control, …), or a rejoin failed. */
-  error: { code: ErrorCode; message: string; seq?: number };
-  /** The connection dropped abnormally; reconnection attempt `attempt` (from 1) starts. */
-  reconnecting: { attempt: number };
-  /** The connection is back and the place was resumed (right after its snapshot). */
-  resumed: undefined;
-  /** The resume was refused, the client joined the room again (right after the snapshot). */
-  rejoined: undefined;
-  /** The server accepted a new access token (`refresh()` or the automatic refresh). */
-  refreshed: { expires_at: number };
-  /**
-   * An automatic refresh failed: `getToken` threw, or the server refused its token. The client
-   * tries again (sooner and sooner) while the token lives, unless the server answered
-   * `unsupported` (it has no refresh); if none succeeds, the server closes with 4005 (`closed`).
-   */
-  refresh_failed: { reason: string };
-  /**
-   * The connection is closed for good; nothing follows. 4004 (signed out), 4005 (token
-   * expired) and 4006 (revoked) say the credentials ended: `credentialsEnded(code)`.
-   */
-  closed: { code: number; reason: string };
-}
-
-export type BreakroomErrorKind =
-  | 'closed'
-  | 'connection_lost'
-  | 'timeout'
-  | 'server'
-  | 'backlog'
-  | 'unknown_exercise'
-  | 'no_websocket'
-  | 'protocol';
-
-/** Why a call failed. */
-export class BreakroomError extends Error {
-  constructor(
-    readonly kind: BreakroomErrorKind,
-    message: string,
-    /** For `server`: the server's error code. */
-    readonly code?: ErrorCode,
-    /** For `closed`: the WebSocket close code. */
-    readonly closeCode?: number,
-  ) {
-    super(message);
-    this.name = 'BreakroomError';
-  }
-}
-
-/**
- * Whether a connection that ended with this close code should be re-established: only after
- * 1001, 1006, 1011 and 4002. Never after a code this version does not know, nor when the
- * credentials ended (4004, 4005, 4006: see `credentialsEnded`).
- */
-export function reconnectable(code: number): boolean {
-  return code === 1001 || code === ABNORMAL || code === 1011 || code === 4002;
-}
-
-/** The longest wait before reconnection attempt `attempt` (from 1). */
-export function backoffCeiling(attempt: number, baseMs: number, maxMs: number): number {
-  const doublings = Math.min(Math.max(attempt - 1, 0), 31);
-  return Math.min(baseMs * 2 ** doublings, maxMs);
-}
-
-interface Handshake {
-  ws: WebSocketLike;
-  welcome: WelcomeMsg;
-  helloSeq: number;
-  resuming: boolean;
-  sample: Sample;
-  /** The token the `hello` carried. */
-  token: string;
-}
 
 interface PendingJoin {
   seq: number;
@@ -212,73 +67,28 @@ interface PendingJoin {
   timer?: ReturnType<typeof setTimeout>;
 }
 
+/** Whether a welcomed connection is still being restored to its room. */
 type Restoring = { kind: 'no' } | { kind: 'resume'; helloSeq: number } | { kind: 'rejoin'; seq: number };
 
-interface Attempt {
-  abort(): void;
-}
-
-const localMicros = (): number => Math.round(performance.now() * 1000);
-
-async function defaultWebSocket(): Promise<WebSocketConstructor> {
-  const g = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-  if (typeof g === 'function') return g;
-  // A variable specifier, so that browser bundlers do not try to resolve `ws`.
-  const name = 'ws';
-  try {
-    const mod = (await import(/* @vite-ignore */ name)) as {
-      default?: WebSocketConstructor;
-      WebSocket?: WebSocketConstructor;
-    };
-    const ctor = mod.WebSocket ?? mod.default;
-    if (typeof ctor === 'function') return ctor;
-  } catch {
-    // fall through
-  }
-  throw new BreakroomError(
-    'no_websocket',
-    'no WebSocket implementation: install the `ws` package or pass options.WebSocket',
-  );
-}
-
-function closeReason(r: unknown): string {
-  return r === undefined || r === null ? '' : String(r);
-}
-
 export class BreakroomClient {
-  private readonly opts: Required<
-    Omit<ClientOptions, 'maxReconnectAttempts' | 'WebSocket' | 'getToken' | 'cookie'>
-  > & {
-    maxReconnectAttempts: number | undefined;
-    getToken: TokenSource | undefined;
-  };
+  private readonly opts: Resolved;
+  private readonly events = new Emitter();
   private readonly refresher: Refresher;
+  private readonly reconnector: Reconnector;
+  private readonly pinger: Pinger;
+  private readonly pacer: Pacer<PendingJoin>;
+  private readonly clock = new ClockSync();
   private ws: WebSocketLike | null = null;
-  private attempt: Attempt | null = null;
-  private attemptTimer: ReturnType<typeof setTimeout> | undefined;
-  private attempts = 0;
   private resumeToken: string | undefined;
   private limitsValue: Limits | undefined;
-  private readonly clock = new ClockSync();
   private nextSeq = FIRST_SEQ;
   private room: { code: string; role: RequestedRole; sharing: Sharing } | null = null;
   private restoring: Restoring = { kind: 'no' };
   private restoreTimer: ReturnType<typeof setTimeout> | undefined;
-  private outbox: { msg: ClientMsg; join?: PendingJoin }[] = [];
-  private readonly scores = new Map<string, ClientMsg>();
   private joins: PendingJoin[] = [];
-  private nextControl = 0;
-  private nextScore = 0;
-  private nextPose = 0;
-  private poseSlot: { t: number; kp: Uint8Array } | null = null;
-  private flushTimer: ReturnType<typeof setTimeout> | undefined;
-  private pingTimer: ReturnType<typeof setTimeout> | undefined;
-  private burstLeft = 0;
-  private lastHeard = 0;
   private closedWith: { code: number; reason: string } | null = null;
   private closing: (() => void) | null = null;
   private you: number | undefined;
-  private readonly handlers = new Map<keyof Events, Set<(payload: never) => void>>();
 
   private constructor(
     private readonly url: string,
@@ -286,19 +96,7 @@ export class BreakroomClient {
     options: ClientOptions,
     private readonly WS: WebSocketConstructor,
   ) {
-    this.opts = {
-      reconnect: options.reconnect ?? true,
-      maxPoseHz: options.maxPoseHz ?? 15,
-      sdk: options.sdk ?? SDK_NAME,
-      sdkVersion: options.sdkVersion ?? SDK_VERSION,
-      pingIntervalMs: options.pingIntervalMs ?? 10_000,
-      pingBurst: options.pingBurst ?? 5,
-      backoffBaseMs: options.backoffBaseMs ?? 250,
-      backoffMaxMs: options.backoffMaxMs ?? 10_000,
-      maxReconnectAttempts: options.maxReconnectAttempts,
-      requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
-      getToken: options.getToken,
-    };
+    this.opts = resolve(options);
     this.refresher = new Refresher(
       {
         seq: () => this.seq(),
@@ -312,6 +110,42 @@ export class BreakroomClient {
         timeoutMs: this.opts.requestTimeoutMs,
       },
       options.getToken,
+    );
+    this.reconnector = new Reconnector(
+      {
+        isClosed: () => this.closedWith !== null,
+        getToken: this.opts.getToken,
+        setToken: (token) => {
+          this.token = token;
+        },
+        handshake: (onWelcome, onFail) =>
+          this.handshake(this.seq(), this.room ? this.resumeToken : undefined, onWelcome, onFail),
+        welcomed: (h) => {
+          this.install(h);
+          if (!h.resuming) this.emit('resumed', undefined);
+        },
+        reconnecting: (attempt) => this.emit('reconnecting', { attempt }),
+        giveUp: (code, reason) => this.finish(code, reason),
+      },
+      {
+        baseMs: this.opts.backoffBaseMs,
+        maxMs: this.opts.backoffMaxMs,
+        maxAttempts: this.opts.maxReconnectAttempts,
+      },
+    );
+    this.pinger = new Pinger(
+      { send: (msg) => this.send(msg), silent: (reason) => this.lost(ABNORMAL, reason) },
+      { burst: this.opts.pingBurst, burstSpacingMs: this.opts.pingBurstSpacingMs, intervalMs: this.opts.pingIntervalMs },
+    );
+    this.pacer = new Pacer<PendingJoin>(
+      {
+        ready: () => this.ws !== null && this.restoring.kind === 'no',
+        inRoom: () => this.room !== null,
+        limits: () => this.limitsValue,
+        send: (msg) => this.send(msg),
+        sent: (q, ok) => this.sent(q, ok),
+      },
+      this.opts.maxPoseHz,
     );
   }
 
@@ -333,20 +167,21 @@ export class BreakroomClient {
     const WS = options.WebSocket ?? (await defaultWebSocket());
     const client = new BreakroomClient(url, token, options, WS);
     await new Promise<void>((resolve, reject) => {
-      client.attempt = client.handshake(
+      const attempt = client.handshake(
         client.seq(),
         undefined,
         (h) => {
-          client.attempt = null;
+          client.reconnector.track(null);
           client.install(h);
           resolve();
         },
         (err) => {
-          client.attempt = null;
+          client.reconnector.track(null);
           client.closedWith = { code: err.closeCode ?? ABNORMAL, reason: err.message };
           reject(err);
         },
       );
+      client.reconnector.track(attempt);
     });
     return client;
   }
@@ -388,23 +223,15 @@ export class BreakroomClient {
     return this.refresher.refresh(token);
   }
 
-  /** Subscribes to an event; returns the function that unsubscribes. */
-  on<K extends keyof Events>(event: K, handler: (payload: Events[K]) => void): () => void {
-    let set = this.handlers.get(event);
-    if (set === undefined) {
-      set = new Set();
-      this.handlers.set(event, set);
-    }
-    set.add(handler as (payload: never) => void);
-    return () => {
-      set.delete(handler as (payload: never) => void);
-    };
+  /** Subscribes to an event (see `Events` for each payload); returns the function that unsubscribes. */
+  on<K extends EventName>(event: K, handler: EventHandler<K>): () => void {
+    return this.events.on(event, handler);
   }
 
   /** Joins a room by its code; resolves with the room's snapshot. */
   join(room: string, opts: JoinOptions = {}): Promise<Snapshot> {
     if (this.closedWith) return Promise.reject(this.closedError());
-    if (this.outbox.length >= OUTBOX_MAX) {
+    if (this.pacer.full) {
       return Promise.reject(new BreakroomError('backlog', 'too many messages waiting'));
     }
     const role = opts.role ?? 'participant';
@@ -419,12 +246,11 @@ export class BreakroomClient {
     return new Promise<Snapshot>((resolve, reject) => {
       const join: PendingJoin = { seq, room, role, sharing, resolve, reject };
       join.timer = setTimeout(() => {
-        this.outbox = this.outbox.filter((q) => q.join !== join);
+        this.pacer.remove((tag) => tag === join);
         this.joins = this.joins.filter((j) => j !== join);
         reject(new BreakroomError('timeout', 'no answer to the join'));
       }, this.opts.requestTimeoutMs);
-      this.outbox.push({ msg, join });
-      this.scheduleFlush();
+      this.pacer.queue(msg, join);
     });
   }
 
@@ -449,12 +275,7 @@ export class BreakroomClient {
       active_ms: Math.floor(activeMs),
     };
     encodeClient(msg);
-    if (!this.scores.has(exercise) && this.scores.size >= SCORES_MAX) {
-      throw new BreakroomError('backlog', 'too many score reports waiting');
-    }
-    // Counters are cumulative: a newer report replaces an unsent one, in its place.
-    this.scores.set(exercise, msg);
-    this.scheduleFlush();
+    this.pacer.score(exercise, msg);
   }
 
   start(): void {
@@ -497,7 +318,7 @@ export class BreakroomClient {
   /** Leaves the room (if in one) and closes the connection with 1000. */
   async close(): Promise<void> {
     if (this.closedWith) return;
-    this.cancelAttempt();
+    this.reconnector.cancel();
     const ws = this.ws;
     if (ws) {
       if (this.room && this.restoring.kind === 'no') this.send({ type: 'leave', seq: this.seq() });
@@ -584,22 +405,13 @@ export class BreakroomClient {
   sendNormalized(model: PoseModelName, landmarks: readonly Landmark[]): void {
     const kp = packKeypoints(model, landmarks);
     if (this.closedWith || this.ws === null) return;
-    this.poseSlot = { t: this.serverNow(), kp };
-    this.scheduleFlush();
+    this.pacer.setPose(this.serverNow(), kp);
   }
 
-  // ---- internals: events ----
+  // ---- internals ----
 
-  private emit<K extends keyof Events>(event: K, payload: Events[K]): void {
-    const set = this.handlers.get(event);
-    if (set === undefined) return;
-    for (const h of [...set]) {
-      try {
-        (h as (p: Events[K]) => void)(payload);
-      } catch (e) {
-        console.error(`breakroom: a \`${event}\` handler threw`, e);
-      }
-    }
+  private emit<K extends EventName>(event: K, payload: Events[K]): void {
+    this.events.emit(event, payload);
   }
 
   private seq(): number {
@@ -626,120 +438,64 @@ export class BreakroomClient {
   private queue(msg: ClientMsg): void {
     this.ensureOpen();
     encodeClient(msg);
-    if (this.outbox.length >= OUTBOX_MAX) {
-      throw new BreakroomError('backlog', 'too many messages waiting');
-    }
-    this.outbox.push({ msg });
-    this.scheduleFlush();
+    this.pacer.queue(msg);
   }
 
-  // ---- internals: connection ----
+  /** A paced message went out (or could not). */
+  private sent(q: Queued<PendingJoin>, ok: boolean): void {
+    const join = q.tag;
+    if (!ok) {
+      if (join) {
+        clearTimeout(join.timer);
+        join.reject(new BreakroomError('connection_lost', 'the connection was lost'));
+      }
+      return;
+    }
+    if (join) this.joins.push(join);
+    if (q.msg.type === 'leave') {
+      this.room = null;
+      this.you = undefined;
+    }
+  }
 
-  /** Opens a socket, sends `hello`, waits for `welcome`; `onWelcome` runs synchronously on
-   * its arrival, so that no message after it is missed. */
+  /** Sends a message now; on failure, handles the lost connection and returns false. */
+  private send(msg: ClientMsg): boolean {
+    const ws = this.ws;
+    if (ws === null) return false;
+    try {
+      ws.send(encodeClient(msg));
+      return true;
+    } catch (e) {
+      this.lost(ABNORMAL, `send failed: ${String(e)}`);
+      return false;
+    }
+  }
+
   private handshake(
     helloSeq: number,
     resume: string | undefined,
     onWelcome: (h: Handshake) => void,
-    onFail: (err: BreakroomError & { fatal?: boolean }) => void,
+    onFail: (err: AttemptError) => void,
   ): Attempt {
-    let done = false;
-    let ws: WebSocketLike;
-    const fail = (err: BreakroomError, fatal: boolean): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      detach(ws);
-      try {
-        ws.close();
-      } catch {
-        // already closed
-      }
-      onFail(Object.assign(err, { fatal }));
-    };
-    const timer = setTimeout(
-      () => fail(new BreakroomError('timeout', 'no welcome in time'), false),
-      this.opts.requestTimeoutMs,
-    );
-    try {
-      ws = new this.WS(this.url, SUBPROTOCOL) as WebSocketLike;
-    } catch (e) {
-      clearTimeout(timer);
-      done = true;
-      const err = new BreakroomError('protocol', `cannot open ${this.url}: ${String(e)}`);
-      queueMicrotask(() => onFail(Object.assign(err, { fatal: true })));
-      return { abort() {} };
-    }
-    ws.binaryType = 'arraybuffer';
-    let t0 = 0;
-    const token = this.token;
-    ws.onopen = () => {
-      const hello: ClientMsg = {
-        type: 'hello',
-        seq: helloSeq,
-        sdk: this.opts.sdk,
-        sdk_version: this.opts.sdkVersion,
-        token,
-      };
-      if (resume !== undefined) hello.resume = resume;
-      t0 = localMicros();
-      try {
-        ws.send(encodeClient(hello));
-      } catch (e) {
-        fail(new BreakroomError('protocol', `cannot send hello: ${String(e)}`), true);
-      }
-    };
-    ws.onmessage = (ev) => {
-      if (done) return;
-      const msg = decodeFrame(ev.data);
-      if (msg === undefined) return;
-      const t3 = localMicros();
-      if (msg.type === 'welcome') {
-        done = true;
-        clearTimeout(timer);
-        detach(ws);
-        onWelcome({
-          ws,
-          welcome: msg,
-          helloSeq,
-          resuming: resume !== undefined,
-          sample: { t0, t1: msg.server_time, t2: msg.server_time, t3 },
-          token,
-        });
-      } else if (msg.type === 'error') {
-        const fatal = ['unauthorized', 'forbidden', 'bad_message'].includes(msg.code);
-        fail(new BreakroomError('server', `${msg.code}: ${msg.message}`, msg.code), fatal);
-      } else {
-        fail(new BreakroomError('protocol', `\`${msg.type}\` before \`welcome\``), false);
-      }
-    };
-    ws.onerror = () => {
-      // A close event follows.
-    };
-    ws.onclose = (ev) => {
-      const code = ev.code || ABNORMAL;
-      const reason = closeReason(ev.reason);
-      const err = new BreakroomError('closed', `closed (${code}) before welcome: ${reason}`, undefined, code);
-      fail(err, !reconnectable(code));
-    };
-    return {
-      abort: () => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        detach(ws);
-        try {
-          ws.close(1000, 'client closed');
-        } catch {
-          // ignore
-        }
+    const o = this.opts;
+    return handshake(
+      {
+        WS: this.WS,
+        url: this.url,
+        token: this.token,
+        sdk: o.sdk,
+        sdkVersion: o.sdkVersion,
+        helloSeq,
+        resume,
+        timeoutMs: o.requestTimeoutMs,
       },
-    };
+      onWelcome,
+      onFail,
+    );
   }
 
   /** Takes over a welcomed connection. */
   private install(h: Handshake): void {
-    const now = performance.now();
     const ws = h.ws;
     this.ws = ws;
     ws.onmessage = (ev) => {
@@ -760,7 +516,7 @@ export class BreakroomClient {
     this.token = h.token;
     this.refresher.welcomed(h.welcome.server_time, h.welcome.expires_at);
     this.clock.add(h.sample);
-    this.attempts = 0;
+    this.reconnector.connected();
     clearTimeout(this.restoreTimer);
     if (h.resuming) {
       this.restoring = { kind: 'resume', helloSeq: h.helloSeq };
@@ -768,18 +524,13 @@ export class BreakroomClient {
     } else {
       this.restoring = { kind: 'no' };
     }
-    this.burstLeft = this.opts.pingBurst;
-    this.lastHeard = now;
-    this.nextControl = now;
-    this.nextScore = now;
-    this.nextPose = now;
-    clearTimeout(this.pingTimer);
-    this.pingTimer = setTimeout(() => this.ping(), 0);
-    this.scheduleFlush();
+    this.pacer.reset();
+    this.pinger.start();
+    this.pacer.schedule();
   }
 
   private frame(data: unknown): void {
-    this.lastHeard = performance.now();
+    this.pinger.heard();
     const msg = decodeFrame(data);
     if (msg === undefined) return;
     this.message(msg);
@@ -852,7 +603,7 @@ export class BreakroomClient {
     clearTimeout(this.restoreTimer);
     this.emit('snapshot', snapshot);
     if (restored) this.emit(restored, undefined);
-    this.scheduleFlush();
+    this.pacer.schedule();
   }
 
   private error(code: ErrorCode, message: string, seq: number | undefined): void {
@@ -878,6 +629,8 @@ export class BreakroomClient {
     this.emit('error', payload);
   }
 
+  // ---- internals: the room across reconnections (Rust: driver/reconnect.rs) ----
+
   /** Joins the remembered room again after a refused resume. */
   private rejoin(): void {
     const room = this.room;
@@ -885,15 +638,14 @@ export class BreakroomClient {
       this.restoring = { kind: 'no' };
       clearTimeout(this.restoreTimer);
       this.emit('resumed', undefined);
-      this.scheduleFlush();
+      this.pacer.schedule();
       return;
     }
     const seq = this.seq();
-    const now = performance.now();
     this.restoring = { kind: 'rejoin', seq };
     clearTimeout(this.restoreTimer);
     this.restoreTimer = setTimeout(() => this.restoreTimedOut(), this.opts.requestTimeoutMs);
-    this.nextControl = now + 1000 / Math.max(1, this.limitsValue?.control_hz ?? 1);
+    this.pacer.controlSent();
     this.send({ type: 'join', seq, room: room.code, role: room.role, sharing: room.sharing });
   }
 
@@ -905,7 +657,7 @@ export class BreakroomClient {
     const payload: Events['error'] = { code, message };
     if (seq !== undefined) payload.seq = seq;
     this.emit('error', payload);
-    this.scheduleFlush();
+    this.pacer.schedule();
   }
 
   private restoreTimedOut(): void {
@@ -922,10 +674,9 @@ export class BreakroomClient {
       detach(ws);
       dropSocket(ws);
     }
-    clearTimeout(this.pingTimer);
-    clearTimeout(this.flushTimer);
+    this.pinger.stop();
+    this.pacer.lost();
     clearTimeout(this.restoreTimer);
-    this.poseSlot = null;
     this.restoring = { kind: 'no' };
     for (const join of this.joins.splice(0)) {
       clearTimeout(join.timer);
@@ -936,83 +687,13 @@ export class BreakroomClient {
       this.finish(code, reason);
       return;
     }
-    this.attempts = 1;
-    this.emit('reconnecting', { attempt: 1 });
-    this.startAttempt();
-  }
-
-  private startAttempt(): void {
-    if (this.closedWith) return;
-    const delay =
-      Math.random() * backoffCeiling(this.attempts, this.opts.backoffBaseMs, this.opts.backoffMaxMs);
-    const resume = this.room ? this.resumeToken : undefined;
-    const seq = this.seq();
-    this.attemptTimer = setTimeout(() => {
-      this.attemptTimer = undefined;
-      void this.attemptWithToken(seq, resume);
-    }, delay);
-  }
-
-  /** A reconnection: a fresh token from `getToken` first (the one held may have expired). */
-  private async attemptWithToken(seq: number, resume: string | undefined): Promise<void> {
-    const getToken = this.opts.getToken;
-    if (getToken !== undefined) {
-      // Aborting this attempt while the token comes (close()) must stop it too.
-      let aborted = false;
-      this.attempt = { abort: () => (aborted = true) };
-      try {
-        this.token = await getToken();
-      } catch (e) {
-        if (aborted || this.closedWith) return;
-        this.attempt = null;
-        const message = `getToken failed: ${e instanceof Error ? e.message : String(e)}`;
-        this.attemptFailed(Object.assign(new BreakroomError('protocol', message), { fatal: false }));
-        return;
-      }
-      if (aborted || this.closedWith) return;
-    }
-    this.attempt = this.handshake(
-      seq,
-      resume,
-      (h) => {
-        this.attempt = null;
-        this.install(h);
-        if (!h.resuming) this.emit('resumed', undefined);
-      },
-      (err) => {
-        this.attempt = null;
-        this.attemptFailed(err);
-      },
-    );
-  }
-
-  private attemptFailed(err: BreakroomError & { fatal?: boolean }): void {
-    if (this.closedWith) return;
-    if (err.fatal) {
-      this.finish(err.closeCode ?? 1008, err.message);
-      return;
-    }
-    const max = this.opts.maxReconnectAttempts;
-    if (max !== undefined && this.attempts >= max) {
-      this.finish(ABNORMAL, `gave up after ${this.attempts} reconnection attempts: ${err.message}`);
-      return;
-    }
-    this.attempts += 1;
-    this.emit('reconnecting', { attempt: this.attempts });
-    this.startAttempt();
-  }
-
-  private cancelAttempt(): void {
-    clearTimeout(this.attemptTimer);
-    this.attemptTimer = undefined;
-    this.attempt?.abort();
-    this.attempt = null;
+    this.reconnector.start();
   }
 
   /** Closes for good: fails everything waiting and emits `closed`. */
   private finish(code: number, reason: string): void {
     if (this.closedWith) return;
-    this.cancelAttempt();
+    this.reconnector.cancel();
     const ws = this.ws;
     this.ws = null;
     if (ws) {
@@ -1023,7 +704,8 @@ export class BreakroomClient {
         // ignore
       }
     }
-    for (const t of [this.pingTimer, this.flushTimer, this.restoreTimer]) clearTimeout(t);
+    this.pinger.stop();
+    clearTimeout(this.restoreTimer);
     this.closedWith = { code, reason };
     this.room = null;
     this.you = undefined;
@@ -1032,201 +714,11 @@ export class BreakroomClient {
       clearTimeout(join.timer);
       join.reject(err);
     }
-    for (const q of this.outbox.splice(0)) {
-      if (q.join) {
-        clearTimeout(q.join.timer);
-        q.join.reject(err);
-      }
+    for (const join of this.pacer.clear()) {
+      clearTimeout(join.timer);
+      join.reject(err);
     }
-    this.scores.clear();
-    this.poseSlot = null;
     this.refresher.lost(() => err);
     this.emit('closed', { code, reason });
   }
-
-  /** Sends a message now; on failure, handles the lost connection and returns false. */
-  private send(msg: ClientMsg): boolean {
-    const ws = this.ws;
-    if (ws === null) return false;
-    try {
-      ws.send(encodeClient(msg));
-      return true;
-    } catch (e) {
-      this.lost(ABNORMAL, `send failed: ${String(e)}`);
-      return false;
-    }
-  }
-
-  private ping(): void {
-    const ws = this.ws;
-    if (ws === null) return;
-    const now = performance.now();
-    const silence = Math.max(this.opts.pingIntervalMs * 3, 15_000);
-    if (now - this.lastHeard > silence) {
-      this.lost(ABNORMAL, 'the server stopped answering');
-      return;
-    }
-    let next: number;
-    if (this.burstLeft > 1) {
-      this.burstLeft -= 1;
-      next = BURST_SPACING_MS;
-    } else {
-      this.burstLeft = 0;
-      next = this.opts.pingIntervalMs;
-    }
-    this.pingTimer = setTimeout(() => this.ping(), next);
-    this.send({ type: 'ping', t0: localMicros() });
-  }
-
-  // ---- internals: pacing ----
-
-  private nextDue(): number | undefined {
-    if (this.ws === null || this.restoring.kind !== 'no') return undefined;
-    const due: number[] = [];
-    if (this.outbox.length > 0) due.push(this.nextControl);
-    if (this.scores.size > 0) due.push(this.nextScore);
-    if (this.poseSlot) due.push(this.nextPose);
-    return due.length ? Math.min(...due) : undefined;
-  }
-
-  private scheduleFlush(): void {
-    clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
-    const due = this.nextDue();
-    if (due === undefined) return;
-    this.flushTimer = setTimeout(() => this.flush(), Math.max(0, due - performance.now()));
-  }
-
-  private flush(): void {
-    // Timers may fire a little early on some clocks: allow a millisecond.
-    const now = performance.now() + 1;
-    if (this.ws !== null && now >= this.nextControl) this.flushControl(now);
-    if (this.ws !== null && now >= this.nextScore) this.flushScore(now);
-    if (this.ws !== null && this.poseSlot && now >= this.nextPose) this.flushPose(now);
-    this.scheduleFlush();
-  }
-
-  private flushControl(now: number): void {
-    const queued = this.outbox.shift();
-    if (queued === undefined) return;
-    this.nextControl = now + 1000 / Math.max(1, this.limitsValue?.control_hz ?? 1);
-    if (!this.send(queued.msg)) {
-      if (queued.join) {
-        clearTimeout(queued.join.timer);
-        queued.join.reject(new BreakroomError('connection_lost', 'the connection was lost'));
-      }
-      return;
-    }
-    if (queued.join) this.joins.push(queued.join);
-    if (queued.msg.type === 'leave') {
-      this.room = null;
-      this.you = undefined;
-    }
-  }
-
-  private flushScore(now: number): void {
-    const first = this.scores.entries().next();
-    if (first.done) return;
-    const [exercise, msg] = first.value;
-    this.scores.delete(exercise);
-    this.nextScore = now + 1000 / Math.max(1, this.limitsValue?.score_hz ?? 1);
-    this.send(msg);
-  }
-
-  private flushPose(now: number): void {
-    const slot = this.poseSlot;
-    this.poseSlot = null;
-    const hz = Math.min(this.limitsValue?.pose_hz ?? 0, this.opts.maxPoseHz);
-    if (slot === null || hz <= 0 || this.room === null) return;
-    this.nextPose = now + 1000 / hz;
-    this.send({ type: 'pose', t: slot.t, kp: slot.kp });
-  }
 }
-
-/** Counts one exercise step from landmarks and reports the cumulative score as it changes. */
-export class Tracker {
-  private reported: [number, number] = [0, 0];
-
-  /** @internal */
-  constructor(
-    private readonly client: BreakroomClient,
-    readonly exercise: string,
-    private readonly detector: Detector,
-  ) {}
-
-  /** Sends the skeleton, counts locally, reports the score when reps or whole seconds grow. */
-  update(landmarks: PoseInput, opts: PoseOptions = {}): Reading {
-    const pose = normalizePose(landmarks, opts);
-    this.client.sendNormalized(pose.model, pose.landmarks);
-    return this.countNormalized(pose.model, pose.landmarks);
-  }
-
-  /** Like `update` without sending the skeleton: reported, but the server cannot verify it. */
-  count(landmarks: PoseInput, opts: PoseOptions = {}): Reading {
-    const pose = normalizePose(landmarks, opts);
-    return this.countNormalized(pose.model, pose.landmarks);
-  }
-
-  /** What the detector says so far. */
-  reading(): Reading {
-    return this.detector.reading();
-  }
-
-  private countNormalized(model: PoseModelName, landmarks: readonly Landmark[]): Reading {
-    const reading = this.detector.update(this.client.serverNow(), model, landmarks);
-    const now: [number, number] = [reading.reps, Math.floor(reading.activeMs / 1000) * 1000];
-    const [reps, ms] = this.reported;
-    if ((now[0] !== reps || now[1] !== ms) && (now[0] > reps || now[1] > ms)) {
-      this.client.reportScore(this.exercise, now[0], now[1]);
-      this.reported = now;
-    }
-    return reading;
-  }
-}
-
-function detach(ws: WebSocketLike): void {
-  ws.onopen = null;
-  ws.onmessage = null;
-  ws.onclose = null;
-  ws.onerror = null;
-}
-
-/** Drops a socket the client gave up on (without waiting for a closing handshake). */
-function dropSocket(ws: WebSocketLike): void {
-  try {
-    if (typeof ws.terminate === 'function') ws.terminate();
-    else ws.close(1000, 'client gave up on the connection');
-  } catch {
-    // ignore
-  }
-}
-
-/** Decodes a frame; `undefined` for text frames, unknown types and refused frames. */
-function decodeFrame(data: unknown): ServerMsg | undefined {
-  if (typeof data === 'string') return undefined; // text frames are ignored
-  let bytes: Uint8Array;
-  if (data instanceof ArrayBuffer) bytes = new Uint8Array(data);
-  else if (ArrayBuffer.isView(data)) bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  else if (Array.isArray(data)) {
-    // `ws` with fragmented frames and binaryType `fragments`: join them.
-    const parts = data as Uint8Array[];
-    bytes = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-    let o = 0;
-    for (const p of parts) {
-      bytes.set(p, o);
-      o += p.byteLength;
-    }
-  } else return undefined;
-  try {
-    const msg = decodeServer(bytes);
-    if (msg.type === 'unknown_type') return undefined;
-    return msg as ServerMsg;
-  } catch (e) {
-    if (e instanceof CodecError) {
-      console.warn(`breakroom: skipping a refused server message: ${e.message}`);
-      return undefined;
-    }
-    throw e;
-  }
-}
-

@@ -9,6 +9,9 @@ export interface Sample {
   t3: number;
 }
 
+/** The local clock in integer µs: `performance.now()` (monotonic), the t0/t3 of every sample. */
+export const localMicros = (): number => Math.round(performance.now() * 1000);
+
 /** How many recent samples {@link ClockSync} keeps. */
 export const SAMPLES = 8;
 

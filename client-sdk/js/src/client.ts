@@ -657,6 +657,8 @@ export class BreakroomClient {
     const payload: Events['error'] = { code, message };
     if (seq !== undefined) payload.seq = seq;
     this.emit('error', payload);
+    // The reconnection is over, in no room: an app showing "reconnecting" must hear it.
+    this.emit('rejoin_failed', { code, message });
     this.pacer.schedule();
   }
 

@@ -54,6 +54,12 @@ export interface ErrorEvent {
 export interface ReconnectingEvent {
   attempt: number;
 }
+/** `rejoin_failed`: the connection is back, but the room could not be joined again. */
+export interface RejoinFailedEvent {
+  /** The server's code (`not_found` for a room that is gone, `internal` for no answer). */
+  code: ErrorCode;
+  message: string;
+}
 /** `refreshed`: the server accepted a new access token. */
 export interface RefreshedEvent {
   /** When it expires, Unix seconds. */
@@ -62,6 +68,14 @@ export interface RefreshedEvent {
 /** `refresh_failed`: an automatic refresh failed. */
 export interface RefreshFailedEvent {
   reason: string;
+}
+/** `clock`: the clock-sync estimate changed. */
+export interface ClockEvent {
+  /** Server clock minus local clock (`performance.now()` in µs), µs. */
+  offset: number;
+  /** Half the best network round trip of the window, µs: how far off the offset may be on a
+   * symmetric path (an asymmetric one biases it by half the difference, unseen). */
+  uncertainty: number;
 }
 /** `closed`: the connection is closed for good. */
 export interface ClosedEvent {
@@ -95,13 +109,19 @@ export interface Events {
   /** The server refused a message no call waits on (score, control, …), or a rejoin failed. */
   error: ErrorEvent;
   /** The connection dropped abnormally; reconnection attempt `attempt` (from 1) starts. The
-   * client keeps trying (with backoff) until `resumed`, `rejoined` or `closed`. */
+   * client keeps trying (with backoff) until `resumed`, `rejoined`, `rejoin_failed` or `closed`. */
   reconnecting: ReconnectingEvent;
   /** The connection is back and the place was resumed (right after its snapshot); also after
    * a reconnection when the client was in no room. */
   resumed: undefined;
   /** The resume was refused, the client joined the room again (right after the snapshot). */
   rejoined: undefined;
+  /**
+   * The connection is back, but the resume was refused and joining the room again failed too
+   * (the room is gone, e.g. after a server restart or the session's end, or it refused the
+   * client): the client is connected and in no room. Follows the `error` event of the refusal.
+   */
+  rejoin_failed: RejoinFailedEvent;
   /** The server accepted a new access token (`refresh()` or the automatic refresh). */
   refreshed: RefreshedEvent;
   /**
@@ -110,6 +130,9 @@ export interface Events {
    * `unsupported` (it has no refresh); if none succeeds, the server closes with 4005 (`closed`).
    */
   refresh_failed: RefreshFailedEvent;
+  /** The clock-sync estimate changed (on a ping's answer): `clockOffset()` and
+   * `syncUncertainty()` as they now are. */
+  clock: ClockEvent;
   /**
    * The connection is closed for good; nothing follows. 4004 (signed out), 4005 (token
    * expired) and 4006 (revoked) say the credentials ended: `credentialsEnded(code)`.

@@ -18,6 +18,22 @@ export type {
   WebSocketConstructor,
   WebSocketLike,
 } from './client.js';
+export type {
+  ClockEvent,
+  ClosedEvent,
+  ErrorEvent,
+  EventHandler,
+  EventName,
+  LockEvent,
+  PhaseEvent,
+  PosesEvent,
+  PresenceEvent,
+  ReactionEvent,
+  ReconnectingEvent,
+  RefreshFailedEvent,
+  RefreshedEvent,
+  RejoinFailedEvent,
+} from './events.js';
 export {
   CLIENT_TYPES,
   CodecError,

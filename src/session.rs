@@ -28,6 +28,11 @@ struct Joined {
     handle: RoomHandle,
 }
 
+/// Pings a connection may send at once: the SDKs' burst of 16 at connect and resume, plus margin.
+pub const PING_BURST: f64 = 20.0;
+/// Pings a second a connection may keep sending: the SDKs' steady one a second, with margin.
+pub const PING_RATE: f64 = 2.0;
+
 /// Rate limits of one connection.
 #[derive(Debug)]
 struct Limiters {
@@ -71,7 +76,7 @@ impl Session {
             pose: Bucket::new(f64::from(c.pose_hz), f64::from(c.pose_hz) / 2.0 + 2.0, now),
             score: Bucket::new(f64::from(c.score_hz), f64::from(c.score_hz) + 2.0, now),
             control: Bucket::new(f64::from(c.control_hz), f64::from(c.control_hz) + 5.0, now),
-            ping: Bucket::new(5.0, 10.0, now),
+            ping: Bucket::new(PING_RATE, PING_BURST, now),
             abuse: Bucket::new(2.0, 100.0, now),
             last_told: None,
             pose_time_told: None,
@@ -590,5 +595,25 @@ impl Session {
             self.hub.live.remove(self.id);
             self.hub.user_connections.close(&principal.user);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn the_ping_budget_takes_a_burst_of_16_then_one_a_second_for_good() {
+        let t0 = Instant::now();
+        let mut ping = Bucket::new(PING_RATE, PING_BURST, t0);
+        assert!((0..16).all(|_| ping.take(t0)), "the connect burst");
+        for s in 1..=3_600 {
+            assert!(ping.take(t0 + Duration::from_secs(s)), "the ping at {s} s");
+        }
+        // A resume is a new connection with a full bucket; a flood is still refused.
+        let later = t0 + Duration::from_secs(3_601);
+        assert!(!(0..=PING_BURST as u32).all(|_| ping.take(later)));
     }
 }

@@ -268,6 +268,11 @@ impl Client {
         self.handle.round_trip()
     }
 
+    /// See [`ClientHandle::sync_uncertainty`].
+    pub fn sync_uncertainty(&self) -> Option<Duration> {
+        self.handle.sync_uncertainty()
+    }
+
     /// See [`ClientHandle::sleep_until_server`].
     pub async fn sleep_until_server(&self, at: Micros) {
         self.handle.sleep_until_server(at).await;
@@ -515,9 +520,17 @@ impl ClientHandle {
         self.shared.clock.offset()
     }
 
-    /// Round trip of the best clock-sync sample; `None` before any.
+    /// Round trip of the best clock-sync sample of the last minute; `None` before any.
     pub fn round_trip(&self) -> Option<Duration> {
         self.shared.clock.round_trip()
+    }
+
+    /// How far [`ClientHandle::clock_offset`] may be off: half the best round trip of the last
+    /// minute's clock-sync samples; `None` before any. It assumes the path is as fast one way
+    /// as the other: an asymmetric path shifts the offset by half the difference, which no
+    /// ping can see (`PROTOCOL.md`, "Clock sync").
+    pub fn sync_uncertainty(&self) -> Option<Duration> {
+        self.shared.clock.uncertainty()
     }
 
     /// Sleeps until the server's clock reads `at` (returns at once if it already has).

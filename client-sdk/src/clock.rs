@@ -3,7 +3,8 @@
 //! The local clock is monotonic: a [`tokio::time::Instant`] taken once at start plus the wall
 //! clock read at that same moment, so "local microseconds since the Unix epoch" never jumps
 //! when the wall clock is adjusted, and tokio's paused test time moves it too. Ping/pong samples
-//! are taken on this clock; [`breakroom_protocol::clock::ClockSync`] turns them into an offset.
+//! are taken on this clock; [`breakroom_protocol::clock::ClockSync`] turns them into an offset and
+//! its uncertainty.
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -59,8 +60,10 @@ pub(crate) struct SharedClock {
     local: LocalClock,
     /// Server minus local, in microseconds.
     offset: AtomicI64,
-    /// Round trip of the best sample, in microseconds; `u64::MAX` before any.
+    /// Round trip of the best sample of the window, in microseconds; `u64::MAX` before any.
     round_trip: AtomicU64,
+    /// Half of `round_trip` (the estimate's uncertainty), in microseconds; `u64::MAX` before any.
+    uncertainty: AtomicU64,
 }
 
 impl SharedClock {
@@ -69,6 +72,7 @@ impl SharedClock {
             local,
             offset: AtomicI64::new(0),
             round_trip: AtomicU64::new(u64::MAX),
+            uncertainty: AtomicU64::new(u64::MAX),
         }
     }
 
@@ -78,10 +82,12 @@ impl SharedClock {
 
     /// Publishes the estimate of `sync`.
     pub(crate) fn update(&self, sync: &ClockSync) {
-        if let Some(best) = sync.best() {
-            self.offset.store(best.offset(), Ordering::Relaxed);
-            self.round_trip.store(best.round_trip(), Ordering::Relaxed);
-        }
+        let (Some(best), Some(uncertainty)) = (sync.best(), sync.uncertainty()) else {
+            return;
+        };
+        self.offset.store(sync.offset(), Ordering::Relaxed);
+        self.round_trip.store(best.round_trip(), Ordering::Relaxed);
+        self.uncertainty.store(uncertainty, Ordering::Relaxed);
     }
 
     pub(crate) fn offset(&self) -> i64 {
@@ -92,6 +98,15 @@ impl SharedClock {
         match self.round_trip.load(Ordering::Relaxed) {
             u64::MAX => None,
             rtt => Some(Duration::from_micros(rtt)),
+        }
+    }
+
+    /// Half the best round trip of the window: how far the offset may be off on a path whose
+    /// delays are the same both ways.
+    pub(crate) fn uncertainty(&self) -> Option<Duration> {
+        match self.uncertainty.load(Ordering::Relaxed) {
+            u64::MAX => None,
+            half => Some(Duration::from_micros(half)),
         }
     }
 
@@ -116,6 +131,7 @@ mod tests {
         let local = LocalClock::start();
         let clock = SharedClock::new(local);
         assert_eq!(clock.round_trip(), None);
+        assert_eq!(clock.uncertainty(), None);
         let t0 = local.now();
         // The server's clock is 2 s ahead; a 4 ms round trip.
         let mut sync = ClockSync::default();
@@ -128,6 +144,7 @@ mod tests {
         clock.update(&sync);
         assert_eq!(clock.offset(), 2_000_000);
         assert_eq!(clock.round_trip(), Some(Duration::from_millis(4)));
+        assert_eq!(clock.uncertainty(), Some(Duration::from_millis(2)));
         assert_eq!(clock.server_now(), t0 + 2_000_000);
 
         let start = Instant::now();

@@ -42,10 +42,14 @@
 //! ```
 //!
 //! # What the client does for you
-//! - **Clock sync.** A burst of pings after each connection, then one every 10 s, feed
-//!   [`breakroom_protocol::clock::ClockSync`]. [`Client::server_now`] stamps poses;
-//!   [`Client::local_instant`] and [`Client::sleep_until_server`] place a cue's `at` on the
-//!   local (monotonic, tokio) clock.
+//! - **Clock sync.** A burst of 16 pings (50 ms apart) at each connection and resume, then
+//!   one a second for the life of the connection, feed
+//!   [`breakroom_protocol::clock::ClockSync`]: the last minute of samples, each direction
+//!   filtered on its own. [`Client::server_now`] stamps poses; [`Client::local_instant`] and
+//!   [`Client::sleep_until_server`] place a cue's `at` on the local (monotonic, tokio) clock.
+//!   [`Client::sync_uncertainty`] is how far the estimate may be off (half the best round
+//!   trip of the window) on a path as fast one way as the other; a path slower one way than
+//!   the other biases it by half the difference, which no ping can see.
 //! - **Cues.** [`CueSchedule`] holds the cues of [`Event::Cue`], [`Event::Phase`] and
 //!   [`Event::Snapshot`] and says which are due: in one order (`at`, then `id`: `rest` before
 //!   `next_up`), the cues due at one moment in one batch, and never dropping a cue that is due,

@@ -24,9 +24,11 @@ pub struct ClientOptions {
     pub sdk_name: String,
     /// The SDK version sent in `hello` (default this crate's version).
     pub sdk_version: String,
-    /// Time between clock-sync pings once the first burst is done (default 10 s).
+    /// Time between clock-sync pings once the first burst is done, for the life of the
+    /// connection (default 1 s: the estimate keeps the best samples of the last minute).
     pub ping_interval: Duration,
-    /// Pings sent 100 ms apart after each (re)connection, for a quick first estimate (default 5).
+    /// Pings sent 50 ms apart after each connection and reconnection, for a quick first
+    /// estimate (default 16; the server's ping budget allows a burst of 16 plus one a second).
     pub ping_burst: u32,
     /// Most pose frames sent per second; the server's `limits.pose_hz` caps it too (default 15).
     pub max_pose_hz: u16,
@@ -51,8 +53,8 @@ impl Default for ClientOptions {
             max_reconnect_attempts: None,
             sdk_name: SDK_NAME.to_owned(),
             sdk_version: env!("CARGO_PKG_VERSION").to_owned(),
-            ping_interval: Duration::from_secs(10),
-            ping_burst: 5,
+            ping_interval: Duration::from_secs(1),
+            ping_burst: 16,
             max_pose_hz: 15,
             event_capacity: 1024,
             request_timeout: Duration::from_secs(10),

@@ -6,7 +6,7 @@
 // (tokens), events.ts (the typed event map), track.ts (local scoring).
 
 import { encodeClient } from './codec.js';
-import { ClockSync, localMicros } from './clock.js';
+import { ClockSync, localMicros, type Sample } from './clock.js';
 import {
   closeReason,
   decodeFrame,
@@ -359,12 +359,24 @@ export class BreakroomClient {
     return () => clearTimeout(timer);
   }
 
-  /** Server clock minus local clock (`performance.now()` in µs), from the best sample. */
+  /**
+   * Server clock minus local clock (`performance.now()` in µs), µs: from the pings of the last
+   * minute, each direction filtered on its own (see README "Clock sync").
+   */
   clockOffset(): number {
     return this.clock.offset();
   }
 
-  /** Round trip of the best clock sample, in µs. */
+  /**
+   * How far off `clockOffset()` may be, µs: half the best network round trip of the last
+   * minute; undefined before any sample. A path slower one way than the other adds a bias no
+   * ping can see (half the difference). A `clock` event tells each change.
+   */
+  syncUncertainty(): number | undefined {
+    return this.clock.uncertainty();
+  }
+
+  /** Round trip of the best clock sample of the last minute, in µs. */
   roundTrip(): number | undefined {
     return this.clock.roundTrip();
   }
@@ -409,6 +421,17 @@ export class BreakroomClient {
   }
 
   // ---- internals ----
+
+  /** A clock sample (a pong, or a welcome): emits `clock` when the estimate changed. */
+  private addSample(sample: Sample): void {
+    const before = [this.clock.offset(), this.clock.uncertainty()];
+    this.clock.add(sample);
+    const offset = this.clock.offset();
+    const uncertainty = this.clock.uncertainty();
+    if (uncertainty !== undefined && (offset !== before[0] || uncertainty !== before[1])) {
+      this.emit('clock', { offset, uncertainty });
+    }
+  }
 
   private emit<K extends EventName>(event: K, payload: Events[K]): void {
     this.events.emit(event, payload);
@@ -515,7 +538,10 @@ export class BreakroomClient {
     this.resumeToken = h.welcome.resume;
     this.token = h.token;
     this.refresher.welcomed(h.welcome.server_time, h.welcome.expires_at);
-    this.clock.add(h.sample);
+    // A new connection may reach another clock (a restarted server): a window it contradicts
+    // is dropped, and the burst that follows fills it again.
+    if (!this.clock.agrees(h.sample)) this.clock.clear();
+    this.addSample(h.sample);
     this.reconnector.connected();
     clearTimeout(this.restoreTimer);
     if (h.resuming) {
@@ -541,7 +567,7 @@ export class BreakroomClient {
       case 'welcome':
         return;
       case 'pong':
-        this.clock.add({ t0: msg.t0, t1: msg.t1, t2: msg.t2, t3: localMicros() });
+        this.addSample({ t0: msg.t0, t1: msg.t1, t2: msg.t2, t3: localMicros() });
         return;
       case 'snapshot': {
         const { type: _type, ...snapshot } = msg;

@@ -20,10 +20,15 @@ export interface ClientOptions {
   sdkVersion?: string;
   /** The WebSocket implementation (default the global one, else the `ws` package). */
   WebSocket?: WebSocketConstructor;
-  /** Time between clock-sync pings after the first burst, ms (default 10000). */
+  /** Time between clock-sync pings after the first burst, for the connection's life, ms
+   * (default 1000: the estimate keeps the best samples of the last minute). */
   pingIntervalMs?: number;
-  /** Pings sent 100 ms apart after each (re)connection (default 5). */
+  /** Pings sent `pingBurstSpacingMs` apart at each connection and reconnection, for a quick
+   * first estimate (default 16; the server's ping budget takes a burst of 16 plus 1 a second). */
   pingBurst?: number;
+  /** Spacing of the burst's pings, ms (default 50: wider than a typical jitter range, so that
+   * a ping is not held behind the one before it, and the burst is over in under a second). */
+  pingBurstSpacingMs?: number;
   /** Ceiling of the first reconnection delay, doubled per attempt, ms (default 250). */
   backoffBaseMs?: number;
   /** Largest reconnection delay, ms (default 10000). */
@@ -79,9 +84,9 @@ export function resolve(options: ClientOptions): Resolved {
     maxPoseHz: options.maxPoseHz ?? 15,
     sdk: options.sdk ?? SDK_NAME,
     sdkVersion: options.sdkVersion ?? SDK_VERSION,
-    pingIntervalMs: options.pingIntervalMs ?? 10_000,
-    pingBurst: options.pingBurst ?? 5,
-    pingBurstSpacingMs: 100,
+    pingIntervalMs: options.pingIntervalMs ?? 1000,
+    pingBurst: options.pingBurst ?? 16,
+    pingBurstSpacingMs: options.pingBurstSpacingMs ?? 50,
     backoffBaseMs: options.backoffBaseMs ?? 250,
     backoffMaxMs: options.backoffMaxMs ?? 10_000,
     maxReconnectAttempts: options.maxReconnectAttempts,

@@ -1,9 +1,12 @@
 // BreakroomClient: one WebSocket connection to a breakroom server, modelled on the Rust SDK
-// (client-sdk/src/driver). This file is the facade: the public API, the room (join, resume,
-// rejoin) and the dispatch of server messages to events. The rest lives beside it, one concept
-// a file: connect.ts (socket and handshake), reconnect.ts (backoff and the attempt loop),
-// clock.ts + ping.ts (clock sync), pacing.ts (send queues to the server's limits), refresh.ts
-// (tokens), events.ts (the typed event map), track.ts (local scoring).
+// (client-sdk/src/driver). This file is the facade: the public API, and the wiring of the parts
+// that live beside it, one concept a file:
+//   connect.ts    the socket, the handshake (hello → welcome), reading frames
+//   reconnect.ts  which closes reconnect, backoff, the loop of attempts
+//   room.ts       the place in a room across connections: joins, resume, rejoin
+//   clock.ts      the clock-sync estimator; ping.ts the pings that feed it
+//   pacing.ts     the send queues, paced to the server's limits
+//   refresh.ts    in-band token refresh; events.ts the typed event map; track.ts local scoring
 
 import { encodeClient } from './codec.js';
 import { ClockSync, localMicros, type Sample } from './clock.js';
@@ -22,26 +25,16 @@ import {
 import { CueSchedule, type CuesDue } from './cues.js';
 import { Detector } from './detect.js';
 import { BreakroomError, type AttemptError } from './errors.js';
-import { Emitter, type EventHandler, type EventName, type Events } from './events.js';
+import { Emitter, incoming, type EventHandler, type EventName, type Events } from './events.js';
 import { resolve, type ClientOptions, type JoinOptions, type Resolved } from './options.js';
 import { Pacer, type Queued } from './pacing.js';
 import { Pinger } from './ping.js';
 import { normalizePose, packKeypoints, type Landmark, type PoseInput, type PoseOptions } from './pose.js';
 import { ABNORMAL, Reconnector, reconnectable } from './reconnect.js';
 import { Refresher } from './refresh.js';
+import { Place, type PendingJoin } from './room.js';
 import { Tracker } from './track.js';
-import type {
-  ClientMsg,
-  ControlAction,
-  ErrorCode,
-  Limits,
-  PoseModelName,
-  ReactionKind,
-  RequestedRole,
-  ServerMsg,
-  Sharing,
-  Snapshot,
-} from './types.js';
+import type { ClientMsg, ControlAction, ErrorCode, Limits, PoseModelName, ReactionKind, ServerMsg, Snapshot } from './types.js';
 
 // The public API of the split modules, where it always was.
 export { SUBPROTOCOL } from './connect.js';
@@ -57,19 +50,6 @@ export { Tracker } from './track.js';
 const FIRST_SEQ = 1;
 const CLOSE_WAIT_MS = 2000;
 
-interface PendingJoin {
-  seq: number;
-  room: string;
-  role: RequestedRole;
-  sharing: Sharing;
-  resolve: (s: Snapshot) => void;
-  reject: (e: BreakroomError) => void;
-  timer?: ReturnType<typeof setTimeout>;
-}
-
-/** Whether a welcomed connection is still being restored to its room. */
-type Restoring = { kind: 'no' } | { kind: 'resume'; helloSeq: number } | { kind: 'rejoin'; seq: number };
-
 export class BreakroomClient {
   private readonly opts: Resolved;
   private readonly events = new Emitter();
@@ -77,18 +57,14 @@ export class BreakroomClient {
   private readonly reconnector: Reconnector;
   private readonly pinger: Pinger;
   private readonly pacer: Pacer<PendingJoin>;
+  private readonly place: Place;
   private readonly clock = new ClockSync();
   private ws: WebSocketLike | null = null;
   private resumeToken: string | undefined;
   private limitsValue: Limits | undefined;
   private nextSeq = FIRST_SEQ;
-  private room: { code: string; role: RequestedRole; sharing: Sharing } | null = null;
-  private restoring: Restoring = { kind: 'no' };
-  private restoreTimer: ReturnType<typeof setTimeout> | undefined;
-  private joins: PendingJoin[] = [];
   private closedWith: { code: number; reason: string } | null = null;
   private closing: (() => void) | null = null;
-  private you: number | undefined;
 
   private constructor(
     private readonly url: string,
@@ -119,7 +95,7 @@ export class BreakroomClient {
           this.token = token;
         },
         handshake: (onWelcome, onFail) =>
-          this.handshake(this.seq(), this.room ? this.resumeToken : undefined, onWelcome, onFail),
+          this.handshake(this.seq(), this.place.inRoom ? this.resumeToken : undefined, onWelcome, onFail),
         welcomed: (h) => {
           this.install(h);
           if (!h.resuming) this.emit('resumed', undefined);
@@ -139,14 +115,24 @@ export class BreakroomClient {
     );
     this.pacer = new Pacer<PendingJoin>(
       {
-        ready: () => this.ws !== null && this.restoring.kind === 'no',
-        inRoom: () => this.room !== null,
+        ready: () => this.ws !== null && !this.place.restoringNow,
+        inRoom: () => this.place.inRoom,
         limits: () => this.limitsValue,
         send: (msg) => this.send(msg),
-        sent: (q, ok) => this.sent(q, ok),
+        sent: (q, ok) => this.place.sent(q, ok),
       },
       this.opts.maxPoseHz,
     );
+    this.place = new Place({
+      seq: () => this.seq(),
+      send: (msg) => this.send(msg),
+      emit: (event, payload) => this.emit(event, payload),
+      queue: (msg, join) => this.pacer.queue(msg, join),
+      unqueue: (join) => this.pacer.remove((tag) => tag === join),
+      paceOn: () => this.pacer.schedule(),
+      controlSent: () => this.pacer.controlSent(),
+      timeoutMs: this.opts.requestTimeoutMs,
+    });
   }
 
   /**
@@ -190,7 +176,7 @@ export class BreakroomClient {
 
   /** This client's participant id in its room, once joined. */
   get participantId(): number | undefined {
-    return this.you;
+    return this.place.participantId;
   }
 
   /** The limits the server announced in its latest `welcome`. */
@@ -237,21 +223,12 @@ export class BreakroomClient {
     const role = opts.role ?? 'participant';
     const sharing = opts.sharing ?? (role === 'viewer' ? 'nobody' : 'room');
     const seq = this.seq();
-    const msg: ClientMsg = { type: 'join', seq, room, role, sharing };
     try {
-      encodeClient(msg);
+      encodeClient({ type: 'join', seq, room, role, sharing });
     } catch (e) {
       return Promise.reject(e);
     }
-    return new Promise<Snapshot>((resolve, reject) => {
-      const join: PendingJoin = { seq, room, role, sharing, resolve, reject };
-      join.timer = setTimeout(() => {
-        this.pacer.remove((tag) => tag === join);
-        this.joins = this.joins.filter((j) => j !== join);
-        reject(new BreakroomError('timeout', 'no answer to the join'));
-      }, this.opts.requestTimeoutMs);
-      this.pacer.queue(msg, join);
-    });
+    return this.place.join(seq, room, role, sharing);
   }
 
   /**
@@ -321,7 +298,7 @@ export class BreakroomClient {
     this.reconnector.cancel();
     const ws = this.ws;
     if (ws) {
-      if (this.room && this.restoring.kind === 'no') this.send({ type: 'leave', seq: this.seq() });
+      if (this.place.inRoom && !this.place.restoringNow) this.send({ type: 'leave', seq: this.seq() });
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           this.closing = null;
@@ -464,23 +441,6 @@ export class BreakroomClient {
     this.pacer.queue(msg);
   }
 
-  /** A paced message went out (or could not). */
-  private sent(q: Queued<PendingJoin>, ok: boolean): void {
-    const join = q.tag;
-    if (!ok) {
-      if (join) {
-        clearTimeout(join.timer);
-        join.reject(new BreakroomError('connection_lost', 'the connection was lost'));
-      }
-      return;
-    }
-    if (join) this.joins.push(join);
-    if (q.msg.type === 'leave') {
-      this.room = null;
-      this.you = undefined;
-    }
-  }
-
   /** Sends a message now; on failure, handles the lost connection and returns false. */
   private send(msg: ClientMsg): boolean {
     const ws = this.ws;
@@ -543,13 +503,7 @@ export class BreakroomClient {
     if (!this.clock.agrees(h.sample)) this.clock.clear();
     this.addSample(h.sample);
     this.reconnector.connected();
-    clearTimeout(this.restoreTimer);
-    if (h.resuming) {
-      this.restoring = { kind: 'resume', helloSeq: h.helloSeq };
-      this.restoreTimer = setTimeout(() => this.restoreTimedOut(), this.opts.requestTimeoutMs);
-    } else {
-      this.restoring = { kind: 'no' };
-    }
+    this.place.welcomed(h.resuming, h.helloSeq);
     this.pacer.reset();
     this.pinger.start();
     this.pacer.schedule();
@@ -563,135 +517,40 @@ export class BreakroomClient {
   }
 
   private message(msg: ServerMsg): void {
+    const event = incoming(msg);
+    if (event !== undefined) {
+      this.events.emitIncoming(event);
+      return;
+    }
     switch (msg.type) {
-      case 'welcome':
-        return;
       case 'pong':
         this.addSample({ t0: msg.t0, t1: msg.t1, t2: msg.t2, t3: localMicros() });
         return;
       case 'snapshot': {
         const { type: _type, ...snapshot } = msg;
-        this.snapshot(snapshot);
+        this.place.snapshot(snapshot);
         return;
       }
       case 'error':
         this.error(msg.code, msg.message, msg.seq);
-        return;
-      case 'poses':
-        this.emit('poses', { t: msg.t, poses: msg.poses });
-        return;
-      case 'presence':
-        this.emit('presence', { change: msg.change, participant: msg.participant });
-        return;
-      case 'cue':
-        this.emit('cue', msg.cue);
-        return;
-      case 'scoreboard':
-        this.emit('scoreboard', msg.scoreboard);
-        return;
-      case 'phase':
-        this.emit('phase', { phase: msg.phase, timeline: msg.timeline });
-        return;
-      case 'flag':
-        this.emit('flag', msg.flag);
-        return;
-      case 'reaction':
-        this.emit('reaction', { p: msg.p, reaction: msg.reaction });
-        return;
-      case 'lock':
-        this.emit('lock', { locked: msg.locked });
-        return;
-      case 'summary':
-        this.emit('summary', msg.summary);
         return;
       case 'refreshed':
         if (!this.refresher.answered(msg.seq, msg.expires_at)) {
           console.warn(`breakroom: ignoring a \`refreshed\` that answers no refresh (seq ${msg.seq})`);
         }
         return;
+      default:
+        return; // a second welcome: nothing to do
     }
   }
 
-  private snapshot(snapshot: Snapshot): void {
-    this.you = snapshot.you;
-    let restored: 'resumed' | 'rejoined' | undefined;
-    if (this.restoring.kind === 'resume') restored = 'resumed';
-    else if (this.restoring.kind === 'rejoin') restored = 'rejoined';
-    else {
-      const join = this.joins.shift();
-      if (join) {
-        clearTimeout(join.timer);
-        this.room = { code: join.room, role: join.role, sharing: join.sharing };
-        join.resolve(snapshot);
-      }
-    }
-    this.restoring = { kind: 'no' };
-    clearTimeout(this.restoreTimer);
-    this.emit('snapshot', snapshot);
-    if (restored) this.emit(restored, undefined);
-    this.pacer.schedule();
-  }
-
+  /** An error: for the place (a resume, rejoin or join), a refresh, or the application. */
   private error(code: ErrorCode, message: string, seq: number | undefined): void {
-    const r = this.restoring;
-    if (r.kind === 'resume' && seq === r.helloSeq) {
-      this.rejoin();
-      return;
-    }
-    if (r.kind === 'rejoin' && seq === r.seq) {
-      this.rejoinFailed(code, message, seq);
-      return;
-    }
+    if (this.place.error(code, message, seq)) return;
     if (this.refresher.refused(seq, code, message)) return;
-    const i = this.joins.findIndex((j) => j.seq === seq);
-    if (i >= 0) {
-      const [join] = this.joins.splice(i, 1);
-      clearTimeout(join!.timer);
-      join!.reject(new BreakroomError('server', `${code}: ${message}`, code));
-      return;
-    }
     const payload: Events['error'] = { code, message };
     if (seq !== undefined) payload.seq = seq;
     this.emit('error', payload);
-  }
-
-  // ---- internals: the room across reconnections (Rust: driver/reconnect.rs) ----
-
-  /** Joins the remembered room again after a refused resume. */
-  private rejoin(): void {
-    const room = this.room;
-    if (room === null) {
-      this.restoring = { kind: 'no' };
-      clearTimeout(this.restoreTimer);
-      this.emit('resumed', undefined);
-      this.pacer.schedule();
-      return;
-    }
-    const seq = this.seq();
-    this.restoring = { kind: 'rejoin', seq };
-    clearTimeout(this.restoreTimer);
-    this.restoreTimer = setTimeout(() => this.restoreTimedOut(), this.opts.requestTimeoutMs);
-    this.pacer.controlSent();
-    this.send({ type: 'join', seq, room: room.code, role: room.role, sharing: room.sharing });
-  }
-
-  private rejoinFailed(code: ErrorCode, message: string, seq: number | undefined): void {
-    this.restoring = { kind: 'no' };
-    clearTimeout(this.restoreTimer);
-    this.room = null;
-    this.you = undefined;
-    const payload: Events['error'] = { code, message };
-    if (seq !== undefined) payload.seq = seq;
-    this.emit('error', payload);
-    // The reconnection is over, in no room: an app showing "reconnecting" must hear it.
-    this.emit('rejoin_failed', { code, message });
-    this.pacer.schedule();
-  }
-
-  private restoreTimedOut(): void {
-    const r = this.restoring;
-    if (r.kind === 'resume') this.rejoin();
-    else if (r.kind === 'rejoin') this.rejoinFailed('internal', 'no answer to the rejoin', r.seq);
   }
 
   /** The connection ended with `code`: reconnect or stop. */
@@ -704,12 +563,7 @@ export class BreakroomClient {
     }
     this.pinger.stop();
     this.pacer.lost();
-    clearTimeout(this.restoreTimer);
-    this.restoring = { kind: 'no' };
-    for (const join of this.joins.splice(0)) {
-      clearTimeout(join.timer);
-      join.reject(new BreakroomError('connection_lost', 'the connection was lost'));
-    }
+    this.place.lost();
     this.refresher.lost(() => new BreakroomError('connection_lost', 'the connection was lost'));
     if (!this.opts.reconnect || !reconnectable(code)) {
       this.finish(code, reason);
@@ -733,15 +587,9 @@ export class BreakroomClient {
       }
     }
     this.pinger.stop();
-    clearTimeout(this.restoreTimer);
     this.closedWith = { code, reason };
-    this.room = null;
-    this.you = undefined;
     const err = this.closedError();
-    for (const join of this.joins.splice(0)) {
-      clearTimeout(join.timer);
-      join.reject(err);
-    }
+    this.place.finish(err);
     for (const join of this.pacer.clear()) {
       clearTimeout(join.timer);
       join.reject(err);

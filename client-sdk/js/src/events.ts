@@ -4,6 +4,7 @@
 import type {
   Cue,
   ErrorCode,
+  ServerMsg,
   Micros,
   Participant,
   ParticipantId,
@@ -145,6 +146,38 @@ export type EventName = keyof Events;
 /** A handler of event `K`. */
 export type EventHandler<K extends EventName> = (payload: Events[K]) => void;
 
+/** An event with its payload. */
+export type Incoming = { [K in EventName]: { event: K; payload: Events[K] } }[EventName];
+
+/**
+ * The event a server message becomes when the application hears it as it is; `undefined` for
+ * the messages the client handles itself (welcome, pong, snapshot, error, refreshed).
+ */
+export function incoming(msg: ServerMsg): Incoming | undefined {
+  switch (msg.type) {
+    case 'poses':
+      return { event: 'poses', payload: { t: msg.t, poses: msg.poses } };
+    case 'presence':
+      return { event: 'presence', payload: { change: msg.change, participant: msg.participant } };
+    case 'cue':
+      return { event: 'cue', payload: msg.cue };
+    case 'scoreboard':
+      return { event: 'scoreboard', payload: msg.scoreboard };
+    case 'phase':
+      return { event: 'phase', payload: { phase: msg.phase, timeline: msg.timeline } };
+    case 'flag':
+      return { event: 'flag', payload: msg.flag };
+    case 'reaction':
+      return { event: 'reaction', payload: { p: msg.p, reaction: msg.reaction } };
+    case 'lock':
+      return { event: 'lock', payload: { locked: msg.locked } };
+    case 'summary':
+      return { event: 'summary', payload: msg.summary };
+    default:
+      return undefined;
+  }
+}
+
 /** The handlers of each event; a handler that throws is logged and does not stop the others. */
 export class Emitter {
   private readonly handlers = new Map<EventName, Set<(payload: never) => void>>();
@@ -160,6 +193,12 @@ export class Emitter {
     return () => {
       set.delete(handler as (payload: never) => void);
     };
+  }
+
+  /** Emits an event built by `incoming`. */
+  emitIncoming(e: Incoming): void {
+    // `Incoming` pairs each name with its own payload (TypeScript checks that where it is built).
+    this.emit<EventName>(e.event, e.payload);
   }
 
   emit<K extends EventName>(event: K, payload: Events[K]): void {

@@ -4,9 +4,10 @@
 //! --matrix DIR` runs every exercise on every fixture of a folder and prints the confusion
 //! matrix ([`matrix`]). The detector fixtures are generated from the recordings beside the
 //! checkout: `cargo run -p breakroom-pose-data --bin gen-fixtures -- target/fixtures/detect`
-//! writes them.
+//! writes them. `breakroom reach` prints the reach game's targets and hits ([`reach`]).
 
 pub mod matrix;
+pub mod reach;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

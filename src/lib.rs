@@ -6,6 +6,7 @@
 //!   and metrics.
 //! - [`room_actor`] runs one tokio task per room around the sans-IO `breakroom-rooms` engine.
 //! - [`ws`] and [`session`] are the WebSocket endpoint and a connection's protocol state;
+//!   [`round_trip`] measures each connection's round trip (WebSocket pings) for its room;
 //!   [`outbox::Outbox`] is the transport-neutral handle through which rooms reach members.
 //! - [`http`] is the REST surface (`/v1/...`, RFC 9457 problems), health and metrics.
 //! - [`tls`] serves HTTPS and WSS (rustls, the `ring` provider) and reloads the certificate
@@ -34,6 +35,7 @@ pub mod pose_inbox;
 pub mod problem;
 pub mod ratelimit;
 pub mod room_actor;
+pub mod round_trip;
 pub mod server;
 pub mod session;
 pub mod store;

@@ -1,5 +1,6 @@
 //! The `breakroom` command: `serve` runs the server, `token` mints access tokens, `detect`
-//! runs the exercise detectors over recordings (`--matrix DIR`: the confusion matrix).
+//! runs the exercise detectors over recordings (`--matrix DIR`: the confusion matrix), `reach`
+//! prints the reach game's targets and hits.
 
 use std::path::PathBuf;
 
@@ -56,6 +57,19 @@ enum Command {
         /// Print JSON instead of a table
         #[arg(long)]
         json: bool,
+    },
+    /// Print the reach game's first targets for each seed, as JSON lines; with a recording
+    /// (fixture format), also the frames at which a device's game hits them and the hits the
+    /// server's cross-check counts.
+    Reach {
+        /// A seed (repeat for several)
+        #[arg(long, required = true)]
+        seed: Vec<u32>,
+        /// How many targets to print per seed
+        #[arg(long, default_value_t = 20)]
+        count: usize,
+        /// A recording to play the game on
+        file: Option<PathBuf>,
     },
     /// Mint an access token (HS256 JWT) with BREAKROOM_API_KEY and BREAKROOM_API_SECRET, or
     /// with the key that `serve` generated in the data folder.
@@ -177,6 +191,14 @@ fn main() -> anyhow::Result<()> {
                     "{}",
                     breakroom::detect_cli::render(&file, &recording, &outcomes)
                 );
+            }
+            Ok(())
+        }
+        Command::Reach { seed, count, file } => {
+            let recording = file.map(|f| breakroom::detect_cli::read(&f)).transpose()?;
+            for seed in seed {
+                let outcome = breakroom::detect_cli::reach::run(seed, count, recording.as_ref());
+                println!("{}", serde_json::to_string(&outcome)?);
             }
             Ok(())
         }

@@ -25,6 +25,9 @@ pub enum Item {
         /// For a cue: its server time.
         cue_at: Option<Micros>,
     },
+    /// A WebSocket `Ping` control frame with this payload: a round-trip probe
+    /// (`crate::round_trip`), answered by the client's WebSocket layer with a `Pong`.
+    Probe([u8; 8]),
     /// A pong, completed with its send time by the writer, as close to the socket as possible.
     Pong {
         /// The client's send time.
@@ -203,6 +206,7 @@ mod tests {
             .map(|i| match i {
                 Item::Msg { bytes, .. } => bytes.as_ref(),
                 Item::Pong { .. } => b"pong",
+                Item::Probe(_) => b"probe",
             })
             .collect();
         // The second frame found the first unsent: the complete set took its place.

@@ -81,6 +81,13 @@ pub enum RoomCmd {
         /// Which.
         reaction: Reaction,
     },
+    /// A member's current round-trip figure (`crate::round_trip`).
+    RoundTrip {
+        /// Who.
+        member: MemberId,
+        /// Round trip, µs.
+        round_trip_us: u64,
+    },
     /// Public state, for REST.
     Info(oneshot::Sender<RoomInfo>),
 }
@@ -254,6 +261,10 @@ fn handle(hub: &Hub, room: &mut Room, members: &mut HashMap<MemberId, Arc<Outbox
             let r = room.handle_reaction(now, member, reaction);
             answer(members, member, seq, r);
         }
+        RoomCmd::RoundTrip {
+            member,
+            round_trip_us,
+        } => room.handle_round_trip(now, member, round_trip_us),
         RoomCmd::Info(reply) => {
             let _ = reply.send(room.info());
         }

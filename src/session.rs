@@ -20,6 +20,7 @@ use crate::outbox::{Item, Outbox};
 use crate::pose_inbox::Arrived;
 use crate::ratelimit::Bucket;
 use crate::room_actor::RoomCmd;
+use crate::round_trip::RoundTrip;
 
 /// The room a connection has joined.
 #[derive(Debug)]
@@ -65,6 +66,8 @@ pub struct Session {
     joined: Option<Joined>,
     limits: Limiters,
     strikes: Bucket,
+    /// The connection's round trip, told to its room (for the lead of a first cue).
+    round_trip: RoundTrip,
 }
 
 impl Session {
@@ -92,6 +95,7 @@ impl Session {
             joined: None,
             limits,
             strikes: Bucket::new(1.0, 20.0, now),
+            round_trip: RoundTrip::default(),
         }
     }
 
@@ -107,6 +111,30 @@ impl Session {
 
     fn member(&self) -> MemberId {
         MemberId(self.id)
+    }
+
+    /// Sends a round-trip probe (a WebSocket ping) stamped `now`.
+    pub fn probe(&mut self, now: Micros) {
+        let payload = self.round_trip.probe(now);
+        self.outbox.push(Item::Probe(payload));
+    }
+
+    /// A WebSocket pong read at `now`: a new round-trip figure goes to the room.
+    pub async fn pong(&mut self, payload: &[u8], now: Micros) {
+        if self.round_trip.pong(payload, now).is_some() {
+            self.tell_round_trip().await;
+        }
+    }
+
+    /// Tells the room (if any) the connection's current round-trip figure.
+    async fn tell_round_trip(&self) {
+        if let (Some(joined), Some(round_trip_us)) = (&self.joined, self.round_trip.figure()) {
+            let cmd = RoomCmd::RoundTrip {
+                member: self.member(),
+                round_trip_us,
+            };
+            let _ = joined.handle.tx.send(cmd).await;
+        }
     }
 
     /// Counts a malformed message; true when there were too many.
@@ -398,6 +426,7 @@ impl Session {
                 self.hub.resumes.revoke(old);
                 self.set_place(&code, participant);
                 self.joined = Some(Joined { code, handle });
+                self.tell_round_trip().await;
                 Ok(())
             }
             Ok(Err(err)) => Err(err.to_string()),
@@ -485,6 +514,7 @@ impl Session {
             Ok(Ok(participant)) => {
                 self.set_place(&code, participant);
                 self.joined = Some(Joined { code, handle });
+                self.tell_round_trip().await;
             }
             Ok(Err(err)) => self.error(err.code(), &err.to_string(), Some(seq)),
             Err(_) => self.error(ErrorCode::NotFound, "the room has closed", Some(seq)),

@@ -165,9 +165,11 @@ fn secure(out: &mut HeaderMap, request: &HeaderMap) {
     if let Ok(csp) = HeaderValue::from_str(&content_security_policy(host)) {
         out.insert(header::CONTENT_SECURITY_POLICY, csp);
     }
+    // The camera (pose games) and the microphone (the sound exercise, counted on the device),
+    // for the app's own pages only.
     out.insert(
         "permissions-policy",
-        HeaderValue::from_static("camera=(self), microphone=(), geolocation=()"),
+        HeaderValue::from_static("camera=(self), microphone=(self), geolocation=()"),
     );
     out.insert(
         header::X_CONTENT_TYPE_OPTIONS,

@@ -279,6 +279,9 @@ async fn read_loop(
     // When the connection's token expires: one timer, armed at hello and moved by a refresh.
     let mut expiry = pin!(tokio::time::sleep_until(Instant::now()));
     let mut armed: Option<u64> = None;
+    // Round-trip probes (`crate::round_trip`), from hello on.
+    let mut probes = tokio::time::interval(crate::round_trip::PROBE_EVERY);
+    probes.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         // Biased: the socket first, so the other branches (and their locks) are only polled
         // when it has nothing; the runtime's cooperative budget still lets them run.
@@ -301,6 +304,10 @@ async fn read_loop(
             }
             () = &mut shutdown, if !session.in_room() && !outbox.is_closing() => {
                 outbox.close(close::GOING_AWAY, "server shutting down");
+                continue;
+            }
+            _ = probes.tick(), if session.said_hello() => {
+                session.probe(hub.clock.now());
                 continue;
             }
         };
@@ -337,7 +344,11 @@ async fn read_loop(
                 return false;
             }
             Some(Ok(Message::Close(_))) => return true,
-            Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => continue,
+            Some(Ok(Message::Pong(payload))) => {
+                session.pong(&payload, received).await;
+                continue;
+            }
+            Some(Ok(Message::Ping(_) | Message::Frame(_))) => continue,
         };
         if bytes.len() > MAX_CLIENT_MSG_BYTES {
             outbox.close(
@@ -448,7 +459,7 @@ async fn write_loop(
         let written = {
             let write = async {
                 for item in batch.drain(..) {
-                    let bytes = match item {
+                    let message = match item {
                         Item::Msg { bytes, cue_at } => {
                             if let Some(at) = cue_at {
                                 let now = hub.clock.now();
@@ -460,8 +471,9 @@ async fn write_loop(
                                     hub.metrics.cues_late.inc();
                                 }
                             }
-                            bytes
+                            Message::Binary(bytes)
                         }
+                        Item::Probe(payload) => Message::Ping(Bytes::copy_from_slice(&payload)),
                         Item::Pong { t0, t1 } => {
                             hub.metrics.count_out("pong", 1);
                             let pong = ServerMsg::Pong {
@@ -469,10 +481,10 @@ async fn write_loop(
                                 t1,
                                 t2: hub.clock.now(),
                             };
-                            Bytes::from(encode_server(&pong))
+                            Message::Binary(Bytes::from(encode_server(&pong)))
                         }
                     };
-                    sink.feed(Message::Binary(bytes)).await?;
+                    sink.feed(message).await?;
                 }
                 sink.flush().await
             };

@@ -114,6 +114,7 @@ async fn the_pages_carry_a_same_origin_content_security_policy() {
         assert!(csp.contains("worker-src 'self' blob:"), "{csp}");
         assert!(!csp.contains("http"), "no other origin: {csp}");
         assert!(header(&resp, "permissions-policy").contains("camera=(self)"));
+        assert!(header(&resp, "permissions-policy").contains("microphone=(self)"));
     }
 }
 

@@ -165,6 +165,7 @@ mod tests {
             step: 0,
             exercise: None,
             n: None,
+            seed: None,
         }
     }
 

@@ -274,6 +274,7 @@ mod tests {
             step: 0,
             exercise: Some("squats".into()),
             n: None,
+            seed: None,
         };
         let check = |msg: ServerMsg, expected: Incoming| {
             let decoded = decode_server(&encode_server(&msg)).expect("valid message");

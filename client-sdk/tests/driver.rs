@@ -385,6 +385,7 @@ async fn cues_due_before_a_phase_change_survive_it() {
         step: 0,
         exercise: None,
         n: None,
+        seed: None,
     };
     // The exercise ends at `end`: rest and next_up were announced for it; the `rest` phase
     // (since `end`) arrives with only the cues still to come, before the application got to

@@ -203,6 +203,10 @@ pub struct Cue {
     /// Countdown number or beat number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub n: Option<u32>,
+    /// The seed of the step's game, on every cue of a step whose exercise needs one (the
+    /// reach game: the seed picks its targets, the same on every device and on the server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u32>,
 }
 
 /// One participant's latest skeleton in a relayed frame.

@@ -226,8 +226,9 @@ prop_compose! {
         step in any::<u16>(),
         exercise in option::of(exercise()),
         n in option::of(any::<u32>()),
+        seed in option::of(any::<u32>()),
     ) -> Cue {
-        Cue { id, kind, at, step, exercise, n }
+        Cue { id, kind, at, step, exercise, n, seed }
     }
 }
 

@@ -9,6 +9,7 @@ use crate::error::RoomError;
 use crate::members::Place;
 use crate::room::Room;
 use crate::scores::Report;
+use crate::timeline::game_seed;
 
 impl Room {
     /// The sender's place, if it may send at all.
@@ -59,13 +60,20 @@ impl Room {
             .judge(now, id, &kp)
             .map_err(RoomError::ImplausiblePose)?;
         // The cross-check sees every participant's keypoints, shared or not, and keeps only
-        // its detector's counts.
+        // its detector's counts (for the reach game, its hit counter's, on the step's seed).
         if let (Some((step, exercise)), Some(model)) = (self.session.running_step(), kp.model())
             && let Some(ex) = self.catalogue.get(exercise)
         {
             let verified = |ledger: &crate::scores::Ledger| ledger.card(id).map(|c| c.verified());
             let before = verified(&self.ledger);
-            self.ledger.pose(id, step, ex, now, model, &kp.landmarks());
+            let seed = game_seed(
+                &self.config.session,
+                &self.config.program,
+                self.catalogue,
+                step,
+            );
+            self.ledger
+                .pose(id, step, ex, seed, now, model, &kp.landmarks());
             // The scoreboard shows whether keypoints back each score: when this pose changes
             // that, everyone learns it on the next board, not only at the next score.
             if verified(&self.ledger) != before {

@@ -1,9 +1,16 @@
 //! The exercise catalogue: which exercises a program may use, how each is counted and scored.
 //!
 //! The catalogue is data: `catalogue.json` beside this crate, compiled in and parsed once.
-//! [`Catalogue::from_json`] checks it (unique, well-formed ids; names in every language;
-//! positive rates), and a test checks the built-in file, so [`Catalogue::builtin`] cannot fail
-//! at run time.
+//! [`Catalogue::from_json`] checks it (unique, well-formed ids; names and instructions in every
+//! language; positive rates; detector thresholds only on pose exercises), and a test checks the
+//! built-in file, so [`Catalogue::builtin`] cannot fail at run time.
+//!
+//! Each exercise says what a device needs to take part ([`Input`]): a pose exercise counts
+//! reps or held time from the camera's keypoints; the reach game (`reach`) shows targets to
+//! touch with a hand, seeded per step ([`crate::detect::reach`]); a sound exercise (`ha`: "ha!"
+//! on each beat) counts sounds with the microphone. The server checks pose and reach claims
+//! against the keypoints a participant streams; sound claims it can only cap by rate, so they
+//! are always unverified.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -33,6 +40,10 @@ pub struct Exercise {
     pub id: String,
     /// Display names.
     pub names: Names,
+    /// What the device runs to count it: the camera's pose, the reach game, or the microphone.
+    pub input: Input,
+    /// A short instruction: how to do it, one or two sentences.
+    pub how: Names,
     /// What earns points: repetitions or seconds held.
     pub unit: Unit,
     /// Plausible maximum rate in repetitions per minute (steps, for marching). Reps claimed
@@ -49,7 +60,7 @@ pub struct Exercise {
     pub thresholds: BTreeMap<String, f64>,
 }
 
-/// An exercise's display names, one per supported language.
+/// A text in every supported language: an exercise's display name, or its instruction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -58,6 +69,30 @@ pub struct Names {
     pub en: String,
     /// Swedish.
     pub sv: String,
+}
+
+/// What a device needs to take part in an exercise, and how the server checks its claims.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Input {
+    /// The camera: the pose detector counts reps or held time; the server runs the same
+    /// detector on the streamed keypoints.
+    Pose,
+    /// The camera: the reach game, targets touched with a hand (a rep is a hit). Its steps'
+    /// cues carry a seed; the server counts hits from the streamed keypoints.
+    Reach,
+    /// The microphone: sounds counted on the device (a rep is a sound, or seconds of a held
+    /// sound). Audio never leaves the device, so the server cannot check the count: it is
+    /// capped by rate and always unverified.
+    Sound,
+}
+
+impl Input {
+    /// Whether the server can check claims from streamed keypoints.
+    pub fn checked(self) -> bool {
+        matches!(self, Input::Pose | Input::Reach)
+    }
 }
 
 /// What an exercise counts.
@@ -131,6 +166,15 @@ impl Catalogue {
             if e.names.en.trim().is_empty() || e.names.sv.trim().is_empty() {
                 return Err(invalid("every name must be non-empty"));
             }
+            if e.how.en.trim().is_empty() || e.how.sv.trim().is_empty() {
+                return Err(invalid("every instruction must be non-empty"));
+            }
+            if e.input != Input::Pose && !e.thresholds.is_empty() {
+                return Err(invalid("only pose exercises have detector thresholds"));
+            }
+            if e.input == Input::Reach && e.unit != Unit::Reps {
+                return Err(invalid("the reach game counts hits: its unit is reps"));
+            }
             if e.max_per_min == 0 {
                 return Err(invalid("max_per_min must be positive"));
             }
@@ -159,7 +203,7 @@ mod tests {
 
     #[test]
     fn rejects_duplicates_and_bad_ids() {
-        let one = r#"{"id":"x","names":{"en":"X","sv":"X"},"unit":"reps","max_per_min":1,"points_per_unit":1}"#;
+        let one = r#"{"id":"x","names":{"en":"X","sv":"X"},"input":"pose","how":{"en":"Do x.","sv":"Gör x."},"unit":"reps","max_per_min":1,"points_per_unit":1}"#;
         let twice = format!(r#"{{"version":1,"exercises":[{one},{one}]}}"#);
         assert!(matches!(
             Catalogue::from_json(&twice),
@@ -177,6 +221,30 @@ mod tests {
             Catalogue::from_json(&typo),
             Err(CatalogueError::Json(_))
         ));
+        let refused = |entry: String, why: &str| {
+            let json = format!(r#"{{"version":1,"exercises":[{entry}]}}"#);
+            assert_eq!(
+                Catalogue::from_json(&json),
+                Err(CatalogueError::Invalid {
+                    id: "x".into(),
+                    reason: match why {
+                        "how" => "every instruction must be non-empty",
+                        "thresholds" => "only pose exercises have detector thresholds",
+                        _ => "the reach game counts hits: its unit is reps",
+                    },
+                }),
+                "{entry}"
+            );
+        };
+        refused(one.replace("Gör x.", " "), "how");
+        let sound = one.replace(r#""pose""#, r#""sound""#);
+        let open = sound.trim_end_matches('}');
+        refused(
+            format!(r#"{open},"thresholds":{{"a_deg":1}}}}"#),
+            "thresholds",
+        );
+        let held = one.replace(r#""pose""#, r#""reach""#);
+        refused(held.replace(r#""reps""#, r#""seconds""#), "unit");
     }
 
     #[test]

@@ -23,6 +23,9 @@ pub const MAX_CUES: usize = 2048;
 pub const MAX_STEP_MS: u32 = 3_600_000;
 /// Shortest exercise of a step.
 pub const MIN_EXERCISE_MS: u32 = 1_000;
+/// The longest lead a first cue gets, however slow a member's link: a member on a link slower
+/// than this must not hold everyone else's start back for longer.
+pub const MAX_FIRST_CUE_LEAD_US: u64 = 2_000_000;
 /// Fastest tempo for beat cues.
 pub const MAX_BPM: u16 = 240;
 
@@ -39,6 +42,12 @@ pub struct RoomConfig {
     pub capacity: u16,
     /// How long before its instant a cue is sent, in microseconds.
     pub lead_us: u64,
+    /// Added to the slowest connected member's round trip for the lead of the first cue after
+    /// a start, a resume or a skip, which is then `max(lead_us, slowest + margin)` (at most
+    /// [`MAX_FIRST_CUE_LEAD_US`]): that cue is sent at once, and must reach everyone before
+    /// its instant even through a stall. With no round trip known, it is `lead_us`. Round
+    /// trips are inputs: [`crate::Room::handle_round_trip`].
+    pub first_cue_margin_us: u64,
     /// Interval of the skeleton relay, in microseconds. The default here (15 Hz) keeps the
     /// engine's transcripts readable; the server sets it from its `tick_hz` (30 Hz by default).
     pub tick_us: u64,
@@ -75,6 +84,7 @@ impl Default for RoomConfig {
             },
             capacity: 50,
             lead_us: 300_000,
+            first_cue_margin_us: 250_000,
             tick_us: 66_667,
             tick_phase_us: None,
             stale_pose_us: 1_000_000,

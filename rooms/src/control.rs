@@ -14,7 +14,8 @@ use crate::room::Room;
 impl Room {
     /// A control from a facilitator or co-host.
     ///
-    /// - `Start`: lobby → countdown; the first countdown cue is at `now + lead_us`.
+    /// - `Start`: lobby → countdown; the first countdown cue is at `now + lead_us`, or later
+    ///   when a member's round trip needs it (see [`Room::handle_round_trip`]).
     /// - `Pause` / `Resume`: the remaining timeline shifts by the paused time.
     /// - `Skip`: to the countdown of the next step (clears a pause); past the last step the
     ///   program is complete.
@@ -43,7 +44,8 @@ impl Room {
         }
         match action {
             ControlAction::Start => {
-                self.session.start(now, &self.config)?;
+                let lead = self.first_cue_lead();
+                self.session.start(now, &self.config, lead)?;
                 let present = self.roster.places().map(|p| p.id).collect::<Vec<_>>();
                 self.ledger.take_part(present);
                 self.broadcast_phase(now);
@@ -53,11 +55,12 @@ impl Room {
                 self.broadcast_phase(now);
             }
             ControlAction::Resume => {
-                self.session.resume(now, self.config.lead_us)?;
+                self.session.resume(now, self.first_cue_lead())?;
                 self.broadcast_phase(now);
             }
             ControlAction::Skip => {
-                self.session.skip(now, &self.config)?;
+                let lead = self.first_cue_lead();
+                self.session.skip(now, &self.config, lead)?;
                 self.broadcast_phase(now);
             }
             // A session that started and has no summary yet (running, or completed and waiting

@@ -17,7 +17,8 @@
 //!
 //! - `room.rs`: the [`Room`], joins and resumes; `control.rs`: facilitator controls;
 //!   `activity.rs`: skeletons, scores, reactions; `presence.rs`: presence and host handover;
-//!   `timers.rs`: deadlines and the ways a session ends.
+//!   `timers.rs`: deadlines and the ways a session ends; `latency.rs`: members' round trips
+//!   and the lead of the first cue after a start, resume or skip.
 //! - `session.rs`: the phase state machine and score windows; `timeline.rs`: the cue plan.
 //! - `members.rs`: the roster of places; `relay.rs`: latest skeletons and frames;
 //!   `scores.rs`: capped counters and flags; `scoreboard.rs`: ranking and its pacing;
@@ -32,7 +33,9 @@
 //!   each input, and time never goes backwards for a room.
 //! - Never panics on any input; a refused input returns a [`RoomError`] and changes nothing.
 //! - Every cue is sent with `cue.at >= now + lead_us`; a host that wakes up late shifts the
-//!   remaining timeline instead of sending a cue too late.
+//!   remaining timeline instead of sending a cue too late. The first cue after a start, a
+//!   resume or a skip gets more when a member is slow: `slowest round trip +
+//!   first_cue_margin_us` (the round trips are inputs, [`Room::handle_round_trip`]).
 //! - Capacity (members excluding viewers) is never exceeded.
 //! - Only each participant's latest skeleton is kept (to relay, and its latest accepted one to
 //!   judge the next by), and skeletons appear in nothing but relayed frames: never in
@@ -48,6 +51,7 @@ mod config;
 mod control;
 pub mod detect;
 mod error;
+mod latency;
 mod members;
 mod output;
 pub mod plausible;
@@ -66,10 +70,10 @@ pub use breakroom_protocol::{
     PhaseState, PoseBlock, PresenceChange, Program, Reaction, RequestedRole, Role, Scoreboard,
     ServerMsg, SessionSummary, Sharing, Step,
 };
-pub use catalogue::{Catalogue, CatalogueError, Exercise, Names, Unit};
+pub use catalogue::{Catalogue, CatalogueError, Exercise, Input, Names, Unit};
 pub use config::{
-    ACTIVE_SLACK_MS, BURST_REPS, JoinRequest, MAX_BPM, MAX_CAPACITY, MAX_CUES, MAX_STEP_MS,
-    MAX_VIEWERS, MIN_EXERCISE_MS, RoomConfig, SCORE_GRACE_US,
+    ACTIVE_SLACK_MS, BURST_REPS, JoinRequest, MAX_BPM, MAX_CAPACITY, MAX_CUES,
+    MAX_FIRST_CUE_LEAD_US, MAX_STEP_MS, MAX_VIEWERS, MIN_EXERCISE_MS, RoomConfig, SCORE_GRACE_US,
 };
 pub use detect::{Detector, DetectorPhase, Reading};
 pub use error::RoomError;

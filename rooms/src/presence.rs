@@ -110,7 +110,7 @@ impl Room {
             }
         } else if self.host_away_until.take().is_some()
             && self.session.is_auto_paused()
-            && self.session.resume(now, self.config.lead_us).is_ok()
+            && self.session.resume(now, self.first_cue_lead()).is_ok()
         {
             self.broadcast_phase(now);
         }

@@ -10,6 +10,7 @@ use crate::MemberId;
 use crate::catalogue::Catalogue;
 use crate::config::{self, JoinRequest, MAX_VIEWERS, RoomConfig};
 use crate::error::RoomError;
+use crate::latency::RoundTrips;
 use crate::members::{Place, Roster};
 use crate::output::{Outbox, Output};
 use crate::plausible::Judges;
@@ -47,6 +48,8 @@ pub struct Room {
     /// When a phase change on the timeline happened that is not announced yet: it is
     /// announced at the next point of the tick grid.
     pub(crate) phase_note: Option<Micros>,
+    /// Members' round trips, for the lead of a first cue.
+    pub(crate) round_trips: RoundTrips,
 }
 
 /// A room's public state, for REST.
@@ -98,6 +101,7 @@ impl Room {
             now,
             checked_step: None,
             phase_note: None,
+            round_trips: RoundTrips::default(),
         })
     }
 

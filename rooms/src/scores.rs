@@ -13,14 +13,20 @@
 //! *verified*; a claim that runs ahead of the detected count by more than
 //! [`mismatch_tolerance`] is flagged `mismatch` (and still scored as claimed, within the rate
 //! cap). A step without keypoints (camera off) is scored as claimed and marked unverified.
+//!
+//! A reach-game step is checked the same way, its hits counted from the keypoints by
+//! [`HitCounter`] on the step's seeded targets instead of a detector. A sound step cannot be
+//! checked (audio never leaves the device): its keypoints are not even counted, so it is
+//! always unverified and never flagged `mismatch`; the rate cap still applies.
 
 use std::collections::BTreeMap;
 
 use breakroom_protocol::{FlagReason, Landmark, Micros, ParticipantId, PoseModel, ScoreFlag};
 
-use crate::catalogue::{Exercise, Unit};
+use crate::catalogue::{Exercise, Input, Unit};
 use crate::config::{ACTIVE_SLACK_MS, BURST_REPS};
 use crate::detect::Detector;
+use crate::detect::reach::HitCounter;
 use crate::error::RoomError;
 
 /// Keypoint frames a step needs before its score counts as verified (a second at 5 Hz).
@@ -81,6 +87,15 @@ impl StepScore {
     }
 }
 
+/// What checks a step's claims from its keypoints.
+#[derive(Debug, Clone)]
+enum Check {
+    /// The exercise's detector (boxed: it is many times a hit counter's size).
+    Pose(Box<Detector>),
+    /// The reach game's hits, on the step's targets.
+    Reach(HitCounter),
+}
+
 /// Claims made outside an exercise window, in one stretch: (reps, active ms) by exercise id.
 type OffWindowClaims = BTreeMap<String, (u32, u32)>;
 
@@ -98,8 +113,9 @@ pub(crate) struct Card {
     pub(crate) flags: Vec<ScoreFlag>,
     /// Which flags were raised already: one per reason, exercise and window.
     flag_keys: BTreeMap<(u8, String, u64), usize>,
-    /// The detector of the step the participant's keypoints currently feed.
-    check: Option<(usize, Detector)>,
+    /// The check (detector or hit counter) of the step the participant's keypoints currently
+    /// feed.
+    check: Option<(usize, Check)>,
     /// Claims made outside any exercise window (lobby, rest, another step), by exercise, in
     /// the stretch of the session they were made in: counters never go down there either.
     off_window: Option<(u64, OffWindowClaims)>,
@@ -181,6 +197,20 @@ impl Card {
             }
             *stored = updated.clone();
             return Some(updated);
+        }
+        // Two keys can raise a flag at one instant (a skip ends one stretch and starts the next
+        // between two reports). Clients know a flag by `(p, exercise, reason, at)`, so the
+        // second updates the first rather than standing beside it under the same identity.
+        let same = |f: &ScoreFlag| {
+            f.exercise == flag.exercise && f.reason == flag.reason && f.at == flag.at
+        };
+        if let Some(i) = self.flags.iter().position(same) {
+            self.flag_keys.insert(key, i);
+            if self.flags[i] == flag {
+                return None;
+            }
+            self.flags[i] = flag.clone();
+            return Some(flag);
         }
         self.flag_keys.insert(key, self.flags.len());
         self.flags.push(flag.clone());
@@ -339,12 +369,16 @@ impl Ledger {
     }
 
     /// Feeds a participant's keypoints, received at `now` during running step `step`, to their
-    /// detector for that step. Only the detector's state is kept.
+    /// check for that step: the exercise's detector, or for the reach game a hit counter on
+    /// the targets of `seed` (the step's seed; a reach step without one is not checked). A
+    /// sound exercise's step ignores keypoints. Only the check's state is kept.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn pose(
         &mut self,
         p: ParticipantId,
         step: usize,
         exercise: &Exercise,
+        seed: Option<u32>,
         now: Micros,
         model: PoseModel,
         landmarks: &[Landmark],
@@ -355,14 +389,32 @@ impl Ledger {
         let Some(score) = card.steps.get_mut(step) else {
             return;
         };
-        let detector = match &mut card.check {
-            Some((s, d)) if *s == step => d,
-            check => &mut check.insert((step, Detector::new(exercise))).1,
+        let reach = match (exercise.input, seed) {
+            (Input::Pose, _) => None,
+            (Input::Reach, Some(seed)) => Some(seed),
+            (Input::Reach, None) | (Input::Sound, _) => return,
         };
-        let reading = detector.update(now, model, landmarks);
+        let check = match &mut card.check {
+            Some((s, c)) if *s == step => c,
+            check => {
+                let fresh = match reach {
+                    Some(seed) => Check::Reach(HitCounter::new(seed)),
+                    None => Check::Pose(Box::new(Detector::new(exercise))),
+                };
+                &mut check.insert((step, fresh)).1
+            }
+        };
+        match check {
+            Check::Pose(detector) => {
+                let reading = detector.update(now, model, landmarks);
+                score.detected_reps = reading.reps;
+                score.detected_ms = reading.active_ms;
+            }
+            Check::Reach(counter) => {
+                score.detected_reps = counter.update(now, model, landmarks);
+            }
+        }
         score.frames = score.frames.saturating_add(1);
-        score.detected_reps = reading.reps;
-        score.detected_ms = reading.active_ms;
     }
 
     /// The step ended: checks every claim against the final detected count, drops the

@@ -6,6 +6,7 @@
 
 use breakroom_protocol::{Cue, Micros, Phase, PhaseState, Program};
 
+use crate::catalogue::Catalogue;
 use crate::config::{RoomConfig, SCORE_GRACE_US};
 use crate::error::RoomError;
 use crate::timeline::Plan;
@@ -92,6 +93,9 @@ pub(crate) struct Session {
     next_cue_id: u32,
     /// The latest `at` of any cue sent so far.
     last_cue_at: Micros,
+    /// The instant of the first cue after the latest start, resume or skip, and the lead it
+    /// and any cue before it are sent with (at least the configured lead).
+    first: Option<(Micros, u64)>,
     /// Counts phase changes: tells apart two stretches of the same phase.
     serial: u32,
 }
@@ -113,6 +117,7 @@ impl Session {
             summarized: false,
             next_cue_id: 1,
             last_cue_at: 0,
+            first: None,
             serial: 0,
         }
     }
@@ -186,9 +191,16 @@ impl Session {
         }
     }
 
-    /// When the next cue must be sent, if the session runs.
-    pub(crate) fn next_cue_send(&self, lead: u64) -> Option<Micros> {
-        self.running_plan().and_then(|p| p.next_send(lead))
+    /// When the next cue must be sent, if the session runs: `lead + early` before its
+    /// instant, or the first cue's lead plus `early` for the first cue after a start, resume
+    /// or skip.
+    pub(crate) fn next_cue_send(&self, lead: u64, early: u64) -> Option<Micros> {
+        let at = self.running_plan()?.next_send(0)?;
+        let lead = match self.first {
+            Some((first, first_lead)) if at <= first => lead.max(first_lead),
+            _ => lead,
+        };
+        Some(at.saturating_sub(lead.saturating_add(early)))
     }
 
     /// When the current phase ends, if the session runs.
@@ -201,8 +213,13 @@ impl Session {
         self.summary_due.filter(|_| !self.summarized)
     }
 
-    /// Starts the program at `now`.
-    pub(crate) fn start(&mut self, now: Micros, config: &RoomConfig) -> Result<(), RoomError> {
+    /// Starts the program at `now`; its first cue is at least `first_lead` ahead.
+    pub(crate) fn start(
+        &mut self,
+        now: Micros,
+        config: &RoomConfig,
+        first_lead: u64,
+    ) -> Result<(), RoomError> {
         match self.stage {
             Stage::Lobby => {}
             Stage::Running => {
@@ -214,29 +231,38 @@ impl Session {
         }
         self.stage = Stage::Running;
         self.started_at = Some(now);
-        self.replan(now, config, 0);
+        self.replan(now, config, 0, first_lead);
         Ok(())
     }
 
-    fn replan(&mut self, now: Micros, config: &RoomConfig, from: usize) {
+    fn replan(&mut self, now: Micros, config: &RoomConfig, from: usize, first_lead: u64) {
+        // The first cue's own lead: the configured one, or more for a slow member.
+        let first_lead = config.lead_us.max(first_lead);
         // Cues go out a little before `at - lead`, so a cue of the cancelled timeline may
         // already be out for later than `now + lead`: the new one starts after it, keeping cue
         // ids in `at` order across the session.
         let after_sent = self.last_cue_at.saturating_sub(now).saturating_add(1);
         let (lead, countdown) = (config.lead_us.max(after_sent), config.countdown_us);
-        let plan = Plan::build(
+        let mut plan = Plan::build(
             &config.program,
             from,
             now,
-            lead,
+            lead.max(first_lead),
             countdown,
             self.next_cue_id,
         );
+        plan.seed_games(&config.session, &config.program, Catalogue::builtin());
         self.next_cue_id = plan.next_id().unwrap_or(self.next_cue_id);
         self.plan = Some(plan);
         self.pause = None;
         self.since = now;
         self.serial = self.serial.wrapping_add(1);
+        // Only the first cue's own lead is owed early, not the wait for a cue already out.
+        self.first = self
+            .plan
+            .as_ref()
+            .and_then(|p| p.next_send(0))
+            .map(|at| (at, first_lead));
     }
 
     fn check_running(&self) -> Result<(), RoomError> {
@@ -260,14 +286,16 @@ impl Session {
         Ok(())
     }
 
-    /// Resumes the timeline: the remaining plan shifts by the paused time.
-    pub(crate) fn resume(&mut self, now: Micros, lead: u64) -> Result<(), RoomError> {
+    /// Resumes the timeline: the remaining plan shifts by the paused time, and its first cue
+    /// is at least `first_lead` ahead.
+    pub(crate) fn resume(&mut self, now: Micros, first_lead: u64) -> Result<(), RoomError> {
         self.check_running()?;
         let Some(pause) = self.pause.take() else {
             return Err(RoomError::InvalidState("the session is not paused"));
         };
         if let Some(plan) = self.plan.as_mut() {
-            plan.resume(pause.since, now, lead);
+            plan.resume(pause.since, now, first_lead);
+            self.first = plan.next_send(0).map(|at| (at, first_lead));
         }
         if let Some(w) = self.current.as_mut() {
             w.resume(now);
@@ -275,8 +303,14 @@ impl Session {
         Ok(())
     }
 
-    /// Skips to the countdown of the next step (clearing any pause), or completes the program.
-    pub(crate) fn skip(&mut self, now: Micros, config: &RoomConfig) -> Result<Skipped, RoomError> {
+    /// Skips to the countdown of the next step (clearing any pause), or completes the program;
+    /// the countdown's first cue is at least `first_lead` ahead.
+    pub(crate) fn skip(
+        &mut self,
+        now: Micros,
+        config: &RoomConfig,
+        first_lead: u64,
+    ) -> Result<Skipped, RoomError> {
         self.check_running()?;
         let step = self
             .plan
@@ -287,7 +321,7 @@ impl Session {
             self.finish(now, true);
             return Ok(Skipped::Finished);
         }
-        self.replan(now, config, step + 1);
+        self.replan(now, config, step + 1, first_lead);
         Ok(Skipped::Next)
     }
 

@@ -12,6 +12,9 @@
 
 use breakroom_protocol::{Cue, CueKind, Micros, Phase, Program};
 
+use crate::catalogue::{Catalogue, Input};
+use crate::detect::reach;
+
 /// One phase of the plan, ending at `end` (`None` for the final results phase).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Segment {
@@ -42,6 +45,20 @@ fn step16(i: usize) -> u16 {
     u16::try_from(i).unwrap_or(u16::MAX)
 }
 
+/// The seed of step `step`'s game, when its exercise is one that needs a seed.
+pub(crate) fn game_seed(
+    session: &str,
+    program: &Program,
+    catalogue: &Catalogue,
+    step: usize,
+) -> Option<u32> {
+    let exercise = catalogue.get(&program.steps.get(step)?.exercise)?;
+    match exercise.input {
+        Input::Reach => Some(reach::step_seed(session, step16(step))),
+        Input::Pose | Input::Sound => None,
+    }
+}
+
 struct Builder {
     cues: Vec<Cue>,
 }
@@ -63,6 +80,7 @@ impl Builder {
             step: step16(step),
             exercise,
             n,
+            seed: None,
         });
     }
 
@@ -182,6 +200,14 @@ impl Plan {
             current: 0,
             cues: b.cues,
             next_cue: 0,
+        }
+    }
+
+    /// Puts each game step's seed on every cue of the step ([`crate::detect::reach::step_seed`]
+    /// for the reach game), so every device and the server play the same game.
+    pub(crate) fn seed_games(&mut self, session: &str, program: &Program, catalogue: &Catalogue) {
+        for cue in &mut self.cues {
+            cue.seed = game_seed(session, program, catalogue, usize::from(cue.step));
         }
     }
 

@@ -73,7 +73,7 @@ impl Room {
             // earlier, the others later), so they leave in the same write as a skeleton frame,
             // and rooms that started together do not all send them at the same instant.
             self.session
-                .next_cue_send(lead + SEND_EARLY_US)
+                .next_cue_send(lead, SEND_EARLY_US)
                 .map(|t| (self.to_grid(t, false), Due::Cue)),
             self.session.phase_end().map(|t| (t, Due::Phase)),
             self.phase_note

@@ -3,7 +3,7 @@
 
 mod common;
 
-use breakroom_rooms::{Catalogue, ErrorCode, Program, Room, RoomConfig, Step, Unit};
+use breakroom_rooms::{Catalogue, ErrorCode, Input, Program, Room, RoomConfig, Step, Unit};
 use common::{T0, config, step};
 
 #[test]
@@ -30,10 +30,21 @@ fn builtin_catalogue_is_complete() {
     assert!(c.iter().count() >= 8);
     assert!(c.iter().any(|e| e.unit == Unit::Seconds) && c.iter().any(|e| e.unit == Unit::Reps));
     assert_eq!(c.get("squats").unwrap().names.sv, "Knäböj");
+    // Every exercise says how to do it, in both languages, and what the device runs.
+    for e in c.iter() {
+        assert!(!e.how.en.is_empty() && !e.how.sv.is_empty(), "{} how", e.id);
+    }
+    assert_eq!(c.get("squats").unwrap().input, Input::Pose);
+    let reach = c.get("reach").unwrap();
+    assert_eq!((reach.input, reach.unit), (Input::Reach, Unit::Reps));
+    let ha = c.get("ha").unwrap();
+    assert_eq!((ha.input, ha.unit), (Input::Sound, Unit::Reps));
     // The server returns it as JSON.
     let json = serde_json::to_value(c).unwrap();
     assert_eq!(json["exercises"][0]["id"], "squats");
     assert_eq!(json["exercises"][0]["unit"], "reps");
+    assert_eq!(json["exercises"][0]["input"], "pose");
+    assert!(json["exercises"][0]["how"]["sv"].is_string());
 }
 
 fn refused(config: RoomConfig) -> (ErrorCode, String) {

@@ -299,3 +299,28 @@ fn a_flag_updated_while_no_facilitator_is_present_is_current_for_the_next_one() 
         ",
     );
 }
+
+#[test]
+fn two_flags_raised_at_one_instant_are_one_flag() {
+    // A skip between two reports at one instant ends one stretch and starts the next. Clients
+    // know a flag by (participant, exercise, reason, raised at), so the second report updates
+    // the first flag instead of raising a twin under the same identity.
+    check(
+        "
+        show flag persist
+        join f facilitator
+        join a participant
+        control f start
+        wait 3s
+        score a jumping_jacks 3 1
+        control f skip
+        score a jumping_jacks 5 1
+        end shutdown
+        ",
+        "
+        @3.000 f: flag a jumping_jacks WrongExercise claimed=3 accepted=0
+        @3.000 f: flag a jumping_jacks WrongExercise claimed=5 accepted=0
+        @3.000 persist summary Shutdown @0.000..@3.000 | a: squats 0r/0ms/0p, jumping_jacks 0r/0ms/0p flags WrongExercise(5)
+        ",
+    );
+}

@@ -2,6 +2,8 @@
 //! SQLite file, tokens, and a raw WebSocket client.
 #![allow(dead_code, unreachable_pub, missing_docs, clippy::unwrap_used)]
 
+pub mod jitter;
+
 use std::time::Duration;
 
 use breakroom::auth::{Grants, TokenRole, TokenSpec};

@@ -58,6 +58,8 @@ test('session: facilitator, three participants (one with the camera on, one with
     // Three participants and the shared screen: Ada with the camera on, Bob and Cid without,
     // Cid's timers running late.
     const ada = await openView(browser, `${srv.url}/join/${code}?name=Ada&camera=1&lang=en`, 'ada', logs);
+    // The camera starts only when the player turns it on (never on page load).
+    await ada.page.click('[data-testid=enable-camera]');
     const bob = await openView(browser, `${srv.url}/join/${code}?name=Bob&camera=0&lang=en`, 'bob', logs);
     const cid = await openView(browser, `${srv.url}/join/${code}?name=Cid&camera=0&lang=en`, 'cid', logs, { lateTimersMs: LATE_TIMERS_MS });
     const view = await openView(browser, `${srv.url}/view/${code}?lang=en`, 'view', logs);
@@ -98,6 +100,7 @@ test('session: facilitator, three participants (one with the camera on, one with
         await host.page.waitForSelector(`${li('Dee')}[data-role=cohost]`, { timeout: 10000 });
         await dee.waitFor((m) => m.type === 'presence' && m.change === 'role_changed' && m.participant.name === 'Dee', 10000, 'the promotion');
         await host.page.click(`${li('Dee')} [data-testid=remove]`);
+        await host.page.click('[data-testid=confirm-yes]'); // "Remove" asks first
         assert.equal(await dee.closed, 4000, 'closed as kicked');
         await host.page.waitForSelector(li('Dee'), { state: 'detached', timeout: 10000 });
       } finally {

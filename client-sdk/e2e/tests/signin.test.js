@@ -266,6 +266,7 @@ test('sign-in: Sign in with Microsoft at a real OpenID Provider, host on the coo
       await ada.page.click('[data-testid=start]');
       await ada.page.waitForSelector('[data-testid=phase][data-phase=countdown], [data-testid=phase][data-phase=exercise]', { timeout: 15000 });
       await ada.page.click('[data-testid=end]');
+      await ada.page.click('[data-testid=confirm-yes]'); // "End" asks first
       await ada.page.waitForSelector('[data-testid=summary]:not([hidden])', { timeout: 15000 });
       await until(async () => {
         await ada.page.click('[data-testid=org-refresh]');

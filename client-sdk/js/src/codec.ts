@@ -344,6 +344,7 @@ const CUE = st([
   ['step', U16, 'req'],
   ['exercise', STR, 'opt'],
   ['n', U32, 'opt'],
+  ['seed', U32, 'opt'],
 ]);
 const PEER_POSE = st([
   ['p', U32, 'req'],

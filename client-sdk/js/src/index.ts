@@ -93,3 +93,16 @@ export type {
   RawKeypoints,
 } from './pose.js';
 export type * from './types.js';
+export {
+  REACH_AREA,
+  REACH_MAX_TARGETS,
+  REACH_MIN_STEP,
+  REACH_MIN_VISIBILITY,
+  REACH_RADIUS,
+  ReachGame,
+  reachHit,
+  reachTargetSequence,
+  reachTargets,
+  stepSeed,
+} from './games/reach.js';
+export type { ReachLandmark, ReachTarget } from './games/reach.js';

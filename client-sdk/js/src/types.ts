@@ -88,6 +88,9 @@ export interface Cue {
   step: number;
   exercise?: string;
   n?: number;
+  /** The seed of the step's game, on every cue of a reach-game step: `reachTargets(seed, n)`
+   * gives its targets, the same on every device and on the server. */
+  seed?: number;
 }
 
 export interface PeerPose {
@@ -331,9 +334,17 @@ export type Snapshot = Omit<SnapshotMsg, 'type'>;
 
 // ---- catalogue (GET /v1/exercises, rooms/catalogue.json) ----
 
+/** What a device runs to take part in an exercise: the camera's pose detector, the reach
+ * game (camera, hands; `Cue.seed` picks the targets), or the microphone (never verified). */
+export type ExerciseInput = 'pose' | 'reach' | 'sound';
+
 export interface Exercise {
   id: string;
   names: { en: string; sv: string };
+  /** What the device runs to count it. */
+  input: ExerciseInput;
+  /** A short instruction: how to do it. */
+  how: { en: string; sv: string };
   unit: 'reps' | 'seconds';
   max_per_min: number;
   points_per_unit: number;

@@ -35,6 +35,8 @@ export interface AuthState {
   devGuest: boolean;
   /** The user the session cookie signs in, if any. */
   me: Me | null;
+  /** False when the server gave no answer at all (down, or no network): the page says so. */
+  reachable: boolean;
 }
 
 /** How a page authenticates its WebSocket and REST calls. */
@@ -43,7 +45,7 @@ export type Credential =
   | { kind: 'token'; token: string } // an access token (a guest link's)
   | { kind: 'dev' }; // a dev guest token from POST /v1/dev/token
 
-let state: AuthState = { providers: null, devGuest: true, me: null };
+let state: AuthState = { providers: null, devGuest: true, me: null, reachable: true };
 
 /** The state read by the last `loadSession`. */
 export function auth(): AuthState {
@@ -86,13 +88,16 @@ export function statusOf(e: unknown): number | undefined {
 export async function loadSession(): Promise<AuthState> {
   let providers: Provider[] | null = null;
   let devGuest = true;
+  let reachable = true;
   try {
     const p = await api<{ providers?: Provider[]; dev_guest?: boolean }>('/auth/providers');
     providers = Array.isArray(p?.providers) ? p.providers : [];
     devGuest = p?.dev_guest === true;
   } catch (e) {
-    // 404 (an older server): dev guest only, as before. Anything else: the same, and say why.
-    if (statusOf(e) !== 404) console.warn('reading /auth/providers failed', e);
+    // 404 (an older server): dev guest only, as before. No answer at all: out of reach.
+    // Anything else: the same as 404, and say why.
+    if (!(e instanceof HttpError)) reachable = false;
+    else if (statusOf(e) !== 404) console.warn('reading /auth/providers failed', e);
   }
   let me: Me | null = null;
   // Only a server with providers can have signed anyone in: no needless 401 otherwise.
@@ -103,7 +108,7 @@ export async function loadSession(): Promise<AuthState> {
       if (statusOf(e) !== 401) console.warn('reading /v1/me failed', e);
     }
   }
-  state = { providers, devGuest, me };
+  state = { providers, devGuest, me, reachable };
   return state;
 }
 

@@ -17,11 +17,18 @@ interface PoseSolution {
   close(): Promise<void>;
 }
 
+/** What MediaPipe's UMD script puts on `window`. */
+declare global {
+  interface Window {
+    Pose?: new (config: { locateFile: (f: string) => string }) => PoseSolution;
+  }
+}
+
 let loading: Promise<void> | null = null;
 
 /** Loads MediaPipe's UMD script (it defines `window.Pose`). */
 function loadPoseScript(): Promise<void> {
-  if ((window as any).Pose) return Promise.resolve();
+  if (window.Pose) return Promise.resolve();
   loading ??= new Promise((resolve, reject) => {
     const s = document.createElement('script');
     s.src = '/mediapipe/pose.js';
@@ -65,7 +72,8 @@ export class PoseCamera {
       this.video.srcObject = this.stream;
       await this.video.play();
       await loadPoseScript();
-      const Pose = (window as any).Pose;
+      const Pose = window.Pose;
+      if (!Pose) throw new Error('/mediapipe/pose.js did not define Pose');
       const pose: PoseSolution = new Pose({ locateFile: (f: string) => '/mediapipe/' + f });
       pose.setOptions({
         modelComplexity: 0,

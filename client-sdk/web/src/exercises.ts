@@ -88,6 +88,12 @@ const TEXTS: Record<Lang, Record<string, Texts>> = {
       how: 'Back against a wall, slide down until your knees are bent, and hold.',
       phases: { out_of_pose: 'Slide down until your knees are bent' },
     },
+    reach: {
+      how: 'Touch each target on the screen with a hand; the next appears when you hit it.',
+    },
+    ha: {
+      how: 'Stand tall, breathe in, and say a loud, short “ha!” on every beat, pushing the air out from your belly.',
+    },
   },
   sv: {
     squats: {
@@ -133,6 +139,12 @@ const TEXTS: Record<Lang, Record<string, Texts>> = {
     wall_sit: {
       how: 'Ryggen mot en vägg, glid ner tills knäna är böjda och håll kvar.',
       phases: { out_of_pose: 'Glid ner tills knäna är böjda' },
+    },
+    reach: {
+      how: 'Nudda varje mål på skärmen med en hand; nästa dyker upp när du träffar.',
+    },
+    ha: {
+      how: 'Stå rak, andas in och säg ett högt, kort ”ha!” på varje slag, med luften från magen.',
     },
   },
 };

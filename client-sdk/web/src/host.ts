@@ -6,7 +6,11 @@
 // sign in.
 
 import { createRoom } from './sdk';
-import { onLang, t } from './i18n';
+import { onLang, t, tf } from './i18n';
+import { confirmAction } from './confirm';
+import { qrCode } from './qr';
+import { flagExplanation, renderSummary } from './summary';
+import { demoSlot, timeline } from './timeline';
 import { auth, createRoomAsMe } from './auth';
 import { guestPanel, orgPanel } from './org';
 import { signInCard } from './signin';
@@ -24,7 +28,6 @@ import {
   loadCatalogue,
   markReady,
   params,
-  payload,
   phaseDisplay,
   renderScoreboard,
   setStatus,
@@ -51,6 +54,11 @@ const PRESETS: Preset[] = [
     id: 'energy',
     name: 'Energy boost',
     steps: [['jumping_jacks', 30, 10], ['squats', 30, 10], ['march_in_place', 30, 10], ['arm_raises', 30, 0]],
+  },
+  {
+    id: 'games',
+    name: 'Reach and "ha!"',
+    steps: [['reach', 30, 10], ['ha', 20, 10], ['arm_raises', 20, 0]],
   },
   {
     id: 'legs',
@@ -158,7 +166,7 @@ export async function hostPage(main: HTMLElement): Promise<void> {
       const cap = Number(capacity.value);
       const capacityOrNone = Number.isFinite(cap) && cap > 0 ? cap : undefined;
       // With the cookie, no bearer token: the browser sends the cookie (and its Origin).
-      const created: any = me
+      const created: { code: string; join_url: string } = me
         ? await createRoomAsMe(program(preset), capacityOrNone)
         : await createRoom(httpBase(), token, program(preset), capacityOrNone);
       await running(main, client, created, org);
@@ -194,19 +202,30 @@ async function running(
     }
   });
 
-  const control = (action: string, ...args: unknown[]) => () => {
+  type Action = 'start' | 'pause' | 'resume' | 'skip' | 'end' | 'lock' | 'unlock';
+  type OnSomeone = 'kick' | 'makeCohost';
+  // `p`: whom `kick` and `makeCohost` act on.
+  const control = (action: Action | OnSomeone, p = -1) => () => {
     error.hidden = true;
     try {
-      const f = client[action];
-      if (typeof f !== 'function') throw new Error(`the SDK has no ${action}()`);
-      const r = f.call(client, ...args);
-      if (r && typeof r.catch === 'function') r.catch((e: unknown) => showError(error, e));
+      if (action === 'kick' || action === 'makeCohost') client[action](p);
+      else client[action]();
     } catch (e) {
       showError(error, e);
     }
   };
-  const btn = (id: string, key: Parameters<typeof t>[0], action: string, cls = '') =>
+  const btn = (id: string, key: Parameters<typeof t>[0], action: Action, cls = '') =>
     h('button', { type: 'button', 'data-testid': id, class: cls || undefined, i18n: key, onclick: control(action) });
+  // Ending cannot be undone: asked first.
+  const endBtn = h('button', {
+    type: 'button',
+    'data-testid': 'end',
+    class: 'danger',
+    i18n: 'end',
+    onclick: async () => {
+      if (await confirmAction(t('confirm_end'), t('end'))) control('end')();
+    },
+  });
   // The button shows the room's state as the server last said (the snapshot, then each `lock`
   // message), not what was clicked: a refused or another host's control shows as it is.
   const lockBtn = h('button', { type: 'button', 'data-testid': 'lock' });
@@ -219,35 +238,31 @@ async function running(
   const phaseEl = h('p', { class: 'phase', 'data-testid': 'phase' });
   const exerciseEl = h('p', { class: 'exercise', 'data-testid': 'exercise' });
   const timerEl = h('p', { class: 'timer', 'data-testid': 'timer', 'aria-hidden': 'true' });
-  const cueEl = h('p', { class: 'cue small', 'data-testid': 'cue', 'aria-live': 'assertive' });
+  const cueEl = h('p', { class: 'cue small', 'data-testid': 'cue' });
   const peoples = h('ul', { class: 'people', 'data-testid': 'participants' });
   const screens = h('p', { class: 'muted' });
   const board = h('ol', { class: 'scoreboard', 'data-testid': 'scoreboard' });
   const flagList = h('ul', { class: 'flags', 'data-testid': 'flags' });
   const peers = h('div', { class: 'peers small', 'data-testid': 'peers' });
   const summary = h('section', { class: 'card summary', 'data-testid': 'summary', hidden: true, 'aria-labelledby': 'summary-h' });
+  const demo = demoSlot(room);
+  const steps = timeline(room, (exercise) => {
+    demo.show(exercise);
+    demo.el.scrollIntoView({ block: 'nearest' });
+  });
+  const flagsHeading = h('h3', { i18n: 'flags', hidden: true });
 
   main.replaceChildren(
     h(
       'div',
-      { class: 'host' },
-      h(
-        'section',
-        { class: 'card share' },
-        status,
-        h('p', { class: 'label', i18n: 'code' }),
-        h('p', { class: 'code', 'data-testid': 'room-code' }, created.code),
-        h('p', { class: 'label', i18n: 'share_link' }),
-        h('p', {}, h('a', { href: joinUrl, 'data-testid': 'join-link', class: 'link' }, joinUrl)),
-        h('div', { class: 'row' }, copyBtn, h('a', { href: `/view/${created.code}`, target: '_blank', rel: 'noopener', class: 'button', i18n: 'viewer_link' })),
-      ),
+      { class: 'host running' },
+      // First on a phone: the room's code, where the session is, and Start.
       h(
         'section',
         { class: 'card controls', 'aria-labelledby': 'controls-h' },
-        h('h2', { id: 'controls-h', i18n: 'controls' }),
-        phaseEl,
-        exerciseEl,
-        timerEl,
+        h('h1', { id: 'controls-h', class: 'room-title' }, h('span', { class: 'label', i18n: 'code' }), ' ', h('span', { class: 'code', 'data-testid': 'room-code' }, created.code)),
+        status,
+        h('div', { class: 'now-row' }, h('div', {}, phaseEl, exerciseEl), timerEl),
         cueEl,
         h(
           'div',
@@ -256,13 +271,30 @@ async function running(
           btn('pause', 'pause', 'pause'),
           btn('resume', 'resume', 'resume'),
           btn('skip', 'skip_step', 'skip'),
-          btn('end', 'end', 'end', 'danger'),
+          endBtn,
           lockBtn,
         ),
         error,
       ),
       h('section', { class: 'card', 'aria-labelledby': 'people-h' }, h('h2', { id: 'people-h', i18n: 'participants' }), peoples, screens, peers),
-      h('section', { class: 'card', 'aria-labelledby': 'board-h' }, h('h2', { id: 'board-h', i18n: 'scoreboard' }), board, h('h3', { i18n: 'flags' }), flagList),
+      h(
+        'section',
+        { class: 'card share', 'aria-labelledby': 'share-h' },
+        h('h2', { id: 'share-h', i18n: 'share_link' }),
+        h(
+          'div',
+          { class: 'share-row' },
+          qrCode(joinUrl, t('qr_label')),
+          h(
+            'div',
+            {},
+            h('p', {}, h('a', { href: joinUrl, 'data-testid': 'join-link', class: 'link' }, joinUrl)),
+            h('div', { class: 'row' }, copyBtn, h('a', { href: `/view/${created.code}`, target: '_blank', rel: 'noopener', class: 'button', i18n: 'viewer_link' })),
+          ),
+        ),
+      ),
+      h('section', { class: 'card program', 'aria-labelledby': 'program-h' }, h('h2', { id: 'program-h', i18n: 'program' }), steps, demo.el),
+      h('section', { class: 'card', 'aria-labelledby': 'board-h' }, h('h2', { id: 'board-h', i18n: 'scoreboard' }), board, flagsHeading, flagList),
       summary,
       org ? guestPanel(created.code) : null,
       org?.el,
@@ -280,7 +312,19 @@ async function running(
         ? h('button', { type: 'button', 'data-testid': 'make-cohost', 'aria-label': `${t('make_cohost')}: ${p.name}`, onclick: control('makeCohost', p.id) }, t('make_cohost'))
         : null,
       canRemove
-        ? h('button', { type: 'button', class: 'danger', 'data-testid': 'remove', 'aria-label': `${t('remove')}: ${p.name}`, onclick: control('kick', p.id) }, t('remove'))
+        ? h(
+            'button',
+            {
+              type: 'button',
+              class: 'danger',
+              'data-testid': 'remove',
+              'aria-label': `${t('remove')}: ${p.name}`,
+              onclick: async () => {
+                if (await confirmAction(tf('confirm_remove', { name: p.name }), t('remove'))) control('kick', p.id)();
+              },
+            },
+            t('remove'),
+          )
         : null,
     ];
   };
@@ -296,7 +340,7 @@ async function running(
               { 'data-testid': 'participant', 'data-p': p.id, 'data-presence': p.presence, 'data-role': p.role, class: p.presence },
               h('span', { class: 'dot', 'aria-hidden': 'true' }),
               h('span', { class: 'who' }, p.name),
-              h('span', { class: 'presence' }, p.presence === 'present' ? t('present') : t('reconnecting')),
+              h('span', { class: 'presence' }, p.presence === 'present' ? t('present') : t('reconnecting'), liveReps(p.id)),
               p.role === 'cohost' ? h('span', { class: 'muted' }, ` (${t('cohost')})`) : null,
               ...personControls(p),
             ),
@@ -304,14 +348,22 @@ async function running(
     );
     screens.textContent = viewers ? `${t('viewer_link')}: ${viewers}` : '';
   };
-  const flagReason = (r: string) => t(`flag_${r}` as Parameters<typeof t>[0]) ?? r;
+  // Live status: the reps the scoreboard has for someone, beside their presence.
+  const liveReps = (p: number) => {
+    const e = room.scoreboard.ranking.find((r) => r.p === p);
+    return e ? ` · ${e.reps} ${t(e.reps === 1 ? 'rep_one' : 'reps')}` : '';
+  };
+  // Each flag explained: what the server saw, and the figures (claimed → accepted, detected).
   const renderFlags = () => {
+    flagsHeading.hidden = room.flags.length === 0;
     flagList.replaceChildren(
       ...room.flags.map((f) =>
         h(
           'li',
           { 'data-testid': 'flag', 'data-p': f.p, 'data-reason': f.reason },
-          `⚑ ${room.name(f.p)} — ${exerciseName(f.exercise)}: ${flagReason(f.reason)} (${f.claimed} → ${f.accepted}${f.detected !== undefined ? `, ${f.detected}` : ''})`,
+          h('strong', {}, `⚑ ${room.name(f.p)}`),
+          ` — ${exerciseName(f.exercise)}: ${flagExplanation(f.reason)} `,
+          h('span', { class: 'muted' }, `(${f.claimed} → ${f.accepted}${f.detected !== undefined ? `, ${f.detected}` : ''})`),
         ),
       ),
     );
@@ -343,46 +395,16 @@ async function running(
   };
   room.on(render);
   onLang(render);
-  phaseDisplay(room, phaseEl, exerciseEl, timerEl);
+  phaseDisplay(room, phaseEl, exerciseEl, timerEl, undefined, { host: true });
   new CueDisplay(client, cueEl);
   renderPeers(client, room, peers);
 
-  client.on('summary', (m: any) => renderSummary(summary, payload<any>(m, 'summary')));
-  client.on('error', (e: any) => showError(error, e?.message ?? e?.code ?? e));
+  client.on('summary', (s) => renderSummary(summary, s));
+  client.on('error', (e) => showError(error, e.message || e.code));
 
   await client.join(created.code, { role: 'facilitator', sharing: 'nobody' });
   setStatus(status, 'joined');
   markReady();
   // The new room among the organization's live rooms.
   void org?.refresh();
-}
-
-export function renderSummary(section: HTMLElement, s: any): void {
-  const rows = (s.participants ?? []).map((p: any) => {
-    const results: any[] = p.results ?? [];
-    const reps = results.reduce((a, r) => a + (r.reps ?? 0), 0);
-    const points = results.reduce((a, r) => a + (r.points ?? 0), 0);
-    const verified = results.length > 0 && results.every((r) => r.verified === true);
-    const flagged = (p.flags ?? []).length > 0;
-    return h(
-      'tr',
-      { 'data-testid': 'summary-row', 'data-name': p.name, 'data-p': p.p, 'data-reps': reps, 'data-points': points, 'data-verified': String(verified), 'data-flagged': String(flagged) },
-      h('th', { scope: 'row' }, p.name),
-      h('td', {}, String(reps)),
-      h('td', {}, String(points)),
-      h('td', {}, results.map((r) => `${exerciseName(r.exercise)} ${r.reps}${r.verified ? '' : ' *'}`).join(', ')),
-      h('td', {}, `${verified ? '✓ ' + t('verified') : t('unverified')}${flagged ? ' ⚑ ' + t('flagged') : ''}`),
-    );
-  });
-  section.replaceChildren(
-    h('h2', { id: 'summary-h', i18n: 'summary' }),
-    h('p', { class: 'muted' }, `${s.program ?? ''} · ${t(`end_${s.end}` as Parameters<typeof t>[0]) ?? s.end ?? ''}`),
-    h(
-      'table',
-      {},
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col', i18n: 'who' }), h('th', { scope: 'col', i18n: 'reps' }), h('th', { scope: 'col', i18n: 'points' }), h('th', { scope: 'col' }, ''), h('th', { scope: 'col' }, ''))),
-      h('tbody', {}, ...rows),
-    ),
-  );
-  section.hidden = false;
 }

@@ -132,6 +132,51 @@ const en = {
   closed_signed_out: 'You signed out.',
   closed_token_expired: 'Your access expired: reload the page.',
   closed_revoked: 'Your access was revoked.',
+  // Issue 17: demonstrations, timeline, summaries, confirmations, offline, big screen.
+  app_title: 'Breakroom',
+  up_first: 'Up first',
+  how_to: 'How to do it',
+  show_how: 'Show how',
+  hide: 'Hide',
+  step_of: 'Step {n} of {total}',
+  program_now: 'Program',
+  rep_one: 'rep',
+  point_one: 'pt',
+  reps_col: 'Reps',
+  points_col: 'Points',
+  unverified_note: '* unverified: no camera checked these reps.',
+  your_summary: 'Your break',
+  your_place: 'Place {n} of {total}',
+  flag_too_fast_long: 'more reps than anyone can do in that time',
+  flag_wrong_exercise_long: 'the camera saw a different movement',
+  flag_mismatch_long: 'more reps reported than the camera saw',
+  cancel: 'Cancel',
+  confirm_end: 'End the session for everyone?',
+  confirm_remove: 'Remove {name} from the room?',
+  phase_lobby_host: 'Ready: press Start when everyone is here',
+  scan_to_join: 'Scan to join',
+  or_go_to: 'or open',
+  qr_label: 'QR code of the join link',
+  offline_title: 'Cannot reach the server',
+  offline_body: 'The Breakroom server does not answer. This page tries again by itself.',
+  offline_network: 'This device is offline. The page tries again when the network is back.',
+  retry: 'Try again',
+  reload: 'Reload',
+  status_offline: 'Offline: waiting for the network…',
+  status_lost_retrying: 'Connection lost: still trying…',
+  status_lost: 'Connection lost.',
+  reaction_clap: 'Clap',
+  reaction_cheer: 'Cheer',
+  reaction_strong: 'Strong',
+  reaction_heart: 'Heart',
+  reaction_laugh: 'Laugh',
+  reaction_thumbs_up: 'Thumbs up',
+  reaction_wave: 'Wave',
+  reaction_fire: 'Fire',
+  exercises_title: 'See how the exercises go',
+  demo: 'Demonstration',
+  everyone_moving: 'Everyone',
+  nobody_moving: 'Skeletons show here when people turn their camera on.',
 };
 
 export type Key = keyof typeof en;
@@ -264,6 +309,50 @@ const sv: Record<Key, string> = {
   closed_signed_out: 'Du loggade ut.',
   closed_token_expired: 'Din åtkomst har gått ut: ladda om sidan.',
   closed_revoked: 'Din åtkomst har återkallats.',
+  app_title: 'Breakroom',
+  up_first: 'Först ut',
+  how_to: 'Så gör du',
+  show_how: 'Visa hur',
+  hide: 'Dölj',
+  step_of: 'Steg {n} av {total}',
+  program_now: 'Program',
+  rep_one: 'rep.',
+  point_one: 'p',
+  reps_col: 'Rep.',
+  points_col: 'Poäng',
+  unverified_note: '* overifierat: ingen kamera kontrollerade repetitionerna.',
+  your_summary: 'Din paus',
+  your_place: 'Plats {n} av {total}',
+  flag_too_fast_long: 'fler repetitioner än någon hinner på den tiden',
+  flag_wrong_exercise_long: 'kameran såg en annan rörelse',
+  flag_mismatch_long: 'fler repetitioner rapporterade än kameran såg',
+  cancel: 'Avbryt',
+  confirm_end: 'Avsluta passet för alla?',
+  confirm_remove: 'Ta bort {name} från rummet?',
+  phase_lobby_host: 'Redo: tryck Starta när alla är här',
+  scan_to_join: 'Skanna för att gå med',
+  or_go_to: 'eller öppna',
+  qr_label: 'QR-kod med länken för att gå med',
+  offline_title: 'Når inte servern',
+  offline_body: 'Breakroom-servern svarar inte. Sidan försöker igen av sig själv.',
+  offline_network: 'Enheten är offline. Sidan försöker igen när nätverket är tillbaka.',
+  retry: 'Försök igen',
+  reload: 'Ladda om',
+  status_offline: 'Offline: väntar på nätverket…',
+  status_lost_retrying: 'Anslutningen bröts: försöker fortfarande…',
+  status_lost: 'Anslutningen bröts.',
+  reaction_clap: 'Applåd',
+  reaction_cheer: 'Jubel',
+  reaction_strong: 'Stark',
+  reaction_heart: 'Hjärta',
+  reaction_laugh: 'Skratt',
+  reaction_thumbs_up: 'Tummen upp',
+  reaction_wave: 'Vinka',
+  reaction_fire: 'Eld',
+  exercises_title: 'Se hur övningarna går till',
+  demo: 'Demonstration',
+  everyone_moving: 'Alla',
+  nobody_moving: 'Skeletten syns här när deltagarna slår på kameran.',
 };
 
 const dictionaries: Record<Lang, Record<Key, string>> = { en, sv };
@@ -325,10 +414,13 @@ export function setLang(next: Lang): void {
   apply();
 }
 
-/** Calls `f` now and after every language change. */
-export function onLang(f: () => void): void {
+/** Calls `f` now and after every language change; the function returned stops that. */
+export function onLang(f: () => void): () => void {
   listeners.add(f);
   f();
+  return () => {
+    listeners.delete(f);
+  };
 }
 
 /** Sets every `[data-i18n]` element's text, and the document's language. */
@@ -336,6 +428,10 @@ export function apply(): void {
   document.documentElement.lang = current;
   for (const el of document.querySelectorAll<HTMLElement>('[data-i18n]')) {
     el.textContent = t(el.dataset.i18n as Key);
+  }
+  // `data-i18n-label`: an accessible name that follows the language (`aria-label`).
+  for (const el of document.querySelectorAll<HTMLElement>('[data-i18n-label]')) {
+    el.setAttribute('aria-label', t(el.dataset.i18nLabel as Key));
   }
   for (const f of listeners) f();
 }

@@ -1,12 +1,16 @@
-// The participant's page, /join/{CODE}?name=Ada&camera=1: joins the room, runs the camera and
-// MediaPipe Pose on this device (the video never leaves the page), draws the own skeleton over
-// a dimmed preview and the others' from the relay, shows the cues at the same instant as every
-// other screen, counts the own reps with the SDK's tracker, and shows the scoreboard.
+// The participant's page, /join/{CODE}?name=Ada: joins the room, runs the camera (once the
+// player turns it on: never on page load; off again when they say, when the tab is hidden and
+// when the session ends) and MediaPipe Pose on this device (the video never leaves the page),
+// draws the own skeleton over a dimmed preview and the others' from the relay, shows the cues
+// at the same instant as every other screen and sounds them (audio.ts), counts the own reps
+// with the SDK's tracker, plays the reach game (stage.ts) and counts the sound exercise with
+// the microphone (mic.ts), and shows the scoreboard.
 //
 // Who joins: the signed-in user (the cookie; the name is the account's); a guest, with
 // `?guest=TOKEN` from a guest link (asks for a name and trades both for an access token to this
 // room, `POST /v1/guest/token`); or, in dev mode, a dev guest. Otherwise it asks to sign in.
 
+import type { ReactionKind, Tracker } from './sdk';
 import { onLang, t } from './i18n';
 import { PoseCamera } from './camera';
 import { renderPeers } from './peers';
@@ -14,6 +18,12 @@ import { type Landmark, drawSkeleton, fitCanvas } from './skeleton';
 import { movementText } from './exercises';
 import { type Credential, auth, guestToken, statusOf } from './auth';
 import { signInCard } from './signin';
+import { CueAudio } from './audio';
+import { bindText, st } from './stage-i18n';
+import { ReachStage, SoundStage, coverBox, exerciseInput } from './stage';
+import { demoSlot, timeline } from './timeline';
+import { personalSummary } from './summary';
+import './stage.css';
 import {
   type Client,
   CueDisplay,
@@ -33,7 +43,7 @@ import {
 } from './ui';
 
 type Sharing = 'room' | 'facilitators' | 'nobody';
-const REACTIONS: [string, string][] = [
+const REACTIONS: [ReactionKind, string][] = [
   ['clap', '👏'],
   ['cheer', '🎉'],
   ['strong', '💪'],
@@ -87,10 +97,12 @@ export async function joinPage(main: HTMLElement, code: string | undefined): Pro
     main.replaceChildren(configured.length > 0 ? signInCard(configured, 'sign_in_to_join') : h('p', { class: 'error', role: 'alert', i18n: 'no_sign_in' }));
     return;
   }
+  // Sound cues: the join click (a user gesture) unlocks audio, as the autoplay rules ask.
+  const audio = new CueAudio();
   const askName = guest !== null || !me;
   const name = askName ? q.get('name')?.trim() : me!.name;
   const start = async (c: string, n: string) => {
-    if (!guest) return participant(main, c, n, me ? { kind: 'cookie' } : { kind: 'dev' });
+    if (!guest) return participant(main, c, n, me ? { kind: 'cookie' } : { kind: 'dev' }, audio);
     let token: string;
     try {
       ({ token } = await guestToken(guest, n));
@@ -101,7 +113,7 @@ export async function joinPage(main: HTMLElement, code: string | undefined): Pro
       box.dataset.reason = statusOf(e) === 404 ? 'guest-gone' : 'error';
       return;
     }
-    return participant(main, c, n, { kind: 'token', token });
+    return participant(main, c, n, { kind: 'token', token }, audio);
   };
   if (code && name) return start(code, name);
 
@@ -128,6 +140,7 @@ export async function joinPage(main: HTMLElement, code: string | undefined): Pro
     const c = codeInput.value.trim().toUpperCase();
     const n = askName ? nameInput.value.trim() : me!.name;
     if (!c || !n) return;
+    void audio.unlock();
     const next = new URLSearchParams(location.search);
     if (askName) next.set('name', n);
     next.set('sharing', sharing.value);
@@ -136,8 +149,7 @@ export async function joinPage(main: HTMLElement, code: string | undefined): Pro
   });
 }
 
-async function participant(main: HTMLElement, code: string, name: string, cred: Credential): Promise<void> {
-  const q = params();
+async function participant(main: HTMLElement, code: string, name: string, cred: Credential, audio: CueAudio): Promise<void> {
   const error = errorBox();
   const status = h('p', { class: 'status', 'data-testid': 'status', role: 'status' });
   setStatus(status, 'connecting');
@@ -149,64 +161,93 @@ async function participant(main: HTMLElement, code: string, name: string, cred: 
   // What the detector sees of the movement right now ("Left leg forward"), camera on only.
   const movementEl = h('p', { class: 'movement', 'data-testid': 'movement', 'aria-live': 'off' });
   const myReps = h('output', { class: 'my-reps', 'data-testid': 'my-reps' }, '0');
+  // What is counted: reps, or the reach game's hits, or the sound exercise's sounds.
+  let counting: 'pose' | 'reach' | 'sound' = 'pose';
+  const repsLabel = h('span', { class: 'label', 'data-testid': 'my-reps-label' });
+  const renderRepsLabel = bindText(repsLabel, () => (counting === 'reach' ? st('my_hits') : counting === 'sound' ? st('my_sounds') : t('my_reps')));
   const board = h('ol', { class: 'scoreboard', 'data-testid': 'scoreboard' });
   const video = h('video', { class: 'preview', muted: true, playsinline: true, autoplay: true, 'aria-hidden': 'true' });
   const own = h('canvas', { class: 'own', role: 'img', 'aria-label': name });
   const cameraBtn = h('button', { type: 'button', 'data-testid': 'enable-camera', class: 'primary', i18n: 'enable_camera' });
+  const cameraOffBtn = h('button', { type: 'button', 'data-testid': 'disable-camera', hidden: true });
+  bindText(cameraOffBtn, () => st('camera_stop'));
   const cameraState = h('p', { class: 'camera-state', 'data-testid': 'camera-state', 'data-state': 'off', 'data-pose-frames': '0', role: 'status' });
   const sharing = sharingSelect();
   const sharingNote = h('p', { class: 'muted', hidden: true, i18n: 'sharing_next' });
   const peers = h('div', { class: 'peers', 'data-testid': 'peers' });
-  const reactions = h('div', { class: 'row reactions', role: 'group', 'aria-label': t('react') });
+  const reactions = h('div', { class: 'row reactions', role: 'group', 'i18n-label': 'react' });
   const toast = h('p', { class: 'toast', 'aria-live': 'polite' });
+  const muteBtn = soundButton(audio);
 
+  const stage = h('div', { class: 'stage', 'data-testid': 'stage', hidden: true }, video, own);
+  // What comes up, shown (the demonstration of the exercise) in the lobby and during a rest.
+  const demoHolder = h('div', { class: 'demo-holder' });
+  const programList = h('div', { class: 'program' });
+  const personal = h('div', { class: 'personal' });
+
+  // Phone first: the cue, the timer, the reps and the own camera view on one screen; the rest
+  // (the program, the others, the scoreboard, the sharing setting) below.
+  const nowCard = h(
+    'section',
+    { class: 'card now stage-card', 'data-testid': 'now' },
+    h('div', { class: 'now-top' }, status, phaseEl),
+    cueEl,
+    h(
+      'div',
+      { class: 'now-stats' },
+      h('div', { class: 'now-exercise' }, exerciseEl, movementEl),
+      timerEl,
+      h('p', { class: 'reps-box' }, repsLabel, myReps),
+    ),
+    stage,
+    h('div', { class: 'row controls' }, cameraBtn, cameraOffBtn, muteBtn),
+    cameraState,
+    howEl,
+    error,
+  );
   main.replaceChildren(
     h(
       'div',
       { class: 'participant' },
+      h('div', { class: 'main-col' }, personal, nowCard, demoHolder),
       h(
-        'section',
-        { class: 'card now' },
-        status,
-        phaseEl,
-        cueEl,
-        exerciseEl,
-        howEl,
-        timerEl,
-        movementEl,
-        h('p', { class: 'label' }, h('span', { i18n: 'my_reps' }), ' ', myReps),
-        error,
+        'div',
+        { class: 'side-col' },
+        h('section', { class: 'card' }, h('h2', { i18n: 'program' }), programList),
+        h('section', { class: 'card' }, h('h2', { i18n: 'scoreboard' }), board),
+        h('section', { class: 'card' }, h('h2', { i18n: 'others' }), peers, reactions, toast),
+        h('section', { class: 'card settings' }, h('label', { for: 'sharing', i18n: 'sharing' }), sharing, sharingNote),
       ),
-      h(
-        'section',
-        { class: 'card camera' },
-        h('div', { class: 'stage' }, video, own),
-        cameraState,
-        h('div', { class: 'row' }, cameraBtn),
-        h('label', { for: 'sharing', i18n: 'sharing' }),
-        sharing,
-        sharingNote,
-      ),
-      h('section', { class: 'card' }, h('h2', { i18n: 'others' }), peers, reactions, toast),
-      h('section', { class: 'card' }, h('h2', { i18n: 'scoreboard' }), board),
     ),
   );
 
   // ---- camera and pose -------------------------------------------------------------------
+  // The view takes the camera's own shape (portrait on a phone, landscape on a laptop), so that
+  // nothing of the image, and no reach target, is cropped away; where the screen still cuts it
+  // (stage.css bounds its size), the skeleton and targets follow the video's crop (coverBox).
+  video.addEventListener('resize', () => {
+    if (video.videoWidth > 0 && video.videoHeight > 0) stage.style.setProperty('--ar', String(video.videoWidth / video.videoHeight));
+  });
   let client: Client | null = null;
   let room: Room | null = null;
   let joined = false;
-  let tracker: any = null;
+  let tracker: Tracker | null = null;
   let trackerExercise: string | undefined;
   let trackerStep = -1;
   let doneReps = 0;
   let stepReps = 0;
+  let reach: ReachStage | null = null;
+  // The session is over: the camera stays off, and nothing offers to turn it on.
+  let over = false;
 
   const renderCamera = () => {
     const s = camera.state;
     cameraState.dataset.state = s;
     cameraState.textContent = t(`camera_${s}`);
-    cameraBtn.hidden = s === 'on' || s === 'starting';
+    cameraBtn.hidden = s === 'on' || s === 'starting' || over;
+    cameraOffBtn.hidden = s !== 'on';
+    // The camera view takes room only while the camera runs.
+    stage.hidden = s === 'off' || s === 'error';
   };
   const showMovement = (phase: string | undefined) => {
     const text = movementText(trackerExercise, phase);
@@ -217,8 +258,13 @@ async function participant(main: HTMLElement, code: string, name: string, cred: 
     cameraState.dataset.poseFrames = String(camera.frames);
     const ctx = fitCanvas(own);
     ctx.clearRect(0, 0, own.width, own.height);
+    // The skeleton and the target in the box of the whole video image, cropped as the video is
+    // (object-fit: cover), so they sit on the body.
+    const box = coverBox(video.videoWidth, video.videoHeight, own.width, own.height);
+    if (reach?.active && l) reach.frame(l);
+    reach?.draw(ctx, box, true);
     if (!l) return;
-    drawSkeleton(ctx, l, { x: 0, y: 0, w: own.width, h: own.height }, { color: '#ffb703', mirror: true });
+    drawSkeleton(ctx, l, box, { color: '#ffb703', mirror: true });
     if (!client || !joined) return;
     // Every frame goes to the detector; the SDK sends at most its pose rate (latest wins).
     try {
@@ -243,8 +289,13 @@ async function participant(main: HTMLElement, code: string, name: string, cred: 
     if (e) console.warn('camera failed', e);
   });
   onLang(renderCamera);
+  // The camera runs only when the player turns it on (never on page load), and stops when they
+  // turn it off, when the tab is hidden and when the session ends.
   cameraBtn.addEventListener('click', () => void camera.start());
-  if (q.get('camera') === '1') void camera.start();
+  cameraOffBtn.addEventListener('click', () => camera.stop());
+  document.addEventListener('visibilitychange', () => {
+    if (document.hidden) camera.stop();
+  });
 
   // ---- the room ----------------------------------------------------------------------------
   try {
@@ -258,17 +309,47 @@ async function participant(main: HTMLElement, code: string, name: string, cred: 
   const c = client!;
   room = new Room(c);
   const r = room;
+  const sound = new SoundStage(c, (n) => {
+    stepReps = n;
+    myReps.textContent = String(doneReps + stepReps);
+  });
+  reach = new ReachStage(c, (n) => {
+    stepReps = n;
+    myReps.textContent = String(doneReps + stepReps);
+  });
+  const game = reach;
+  stage.after(sound.el, game.hint);
+  demoHolder.replaceChildren(demoSlot(r).el);
+  programList.replaceChildren(timeline(r));
   followConnection(c, status);
   new CueDisplay(c, cueEl);
+  audio.follow(c);
+  // Opened with the code and name in the address (no join click): audio starts where the
+  // browser allows it, else at the first touch or key.
+  void audio.unlock();
+  const unlock = () => void audio.unlock();
+  document.addEventListener('pointerdown', unlock, { once: true });
+  document.addEventListener('keydown', unlock, { once: true });
   phaseDisplay(r, phaseEl, exerciseEl, timerEl, howEl);
   renderPeers(c, r, peers, { skipSelf: true });
   const renderBoard = () => renderScoreboard(board, r);
   r.on(renderBoard);
   onLang(renderBoard);
 
-  // A tracker per exercise step: it sends the pose, counts the reps and reports them.
+  // A tracker per exercise step: it sends the pose, counts the reps and reports them. A sound
+  // step counts with the microphone instead (opened by the player, closed when it ends).
   r.on(() => {
     const ph = r.phase;
+    const inStep = ph?.phase === 'exercise' && ph.step !== undefined && r.program ? r.program.steps[ph.step]?.exercise : undefined;
+    const input = exerciseInput(inStep);
+    if (input && input !== counting) {
+      counting = input;
+      renderRepsLabel();
+    }
+    if (exerciseInput(inStep) === 'sound') sound.enter(inStep!);
+    else sound.leave();
+    if (exerciseInput(inStep) === 'reach' && ph?.step !== undefined) game.enter(inStep!, ph.step);
+    else game.leave();
     if (ph?.phase !== 'exercise' || ph.step === undefined || ph.step === trackerStep || !r.program) return;
     const exercise = r.program.steps[ph.step]?.exercise;
     if (!exercise) return;
@@ -277,25 +358,41 @@ async function participant(main: HTMLElement, code: string, name: string, cred: 
     trackerStep = ph.step;
     trackerExercise = exercise;
     showMovement(undefined);
+    tracker = null;
+    if (exerciseInput(exercise) !== 'pose') return;
     try {
       tracker = c.track(exercise);
     } catch (e) {
-      tracker = null;
       console.warn('no tracker for', exercise, e);
     }
   });
+  const ended = () => {
+    over = true;
+    sound.leave();
+    game.leave();
+    camera.stop();
+    renderCamera();
+    muteBtn.hidden = true;
+  };
+  c.on('summary', (summary) => {
+    ended();
+    // The participant's own results, first on the page.
+    const mine = personalSummary(summary, r.you);
+    personal.replaceChildren(...(mine ? [mine] : []));
+  });
+  c.on('closed', ended);
 
-  c.on('reaction', (m: any) => {
+  c.on('reaction', (m) => {
     const emoji = REACTIONS.find(([k]) => k === m.reaction)?.[1] ?? '👋';
     toast.textContent = `${emoji} ${r.name(m.p)}`;
   });
-  c.on('error', (e: any) => {
-    if (e?.code === 'rate_limited') return;
-    showError(error, e?.message ?? e?.code ?? e);
+  c.on('error', (e) => {
+    if (e.code === 'rate_limited') return;
+    showError(error, e.message || e.code);
   });
   reactions.replaceChildren(
     ...REACTIONS.map(([k, emoji]) =>
-      h('button', { type: 'button', class: 'reaction', 'aria-label': k.replace('_', ' '), onclick: () => c.react(k) }, emoji),
+      h('button', { type: 'button', class: 'reaction', 'i18n-label': `reaction_${k}`, onclick: () => c.react(k) }, emoji),
     ),
   );
   sharing.addEventListener('change', () => {
@@ -320,4 +417,24 @@ async function participant(main: HTMLElement, code: string, name: string, cred: 
       // closing anyway
     }
   });
+}
+
+/** The sound cues' toggle (`aria-pressed` = sound on, `data-muted`); the choice is kept per device. */
+function soundButton(audio: CueAudio): HTMLButtonElement {
+  const label = h('span', {});
+  const state = h('span', { class: 'state', 'aria-hidden': 'true' });
+  const btn = h('button', { type: 'button', class: 'sound', 'data-testid': 'mute' }, label, state);
+  bindText(label, () => st('sound_label'));
+  const render = bindText(state, () => st(audio.muted ? 'off' : 'on'));
+  const mark = () => {
+    btn.setAttribute('aria-pressed', String(!audio.muted));
+    btn.dataset.muted = String(audio.muted);
+    render();
+  };
+  mark();
+  btn.addEventListener('click', () => {
+    audio.setMuted(!audio.muted);
+    mark();
+  });
+  return btn;
 }

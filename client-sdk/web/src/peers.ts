@@ -1,36 +1,17 @@
 // Others' skeletons, from the `poses` events: each keypoint block decoded to landmarks and drawn
 // in its own tile with the person's name. Nothing but landmarks ever arrives here.
 
-import * as sdk from './sdk';
+import { unpackKeypoints } from './sdk';
 import { type Client, type Room, h } from './ui';
 import { type Landmark, colorOf, drawSkeleton, fitCanvas } from './skeleton';
 
-/** Decodes a keypoint block (PROTOCOL.md "Keypoint block"); the SDK's decoder when it has one. */
+/** Decodes a keypoint block (PROTOCOL.md "Keypoint block") with the SDK's decoder. */
 export function decodeBlock(kp: Uint8Array): Landmark[] | null {
-  const fromSdk = (sdk as any).unpackKeypoints;
-  if (typeof fromSdk === 'function') {
-    try {
-      return fromSdk(kp).landmarks;
-    } catch {
-      return null;
-    }
+  try {
+    return unpackKeypoints(kp).landmarks;
+  } catch {
+    return null;
   }
-  const n = kp[0] === 1 ? 33 : kp[0] === 2 ? 17 : 0;
-  const depth = (kp[1] & 1) === 1;
-  const s = depth ? 6 : 5;
-  if (!n || kp.length !== 2 + n * s) return null;
-  const view = new DataView(kp.buffer, kp.byteOffset, kp.byteLength);
-  const out: Landmark[] = [];
-  for (let i = 0; i < n; i++) {
-    const o = 2 + i * s;
-    out.push({
-      x: -0.25 + (view.getUint16(o, true) / 65535) * 1.5,
-      y: -0.25 + (view.getUint16(o + 2, true) / 65535) * 1.5,
-      visibility: kp[o + 4] / 255,
-      z: depth ? view.getInt8(o + 5) / 127 : undefined,
-    });
-  }
-  return out;
 }
 
 interface Tile {
@@ -56,12 +37,11 @@ export function renderPeers(client: Client, room: Room, container: HTMLElement, 
     }
     return t;
   };
-  client.on('poses', (m: any) => {
-    const poses: any[] = Array.isArray(m) ? m : (m?.poses ?? []);
+  client.on('poses', (m) => {
     const now = performance.now();
-    for (const pp of poses) {
+    for (const pp of m.poses) {
       if (opts.skipSelf && pp.p === room.you) continue;
-      const landmarks = pp.landmarks ?? (pp.kp ? decodeBlock(pp.kp instanceof Uint8Array ? pp.kp : new Uint8Array(pp.kp)) : null);
+      const landmarks = decodeBlock(pp.kp);
       if (!landmarks) continue;
       const t = tile(pp.p);
       t.landmarks = landmarks;

@@ -5,8 +5,18 @@ const CACHE = 'breakroom-shell-' + VERSION;
 const SHELL = "%SHELL%";
 const PAGES = /^\/($|host$|join(\/|$)|view(\/|$))/;
 
+// No stale-cache trap: every build has its own VERSION (a hash of its index.html and shell),
+// the page registers this worker with `updateViaCache: 'none'` (the browser always asks the
+// server for sw.js), the shell is fetched past the HTTP cache (`cache: 'reload'`), a new worker
+// takes over at once and deletes the caches of older builds, and pages always come from the
+// network first: the cached shell is only for when the server cannot be reached.
 self.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));
+  event.waitUntil(
+    caches
+      .open(CACHE)
+      .then((c) => c.addAll(SHELL.map((url) => new Request(url, { cache: 'reload' }))))
+      .then(() => self.skipWaiting()),
+  );
 });
 
 self.addEventListener('activate', (event) => {

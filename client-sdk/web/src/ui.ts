@@ -1,52 +1,34 @@
 // Shared pieces of the pages: element building, the exercise catalogue, the room state that
 // events maintain, the scoreboard, cue texts and the synchronized cue display.
 
-import { BreakroomClient, devToken, exercises, websocketUrl } from './sdk';
-import { type Key, lang, onLang, t } from './i18n';
+import {
+  BreakroomClient,
+  HttpError,
+  type Cue,
+  type Participant,
+  type PhaseState,
+  type Program,
+  type ScoreFlag,
+  type Scoreboard,
+  devToken,
+  exercises,
+  websocketUrl,
+} from './sdk';
+import { type Key, lang, onLang, t, tf } from './i18n';
 import { type Credential, auth } from './auth';
 import { howTo } from './exercises';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-export type Client = any;
-
-export interface Participant {
-  id: number;
-  name: string;
-  role: string;
-  presence: string;
-  team?: string;
-}
-export interface Cue {
-  id: number;
-  kind: string;
-  at: number;
-  step: number;
-  exercise?: string;
-  n?: number;
-}
-export interface PhaseState {
-  phase: string;
-  step?: number;
-  since: number;
-  until?: number;
-  paused: boolean;
-}
-export interface ScoreEntry {
-  p: number;
-  points: number;
-  reps: number;
-  active_ms: number;
-  verified?: boolean;
-}
-export interface Scoreboard {
-  ranking: ScoreEntry[];
-  total: number;
-  teams: { team: string; points: number }[];
-}
-export interface Program {
-  name: string;
-  steps: { exercise: string; duration_ms: number; rest_ms: number; bpm?: number }[];
-}
+export type Client = BreakroomClient;
+export type {
+  Cue,
+  Participant,
+  PhaseState,
+  Program,
+  ScoreEntry,
+  ScoreFlag,
+  Scoreboard,
+  SessionSummary,
+} from './sdk';
 
 type Child = Node | string | number | null | undefined | false;
 
@@ -66,6 +48,10 @@ export function h<K extends keyof HTMLElementTagNameMap>(
     } else if (k === 'i18n') {
       el.dataset.i18n = String(v);
       el.textContent = t(v as Key);
+    } else if (k === 'i18n-label') {
+      // An accessible name that follows the language (i18n.ts apply()).
+      el.dataset.i18nLabel = String(v);
+      el.setAttribute('aria-label', t(v as Key));
     } else {
       el.setAttribute(k, v === true ? '' : String(v));
     }
@@ -92,13 +78,15 @@ export interface Exercise {
   names: Record<string, string>;
   unit?: string;
   max_per_min?: number;
+  /** A short instruction per language (the catalogue's `how`, where the server has one). */
+  how?: Partial<Record<string, string>>;
 }
 let catalogue = new Map<string, Exercise>();
 
 export async function loadCatalogue(): Promise<Map<string, Exercise>> {
   try {
-    const c: any = await exercises(httpBase());
-    catalogue = new Map((c.exercises ?? c).map((e: Exercise) => [e.id, e]));
+    const c = await exercises(httpBase());
+    catalogue = new Map(c.exercises.map((e: Exercise) => [e.id, e]));
   } catch {
     // names fall back to ids
   }
@@ -109,6 +97,13 @@ export function exerciseName(id: string | undefined): string {
   if (!id) return '';
   const e = catalogue.get(id);
   return e?.names?.[lang()] ?? e?.names?.en ?? id.replace(/_/g, ' ');
+}
+
+/** One line on how to do `id`: the catalogue's own words, else the app's (exercises.ts). */
+export function instruction(id: string | undefined): string {
+  if (!id) return '';
+  const how = catalogue.get(id)?.how;
+  return how?.[lang()] ?? how?.en ?? howTo(id);
 }
 
 // ---- connecting -----------------------------------------------------------------------------
@@ -133,11 +128,11 @@ export async function connect(
     token = cred.token;
   } else {
     try {
-      const res: any = await devToken(httpBase(), name, role);
+      const res = await devToken(httpBase(), name, role);
       token = res.token;
-    } catch (e: any) {
-      const status = e?.status ?? e?.response?.status;
-      if (status === 404 || status === 403 || status === 405 || /404|403|not.?found|forbidden/i.test(String(e?.message ?? e))) {
+    } catch (e: unknown) {
+      const status = e instanceof HttpError ? e.status : undefined;
+      if (status === 404 || status === 403 || status === 405) {
         throw new NoTokens(t('no_dev_tokens'));
       }
       throw e;
@@ -145,18 +140,13 @@ export async function connect(
   }
   // `cookie: true` tells the SDK that an empty token is meant (the cookie authenticates).
   const options = cred.kind === 'cookie' ? { cookie: true } : {};
-  const client = await (BreakroomClient as any).connect(websocketUrl(httpBase()), token, options);
+  const client = await BreakroomClient.connect(websocketUrl(httpBase()), token, options);
   return { client, token };
 }
 
 /** How this page signs in: the cookie when signed in, else dev guest tokens. */
 export function pageCredential(): Credential {
   return auth().me ? { kind: 'cookie' } : { kind: 'dev' };
-}
-
-/** Reads the payload of an event whatever the SDK wraps it in. */
-export function payload<T>(m: any, key: string): T {
-  return (m && typeof m === 'object' && key in m && typeof m[key] === 'object' ? m[key] : m) as T;
 }
 
 // ---- room state -------------------------------------------------------------------------------
@@ -168,7 +158,7 @@ export class Room {
   phase: PhaseState | null = null;
   scoreboard: Scoreboard = { ranking: [], total: 0, teams: [] };
   flagged = new Set<number>();
-  flags: any[] = [];
+  flags: ScoreFlag[] = [];
   you = -1;
   code = '';
   /** Whether the room refuses new joins, as the server last said. */
@@ -176,38 +166,37 @@ export class Room {
   changed = new Set<(what: string) => void>();
 
   constructor(readonly client: Client) {
-    client.on('snapshot', (s: any) => {
+    client.on('snapshot', (s) => {
       this.code = s.room;
       this.you = s.you;
       this.program = s.program;
       this.phase = s.phase;
-      this.participants = new Map((s.participants ?? []).map((p: Participant) => [p.id, p]));
-      this.scoreboard = s.scoreboard ?? this.scoreboard;
-      this.flags = [...(s.flags ?? [])];
+      this.participants = new Map(s.participants.map((p) => [p.id, p]));
+      this.scoreboard = s.scoreboard;
+      this.flags = [...s.flags];
       this.flagged = new Set(this.flags.map((f) => f.p));
-      this.locked = s.locked === true;
+      this.locked = s.locked;
       this.emit('snapshot');
     });
-    client.on('lock', (m: any) => {
-      this.locked = m?.locked === true;
+    client.on('lock', (m) => {
+      this.locked = m.locked;
       this.emit('lock');
     });
-    client.on('presence', (m: any) => {
+    client.on('presence', (m) => {
       const p: Participant = m.participant;
       if (m.change === 'left') this.participants.delete(p.id);
       else this.participants.set(p.id, p);
       this.emit('presence');
     });
-    client.on('scoreboard', (m: any) => {
-      this.scoreboard = payload<Scoreboard>(m, 'scoreboard');
+    client.on('scoreboard', (m) => {
+      this.scoreboard = m;
       this.emit('scoreboard');
     });
-    client.on('phase', (m: any) => {
-      this.phase = typeof m?.phase === 'object' ? m.phase : m;
+    client.on('phase', (m) => {
+      this.phase = m.phase;
       this.emit('phase');
     });
-    client.on('flag', (m: any) => {
-      const f = payload<any>(m, 'flag');
+    client.on('flag', (f) => {
       // A flag is sent again when its figures change, with the same `p`, `exercise`, `reason`
       // and `at`: it replaces the one held, so the page shows what the summary will say.
       const same = this.flags.findIndex(
@@ -261,8 +250,8 @@ export function renderScoreboard(list: HTMLElement, room: Room): void {
       },
       h('span', { class: 'rank' }, `${i + 1}.`),
       h('span', { class: 'who' }, room.name(e.p), e.p === room.you ? ` (${t('you')})` : ''),
-      h('span', { class: 'reps' }, `${e.reps} ${t('reps')}`),
-      h('span', { class: 'points' }, `${e.points} ${t('points')}`),
+      h('span', { class: 'reps' }, `${e.reps} ${t(e.reps === 1 ? 'rep_one' : 'reps')}`),
+      h('span', { class: 'points' }, `${e.points} ${t(e.points === 1 ? 'point_one' : 'points')}`),
       h(
         'span',
         { class: 'marks' },
@@ -283,7 +272,8 @@ export function cueText(c: Cue): string {
     case 'countdown':
       return String(c.n ?? '');
     case 'go':
-      return `${t('cue_go')} ${exerciseName(c.exercise)}`.trim();
+      // The exercise's name is on screen beside the cue: "Go!" says it once.
+      return t('cue_go');
     case 'beat':
       return '•'.repeat(((c.n ?? 1) - 1) % 4 + 1);
     case 'halfway':
@@ -319,6 +309,16 @@ export class CueDisplay {
   ) {
     client.followCues((cues: Cue[]) => this.show(cues));
     onLang(() => this.render());
+    // Screen readers hear the cues once, from the page's announcer (announce()), not from
+    // every element that shows them.
+    el.setAttribute('aria-live', 'off');
+    // A session ended early (by the host) leaves no "Go!" on screen.
+    client.on('summary', () => {
+      if (this.shown.at(-1)?.kind !== 'done') {
+        this.shown = [];
+        this.render();
+      }
+    });
   }
 
   onShow(f: (c: Cue) => void): void {
@@ -339,14 +339,41 @@ export class CueDisplay {
     this.shown = this.shown.length > 0 && this.shown[0].at === last.at ? [...this.shown, ...sameInstant] : sameInstant;
     this.el.dataset.cueIds = this.shown.map((c) => c.id).join(' ');
     this.render();
+    // Beats are for the eyes (and ears, with sound): a screen reader hears the words.
+    const words = sameInstant.filter((c) => c.kind !== 'beat').map(cueText);
+    if (words.length > 0) announce(words.join(' · '));
     this.el.classList.remove('flash');
     void this.el.offsetWidth; // restart the animation
     this.el.classList.add('flash');
   }
 
   private render(): void {
-    this.el.textContent = this.shown.map(cueText).join(' · ');
+    // A countdown's number is the timer's too: the timer steps aside while one is on screen
+    // (`data-counting`, hidden by style.css), so a big screen does not show "2 2".
+    this.el.dataset.counting = String(this.shown.at(-1)?.kind === 'countdown');
+    const text = this.shown.map(cueText).join(' · ');
+    this.el.textContent = text;
+    // A long cue ("Vila · Nästa: Axelrullningar · 2") is set smaller, in a box of fixed
+    // height: the layout never jumps.
+    this.el.dataset.long = String(text.length > 16);
   }
+}
+
+/**
+ * Says `text` through the page's assertive live region (`#announcer` in index.html, made
+ * here when missing): cues reach screen readers the instant they show.
+ */
+export function announce(text: string): void {
+  let region = document.getElementById('announcer');
+  if (!region) {
+    region = h('div', { id: 'announcer', class: 'sr-only', 'aria-live': 'assertive', 'aria-atomic': 'true' });
+    document.body.append(region);
+  }
+  // Emptied first, so the same words said twice are announced twice.
+  region.textContent = '';
+  const el = region;
+  setTimeout(() => (el.textContent = text), 30);
+  region.dataset.said = text;
 }
 
 // ---- phase and countdown --------------------------------------------------------------------
@@ -355,17 +382,36 @@ export class CueDisplay {
  * Keeps a phase label, the exercise, a seconds-left timer and (if given) a line on how to do
  * the exercise up to date.
  */
-export function phaseDisplay(room: Room, phaseEl: HTMLElement, exerciseEl: HTMLElement, timerEl: HTMLElement, howEl?: HTMLElement): void {
+export function phaseDisplay(
+  room: Room,
+  phaseEl: HTMLElement,
+  exerciseEl: HTMLElement,
+  timerEl: HTMLElement,
+  howEl?: HTMLElement,
+  opts: { host?: boolean } = {},
+): void {
+  const phaseText = (ph: PhaseState): string => {
+    if (ph.paused) return t('paused');
+    // The host is the one who starts: its page never says it waits for the host.
+    if (ph.phase === 'lobby' && (opts.host || room.participants.get(room.you)?.role === 'facilitator')) return t('phase_lobby_host');
+    const n = room.program?.steps.length ?? 0;
+    // During a step, which step it is (the cue says "Go!", the exercise is named below).
+    if ((ph.phase === 'exercise' || ph.phase === 'countdown') && ph.step !== undefined && n > 0) {
+      return tf('step_of', { n: String(Math.min(ph.step + 1, n)), total: String(n) });
+    }
+    return t(`phase_${ph.phase}` as Key);
+  };
   const render = () => {
     const ph = room.phase;
     phaseEl.dataset.phase = ph?.phase ?? '';
-    phaseEl.textContent = ph ? (ph.paused ? t('paused') : t(`phase_${ph.phase}` as Key)) : t('waiting');
+    phaseEl.textContent = ph ? phaseText(ph) : t('waiting');
     const ex = ph && ['countdown', 'exercise', 'rest'].includes(ph.phase) ? room.currentExercise() : undefined;
     exerciseEl.dataset.exercise = ex ?? '';
-    exerciseEl.textContent = ex ? (ph?.phase === 'rest' ? `${t('cue_next_up')}: ${exerciseName(ex)}` : exerciseName(ex)) : '';
+    // During a rest the cue says what is next ("Rest · Next up: Arm raises"): not said again.
+    exerciseEl.textContent = ex && ph?.phase !== 'rest' ? exerciseName(ex) : '';
     if (howEl) {
       howEl.dataset.exercise = ex ?? '';
-      howEl.textContent = howTo(ex);
+      howEl.textContent = instruction(ex);
     }
   };
   room.on(render);
@@ -383,24 +429,74 @@ export function phaseDisplay(room: Room, phaseEl: HTMLElement, exerciseEl: HTMLE
   setInterval(tick, 200);
 }
 
-/** Sets `[data-testid=status]`: its text and `data-state`. */
-export function setStatus(el: HTMLElement, state: string, text?: string): void {
+/**
+ * Sets `[data-testid=status]`: its `data-state` and its text, `t(key)` (by default
+ * `status_<state>`), which follows the language (`data-i18n`). A plain `text` stays as given.
+ */
+export function setStatus(el: HTMLElement, state: string, text?: string | { key: Key }): void {
   el.dataset.state = state;
-  el.textContent = text ?? (t(`status_${state}` as Key) || state);
+  const key = typeof text === 'object' ? text.key : text === undefined ? (`status_${state}` as Key) : undefined;
+  if (key && t(key)) {
+    el.dataset.i18n = key;
+    el.textContent = t(key);
+  } else {
+    delete el.dataset.i18n;
+    el.textContent = typeof text === 'string' ? text : state;
+  }
 }
 
-/** Wires the connection events to a status element. */
+/** How long a page says "Reconnecting…" before it offers a reload, ms. */
+export const RECONNECT_PATIENCE_MS = 20000;
+
+/**
+ * Wires the connection events to a status element. While the connection is down it says so,
+ * and "Offline" when the browser knows the network is gone; after RECONNECT_PATIENCE_MS, or
+ * when the client gives up, it says the connection is lost and offers a reload
+ * (`[data-testid=reload]`): a page never says "Reconnecting…" forever.
+ */
 export function followConnection(client: Client, status: HTMLElement): void {
-  client.on('reconnecting', () => setStatus(status, 'reconnecting'));
-  client.on('resumed', () => setStatus(status, 'joined'));
-  client.on('rejoined', () => setStatus(status, 'joined'));
+  let since = 0;
+  let timer = 0;
+  const reload = h('button', { type: 'button', class: 'small', 'data-testid': 'reload', i18n: 'reload', onclick: () => location.reload() });
+  const offerReload = () => {
+    if (!reload.isConnected) status.after(reload);
+  };
+  const back = () => {
+    since = 0;
+    clearTimeout(timer);
+    reload.remove();
+  };
+  const down = () => {
+    if (!since) since = Date.now();
+    setStatus(status, 'reconnecting', { key: navigator.onLine === false ? 'status_offline' : 'status_reconnecting' });
+    clearTimeout(timer);
+    timer = window.setTimeout(() => {
+      if (status.dataset.state !== 'reconnecting') return;
+      setStatus(status, 'reconnecting', { key: 'status_lost_retrying' });
+      offerReload();
+    }, Math.max(0, RECONNECT_PATIENCE_MS - (Date.now() - since)));
+  };
+  client.on('reconnecting', down);
+  const up = () => {
+    back();
+    setStatus(status, 'joined');
+  };
+  client.on('resumed', up);
+  client.on('rejoined', up);
   client.on('snapshot', () => {
-    if (status.dataset.state === 'reconnecting') setStatus(status, 'joined');
+    if (status.dataset.state === 'reconnecting') up();
   });
-  client.on('summary', () => setStatus(status, 'ended'));
-  client.on('closed', (e: any) => {
+  window.addEventListener('offline', () => {
+    if (status.dataset.state === 'reconnecting') setStatus(status, 'reconnecting', { key: 'status_offline' });
+  });
+  client.on('summary', () => {
+    back();
+    setStatus(status, 'ended');
+  });
+  client.on('closed', (e) => {
     if (status.dataset.state === 'ended') return;
-    const code = e?.code ?? e;
+    back();
+    const code = e.code;
     const text: Record<number, Key> = {
       4000: 'kicked',
       4003: 'room_gone',
@@ -408,17 +504,78 @@ export function followConnection(client: Client, status: HTMLElement): void {
       4005: 'closed_token_expired',
       4006: 'closed_revoked',
     };
-    setStatus(status, 'closed', text[code] ? t(text[code]) : undefined);
+    if (text[code]) return setStatus(status, 'closed', { key: text[code] });
+    // Closed for good without a reason of the room's: the connection was lost.
+    setStatus(status, 'closed', { key: 'status_lost' });
+    offerReload();
   });
 }
 
+// ---- the server out of reach ------------------------------------------------------------------
+
+let retryPage: (() => void) | null = null;
+
+/** What "Try again" does (main.ts: route the page again). */
+export function setRetry(f: () => void): void {
+  retryPage = f;
+}
+
+/** Whether `e` says the server could not be reached at all (no answer, not a refusal). */
+export function isNetworkError(e: unknown): boolean {
+  if (e instanceof HttpError) return false;
+  if (e instanceof TypeError) return true; // fetch: "Failed to fetch"
+  const kind = typeof e === 'object' && e !== null && 'kind' in e ? String(e.kind) : '';
+  return kind === 'connection_lost' || kind === 'timeout' || kind === 'closed';
+}
+
+/**
+ * The message for a server out of reach (`[data-testid=offline]`): what happened, that the
+ * page tries again by itself (when the network comes back, and every few seconds), and a
+ * "Try again" button (`[data-testid=retry]`).
+ */
+export function offlineCard(): HTMLElement {
+  let attempt = 0;
+  let timer = 0;
+  const retry = () => {
+    clearTimeout(timer);
+    window.removeEventListener('online', retry);
+    card.dataset.retrying = 'true';
+    retryPage?.();
+  };
+  const button = h('button', { type: 'button', class: 'primary', 'data-testid': 'retry', i18n: 'retry', onclick: retry });
+  const card = h(
+    'section',
+    { class: 'card offline', 'data-testid': 'offline', role: 'alert' },
+    h('h1', { i18n: 'offline_title' }),
+    h('p', { i18n: navigator.onLine === false ? 'offline_network' : 'offline_body' }),
+    button,
+  );
+  window.addEventListener('online', retry);
+  const again = () => {
+    attempt++;
+    timer = window.setTimeout(() => (card.isConnected ? retry() : undefined), Math.min(15000, 3000 * attempt));
+  };
+  again();
+  return card;
+}
+
 export function errorBox(): HTMLElement {
-  return h('p', { class: 'error', role: 'alert', 'data-testid': 'error', hidden: true });
+  return h('div', { class: 'error', role: 'alert', 'data-testid': 'error', hidden: true });
 }
 
 export function showError(box: HTMLElement, e: unknown): void {
   box.hidden = false;
-  box.textContent = e instanceof Error ? e.message : String((e as any)?.message ?? e);
+  if (isNetworkError(e) && retryPage) {
+    box.replaceChildren(offlineCard());
+    box.dataset.reason = 'offline';
+    return;
+  }
+  box.textContent =
+    e instanceof Error
+      ? e.message
+      : typeof e === 'object' && e !== null && 'message' in e
+        ? String(e.message)
+        : String(e);
 }
 
 export function markReady(): void {

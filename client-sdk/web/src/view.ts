@@ -1,9 +1,13 @@
-// The shared screen, /view/{CODE}: everyone's skeletons, the cue, the exercise, the timer and
-// the scoreboard, large. It joins as a viewer: it sends nothing. Signed in, it connects as the
-// user (the cookie); otherwise as a dev guest, or asks to sign in.
+// The shared screen, /view/{CODE}: everyone's skeletons moving in a gallery, the cue in large
+// type, the exercise and the timer, the scoreboard, and how to join (a QR code, the link and the
+// code), readable across a meeting room at 1920×1080. The demonstration of what comes up shows
+// in the lobby and during rests. It joins as a viewer: it sends nothing. Signed in, it connects
+// as the user (the cookie); otherwise as a dev guest, or asks to sign in.
 
-import { onLang } from './i18n';
+import { onLang, t } from './i18n';
 import { renderPeers } from './peers';
+import { qrCode } from './qr';
+import { demoSlot, timeline } from './timeline';
 import {
   CueDisplay,
   NoTokens,
@@ -21,7 +25,6 @@ import {
   setStatus,
   showError,
 } from './ui';
-import { t } from './i18n';
 import { auth } from './auth';
 import { signInCard } from './signin';
 
@@ -33,25 +36,40 @@ export async function viewPage(main: HTMLElement, code: string): Promise<void> {
     return;
   }
   await loadCatalogue();
+  document.body.classList.add('big-screen');
   const error = errorBox();
   const status = h('p', { class: 'status', 'data-testid': 'status', role: 'status' });
   setStatus(status, 'connecting');
-  const cueEl = h('p', { class: 'cue huge', 'data-testid': 'cue', 'aria-live': 'assertive', 'aria-atomic': 'true' });
+  const cueEl = h('p', { class: 'cue huge', 'data-testid': 'cue' });
   const phaseEl = h('p', { class: 'phase', 'data-testid': 'phase' });
   const exerciseEl = h('p', { class: 'exercise', 'data-testid': 'exercise' });
   const timerEl = h('p', { class: 'timer', 'data-testid': 'timer', 'aria-hidden': 'true' });
   const howEl = h('p', { class: 'how', 'data-testid': 'how-to' });
   const board = h('ol', { class: 'scoreboard', 'data-testid': 'scoreboard' });
   const peers = h('div', { class: 'peers large', 'data-testid': 'peers' });
-  main.replaceChildren(
-    h(
-      'div',
-      { class: 'viewer' },
-      h('section', { class: 'now' }, status, h('p', { class: 'code' }, code), phaseEl, cueEl, exerciseEl, howEl, timerEl, error),
-      h('section', { class: 'stage-all' }, peers),
-      h('section', { class: 'board' }, h('h2', { i18n: 'scoreboard' }), board),
-    ),
+  const nobody = h('p', { class: 'muted nobody', i18n: 'nobody_moving' });
+  const joinUrl = `${location.origin}/join/${encodeURIComponent(code)}`;
+  const joinCard = h(
+    'section',
+    { class: 'join-card', 'data-testid': 'join-card', 'aria-labelledby': 'join-h' },
+    h('h2', { id: 'join-h', i18n: 'scan_to_join' }),
+    qrCode(joinUrl, t('qr_label')),
+    h('p', { class: 'join-text' }, h('span', { i18n: 'or_go_to' }), ' ', h('span', { class: 'join-url', 'data-testid': 'join-url' }, joinUrl.replace(/^https?:\/\//, ''))),
+    h('p', { class: 'code', 'data-testid': 'room-code' }, code),
   );
+  const stage = h('section', { class: 'stage-all', 'aria-labelledby': 'stage-h' }, h('h2', { id: 'stage-h', class: 'sr-only', i18n: 'everyone_moving' }), peers, nobody);
+  const side = h('aside', { class: 'side' }, h('section', { class: 'board', 'aria-labelledby': 'board-h' }, h('h2', { id: 'board-h', i18n: 'scoreboard' }), board), joinCard);
+  const now = h(
+    'section',
+    { class: 'now' },
+    h('h1', { class: 'sr-only', i18n: 'viewer_link' }),
+    h('div', { class: 'now-row' }, h('div', { class: 'now-what' }, phaseEl, exerciseEl), cueEl, timerEl),
+    howEl,
+    status,
+    error,
+  );
+  main.replaceChildren(h('div', { class: 'viewer' }, now, stage, side));
+
   let client;
   try {
     ({ client } = await connect(params().get('name')?.trim() || t('screen'), 'viewer', pageCredential()));
@@ -61,13 +79,25 @@ export async function viewPage(main: HTMLElement, code: string): Promise<void> {
     return;
   }
   const room = new Room(client);
+  const demo = demoSlot(room);
+  stage.prepend(demo.el);
+  stage.append(h('section', { class: 'program', 'aria-labelledby': 'program-h' }, h('h2', { id: 'program-h', class: 'sr-only', i18n: 'program' }), timeline(room)));
   followConnection(client, status);
   new CueDisplay(client, cueEl);
   phaseDisplay(room, phaseEl, exerciseEl, timerEl, howEl);
   renderPeers(client, room, peers);
-  const render = () => renderScoreboard(board, room);
+  const render = () => {
+    renderScoreboard(board, room);
+    // The join card is big before the start; small while people move.
+    const phase = room.phase?.phase ?? 'lobby';
+    joinCard.classList.toggle('compact', phase !== 'lobby');
+    nobody.hidden = peers.childElementCount > 0;
+    // The demonstration carries the instruction while it shows: not said twice.
+    howEl.hidden = !demo.el.hidden;
+  };
   room.on(render);
   onLang(render);
+  new MutationObserver(render).observe(peers, { childList: true });
   setStatus(status, 'joining');
   try {
     await client.join(code, { role: 'viewer', sharing: 'nobody' });

@@ -72,6 +72,15 @@ fn cue(id: u32, kind: CueKind, at: u64, step: u16, exercise: Option<&str>, n: Op
         step,
         exercise: exercise.map(str::to_owned),
         n,
+        seed: None,
+    }
+}
+
+/// A cue of a reach-game step: it carries the step's seed.
+fn seeded(cue: Cue, seed: u32) -> Cue {
+    Cue {
+        seed: Some(seed),
+        ..cue
     }
 }
 
@@ -375,6 +384,22 @@ fn canonical() -> Vec<Vector> {
             cue_msg(cue(21, Beat, T + 22 * SEC, 0, Some("squat"), Some(17))),
         ),
         valid_server(
+            "cue_go_seed",
+            "A reach-game step starts: every cue of the step carries its seed (here above 2^31).",
+            cue_msg(seeded(
+                cue(60, Go, T + 70 * SEC, 2, Some("reach"), None),
+                3_735_928_559,
+            )),
+        ),
+        valid_server(
+            "cue_beat_seed_zero",
+            "A beat of a reach-game step whose seed is 0 (present, not absent).",
+            cue_msg(seeded(
+                cue(61, Beat, T + 71 * SEC, 2, Some("reach"), Some(1)),
+                0,
+            )),
+        ),
+        valid_server(
             "cue_next_up",
             "During a rest: what comes next.",
             cue_msg(cue(40, NextUp, T + 52 * SEC, 1, Some("arm_circles"), None)),
@@ -651,6 +676,25 @@ fn refused() -> Vec<Vector> {
             "A pong followed by a second message in the same frame.",
             [pong.clone(), pong.clone()].concat(),
             error("trailing_bytes"),
+        ),
+        bad(
+            "cue_seed_too_wide",
+            "A seed is a u32: 2^32 does not fit.",
+            mp::encode(&map(vec![
+                ("type", s("cue")),
+                (
+                    "cue",
+                    map(vec![
+                        ("id", V::U(60)),
+                        ("kind", s("go")),
+                        ("at", V::U(T)),
+                        ("step", V::U(2)),
+                        ("exercise", s("reach")),
+                        ("seed", V::U(1 << 32)),
+                    ]),
+                ),
+            ])),
+            error("malformed"),
         ),
         bad(
             "float_for_integer",

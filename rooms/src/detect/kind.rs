@@ -278,11 +278,15 @@ impl Kind {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Catalogue;
+    use crate::{Catalogue, Input};
 
     #[test]
     fn the_builtin_catalogue_sets_every_threshold_in_order() {
-        for e in Catalogue::builtin().iter() {
+        // The reach game and sound exercises have no pose detector (and no thresholds).
+        for e in Catalogue::builtin()
+            .iter()
+            .filter(|e| e.input == Input::Pose)
+        {
             let kind = Kind::from_id(&e.id);
             let spec = kind
                 .spec()

@@ -111,6 +111,7 @@ mod filter;
 mod kind;
 mod phase;
 mod pose;
+pub mod reach;
 mod rules;
 mod signals;
 mod smooth;

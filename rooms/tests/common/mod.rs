@@ -9,6 +9,8 @@
 //! resume NEW as OLD           NEW (a new connection) takes the place of OLD's participant
 //! leave NAME | drop NAME
 //! pose NAME | score NAME EXERCISE REPS ACTIVE_MS | react NAME REACTION
+//! reach NAME K|miss           a pose with a hand in the reach game's target K (of the latest
+//!                             seed a cue carried), or with the arms down
 //! control NAME ACTION [TARGET]
 //! wait DURATION               the clock advances; the room is woken at each deadline
 //! jump DURATION               the clock advances without waking the room (a late host)
@@ -28,8 +30,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use breakroom_protocol::{
-    ControlAction, EndReason, Micros, ParticipantId, PoseBlock, PoseModel, Program, Reaction,
-    RequestedRole, ScoreFlag, ServerMsg, SessionSummary, Sharing, Step,
+    ControlAction, EndReason, Landmark, Micros, ParticipantId, PoseBlock, PoseModel, Program,
+    Reaction, RequestedRole, ScoreFlag, ServerMsg, SessionSummary, Sharing, Step,
 };
 use breakroom_rooms::{JoinRequest, MemberId, Output, Room, RoomConfig};
 
@@ -109,6 +111,34 @@ pub(crate) fn pose_block() -> PoseBlock {
     PoseBlock::from_landmarks(PoseModel::Coco17, &lms).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The standing figure moved sideways so that a shoulder is right above or below `target`,
+/// that arm stretched straight to it (the hand's landmarks around the wrist).
+pub(crate) fn reaching(target: breakroom_rooms::detect::reach::Target) -> Vec<Landmark> {
+    let mut lms = breakroom_rooms::plausible::standing(PoseModel::BlazePose33);
+    // The person's left arm (shoulder 11, on the picture's right) for targets on the right.
+    let (shoulder, elbow, wrist, hand) = if target.x >= 0.5 {
+        (11, 13, 15, [17, 19, 21])
+    } else {
+        (12, 14, 16, [18, 20, 22])
+    };
+    let dx = target.x as f32 - lms[shoulder].x;
+    for l in &mut lms {
+        l.x += dx;
+    }
+    let (sx, sy) = (lms[shoulder].x, lms[shoulder].y);
+    let (tx, ty) = (target.x as f32, target.y as f32);
+    lms[elbow].x = sx;
+    lms[elbow].y = (sy + ty) / 2.0;
+    lms[wrist].x = tx;
+    lms[wrist].y = ty;
+    let beyond = if ty < sy { -0.02 } else { 0.02 };
+    for (i, h) in hand.into_iter().enumerate() {
+        lms[h].x = tx + 0.01 * (i as f32 - 1.0);
+        lms[h].y = ty + beyond;
+    }
+    lms
+}
+
 /// Options of a join.
 #[derive(Debug, Clone)]
 pub(crate) struct JoinOpts {
@@ -159,6 +189,8 @@ pub(crate) struct Harness {
     cues: BTreeMap<u32, Micros>,
     /// What each open member was told last about each flag, by (p, exercise, reason, at).
     live_flags: BTreeMap<MemberId, BTreeMap<FlagId, ScoreFlag>>,
+    /// The latest seed a cue carried.
+    pub(crate) seed: Option<u32>,
 }
 
 /// How clients know a flag: (participant, exercise, reason, raised at).
@@ -196,6 +228,7 @@ impl Harness {
             started: false,
             cues: BTreeMap::new(),
             live_flags: BTreeMap::new(),
+            seed: None,
         }
     }
 
@@ -304,6 +337,29 @@ impl Harness {
     pub(crate) fn pose_at(&mut self, label: &str, t: Micros) {
         let m = self.member(label);
         let r = self.room.handle_pose(self.now, m, t, pose_block());
+        self.after_input();
+        self.result(label, r);
+    }
+
+    /// A BlazePose body standing under target `k` of the latest seed, its nearer arm raised
+    /// or lowered straight to it (`None`: the arms down).
+    pub(crate) fn reach(&mut self, label: &str, k: Option<usize>) {
+        let seed = self
+            .seed
+            .unwrap_or_else(|| panic!("no cue carried a seed yet"));
+        let lms = match k {
+            Some(k) => reaching(breakroom_rooms::detect::reach::targets(seed, k + 1)[k]),
+            None => breakroom_rooms::plausible::standing(PoseModel::BlazePose33),
+        };
+        let kp = PoseBlock::from_landmarks(PoseModel::BlazePose33, &lms)
+            .unwrap_or_else(|e| panic!("{e}"));
+        self.pose_block(label, kp);
+    }
+
+    /// A pose of the caller's making, captured now.
+    pub(crate) fn pose_block(&mut self, label: &str, kp: PoseBlock) {
+        let m = self.member(label);
+        let r = self.room.handle_pose(self.now, m, self.now, kp);
         self.after_input();
         self.result(label, r);
     }
@@ -519,6 +575,9 @@ impl Harness {
                     "cue ids out of `at` order: {cue:?}"
                 );
                 self.cues.insert(cue.id, cue.at);
+                if cue.seed.is_some() {
+                    self.seed = cue.seed;
+                }
             }
             ServerMsg::Summary { .. } => self.summary_sends += 1,
             ServerMsg::Scoreboard { scoreboard } => {

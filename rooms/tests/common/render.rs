@@ -68,6 +68,9 @@ impl Harness {
                 if let Some(e) = &cue.exercise {
                     let _ = write!(s, " {e}");
                 }
+                if let Some(seed) = cue.seed {
+                    let _ = write!(s, " seed={seed}");
+                }
                 s
             }
             ServerMsg::Poses { poses, .. } => {

@@ -60,6 +60,13 @@ impl Harness {
             ["leave", name] => self.leave(name),
             ["drop", name] => self.drop_conn(name),
             ["pose", name] => self.pose(name),
+            // The reach game: a pose with a hand in target K (from 0) of the latest seed a cue
+            // carried, or (`miss`) with the arms down.
+            ["reach", name, "miss"] => self.reach(name, None),
+            ["reach", name, k] => {
+                let k = k.parse().unwrap_or_else(|_| panic!("bad target {k}"));
+                self.reach(name, Some(k));
+            }
             // A pose whose capture time is `t` ms from now (`-1000`, `+1000`), or `0` / `max`
             // for the extremes of a u64.
             ["pose", name, t] => {

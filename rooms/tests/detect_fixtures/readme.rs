@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use breakroom_protocol::PoseModel;
 
 use breakroom_pose_data::fixture::{ACTIVE_MS_TOLERANCE, Fixture};
-use breakroom_rooms::Catalogue;
+use breakroom_rooms::{Catalogue, Input};
 
 /// The lines around the confusion matrix's table, which `breakroom detect --matrix` writes:
 /// what is between them is copied from the existing README unchanged.
@@ -156,7 +156,11 @@ pub fn write(
     let _ = write!(out, "\n{VALIDATION}");
     let _ = writeln!(out, "| exercise | real recordings | synthetic fixtures |");
     let _ = writeln!(out, "|---|---|---|");
-    for e in Catalogue::builtin().iter() {
+    // The exercises a pose detector counts (not the reach game, not sounds).
+    for e in Catalogue::builtin()
+        .iter()
+        .filter(|e| e.input == Input::Pose)
+    {
         let shows: Vec<&Fixture> = fixtures
             .iter()
             .filter(|f| f.exercise.as_deref() == Some(e.id.as_str()))

@@ -27,7 +27,7 @@ import { Detector } from './detect.js';
 import { BreakroomError, type AttemptError } from './errors.js';
 import { Emitter, incoming, type EventHandler, type EventName, type Events } from './events.js';
 import { resolve, type ClientOptions, type JoinOptions, type Resolved } from './options.js';
-import { Pacer, type Queued } from './pacing.js';
+import { Pacer } from './pacing.js';
 import { Pinger } from './ping.js';
 import { normalizePose, packKeypoints, type Landmark, type PoseInput, type PoseOptions } from './pose.js';
 import { ABNORMAL, Reconnector, reconnectable } from './reconnect.js';

@@ -18,6 +18,22 @@ export type {
   WebSocketConstructor,
   WebSocketLike,
 } from './client.js';
+export type {
+  ClockEvent,
+  ClosedEvent,
+  ErrorEvent,
+  EventHandler,
+  EventName,
+  LockEvent,
+  PhaseEvent,
+  PosesEvent,
+  PresenceEvent,
+  ReactionEvent,
+  ReconnectingEvent,
+  RefreshFailedEvent,
+  RefreshedEvent,
+  RejoinFailedEvent,
+} from './events.js';
 export {
   CLIENT_TYPES,
   CodecError,
@@ -41,7 +57,7 @@ export {
 } from './refresh.js';
 export type { TokenSource } from './refresh.js';
 export type { CueClock, CuesDue } from './cues.js';
-export { ClockSync, SAMPLES, sampleOffset, sampleRoundTrip } from './clock.js';
+export { ClockSync, MAX_SAMPLES, SAMPLES, WINDOW_US, sampleOffset, sampleRoundTrip } from './clock.js';
 export type { Sample } from './clock.js';
 export {
   BASELINE_SMOOTHING_TAU_US,

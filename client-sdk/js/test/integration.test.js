@@ -199,6 +199,32 @@ describe('against the real server', { skip: false }, () => {
     }
   });
 
+  test('the ping bursts at connect and at a resume stay within the server’s ping budget', async (t) => {
+    const closeAfter = [];
+    t.after(() => Promise.all(closeAfter.map((c) => c.close())));
+    const proxy = await startProxy(server.addr);
+    try {
+      const part = await devToken(server.http, 'Ada', 'participant');
+      const client = await BreakroomClient.connect(proxy.ws, part.token, fast);
+      closeAfter.push(client);
+      const errors = [];
+      client.on('error', (e) => errors.push(e));
+      const clockEvents = [];
+      client.on('clock', (e) => clockEvents.push(e));
+      // The burst of 16 (50 ms apart) and a steady ping or two.
+      await new Promise((r) => setTimeout(r, 2_500));
+      const resumed = waitFor(client, 'resumed');
+      proxy.cut();
+      await resumed;
+      await new Promise((r) => setTimeout(r, 2_000));
+      t.diagnostic(`${clockEvents.length} estimate changes; uncertainty ${client.syncUncertainty()} µs`);
+      assert.deepEqual(errors, [], 'no ping was refused');
+      assert.ok(client.syncUncertainty() < 50_000, 'synced on loopback');
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   test('a refused token fails connect', async () => {
     await assert.rejects(BreakroomClient.connect(websocketUrl(server.http), 'not-a-token', fast), (e) => {
       assert.equal(e.name, 'BreakroomError');

@@ -13,8 +13,13 @@ export const serverSecs = () => Math.floor(Date.now() / 1000);
 
 /** The server's side of one connection. */
 class Conn {
-  constructor(ws, upgrade) {
+  constructor(ws, upgrade, clock) {
     this.ws = ws;
+    /** The stand-in's clock (µs), read when a ping arrives and for `welcome`. */
+    this.clock = clock;
+    /** The `t0` of every ping, in order of arrival. */
+    this.pings = [];
+    this.pingWaiters = [];
     /** The upgrade request's headers (e.g. `cookie`). */
     this.headers = upgrade.headers;
     this.queue = [];
@@ -22,8 +27,14 @@ class Conn {
     ws.on('message', (data) => {
       const msg = decodeClient(new Uint8Array(data));
       if (msg.type === 'ping') {
-        const t = serverNow();
+        const t = this.clock();
         this.send({ type: 'pong', t0: msg.t0, t1: t, t2: t });
+        this.pings.push(msg.t0);
+        this.pingWaiters = this.pingWaiters.filter(([n, resolve]) => {
+          if (this.pings.length < n) return true;
+          resolve(this.pings.slice(0, n));
+          return false;
+        });
         return;
       }
       this.push(msg);
@@ -35,6 +46,12 @@ class Conn {
     const waiter = this.waiters.shift();
     if (waiter) waiter(item);
     else this.queue.push(item);
+  }
+
+  /** Resolves with the `t0` of the first `n` pings, once they came (each answered at once). */
+  pingsUntil(n) {
+    if (this.pings.length >= n) return Promise.resolve(this.pings.slice(0, n));
+    return new Promise((resolve) => this.pingWaiters.push([n, resolve]));
   }
 
   /** The next client message other than pings (or `{type: 'closed', code}`). */
@@ -52,7 +69,7 @@ class Conn {
   async welcome(resume = 'r1', expiresAt = undefined) {
     const hello = await this.recv();
     if (hello.type !== 'hello') throw new Error(`expected hello, got ${hello.type}`);
-    const welcome = { type: 'welcome', conn: 1, resume, server_time: serverNow(), limits: LIMITS };
+    const welcome = { type: 'welcome', conn: 1, resume, server_time: this.clock(), limits: LIMITS };
     if (expiresAt !== undefined) welcome.expires_at = expiresAt;
     this.send(welcome);
     return hello;
@@ -63,8 +80,10 @@ class Conn {
   }
 }
 
-/** Starts the stand-in; `url` is its WebSocket URL, `accept()` the next connection. */
-export async function startMock() {
+/** Starts the stand-in; `url` is its WebSocket URL, `accept()` the next connection. Its clock
+ * is `serverNow` unless `clock` (a function giving µs) says otherwise; assigning `server.clock`
+ * changes it. */
+export async function startMock({ clock = serverNow } = {}) {
   const wss = new WebSocketServer({
     host: '127.0.0.1',
     port: 0,
@@ -77,12 +96,13 @@ export async function startMock() {
   let accepted = 0;
   wss.on('connection', (ws, req) => {
     accepted++;
-    const conn = new Conn(ws, req);
+    const conn = new Conn(ws, req, () => server.clock());
     const waiter = waiters.shift();
     if (waiter) waiter(conn);
     else conns.push(conn);
   });
-  return {
+  const server = {
+    clock,
     url: `ws://127.0.0.1:${wss.address().port}/v1/ws`,
     /** How many connections were accepted so far. */
     get accepted() {
@@ -98,4 +118,5 @@ export async function startMock() {
       await new Promise((resolve) => wss.close(resolve));
     },
   };
+  return server;
 }

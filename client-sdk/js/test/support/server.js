@@ -39,45 +39,59 @@ export function serverBinary() {
 }
 
 /** Starts `breakroom serve --dev` on a free port; resolves once it listens. Rejects when
- * the server binary cannot be had (see `serverBinary`). */
+ * the server binary cannot be had (see `serverBinary`). `down()` stops the process (SIGTERM, as
+ * a deploy does) and `up()` starts it again on the same port and data directory: a server
+ * restart, as the pages that were connected see it. */
 export async function startServer(extraArgs = []) {
   const bin = serverBinary();
   const dataDir = mkdtempSync(join(tmpdir(), 'breakroom-js-'));
-  const child = spawn(
-    bin,
-    ['serve', '--dev', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...extraArgs],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BREAKROOM_LOG: 'warn' } },
-  );
-  let stderr = '';
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  const http = await new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 30_000);
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /breakroom listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
+  let child;
+  const launch = async (listen) => {
+    child = spawn(bin, ['serve', '--dev', '--listen', listen, '--data-dir', dataDir, ...extraArgs], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, BREAKROOM_LOG: 'warn' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const http = await new Promise((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 30_000);
+      child.stdout.on('data', (d) => {
+        out += d;
+        const m = /breakroom listening on (http:\/\/\S+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+      child.on('exit', (code) => {
         clearTimeout(timer);
-        resolve(m[1]);
-      }
+        reject(new Error(`server exited with ${code}: ${stderr}`));
+      });
     });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}: ${stderr}`));
-    });
-  });
-  child.stdout.resume();
+    child.stdout.resume();
+    return http;
+  };
+  const down = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  };
+  const http = await launch('127.0.0.1:0');
+  const addr = http.replace('http://', '');
   return {
     http,
-    addr: http.replace('http://', ''),
+    addr,
+    down,
+    async up() {
+      await launch(addr);
+    },
     async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await down();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -5,7 +5,8 @@
 // the network first) and the new service worker deletes the old build's cache (no stale-cache
 // trap). (3) An open big screen whose server goes away says "Reconnecting…", then, within
 // RECONNECT_PATIENCE_MS (20 s), that the connection is lost, with a Reload button: never
-// "Reconnecting…" forever.
+// "Reconnecting…" forever. (4) When that server comes back restarted (rooms live in memory),
+// the page says the room has closed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,11 +41,13 @@ after(async () => {
 });
 
 const cacheKeys = (page) => page.evaluate(() => caches.keys());
+// One API key across the restarts, as a deployment keeps its data dir: tokens outlive a restart.
+const env = { BREAKROOM_API_KEY: 'offline-test', BREAKROOM_API_SECRET: 'offline-test-secret-'.padEnd(40, 'x') };
 
 test('offline: a reload with the server down says so and recovers; a new build is picked up; no "Reconnecting…" forever', { skip: SKIP ?? false, timeout: 180000 }, async (t) => {
   const port = await freePort();
   const listen = `127.0.0.1:${port}`;
-  let srv = await startServer({ webDir: WEB_DIST, listen });
+  let srv = await startServer({ webDir: WEB_DIST, listen, env });
   const context = await browser.newContext({ viewport: { width: 360, height: 640 } });
   const page = await context.newPage();
   watchConsole(page, 'home', logs);
@@ -71,7 +74,7 @@ test('offline: a reload with the server down says so and recovers; a new build i
     await page.waitForSelector('[data-testid=offline]');
 
     // (2) The server comes back, with a new build. "Try again" recovers in place.
-    srv = await startServer({ webDir: newBuild, listen });
+    srv = await startServer({ webDir: newBuild, listen, env });
     await page.click('[data-testid=retry]');
     await page.waitForSelector('[data-testid=offline]', { state: 'detached', timeout: 15000 });
     assert.equal((await page.textContent('h1')).trim(), 'Move together');
@@ -100,6 +103,13 @@ test('offline: a reload with the server down says so and recovers; a new build i
     assert.notEqual(status, 'Reconnecting…');
     assert.match(status, /Connection lost/);
     await snap(page, NAME, '03-connection-lost');
+
+    // (4) The server comes back, restarted: it has forgotten the room, so the page's rejoin is
+    // refused, and it says the room has closed instead of trying on for ever.
+    srv = await startServer({ webDir: newBuild, listen, env });
+    await page.waitForSelector('[data-testid=status][data-state=closed]', { timeout: 30000 });
+    assert.match((await page.textContent('[data-testid=status][data-state=closed]')).trim(), /The room has closed/);
+    await snap(page, NAME, '04-room-gone-after-restart');
   } finally {
     await context.close();
     await srv.stop();

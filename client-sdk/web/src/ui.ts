@@ -483,6 +483,12 @@ export function followConnection(client: Client, status: HTMLElement): void {
   };
   client.on('resumed', up);
   client.on('rejoined', up);
+  // Back, but the room is not (a restarted server forgot it): say so instead of waiting.
+  client.on('rejoin_failed', () => {
+    back();
+    setStatus(status, 'closed', { key: 'room_gone' });
+    void client.close();
+  });
   client.on('snapshot', () => {
     if (status.dataset.state === 'reconnecting') up();
   });
@@ -494,7 +500,8 @@ export function followConnection(client: Client, status: HTMLElement): void {
     setStatus(status, 'ended');
   });
   client.on('closed', (e) => {
-    if (status.dataset.state === 'ended') return;
+    // Over already (the summary), or closed by the page itself after a refused rejoin.
+    if (status.dataset.state === 'ended' || status.dataset.state === 'closed') return;
     back();
     const code = e.code;
     const text: Record<number, Key> = {

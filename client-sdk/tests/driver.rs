@@ -283,6 +283,41 @@ async fn requests_are_answered_and_close_leaves() {
 }
 
 #[tokio::test]
+async fn a_reconnection_to_another_clock_starts_the_sync_again() {
+    let mut server = MockServer::start().await;
+    let (mut client, mut conn) = joined(&mut server).await;
+    let synced = |client: &Client, offset: u64| {
+        (client.clock_offset() - i64::try_from(offset).unwrap()).abs() < 50_000
+    };
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !synced(&client, OFFSET) {
+        assert!(tokio::time::Instant::now() < deadline, "no clock sync");
+        let _ = timeout(Duration::from_millis(20), conn.recv()).await;
+    }
+    // The server restarts (or another node answers) with a clock 2.5 s ahead of the old one.
+    // Its samples contradict the window, which is dropped: the offset follows within the
+    // burst, rather than averaging two clocks for a minute.
+    drop(conn);
+    assert_eq!(
+        client.next_event_timeout(WAIT).await.unwrap(),
+        Event::Reconnecting { attempt: 1 }
+    );
+    let mut conn = server.accept().await;
+    conn.offset = OFFSET + 2_500_000;
+    conn.welcome("r2").await;
+    conn.send(snapshot("ROOM-1", 7)).await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !synced(&client, conn.offset) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the offset stayed at {} µs",
+            client.clock_offset()
+        );
+        let _ = timeout(Duration::from_millis(20), conn.recv()).await;
+    }
+}
+
+#[tokio::test]
 async fn drops_resume_or_rejoin_and_terminal_closes_end() {
     let mut server = MockServer::start().await;
     let (mut client, conn) = joined(&mut server).await;

@@ -133,6 +133,25 @@ impl ClockSync {
         self.samples.iter().map(|s| s.round_trip() / 2).min()
     }
 
+    /// Whether a sample can share the window's server clock. Every sample bounds the offset to
+    /// `[t2 - t3, t1 - t0]`; one whose bounds miss the window's `[max(t2 - t3), min(t1 - t0)]`
+    /// altogether comes from another clock (a restarted server, another node). Always true
+    /// on an empty window. The TypeScript SDK's `ClockSync.agrees` is the same rule.
+    pub fn agrees(&self, sample: &Sample) -> bool {
+        let up = self.samples.iter().map(Sample::up).min();
+        let down = self.samples.iter().map(Sample::down).max();
+        match (up, down) {
+            (Some(up), Some(down)) => sample.down() <= up && sample.up() >= down,
+            _ => true,
+        }
+    }
+
+    /// Forgets every sample.
+    pub fn clear(&mut self) {
+        self.samples.clear();
+        self.latest = 0;
+    }
+
     /// The server time corresponding to a client time.
     pub fn to_server(&self, client: Micros) -> Micros {
         client.saturating_add_signed(self.offset())
@@ -178,6 +197,23 @@ mod tests {
         assert_eq!(sync.offset(), 1_000_000);
         assert_eq!(sync.uncertainty(), Some(1_000));
         assert_eq!(sync.best().map(|s| s.round_trip()), Some(2_000));
+    }
+
+    #[test]
+    fn a_sample_from_another_clock_disagrees_with_the_window() {
+        let mut sync = ClockSync::default();
+        assert!(sync.agrees(&exchange(5_000_000, 0, 1_000, 0, 1_000)));
+        sync.add(exchange(0, 0, 1_000, 100, 1_000));
+        sync.add(exchange(0, 100_000, 10_000, 100, 10_000));
+        // The same clock over a slow path: its bounds still hold the window's.
+        assert!(sync.agrees(&exchange(0, 200_000, 40_000, 100, 40_000)));
+        // A server 50 ms ahead of the old one (restarted, another node): out of bounds.
+        let other = exchange(50_000, 300_000, 1_000, 100, 1_000);
+        assert!(!sync.agrees(&other));
+        sync.clear();
+        assert!(sync.is_empty() && sync.agrees(&other));
+        sync.add(other);
+        assert_eq!(sync.offset(), 50_000);
     }
 
     #[test]

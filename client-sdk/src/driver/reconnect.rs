@@ -24,6 +24,11 @@ impl Driver {
         self.limits = h.welcome.limits.clone();
         self.shared.set_limits(h.welcome.limits);
         self.resume_token = Some(h.welcome.resume);
+        // A new connection may reach another clock (a restarted server, another node): a
+        // window it contradicts is dropped, and the burst that follows fills it again.
+        if !self.sync.agrees(&h.sample) {
+            self.sync.clear();
+        }
         self.add_sample(h.sample);
         self.attempts = 0;
         self.restoring = if h.resuming {

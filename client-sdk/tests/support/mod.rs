@@ -112,7 +112,7 @@ impl MockServer {
                 let ws = tokio_tungstenite::accept_hdr_async(stream, check)
                     .await
                     .unwrap();
-                if tx.send(Conn { ws }).await.is_err() {
+                if tx.send(Conn { ws, offset: OFFSET }).await.is_err() {
                     return;
                 }
             }
@@ -131,6 +131,8 @@ impl MockServer {
 /// The server's side of one connection.
 pub struct Conn {
     pub ws: WebSocketStream<TcpStream>,
+    /// How far this stand-in's clock is ahead of the test's (`OFFSET` unless a test moves it).
+    pub offset: u64,
 }
 
 impl Conn {
@@ -156,7 +158,7 @@ impl Conn {
             match frame {
                 Some(Ok(Message::Binary(bytes))) => match decode_client(&bytes).unwrap() {
                     ClientMsg::Ping { t0 } => {
-                        let t = now() + OFFSET;
+                        let t = now() + self.offset;
                         self.send(ServerMsg::Pong { t0, t1: t, t2: t }).await;
                     }
                     msg => return Ok(msg),
@@ -213,7 +215,7 @@ impl Conn {
         let welcome = ServerMsg::Welcome {
             conn: 1,
             resume: resume.to_owned(),
-            server_time: now() + OFFSET,
+            server_time: now() + self.offset,
             limits: limits(),
             expires_at,
         };
